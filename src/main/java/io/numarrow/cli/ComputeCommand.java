@@ -1,0 +1,59 @@
+package io.numarrow.cli;
+
+import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.Ops;
+import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.ThreadPool;
+import io.numarrow.threading.ThreadPoolConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code numarrow compute}: ops over the features column of every batch of an Arrow file. */
+@Command(name = "compute", mixinStandardHelpOptions = true,
+        description = "Compute ops(features) for every row of an Arrow IPC file; write the rows with an 'output' column.")
+final class ComputeCommand implements Callable<Integer> {
+    @Option(names = "--input", required = true, paramLabel = "X.arrow", description = "Arrow IPC file of feature rows.")
+    Path input;
+
+    @Option(names = "--weights", paramLabel = "W.arrow", description = "Arrow IPC file of d rows of FixedSizeList<float32>[h].")
+    Path weights;
+
+    @Option(names = "--output", required = true, paramLabel = "OUT.arrow", description = "Where to write the result.")
+    Path output;
+
+    @Option(names = "--ops", defaultValue = "matmul,softmax", description = "matmul, softmax or matmul,softmax (default: ${DEFAULT-VALUE}).")
+    String ops;
+
+    @Option(names = "--column", defaultValue = "features", description = "The features column (default: ${DEFAULT-VALUE}).")
+    String column;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
+    Integer threads;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() {
+        Ops parsed = Ops.parse(ops);
+        if (threads != null && threads < 1) {
+            throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);
+        }
+        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output");
+        ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).build();
+        try (BufferAllocator allocator = new RootAllocator();
+             ThreadPool pool = ThreadPool.init(config)) {
+            ComputeJob.Result r = ComputeJob.run(spec, new ParallelOps(pool), allocator);
+            if (!common.quiet) {
+                System.out.printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
+                        parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
+            }
+        }
+        return 0;
+    }
+}

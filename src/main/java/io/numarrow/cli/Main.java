@@ -1,0 +1,60 @@
+package io.numarrow.cli;
+
+import io.numarrow.BadInputException;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code ./numarrow}. Exit status: 0 success, 2 bad input or usage, 1 anything else. */
+@Command(name = "numarrow", mixinStandardHelpOptions = true, version = "numarrow 0.1.0",
+        description = "Vectorized matmul and softmax over Apache Arrow data.",
+        subcommands = {ComputeCommand.class, DemoCommand.class, GenCommand.class, TopologyCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    static final int EXIT_BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit status (tests call this). */
+    public static int run(String... args) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        Logging.configure(verbose);
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (ex instanceof BadInputException) {
+                err.println("numarrow: " + ex.getMessage());
+                if (verbose) {
+                    ex.printStackTrace(err);
+                }
+                err.flush();
+                return EXIT_BAD_INPUT;
+            }
+            err.println("numarrow: failed: " + ex + (verbose ? "" : " (--verbose shows the stack trace)"));
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        cli.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("numarrow: " + ex.getMessage());
+            err.println("(see '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.flush();
+            return EXIT_BAD_INPUT;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

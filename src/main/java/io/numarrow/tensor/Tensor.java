@@ -1,0 +1,166 @@
+package io.numarrow.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+
+/**
+ * A row-major {@code rows × cols} float32 matrix over the data buffer of an Arrow
+ * {@link Float4Vector}. Kernels see it as a {@link MemorySegment} over the very same bytes.
+ *
+ * <p>A tensor made by {@link #allocate} or {@link #fromArray} owns its vector and frees it on
+ * {@link #close()}; one made by {@link #wrap} is a view and leaves the vector to its owner.
+ */
+public final class Tensor implements AutoCloseable {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final Float4Vector vector;
+    private final int rows;
+    private final int cols;
+    private final boolean ownsVector;
+    private final MemorySegment segment;
+    private boolean closed;
+
+    private Tensor(Float4Vector vector, int rows, int cols, boolean ownsVector) {
+        this.vector = vector;
+        this.rows = rows;
+        this.cols = cols;
+        this.ownsVector = ownsVector;
+        long bytes = (long) rows * cols * Float.BYTES;
+        this.segment = bytes == 0
+                ? MemorySegment.NULL
+                : MemorySegment.ofAddress(vector.getDataBufferAddress()).reinterpret(bytes);
+    }
+
+    /** A new tensor of zeros, every element valid. */
+    public static Tensor allocate(BufferAllocator allocator, int rows, int cols) {
+        Objects.requireNonNull(allocator, "allocator");
+        int count = elementCount(rows, cols);
+        Float4Vector vector = new Float4Vector("tensor", allocator);
+        try {
+            vector.allocateNew(count);
+            vector.setValueCount(count);
+            markAllValid(vector, count);
+            vector.getDataBuffer().setZero(0, (long) count * Float.BYTES);
+        } catch (RuntimeException e) {
+            vector.close();
+            throw e;
+        }
+        return new Tensor(vector, rows, cols, true);
+    }
+
+    /** A new tensor holding a copy of {@code rowMajor}, which must have {@code rows*cols} elements. */
+    public static Tensor fromArray(BufferAllocator allocator, int rows, int cols, float[] rowMajor) {
+        Objects.requireNonNull(rowMajor, "rowMajor");
+        int count = elementCount(rows, cols);
+        if (rowMajor.length != count) {
+            throw new IllegalArgumentException("array of " + rowMajor.length + " floats cannot fill a "
+                    + rows + "×" + cols + " tensor (needs " + count + ")");
+        }
+        Tensor t = allocate(allocator, rows, cols);
+        MemorySegment.copy(rowMajor, 0, t.segment, FLOAT, 0, count);
+        return t;
+    }
+
+    /**
+     * A view of {@code vector}'s first {@code rows*cols} values as a row-major matrix, without
+     * copying. Closing the view leaves the vector open.
+     */
+    public static Tensor wrap(Float4Vector vector, int rows, int cols) {
+        Objects.requireNonNull(vector, "vector");
+        int count = elementCount(rows, cols);
+        if (count > 0 && vector.getDataBuffer().capacity() < (long) count * Float.BYTES) {
+            throw new IllegalArgumentException("vector '" + vector.getName() + "' holds "
+                    + vector.getDataBuffer().capacity() / Float.BYTES + " floats, too few for a "
+                    + rows + "×" + cols + " tensor");
+        }
+        return new Tensor(vector, rows, cols, false);
+    }
+
+    /** Sets the validity bits of the first {@code count} values: tensor data has no nulls. */
+    static void markAllValid(Float4Vector vector, int count) {
+        int fullBytes = count / 8;
+        if (fullBytes > 0) {
+            vector.getValidityBuffer().setOne(0, fullBytes);
+        }
+        for (int i = fullBytes * 8; i < count; i++) {
+            vector.setIndexDefined(i);
+        }
+    }
+
+    private static int elementCount(int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("negative tensor shape " + rows + "×" + cols);
+        }
+        long count = (long) rows * cols;
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor " + rows + "×" + cols
+                    + " exceeds what one Arrow Float4Vector can index (2^31 floats)");
+        }
+        return (int) count;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public long elementCount() {
+        return (long) rows * cols;
+    }
+
+    /** The element at row {@code r}, column {@code c}. */
+    public float get(int r, int c) {
+        Objects.checkIndex(r, rows);
+        Objects.checkIndex(c, cols);
+        return segment.getAtIndex(FLOAT, (long) r * cols + c);
+    }
+
+    public void set(int r, int c, float value) {
+        Objects.checkIndex(r, rows);
+        Objects.checkIndex(c, cols);
+        segment.setAtIndex(FLOAT, (long) r * cols + c, value);
+    }
+
+    /** A row-major copy on the heap. */
+    public float[] toArray() {
+        float[] out = new float[Math.toIntExact(elementCount())];
+        MemorySegment.copy(segment, FLOAT, 0, out, 0, out.length);
+        return out;
+    }
+
+    /** The Arrow vector whose data buffer holds this tensor. */
+    public Float4Vector vector() {
+        return vector;
+    }
+
+    /** The tensor's bytes ({@code rows*cols*4}, native order), the same memory as {@link #vector()}. */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** Whether closing this tensor frees its vector (false for {@link #wrap} views). */
+    public boolean ownsVector() {
+        return ownsVector;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            if (ownsVector) {
+                vector.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor[" + rows + "×" + cols + "]";
+    }
+}

@@ -1,0 +1,171 @@
+package io.numarrow.threading;
+
+import io.numarrow.kernels.Matmul;
+import io.numarrow.kernels.Softmax;
+import io.numarrow.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * Tensor operations split across a {@link ThreadPool}: rows of the left operand are cut into
+ * tiles, one task per tile, each running a single-threaded kernel over its rows.
+ *
+ * <p>The {@code ...Into} forms write into a tensor the caller provides (such as an Arrow output
+ * column), the others allocate the result from the given allocator.
+ */
+public final class ParallelOps {
+    /** Below this many multiply-adds a matmul runs on the calling thread: dispatch would cost more. */
+    private static final long INLINE_FLOPS = 1L << 16;
+
+    private final ThreadPool pool;
+
+    public ParallelOps(ThreadPool pool) {
+        this.pool = Objects.requireNonNull(pool, "pool");
+    }
+
+    public ThreadPool pool() {
+        return pool;
+    }
+
+    /** {@code a[m×k] · b[k×n]} into a new {@code m×n} tensor from {@code allocator}. */
+    public Tensor matmul(Tensor a, Tensor b, BufferAllocator allocator) {
+        checkMatmulShapes(a, b);
+        Tensor out = Tensor.allocate(allocator, a.rows(), b.cols());
+        try {
+            matmulInto(a, b, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /** {@code out = a · b}; {@code out} must be {@code a.rows() × b.cols()} and not alias a or b. */
+    public void matmulInto(Tensor a, Tensor b, Tensor out) {
+        checkMatmulShapes(a, b);
+        checkShape(out, a.rows(), b.cols(), "matmul output");
+        int k = a.cols();
+        int n = b.cols();
+        forEachRowTile(a.rows(), (long) k * n, (start, end) ->
+                Matmul.rows(a.segment(), b.segment(), out.segment(), k, n, start, end));
+    }
+
+    /** Softmax of every row of {@code input} into a new tensor from {@code allocator}. */
+    public Tensor softmax(Tensor input, BufferAllocator allocator) {
+        Objects.requireNonNull(input, "input");
+        Tensor out = Tensor.allocate(allocator, input.rows(), input.cols());
+        try {
+            softmaxInto(input, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /** {@code out = softmax(input)} row by row; {@code out} may be {@code input} (in place). */
+    public void softmaxInto(Tensor input, Tensor out) {
+        Objects.requireNonNull(input, "input");
+        checkShape(out, input.rows(), input.cols(), "softmax output");
+        int cols = input.cols();
+        forEachRowTile(input.rows(), cols * 8L, (start, end) ->
+                Softmax.rows(input.segment(), out.segment(), cols, start, end));
+    }
+
+    /** {@code softmax(a · b)} into a new tensor: the batch-feature job. */
+    public Tensor matmulSoftmax(Tensor a, Tensor b, BufferAllocator allocator) {
+        checkMatmulShapes(a, b);
+        Tensor out = Tensor.allocate(allocator, a.rows(), b.cols());
+        try {
+            matmulSoftmaxInto(a, b, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /** {@code out = softmax(a · b)}, each tile normalised right after it is computed. */
+    public void matmulSoftmaxInto(Tensor a, Tensor b, Tensor out) {
+        checkMatmulShapes(a, b);
+        checkShape(out, a.rows(), b.cols(), "matmul output");
+        int k = a.cols();
+        int n = b.cols();
+        forEachRowTile(a.rows(), (long) k * n + n * 8L, (start, end) -> {
+            Matmul.rows(a.segment(), b.segment(), out.segment(), k, n, start, end);
+            Softmax.rows(out.segment(), out.segment(), n, start, end);
+        });
+    }
+
+    /** Work on rows {@code [start, end)}. */
+    @FunctionalInterface
+    interface RowTask {
+        void run(int start, int end);
+    }
+
+    /**
+     * Runs {@code task} over {@code rows} rows cut into tiles, a few per worker so that uneven
+     * tiles even out; small problems run inline.
+     */
+    private void forEachRowTile(int rows, long costPerRow, RowTask task) {
+        if (rows == 0) {
+            return;
+        }
+        int workers = pool.size();
+        if (workers <= 1 || rows == 1 || costPerRow * rows < INLINE_FLOPS) {
+            task.run(0, rows);
+            return;
+        }
+        int tiles = Math.min(rows, workers * 4);
+        int tileRows = (rows + tiles - 1) / tiles;
+        List<WorkItem> items = new ArrayList<>(tiles);
+        for (int start = tileRows; start < rows; start += tileRows) {
+            int s = start;
+            int e = Math.min(rows, start + tileRows);
+            items.add(pool.submit(() -> task.run(s, e)));
+        }
+        // The caller computes the first tile itself rather than sit idle.
+        task.run(0, Math.min(rows, tileRows));
+        awaitAll(items);
+    }
+
+    private static void awaitAll(List<WorkItem> items) {
+        RuntimeException failure = null;
+        for (WorkItem item : items) {
+            try {
+                item.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for tiles", e);
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException re ? re
+                            : new IllegalStateException("a tile failed", e.getCause());
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static void checkMatmulShapes(Tensor a, Tensor b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        if (a.cols() != b.rows()) {
+            throw new IllegalArgumentException("matmul shapes do not fit: a is " + a.rows() + "×" + a.cols()
+                    + ", b is " + b.rows() + "×" + b.cols() + " (a's columns must equal b's rows)");
+        }
+    }
+
+    private static void checkShape(Tensor t, int rows, int cols, String what) {
+        Objects.requireNonNull(t, what);
+        if (t.rows() != rows || t.cols() != cols) {
+            throw new IllegalArgumentException(what + " is " + t.rows() + "×" + t.cols()
+                    + ", expected " + rows + "×" + cols);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.numarrow.threading;
+
+import java.util.OptionalInt;
+
+/**
+ * How a {@link ThreadPool} is built. {@code numThreads} empty means every CPU this process may
+ * run on.
+ *
+ * @param numThreads         worker count, or empty for every usable CPU
+ * @param stackSize          bytes of stack per worker thread
+ * @param enableWorkStealing whether idle workers take work from others' queues
+ * @param numaAware          whether workers are spread over NUMA nodes
+ * @param pinThreads         whether each worker is pinned to one CPU
+ * @param queueCapacity      capacity of each worker's queue; submit beyond it throws {@link QueueFullException}
+ */
+public record ThreadPoolConfig(OptionalInt numThreads, long stackSize, boolean enableWorkStealing,
+                               boolean numaAware, boolean pinThreads, int queueCapacity) {
+    public static final long DEFAULT_STACK_SIZE = 8L * 1024 * 1024;
+    public static final int DEFAULT_QUEUE_CAPACITY = 4096;
+
+    public ThreadPoolConfig {
+        if (numThreads == null) {
+            numThreads = OptionalInt.empty();
+        }
+        if (numThreads.isPresent() && numThreads.getAsInt() < 1) {
+            throw new IllegalArgumentException("numThreads must be at least 1, was " + numThreads.getAsInt());
+        }
+        if (stackSize < 0) {
+            throw new IllegalArgumentException("stackSize must not be negative, was " + stackSize);
+        }
+        if (queueCapacity < 2) {
+            throw new IllegalArgumentException("queueCapacity must be at least 2, was " + queueCapacity);
+        }
+    }
+
+    public static ThreadPoolConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a config; unset fields keep the seed's defaults. */
+    public static final class Builder {
+        private OptionalInt numThreads = OptionalInt.empty();
+        private long stackSize = DEFAULT_STACK_SIZE;
+        private boolean enableWorkStealing = true;
+        private boolean numaAware;
+        private boolean pinThreads;
+        private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
+
+        public Builder numThreads(int n) {
+            this.numThreads = OptionalInt.of(n);
+            return this;
+        }
+
+        public Builder numThreads(Integer n) {
+            this.numThreads = n == null ? OptionalInt.empty() : OptionalInt.of(n);
+            return this;
+        }
+
+        public Builder numThreads(OptionalInt n) {
+            this.numThreads = n;
+            return this;
+        }
+
+        public Builder stackSize(long bytes) {
+            this.stackSize = bytes;
+            return this;
+        }
+
+        public Builder enableWorkStealing(boolean on) {
+            this.enableWorkStealing = on;
+            return this;
+        }
+
+        public Builder numaAware(boolean on) {
+            this.numaAware = on;
+            return this;
+        }
+
+        public Builder pinThreads(boolean on) {
+            this.pinThreads = on;
+            return this;
+        }
+
+        public Builder queueCapacity(int capacity) {
+            this.queueCapacity = capacity;
+            return this;
+        }
+
+        public ThreadPoolConfig build() {
+            return new ThreadPoolConfig(numThreads, stackSize, enableWorkStealing, numaAware, pinThreads, queueCapacity);
+        }
+    }
+}
