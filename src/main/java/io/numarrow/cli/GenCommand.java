@@ -17,7 +17,7 @@ final class GenCommand implements Callable<Integer> {
     @Option(names = "--out-dir", defaultValue = "data", description = "Folder for batch.arrow and weights.arrow (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
-    @Option(names = "--rows", defaultValue = "20000", description = "Feature rows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rows", defaultValue = "10000", description = "Feature rows (default: ${DEFAULT-VALUE}).")
     int rows;
 
     @Option(names = "--dim", defaultValue = "64", description = "Features per row, d (default: ${DEFAULT-VALUE}).")

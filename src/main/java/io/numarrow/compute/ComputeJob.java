@@ -116,7 +116,7 @@ public final class ComputeJob {
                         int n = in.getRowCount();
                         FixedSizeListVector x = TensorColumns.floatListColumn(in, spec.column(), source);
                         TensorColumns.prepare(out, n);
-                        compute(spec.ops(), parallel, x, w, out);
+                        computeBatch(spec.ops(), parallel, x, w, out);
                         outRoot.setRowCount(n);
                         writer.writeBatch();
                         rows += n;
@@ -132,8 +132,12 @@ public final class ComputeJob {
         }
     }
 
-    /** Runs the ops over one batch, writing the output column; null input rows become null. */
-    static void compute(Ops ops, ParallelOps parallel, FixedSizeListVector x, Tensor w, FixedShapeTensorVector out) {
+    /**
+     * Runs the ops over one batch: {@code x} is the features list column, {@code w} the weights
+     * (null for softmax alone), {@code out} a column made ready by {@link TensorColumns#prepare}.
+     * Null input rows become null output rows.
+     */
+    public static void computeBatch(Ops ops, ParallelOps parallel, FixedSizeListVector x, Tensor w, FixedShapeTensorVector out) {
         try (Tensor xs = TensorColumns.view(x); Tensor ys = TensorColumns.view(out)) {
             switch (ops) {
                 case MATMUL -> parallel.matmulInto(xs, w, ys);

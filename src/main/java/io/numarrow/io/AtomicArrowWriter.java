@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
@@ -45,6 +46,12 @@ public final class AtomicArrowWriter implements AutoCloseable {
         Path temp;
         try {
             temp = Files.createTempFile(folder, "." + absolute.getFileName() + ".", ".tmp");
+            // createTempFile makes the file private (0600); the output is an ordinary file.
+            try {
+                Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: keep its defaults
+            }
         } catch (IOException e) {
             throw new BadInputException(target + ": cannot write in " + folder + " (" + e.getMessage() + ")", e);
         }
@@ -80,9 +87,8 @@ public final class AtomicArrowWriter implements AutoCloseable {
         }
         try {
             writer.end();
-            writer.close();
             channel.force(true);
-            channel.close();
+            writer.close(); // closes the channel too
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

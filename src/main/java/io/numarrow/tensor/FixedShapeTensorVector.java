@@ -14,8 +14,6 @@ public final class FixedShapeTensorVector extends org.apache.arrow.vector.Extens
     public FixedShapeTensorVector(String name, BufferAllocator allocator, FixedShapeTensorType type) {
         super(name, allocator, new FixedSizeListVector(name, allocator,
                 FieldType.nullable(type.storageType()), null));
-        // Give the storage its float child so that IPC loading finds the right layout.
-        getUnderlyingVector().addOrGetVector(FieldType.notNullable(type.valueType()));
         this.type = type;
     }
 
@@ -41,6 +39,10 @@ public final class FixedShapeTensorVector extends org.apache.arrow.vector.Extens
     @Override
     public Field getField() {
         Field storage = getUnderlyingVector().getField();
-        return new Field(getName(), FieldType.nullable(type), storage.getChildren());
+        // Before its first allocation the storage has no child yet; the schema still needs one.
+        boolean noChild = storage.getChildren().isEmpty()
+                || storage.getChildren().get(0).getType() instanceof org.apache.arrow.vector.types.pojo.ArrowType.Null;
+        return noChild ? type.field(getName())
+                : new Field(getName(), FieldType.nullable(type), storage.getChildren());
     }
 }

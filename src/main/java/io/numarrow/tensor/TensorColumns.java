@@ -9,6 +9,7 @@ import org.apache.arrow.vector.ExtensionTypeVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.FieldType;
 
 /**
  * Views between a batch's {@code FixedSizeList<float32>[d]} column and a {@code Tensor[rows×d]}
@@ -74,6 +75,10 @@ public final class TensorColumns {
      */
     public static void prepare(FixedShapeTensorVector column, int rows) {
         FixedSizeListVector list = column.getUnderlyingVector();
+        if (!(list.getDataVector() instanceof Float4Vector)) {
+            // A new column has no child yet; IPC readers make theirs from the schema.
+            list.addOrGetVector(FieldType.notNullable(column.type().valueType()));
+        }
         int h = list.getListSize();
         int count = Math.multiplyExact(rows, h);
         list.clear();

@@ -3,10 +3,7 @@ package io.numarrow.threading;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.Softmax;
 import io.numarrow.tensor.Tensor;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
@@ -17,9 +14,6 @@ import org.apache.arrow.memory.BufferAllocator;
  * column), the others allocate the result from the given allocator.
  */
 public final class ParallelOps {
-    /** Below this many multiply-adds a matmul runs on the calling thread: dispatch would cost more. */
-    private static final long INLINE_FLOPS = 1L << 16;
-
     private final ThreadPool pool;
 
     public ParallelOps(ThreadPool pool) {
@@ -49,7 +43,7 @@ public final class ParallelOps {
         checkShape(out, a.rows(), b.cols(), "matmul output");
         int k = a.cols();
         int n = b.cols();
-        forEachRowTile(a.rows(), (long) k * n, (start, end) ->
+        TileScheduler.forEachRowTile(pool, a.rows(), (long) k * n, (start, end) ->
                 Matmul.rows(a.segment(), b.segment(), out.segment(), k, n, start, end));
     }
 
@@ -71,7 +65,7 @@ public final class ParallelOps {
         Objects.requireNonNull(input, "input");
         checkShape(out, input.rows(), input.cols(), "softmax output");
         int cols = input.cols();
-        forEachRowTile(input.rows(), cols * 8L, (start, end) ->
+        TileScheduler.forEachRowTile(pool, input.rows(), cols * 8L, (start, end) ->
                 Softmax.rows(input.segment(), out.segment(), cols, start, end));
     }
 
@@ -94,62 +88,10 @@ public final class ParallelOps {
         checkShape(out, a.rows(), b.cols(), "matmul output");
         int k = a.cols();
         int n = b.cols();
-        forEachRowTile(a.rows(), (long) k * n + n * 8L, (start, end) -> {
+        TileScheduler.forEachRowTile(pool, a.rows(), (long) k * n + n * 8L, (start, end) -> {
             Matmul.rows(a.segment(), b.segment(), out.segment(), k, n, start, end);
             Softmax.rows(out.segment(), out.segment(), n, start, end);
         });
-    }
-
-    /** Work on rows {@code [start, end)}. */
-    @FunctionalInterface
-    interface RowTask {
-        void run(int start, int end);
-    }
-
-    /**
-     * Runs {@code task} over {@code rows} rows cut into tiles, a few per worker so that uneven
-     * tiles even out; small problems run inline.
-     */
-    private void forEachRowTile(int rows, long costPerRow, RowTask task) {
-        if (rows == 0) {
-            return;
-        }
-        int workers = pool.size();
-        if (workers <= 1 || rows == 1 || costPerRow * rows < INLINE_FLOPS) {
-            task.run(0, rows);
-            return;
-        }
-        int tiles = Math.min(rows, workers * 4);
-        int tileRows = (rows + tiles - 1) / tiles;
-        List<WorkItem> items = new ArrayList<>(tiles);
-        for (int start = tileRows; start < rows; start += tileRows) {
-            int s = start;
-            int e = Math.min(rows, start + tileRows);
-            items.add(pool.submit(() -> task.run(s, e)));
-        }
-        // The caller computes the first tile itself rather than sit idle.
-        task.run(0, Math.min(rows, tileRows));
-        awaitAll(items);
-    }
-
-    private static void awaitAll(List<WorkItem> items) {
-        RuntimeException failure = null;
-        for (WorkItem item : items) {
-            try {
-                item.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for tiles", e);
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re
-                            : new IllegalStateException("a tile failed", e.getCause());
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
     }
 
     private static void checkMatmulShapes(Tensor a, Tensor b) {

@@ -46,6 +46,14 @@ public final class ThreadPool implements AutoCloseable {
         return new ThreadPool(Objects.requireNonNull(config, "config"));
     }
 
+    /**
+     * The NUMA node of the calling worker thread (0 when the caller is not a worker of a
+     * NUMA-aware pool): lets a task pick its node's copy of shared data.
+     */
+    public static int currentNode() {
+        return 0;
+    }
+
     public ThreadPoolConfig config() {
         return config;
     }

@@ -1,0 +1,14 @@
+package io.numarrow.bench;
+
+/**
+ * One measured score: a row of {@code bench --format csv}.
+ *
+ * @param suite     pool, matmul, softmax or memory
+ * @param benchmark what was measured, e.g. {@code sgemm}
+ * @param params    the JMH parameters, e.g. {@code n=2048;threads=2}
+ * @param impl      numarrow or the baseline's name (openblas, ejml, scalar, forkjoin, arrow, copy)
+ * @param score     the JMH score
+ * @param unit      the JMH unit, e.g. {@code ops/s}
+ */
+public record BenchResult(String suite, String benchmark, String params, String impl, double score, String unit) {
+}
