@@ -1,103 +1,477 @@
 package io.numarrow.threading;
 
+import io.numarrow.numa.CpuTopology;
+import io.numarrow.numa.LinuxSched;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A fixed-size pool of worker threads.
+ * A fixed-size pool of worker threads with work stealing: the seed's {@code ThreadPool}.
  *
- * <p>This first version shares one bounded queue between all workers; the work-stealing deques,
- * spin-then-park idling, pinning and NUMA placement of the seed design replace it.
- * {@link #close()} lets queued work finish, then joins every worker.
+ * <ul>
+ * <li>A task submitted from a worker goes onto that worker's own {@link WorkStealingQueue};
+ * one submitted from any other thread goes into a worker's inbox, the workers taken in turn.
+ * With work stealing on, idle workers take tasks from others' queues (same NUMA node first);
+ * with it off, a task runs on the worker whose queue it was put in.</li>
+ * <li>Idle workers spin for {@link ThreadPoolConfig#spinTime()} looking for work, then park;
+ * a submit wakes a parked worker when no spinning one will pick the task up.</li>
+ * <li>{@link WorkItem#await()} on a worker runs other tasks while it waits, so tasks may wait
+ * for tasks they submit, to any depth, without deadlocking the pool;
+ * {@link #awaitHelping(WorkItem)} does the same for any thread.</li>
+ * <li>{@link #close()} stops accepting tasks from outside the pool, lets every task already
+ * accepted run (tasks may still submit subtasks while the pool drains), then joins every
+ * worker. {@link #closeNow()} instead cancels every task not yet started: its
+ * {@code await} throws {@link java.util.concurrent.CancellationException}. Both are idempotent.</li>
+ * </ul>
  */
 public final class ThreadPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ThreadPool.class);
+    private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
-    private final ThreadPoolConfig config;
-    private final BlockingQueue<WorkItem> queue;
-    private final List<Thread> workers = new ArrayList<>();
-    private volatile boolean running = true;
+    private static final int OPEN = 0;
+    private static final int DRAINING = 1;
+    private static final int CANCELLING = 2;
 
-    private ThreadPool(ThreadPoolConfig config) {
-        this.config = config;
-        int n = config.numThreads().orElse(Runtime.getRuntime().availableProcessors());
-        this.queue = new ArrayBlockingQueue<>(Math.max(2, config.queueCapacity()) * n);
-        for (int i = 0; i < n; i++) {
-            Thread t = new Thread(null, this::workLoop, "numarrow-worker-" + i, config.stackSize());
-            t.setDaemon(true);
-            try {
-                t.start();
-            } catch (OutOfMemoryError | RuntimeException e) {
-                close();
-                throw new SystemResourcesException("could not start worker thread " + i + " of " + n, e);
-            }
-            workers.add(t);
-        }
-        LOG.debug("thread pool started with {} workers", n);
+    /** Starts a worker thread; tests replace it to simulate the system refusing threads. */
+    @FunctionalInterface
+    interface ThreadStarter {
+        void start(Thread thread);
     }
 
+    /** Sets the calling thread's affinity; returns 0 or an errno. Tests replace it. */
+    @FunctionalInterface
+    interface AffinitySetter {
+        int apply(List<Integer> cpus);
+    }
+
+    private final ThreadPoolConfig config;
+    private final CpuTopology topology;
+    private final Worker[] workers;
+    private final List<WorkerPlacement> placements;
+    /** Per node (by position in {@code topology.nodeIds()}), its workers. */
+    private final Worker[][] workersByNode;
+    private final AffinitySetter affinity;
+    final boolean stealing;
+    final boolean numaAware;
+    final long spinNanos;
+    final AtomicInteger parked = new AtomicInteger();
+    final AtomicInteger spinning = new AtomicInteger();
+    private final AtomicInteger nextInbox = new AtomicInteger();
+    private final AtomicBoolean pinWarned = new AtomicBoolean();
+    private final Object closeLock = new Object();
+    private volatile int runState = OPEN;
+    private final String name;
+
+    private ThreadPool(ThreadPoolConfig config, CpuTopology topology, ThreadStarter starter, AffinitySetter affinity) {
+        this.config = config;
+        this.topology = topology;
+        this.affinity = affinity;
+        this.stealing = config.enableWorkStealing();
+        this.numaAware = config.numaAware() && topology.numNumaNodes() > 0;
+        this.spinNanos = config.spinTime().toNanos();
+        this.name = "numarrow-pool-" + POOL_IDS.incrementAndGet();
+        int n = config.numThreads().orElse(topology.defaultWorkerCount());
+        this.placements = WorkerPlacement.plan(topology, n, numaAware, config.pinThreads());
+        this.workers = new Worker[n];
+        for (int i = 0; i < n; i++) {
+            workers[i] = new Worker(this, i, placements.get(i), config.queueCapacity());
+        }
+        for (Worker w : workers) {
+            w.setVictims(workers);
+        }
+        List<Integer> nodeIds = topology.nodeIds();
+        this.workersByNode = new Worker[nodeIds.size()][];
+        for (int k = 0; k < nodeIds.size(); k++) {
+            int nodeId = nodeIds.get(k);
+            workersByNode[k] = java.util.Arrays.stream(workers).filter(w -> w.node == nodeId).toArray(Worker[]::new);
+        }
+        int started = 0;
+        try {
+            for (; started < n; started++) {
+                Worker w = workers[started];
+                w.thread = new WorkerThread(w, name + "-worker-" + started, config.stackSize());
+                starter.start(w.thread);
+            }
+        } catch (OutOfMemoryError | RuntimeException e) {
+            runState = DRAINING;
+            for (int i = 0; i < started; i++) {
+                workers[i].wake();
+                LockSupport.unpark(workers[i].thread);
+            }
+            joinAll(started);
+            throw new SystemResourcesException("could not start worker thread " + started + " of " + n
+                    + " (stack size " + config.stackSize() + " bytes): " + e, e);
+        }
+        LOG.debug("{} started {} workers (stealing {}, NUMA-aware {}, pinned {})", name, n, stealing, numaAware,
+                config.pinThreads());
+    }
+
+    /** Starts a pool as {@code config} says; throws {@link SystemResourcesException} if threads cannot be created. */
     public static ThreadPool init(ThreadPoolConfig config) {
-        return new ThreadPool(Objects.requireNonNull(config, "config"));
+        Objects.requireNonNull(config, "config");
+        return new ThreadPool(config, CpuTopology.detect(), Thread::start, defaultAffinitySetter());
+    }
+
+    /** As {@link #init(ThreadPoolConfig)} on a given topology (another machine's, in tests). */
+    static ThreadPool init(ThreadPoolConfig config, CpuTopology topology, ThreadStarter starter, AffinitySetter affinity) {
+        return new ThreadPool(config, topology, starter, affinity);
+    }
+
+    static ThreadPool init(ThreadPoolConfig config, CpuTopology topology) {
+        return new ThreadPool(config, topology, Thread::start, defaultAffinitySetter());
+    }
+
+    private static AffinitySetter defaultAffinitySetter() {
+        return LinuxSched.isAvailable() ? LinuxSched::setCurrentThreadAffinity : cpus -> -1;
     }
 
     /**
-     * The NUMA node of the calling worker thread (0 when the caller is not a worker of a
-     * NUMA-aware pool): lets a task pick its node's copy of shared data.
+     * The NUMA node (kernel id) of the calling worker thread, 0 when the caller is not a worker
+     * of a NUMA-aware pool: lets a task pick its node's copy of shared data.
      */
     public static int currentNode() {
-        return 0;
+        Worker w = Worker.current();
+        return w != null && w.pool.numaAware ? w.node : 0;
+    }
+
+    /** The index of the calling worker thread in its pool, -1 when the caller is not a pool thread. */
+    public static int currentWorkerIndex() {
+        Worker w = Worker.current();
+        return w != null ? w.index : -1;
     }
 
     public ThreadPoolConfig config() {
         return config;
     }
 
-    public int size() {
-        return workers.size();
+    /** The topology the pool placed its workers on. */
+    public CpuTopology topology() {
+        return topology;
     }
 
-    /** Queues {@code task}; throws {@link QueueFullException} when the queue is at capacity. */
+    public int size() {
+        return workers.length;
+    }
+
+    /** Where each worker was meant to run (see {@link WorkerStats#cpu()} for whether pinning took). */
+    public List<WorkerPlacement> placements() {
+        return placements;
+    }
+
+    /** Each worker's counters, by worker index. */
+    public List<WorkerStats> stats() {
+        List<WorkerStats> list = new ArrayList<>(workers.length);
+        for (Worker w : workers) {
+            list.add(w.stats());
+        }
+        return list;
+    }
+
+    /** Whether {@link #close()} or {@link #closeNow()} has been called. */
+    public boolean isClosed() {
+        return runState != OPEN;
+    }
+
+    boolean isClosing() {
+        return runState != OPEN;
+    }
+
+    boolean isCancelling() {
+        return runState == CANCELLING;
+    }
+
+    /**
+     * Queues {@code task} and returns its handle. From a worker of this pool the task goes onto
+     * that worker's own deque; from any other thread into the workers' inboxes in turn.
+     *
+     * @throws QueueFullException    when the queue that would take the task is at capacity
+     *                               (from outside: when every worker's inbox is)
+     * @throws IllegalStateException when the pool is closed (from outside the pool)
+     */
     public WorkItem submit(Runnable task) {
         Objects.requireNonNull(task, "task");
-        if (!running) {
-            throw new IllegalStateException("thread pool is closed");
+        WorkItem item = new WorkItem(task, this);
+        Worker self = Worker.current();
+        if (self != null && self.pool == this) {
+            pushOwn(self, item);
+            return item;
         }
-        WorkItem item = new WorkItem(task);
-        if (!queue.offer(item)) {
-            throw new QueueFullException("thread pool queue is full (" + queue.size() + " items)");
-        }
+        int start = Math.floorMod(nextInbox.getAndIncrement(), workers.length);
+        submitExternal(item, start, workers);
         return item;
     }
 
-    private void workLoop() {
+    /**
+     * Queues {@code task} for a worker of NUMA node {@code node} (kernel id), whose memory the
+     * task works on; on a pool that is not NUMA-aware, or without workers on that node, this is
+     * {@link #submit(Runnable)}. With stealing on, another node's worker may still take it when
+     * its own node's workers are busy.
+     */
+    public WorkItem submitToNode(int node, Runnable task) {
+        Objects.requireNonNull(task, "task");
+        Worker[] nodeWorkers = numaAware ? workersOfNode(node) : null;
+        if (nodeWorkers == null || nodeWorkers.length == 0) {
+            return submit(task);
+        }
+        WorkItem item = new WorkItem(task, this);
+        Worker self = Worker.current();
+        if (self != null && self.pool == this && (self.node == node || isClosing())) {
+            pushOwn(self, item);
+            return item;
+        }
+        int start = Math.floorMod(nextInbox.getAndIncrement(), nodeWorkers.length);
+        for (int k = 0; k < nodeWorkers.length; k++) {
+            Worker w = nodeWorkers[(start + k) % nodeWorkers.length];
+            if (offerToInbox(w, item)) {
+                return item;
+            }
+        }
+        // the node's inboxes are full: any worker will do
+        submitExternal(item, start, workers);
+        return item;
+    }
+
+    private Worker[] workersOfNode(int node) {
+        int k = topology.nodeIds().indexOf(node);
+        return k < 0 ? null : workersByNode[k];
+    }
+
+    private void pushOwn(Worker self, WorkItem item) {
+        if (!self.deque.offer(item)) {
+            throw new QueueFullException("worker " + self.index + "'s queue is full (" + self.deque.capacity()
+                    + " tasks); await some tasks before submitting more, or raise queueCapacity");
+        }
+        signalIdle(self);
+    }
+
+    private void submitExternal(WorkItem item, int start, Worker[] candidates) {
+        for (int k = 0; k < candidates.length; k++) {
+            if (offerToInbox(candidates[(start + k) % candidates.length], item)) {
+                return;
+            }
+        }
+        throw new QueueFullException("every worker's queue is full (" + candidates.length + " workers × "
+                + candidates[0].inbox.capacity() + " tasks); await some tasks before submitting more, or raise queueCapacity");
+    }
+
+    /** Puts {@code item} in {@code w}'s inbox; false if full; throws if the pool closed. */
+    private boolean offerToInbox(Worker w, WorkItem item) {
+        if (runState != OPEN) {
+            throw closed();
+        }
+        if (!w.inbox.offer(item)) {
+            return false;
+        }
+        // close() may have begun while we queued: then the worker may already have drained and
+        // left, so take the item back unless a worker has already started (or cancelled) it
+        if (runState != OPEN && item.cancel()) {
+            throw closed();
+        }
+        signalIdle(w);
+        return true;
+    }
+
+    private static IllegalStateException closed() {
+        return new IllegalStateException("thread pool is closed; submit refused");
+    }
+
+    /**
+     * After a task was queued for {@code target}: make sure someone will run it. A parked
+     * target is woken; otherwise, with stealing on and nobody spinning, a parked peer is.
+     */
+    void signalIdle(Worker target) {
+        // the task is visible before we read who is parked, and a parking worker announces
+        // itself before its last look at the queues: one of us sees the other
+        VarHandle.fullFence();
+        if (parked.get() == 0) {
+            return;
+        }
+        if (target.wake() || !stealing || spinning.get() > 0) {
+            return;
+        }
+        int start = target.index;
+        for (int k = 1; k <= workers.length; k++) {
+            if (workers[(start + k) % workers.length].wake()) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Waits for {@code item} on any thread while helping: a worker runs its own and others'
+     * tasks meanwhile (as {@link WorkItem#await()} does there); another thread, when stealing
+     * is on, runs the item itself if no worker has started it, or steals other tasks.
+     */
+    public void awaitHelping(WorkItem item) throws InterruptedException, ExecutionException {
+        Objects.requireNonNull(item, "item");
+        if (Worker.current() == null && stealing && item.pool == this) {
+            helpFromOutside(item);
+        }
+        item.await();
+    }
+
+    private void helpFromOutside(WorkItem item) {
+        while (!item.isDone()) {
+            WorkItem other = item.isNew() ? item : stealForOutsider();
+            if (other == null) {
+                return; // nothing to help with: wait normally
+            }
+            if (isCancelling()) {
+                other.cancel();
+            } else {
+                other.run();
+            }
+        }
+    }
+
+    private WorkItem stealForOutsider() {
+        for (Worker v : workers) {
+            Object got = v.deque.steal();
+            if (got == WorkStealingQueue.LOST_RACE) {
+                got = v.deque.steal();
+            }
+            if (got instanceof WorkItem w) {
+                return w;
+            }
+            WorkItem w = v.inbox.poll();
+            if (w != null) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    void applyPlacement(Worker w, WorkerPlacement p) {
+        if (p.allowedCpus().isEmpty()) {
+            return;
+        }
+        int rc;
         try {
-            while (running || !queue.isEmpty()) {
-                WorkItem item = queue.poll(10, TimeUnit.MILLISECONDS);
-                if (item != null) {
-                    item.run();
+            rc = affinity.apply(p.allowedCpus());
+        } catch (RuntimeException e) {
+            rc = -1;
+        }
+        w.pinned = rc == 0 && p.cpu() >= 0;
+        if (rc != 0 && pinWarned.compareAndSet(false, true)) {
+            LOG.warn("{}: could not restrict worker {} to CPUs {} (sched_setaffinity: {}); workers run unpinned",
+                    name, w.index, CpuTopology.formatCpuList(p.allowedCpus()),
+                    rc == -1 ? "not available" : "errno " + rc);
+        }
+    }
+
+    void workerExited(Worker w) {
+        LOG.trace("{} worker {} exited", name, w.index);
+    }
+
+    /**
+     * Stops accepting tasks from outside the pool, lets every accepted task run, then joins every
+     * worker. Idempotent; must not be called from one of this pool's own workers.
+     */
+    @Override
+    public void close() {
+        shutdown(DRAINING);
+    }
+
+    /**
+     * Stops accepting tasks and cancels every task not yet started (their {@code await} throws
+     * {@link java.util.concurrent.CancellationException}); running tasks finish. Then joins every
+     * worker. Idempotent.
+     */
+    public void closeNow() {
+        shutdown(CANCELLING);
+    }
+
+    private void shutdown(int mode) {
+        Worker self = Worker.current();
+        if (self != null && self.pool == this) {
+            throw new IllegalStateException("close() called from a worker of " + name + " would wait for itself");
+        }
+        synchronized (closeLock) {
+            if (runState < mode) {
+                runState = mode;
+            }
+        }
+        for (Worker w : workers) {
+            w.wake();
+        }
+        joinAll(workers.length);
+        cancelLeftovers();
+    }
+
+    /** Nothing should be left once every worker has drained its queues; cancel it if it is. */
+    private void cancelLeftovers() {
+        for (Worker w : workers) {
+            for (Object o = w.deque.steal(); o != null; o = w.deque.steal()) {
+                if (o instanceof WorkItem item && item.cancel()) {
+                    LOG.warn("{}: cancelled a task left in worker {}'s queue after close", name, w.index);
                 }
             }
-        } catch (InterruptedException e) {
+            for (WorkItem item = w.inbox.poll(); item != null; item = w.inbox.poll()) {
+                if (item.cancel()) {
+                    LOG.warn("{}: cancelled a task left in worker {}'s inbox after close", name, w.index);
+                }
+            }
+        }
+    }
+
+    private void joinAll(int count) {
+        boolean interrupted = false;
+        for (int i = 0; i < count; i++) {
+            Thread t = workers[i].thread;
+            while (t != null && t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep joining: a half-closed pool would leak threads
+                }
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
 
-    @Override
-    public void close() {
-        running = false;
-        for (Thread t : workers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+    /** Whether every worker thread has ended. */
+    public boolean isTerminated() {
+        for (Worker w : workers) {
+            if (w.thread != null && w.thread.isAlive()) {
+                return false;
             }
         }
+        return true;
+    }
+
+    /** Threads of this pool, for tests that check nothing leaks. */
+    List<Thread> threads() {
+        List<Thread> list = new ArrayList<>();
+        for (Worker w : workers) {
+            if (w.thread != null) {
+                list.add(w.thread);
+            }
+        }
+        return list;
+    }
+
+    Worker worker(int index) {
+        return workers[index];
+    }
+
+    @Override
+    public String toString() {
+        return name + "[" + workers.length + " workers, " + (isClosed() ? "closed" : "open") + "]";
+    }
+
+    /** A short wait used by tests and helpers: {@code d} as a deadline in {@link System#nanoTime()} terms. */
+    static long deadlineAfter(Duration d) {
+        return WorkItem.deadline(d);
     }
 }

@@ -2,60 +2,122 @@ package io.numarrow.threading;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Cuts a range of rows into tiles and runs them on a pool: a few tiles per worker so that uneven
- * tiles even out, the caller working on one itself; small problems run inline.
+ * tiles even out (idle workers steal the rest), the caller working on one itself and helping
+ * while it waits; small problems run inline. The NUMA form hands each tile to a worker of the
+ * node its memory is on.
  */
-final class TileScheduler {
+public final class TileScheduler {
     /** Below this much work (in multiply-adds or so) a problem runs on the calling thread. */
     static final long INLINE_COST = 1L << 16;
+    /** Tiles per worker: enough to even out uneven tiles, few enough to keep the overhead small. */
+    static final int TILES_PER_WORKER = 4;
 
     /** Work on rows {@code [start, end)}. */
     @FunctionalInterface
-    interface RowTask {
+    public interface RowTask {
         void run(int start, int end);
     }
 
     private TileScheduler() {
     }
 
-    static void forEachRowTile(ThreadPool pool, int rows, long costPerRow, RowTask task) {
-        if (rows == 0) {
+    /** Runs {@code task} over rows {@code [0, rows)} in tiles on {@code pool}; returns when all are done. */
+    public static void forEachRowTile(ThreadPool pool, int rows, long costPerRow, RowTask task) {
+        if (rows <= 0) {
             return;
         }
-        int workers = pool.size();
-        if (workers <= 1 || rows == 1 || costPerRow * rows < INLINE_COST) {
+        int tiles = tileCount(pool, rows, costPerRow);
+        if (tiles <= 1) {
             task.run(0, rows);
             return;
         }
-        int tiles = Math.min(rows, workers * 4);
         int tileRows = (rows + tiles - 1) / tiles;
         List<WorkItem> items = new ArrayList<>(tiles);
-        for (int start = tileRows; start < rows; start += tileRows) {
-            int s = start;
-            int e = Math.min(rows, start + tileRows);
-            items.add(pool.submit(() -> task.run(s, e)));
+        RuntimeException failure = null;
+        try {
+            for (int start = tileRows; start < rows; start += tileRows) {
+                int s = start;
+                int e = Math.min(rows, start + tileRows);
+                items.add(pool.submit(() -> task.run(s, e)));
+            }
+            task.run(0, Math.min(rows, tileRows));
+        } catch (RuntimeException e) {
+            failure = e; // still wait for the tiles already queued: they use the caller's buffers
         }
-        task.run(0, Math.min(rows, tileRows));
-        awaitAll(items);
+        awaitAll(pool, items, failure);
     }
 
-    private static void awaitAll(List<WorkItem> items) {
+    /**
+     * As {@link #forEachRowTile(ThreadPool, int, long, RowTask)}, but the memory of row {@code r}
+     * sits on NUMA node {@code nodeOfRow.applyAsInt(r)} (kernel id), and each tile goes to the
+     * workers of the node of its first row; they get it first, others only steal it when idle.
+     * On a pool that is not NUMA-aware this is the plain form.
+     */
+    public static void forEachRowTile(ThreadPool pool, int rows, long costPerRow, IntUnaryOperator nodeOfRow,
+                                      RowTask task) {
+        if (!pool.numaAware || pool.topology().numNumaNodes() <= 1) {
+            forEachRowTile(pool, rows, costPerRow, task);
+            return;
+        }
+        if (rows <= 0) {
+            return;
+        }
+        int tiles = tileCount(pool, rows, costPerRow);
+        if (tiles <= 1) {
+            task.run(0, rows);
+            return;
+        }
+        int tileRows = (rows + tiles - 1) / tiles;
+        List<WorkItem> items = new ArrayList<>(tiles);
         RuntimeException failure = null;
+        try {
+            for (int start = 0; start < rows; start += tileRows) {
+                int s = start;
+                int e = Math.min(rows, start + tileRows);
+                items.add(pool.submitToNode(nodeOfRow.applyAsInt(s), () -> task.run(s, e)));
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        awaitAll(pool, items, failure);
+    }
+
+    private static int tileCount(ThreadPool pool, int rows, long costPerRow) {
+        int workers = pool.size();
+        if (workers <= 1 || rows == 1 || costPerRow * rows < INLINE_COST) {
+            return 1;
+        }
+        return Math.min(rows, workers * TILES_PER_WORKER);
+    }
+
+    private static void awaitAll(ThreadPool pool, List<WorkItem> items, RuntimeException earlier) {
+        RuntimeException failure = earlier;
+        boolean interrupted = false;
         for (WorkItem item : items) {
-            try {
-                item.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for tiles", e);
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof RuntimeException re ? re
-                            : new IllegalStateException("a tile failed", e.getCause());
+            while (true) {
+                try {
+                    pool.awaitHelping(item);
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the tiles write into the caller's buffers: wait them out
+                } catch (ExecutionException | CancellationException e) {
+                    if (failure == null) {
+                        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                        failure = cause instanceof RuntimeException re ? re
+                                : new IllegalStateException("a tile failed: " + cause, cause);
+                    }
+                    break;
                 }
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (failure != null) {
             throw failure;

@@ -1,5 +1,7 @@
 package io.numarrow.threading;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
@@ -9,92 +11,243 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A task submitted to a {@link ThreadPool}: poll {@link #isDone()} or wait with {@link #await()}.
  * A task's exception is kept and rethrown, wrapped in an {@link ExecutionException}, by
- * {@code await}.
+ * {@code await}; a task the pool cancelled on {@link ThreadPool#closeNow()} makes {@code await}
+ * throw {@link CancellationException}.
+ *
+ * <p>Called on a worker thread, {@code await} does not block the worker: it runs other queued
+ * tasks (its own first) until this one is done, so a task may wait for tasks it submitted even
+ * when every worker is waiting. Called on any other thread it spins briefly, then parks.
+ *
+ * <p>A task runs at most once: whoever moves it from new to running runs it, and a copy of
+ * the reference left in another queue is skipped.
  */
 public final class WorkItem {
-    private final Runnable task;
-    private volatile boolean done;
-    private volatile Throwable failure;
-    private volatile boolean cancelled;
-    private volatile Thread waiter;
+    private static final int NEW = 0;
+    private static final int RUNNING = 1;
+    private static final int DONE = 2;
+    private static final int CANCELLED = 3;
 
-    WorkItem(Runnable task) {
-        this.task = task;
-    }
+    /** Spins of an outside waiter before it parks: a few microseconds, enough for a tiny task. */
+    private static final int AWAIT_SPINS = 1 << 12;
 
-    /** Runs the task on the calling thread; called once, by a worker. */
-    void run() {
+    private static final VarHandle STATE;
+    private static final VarHandle WAITERS;
+    private static final Waiter COMPLETED = new Waiter(null, null);
+
+    static {
         try {
-            task.run();
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            complete();
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(WorkItem.class, "state", int.class);
+            WAITERS = l.findVarHandle(WorkItem.class, "waiters", Waiter.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Marks the item cancelled without running it (the pool closed first). */
-    void cancel() {
-        cancelled = true;
-        complete();
+    /** A thread parked in {@code await}, in a lock-free stack the completing thread empties. */
+    private record Waiter(Thread thread, Waiter next) {
     }
 
-    private void complete() {
-        done = true;
-        Thread w = waiter;
-        if (w != null) {
-            LockSupport.unpark(w);
+    private Runnable task;
+    private volatile int state;
+    private volatile Waiter waiters;
+    private Throwable failure;
+    final ThreadPool pool;
+
+    WorkItem(Runnable task, ThreadPool pool) {
+        this.task = task;
+        this.pool = pool;
+    }
+
+    /**
+     * Runs the task on the calling thread unless another thread has run or cancelled it;
+     * returns whether this call ran it.
+     */
+    boolean run() {
+        if (!STATE.compareAndSet(this, NEW, RUNNING)) {
+            return false;
+        }
+        Runnable t = task;
+        task = null; // the closure may hold large buffers; do not keep them alive after the run
+        try {
+            t.run();
+        } catch (Throwable e) {
+            failure = e;
+        }
+        complete(DONE);
+        return true;
+    }
+
+    /** Marks the item cancelled unless it has started; returns whether it did. */
+    boolean cancel() {
+        if (!STATE.compareAndSet(this, NEW, CANCELLED)) {
+            return false;
+        }
+        task = null;
+        complete(CANCELLED);
+        return true;
+    }
+
+    private void complete(int finalState) {
+        // the volatile write publishes failure (written before) to whoever reads state
+        state = finalState;
+        Waiter w = (Waiter) WAITERS.getAndSet(this, COMPLETED);
+        for (; w != null && w != COMPLETED; w = w.next()) {
+            LockSupport.unpark(w.thread());
         }
     }
 
+    /** Whether the task has finished (normally or not) or was cancelled. */
     public boolean isDone() {
-        return done;
+        return state >= DONE;
     }
 
+    /** Whether the pool cancelled the task before it ran. */
     public boolean isCancelled() {
-        return cancelled;
+        return state == CANCELLED;
     }
 
-    /** Waits until the task has run; rethrows its exception wrapped. */
+    /** Whether the task finished by throwing. */
+    public boolean isFailed() {
+        return state == DONE && failure != null;
+    }
+
+    /** Whether the task has not started yet (a hint; it may start at any moment). */
+    boolean isNew() {
+        return state == NEW;
+    }
+
+    /**
+     * Waits until the task has run; rethrows its exception wrapped in an
+     * {@link ExecutionException}, or throws {@link CancellationException} if the pool
+     * cancelled it. On a worker thread the wait runs other tasks meanwhile.
+     */
     public void await() throws InterruptedException, ExecutionException {
-        while (!done) {
-            waiter = Thread.currentThread();
-            if (!done) {
-                LockSupport.park(this);
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
+        if (!isDone()) {
+            Worker w = Worker.current();
+            if (w != null) {
+                w.helpUntilDone(this, Long.MAX_VALUE);
+            } else {
+                block(Long.MAX_VALUE);
             }
         }
         report();
     }
 
-    /** Waits at most {@code timeout}; throws {@link TimeoutException} if the task has not run by then. */
+    /**
+     * Waits at most {@code timeout}; throws {@link TimeoutException} if the task has not
+     * finished by then, otherwise as {@link #await()}.
+     */
     public void await(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
+        if (!isDone()) {
+            long deadline = deadline(timeout);
+            Worker w = Worker.current();
+            boolean done = w != null ? w.helpUntilDone(this, deadline) : block(deadline);
+            if (!done) {
                 throw new TimeoutException("work item not done after " + timeout);
             }
-            waiter = Thread.currentThread();
-            if (!done) {
-                LockSupport.parkNanos(this, left);
+        }
+        report();
+    }
+
+    /** Like {@link #await()} but without checked exceptions: failures come back unchecked. */
+    public void join() {
+        try {
+            await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a work item", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
             }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("task failed: " + cause, cause);
+        }
+    }
+
+    static long deadline(Duration timeout) {
+        long now = System.nanoTime();
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE;
+        }
+        long d = now + Math.max(0, nanos);
+        return d < now ? Long.MAX_VALUE : d; // overflow: wait for ever
+    }
+
+    /**
+     * Waits without running other work: spins a little, then parks until the completing thread
+     * wakes us or {@code deadline} (a {@link System#nanoTime()}) passes. Returns whether done.
+     */
+    boolean block(long deadline) throws InterruptedException {
+        for (int i = 0; i < AWAIT_SPINS; i++) {
+            if (isDone()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return park(deadline);
+    }
+
+    /** Parks until done or the deadline; the caller has already spun. */
+    boolean park(long deadline) throws InterruptedException {
+        if (!pushWaiter()) {
+            return true;
+        }
+        while (!isDone()) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
+            if (deadline == Long.MAX_VALUE) {
+                LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                LockSupport.parkNanos(this, left);
+            }
         }
-        report();
+        return true;
+    }
+
+    /** Registers the calling thread to be unparked on completion; false if already complete. */
+    boolean pushWaiter() {
+        Thread me = Thread.currentThread();
+        while (true) {
+            Waiter head = waiters;
+            if (head == COMPLETED) {
+                return false;
+            }
+            if (WAITERS.compareAndSet(this, head, new Waiter(me, head))) {
+                return true;
+            }
+        }
     }
 
     private void report() throws ExecutionException {
-        if (cancelled) {
-            throw new CancellationException("the pool closed before this work item ran");
+        if (state == CANCELLED) {
+            throw new CancellationException("the pool was closed with closeNow() before this work item ran");
         }
         Throwable t = failure;
         if (t != null) {
             throw new ExecutionException("task failed: " + t, t);
         }
+    }
+
+    @Override
+    public String toString() {
+        return switch (state) {
+            case NEW -> "WorkItem[queued]";
+            case RUNNING -> "WorkItem[running]";
+            case DONE -> failure == null ? "WorkItem[done]" : "WorkItem[failed: " + failure + "]";
+            default -> "WorkItem[cancelled]";
+        };
     }
 }

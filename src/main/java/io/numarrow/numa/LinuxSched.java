@@ -1,0 +1,152 @@
+package io.numarrow.numa;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Linux scheduler calls numarrow needs, through FFM: which CPUs a thread may run on
+ * ({@code sched_getaffinity}/{@code sched_setaffinity}) and which CPU it is on now
+ * ({@code sched_getcpu}). On a system without these symbols {@link #isAvailable()} is false and
+ * the calls fail with {@link UnsupportedOperationException}.
+ */
+public final class LinuxSched {
+    /** glibc's default {@code cpu_set_t} covers 1024 CPUs; larger machines need a larger mask. */
+    private static final int MIN_MASK_BYTES = 128;
+    private static final int MAX_MASK_BYTES = 1 << 16;
+    private static final int EINVAL = 22;
+
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final MethodHandle GET_AFFINITY;
+    private static final MethodHandle SET_AFFINITY;
+    private static final MethodHandle GET_CPU;
+
+    static {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup libc = linker.defaultLookup();
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        FunctionDescriptor affinity = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
+        GET_AFFINITY = find(linker, libc, "sched_getaffinity", affinity, errno);
+        SET_AFFINITY = find(linker, libc, "sched_setaffinity", affinity, errno);
+        GET_CPU = find(linker, libc, "sched_getcpu", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    }
+
+    private LinuxSched() {
+    }
+
+    private static MethodHandle find(Linker linker, SymbolLookup libc, String name, FunctionDescriptor fd,
+                                     Linker.Option... options) {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            return null;
+        }
+        Optional<MemorySegment> symbol = libc.find(name);
+        return symbol.map(s -> linker.downcallHandle(s, fd, options)).orElse(null);
+    }
+
+    /** Whether the affinity and current-CPU calls exist on this system. */
+    public static boolean isAvailable() {
+        return GET_AFFINITY != null && SET_AFFINITY != null && GET_CPU != null;
+    }
+
+    /** The CPUs the calling thread may run on, ascending. */
+    public static List<Integer> currentThreadAffinity() {
+        require(GET_AFFINITY, "sched_getaffinity");
+        for (int bytes = MIN_MASK_BYTES; bytes <= MAX_MASK_BYTES; bytes *= 2) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment mask = arena.allocate(bytes, 8);
+                int rc = (int) GET_AFFINITY.invokeExact(state, 0, (long) bytes, mask);
+                if (rc == 0) {
+                    return maskToCpus(mask);
+                }
+                int err = (int) ERRNO.get(state, 0L);
+                if (err != EINVAL) {
+                    throw new IllegalStateException("sched_getaffinity failed, errno " + err);
+                }
+                // EINVAL: the kernel's mask is larger than ours; try a larger one
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException("sched_getaffinity failed", t);
+            }
+        }
+        throw new IllegalStateException("sched_getaffinity: no mask size up to " + MAX_MASK_BYTES + " bytes accepted");
+    }
+
+    /**
+     * Restricts the calling thread to {@code cpus}. Returns 0 on success, else the errno the
+     * kernel gave (EINVAL when none of the CPUs is allowed, EPERM when not permitted).
+     */
+    public static int setCurrentThreadAffinity(Collection<Integer> cpus) {
+        require(SET_AFFINITY, "sched_setaffinity");
+        if (cpus.isEmpty()) {
+            throw new IllegalArgumentException("an affinity mask needs at least one CPU");
+        }
+        int maxCpu = cpus.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        if (cpus.stream().anyMatch(c -> c < 0)) {
+            throw new IllegalArgumentException("CPU ids must not be negative: " + cpus);
+        }
+        int bytes = Math.max(MIN_MASK_BYTES, ((maxCpu / 64) + 1) * 8);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment mask = arena.allocate(bytes, 8);
+            for (int cpu : cpus) {
+                long word = mask.getAtIndex(ValueLayout.JAVA_LONG, cpu / 64);
+                mask.setAtIndex(ValueLayout.JAVA_LONG, cpu / 64, word | (1L << (cpu % 64)));
+            }
+            int rc = (int) SET_AFFINITY.invokeExact(state, 0, (long) bytes, mask);
+            return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("sched_setaffinity failed", t);
+        }
+    }
+
+    /** The CPU the calling thread is running on at this instant. */
+    public static int currentCpu() {
+        require(GET_CPU, "sched_getcpu");
+        try {
+            return (int) GET_CPU.invokeExact();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("sched_getcpu failed", t);
+        }
+    }
+
+    private static List<Integer> maskToCpus(MemorySegment mask) {
+        List<Integer> cpus = new ArrayList<>();
+        long words = mask.byteSize() / 8;
+        for (int w = 0; w < words; w++) {
+            long bits = mask.getAtIndex(ValueLayout.JAVA_LONG, w);
+            while (bits != 0) {
+                int bit = Long.numberOfTrailingZeros(bits);
+                cpus.add(w * 64 + bit);
+                bits &= bits - 1;
+            }
+        }
+        return cpus;
+    }
+
+    private static void require(MethodHandle handle, String name) {
+        if (handle == null) {
+            throw new UnsupportedOperationException(name + " is not available on this system ("
+                    + System.getProperty("os.name") + ")");
+        }
+    }
+}

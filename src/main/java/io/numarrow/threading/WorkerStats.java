@@ -1,0 +1,29 @@
+package io.numarrow.threading;
+
+/**
+ * What one worker has done since its pool started; a snapshot, each counter read on its own.
+ *
+ * @param worker       the worker's index in its pool
+ * @param node         its NUMA node (kernel id), -1 when the pool is not NUMA-aware
+ * @param cpu          the CPU it is pinned to, -1 when not pinned (or pinning was refused)
+ * @param tasksRun     tasks it ran (not counting ones it found already run or cancelled)
+ * @param steals       tasks it took from other workers' queues
+ * @param failedSteals steals it lost to another thief taking the same task first
+ * @param parks        times it parked after spinning idle for the configured spin time
+ */
+public record WorkerStats(int worker, int node, int cpu, long tasksRun, long steals, long failedSteals, long parks) {
+    /** The sum of the counters of {@code all} (worker, node and cpu -1). */
+    public static WorkerStats total(Iterable<WorkerStats> all) {
+        long run = 0;
+        long stolen = 0;
+        long failed = 0;
+        long parked = 0;
+        for (WorkerStats s : all) {
+            run += s.tasksRun;
+            stolen += s.steals;
+            failed += s.failedSteals;
+            parked += s.parks;
+        }
+        return new WorkerStats(-1, -1, -1, run, stolen, failed, parked);
+    }
+}
