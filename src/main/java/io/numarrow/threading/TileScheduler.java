@@ -55,8 +55,9 @@ public final class TileScheduler {
 
     /**
      * As {@link #forEachRowTile(ThreadPool, int, long, RowTask)}, but the memory of row {@code r}
-     * sits on NUMA node {@code nodeOfRow.applyAsInt(r)} (kernel id), and each tile goes to the
-     * workers of the node of its first row; they get it first, others only steal it when idle.
+     * sits on NUMA node {@code nodeOfRow.applyAsInt(r)} (kernel id): tiles are cut where that node
+     * changes, and each goes to the workers of its node; they get it first, others only steal it
+     * when idle.
      * On a pool that is not NUMA-aware this is the plain form.
      */
     public static void forEachRowTile(ThreadPool pool, int rows, long costPerRow, IntUnaryOperator nodeOfRow,
@@ -77,10 +78,17 @@ public final class TileScheduler {
         List<WorkItem> items = new ArrayList<>(tiles);
         RuntimeException failure = null;
         try {
-            for (int start = 0; start < rows; start += tileRows) {
+            for (int start = 0; start < rows; ) {
                 int s = start;
-                int e = Math.min(rows, start + tileRows);
-                items.add(pool.submitToNode(nodeOfRow.applyAsInt(s), () -> task.run(s, e)));
+                int node = nodeOfRow.applyAsInt(s);
+                int e = s + 1;
+                // a tile ends early where its memory moves to another node
+                while (e < Math.min(rows, s + tileRows) && nodeOfRow.applyAsInt(e) == node) {
+                    e++;
+                }
+                int end = e;
+                items.add(pool.submitToNode(node, () -> task.run(s, end)));
+                start = end;
             }
         } catch (RuntimeException e) {
             failure = e;
