@@ -76,6 +76,38 @@ final class SubmissionQueue<T> extends SqFields {
         }
     }
 
+    /**
+     * Takes the head element only if {@code test} accepts it; returns it, or null when the queue
+     * is empty or its head was refused. A published slot does not change until it is taken, so
+     * the element tested is the one the CAS takes.
+     */
+    @SuppressWarnings("unchecked")
+    T pollIf(java.util.function.Predicate<? super T> test) {
+        while (true) {
+            long pos = (long) HEAD.getVolatile(this);
+            int i = (int) (pos & mask);
+            long seq = (long) SEQ.getAcquire(sequences, i);
+            long diff = seq - (pos + 1);
+            if (diff == 0) {
+                Object item = SLOT.getOpaque(slots, i);
+                if (item == null || (long) HEAD.getVolatile(this) != pos) {
+                    continue; // another consumer took it meanwhile
+                }
+                if (!test.test((T) item)) {
+                    return null;
+                }
+                if (HEAD.compareAndSet(this, pos, pos + 1)) {
+                    SLOT.setOpaque(slots, i, null);
+                    SEQ.setRelease(sequences, i, pos + mask + 1);
+                    return (T) item;
+                }
+            } else if (diff < 0) {
+                return null;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     /** Whether the queue looks empty; a hint, exact only when no one else is using it. */
     boolean isEmpty() {
         return (long) HEAD.getVolatile(this) >= (long) TAIL.getVolatile(this);

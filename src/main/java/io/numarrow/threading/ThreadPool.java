@@ -246,7 +246,7 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     private void pushOwn(Worker self, WorkItem item) {
-        if (!self.deque.offer(item)) {
+        if (!self.deque.offer(item) && !(purgeStale(self.deque) && self.deque.offer(item))) {
             throw new QueueFullException("worker " + self.index + "'s queue is full (" + self.deque.capacity()
                     + " tasks); await some tasks before submitting more, or raise queueCapacity");
         }
@@ -268,7 +268,7 @@ public final class ThreadPool implements AutoCloseable {
         if (runState != OPEN) {
             throw closed();
         }
-        if (!w.inbox.offer(item)) {
+        if (!w.inbox.offer(item) && !(purgeStale(w.inbox) && w.inbox.offer(item))) {
             return false;
         }
         // close() may have begun while we queued: then the worker may already have drained and
@@ -278,6 +278,32 @@ public final class ThreadPool implements AutoCloseable {
         }
         signalIdle(w);
         return true;
+    }
+
+    /**
+     * A task awaited by a thread that ran it itself leaves a stale reference in its queue until
+     * a worker skips it. When a queue is full, drop the stale ones at its head so that they do
+     * not count against its capacity; returns whether any went.
+     */
+    private static boolean purgeStale(SubmissionQueue<WorkItem> inbox) {
+        boolean any = false;
+        while (inbox.pollIf(i -> !i.isNew()) != null) {
+            any = true;
+        }
+        return any;
+    }
+
+    /** As for an inbox, at the owner's end of its deque (the caller is the owner). */
+    private static boolean purgeStale(WorkStealingQueue<WorkItem> deque) {
+        boolean any = false;
+        for (WorkItem top = deque.pop(); top != null; top = deque.pop()) {
+            if (top.isNew()) {
+                deque.push(top); // live: back where it was (we just freed its slot)
+                break;
+            }
+            any = true;
+        }
+        return any;
     }
 
     private static IllegalStateException closed() {

@@ -16,7 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Called on a worker thread, {@code await} does not block the worker: it runs other queued
  * tasks (its own first) until this one is done, so a task may wait for tasks it submitted even
- * when every worker is waiting. Called on any other thread it spins briefly, then parks.
+ * when every worker is waiting. Called on any other thread it spins while it has a CPU to
+ * itself, then parks; the task always runs on a worker (so the pool's stack size, pinning and
+ * node apply), unless the caller opts into {@link ThreadPool#awaitHelping(WorkItem)}.
  *
  * <p>A task runs at most once: whoever moves it from new to running runs it, and a copy of
  * the reference left in another queue is skipped.
@@ -89,11 +91,15 @@ public final class WorkItem {
     }
 
     private void complete(int finalState) {
-        // the volatile write publishes failure (written before) to whoever reads state
+        // the volatile write publishes failure (written before) to whoever reads state; a
+        // waiter pushes itself and then reads state, we write state and then read waiters:
+        // one of us sees the other, so the common no-waiter case needs no atomic here
         state = finalState;
-        Waiter w = (Waiter) WAITERS.getAndSet(this, COMPLETED);
-        for (; w != null && w != COMPLETED; w = w.next()) {
-            LockSupport.unpark(w.thread());
+        if (waiters != null) {
+            Waiter w = (Waiter) WAITERS.getAndSet(this, COMPLETED);
+            for (; w != null && w != COMPLETED; w = w.next()) {
+                LockSupport.unpark(w.thread());
+            }
         }
     }
 
@@ -142,7 +148,12 @@ public final class WorkItem {
         if (!isDone()) {
             long deadline = deadline(timeout);
             Worker w = Worker.current();
-            boolean done = w != null ? w.helpUntilDone(this, deadline) : block(deadline);
+            boolean done;
+            if (w != null) {
+                done = w.helpUntilDone(this, deadline);
+            } else {
+                done = block(deadline);
+            }
             if (!done) {
                 throw new TimeoutException("work item not done after " + timeout);
             }
@@ -186,11 +197,19 @@ public final class WorkItem {
      * wakes us or {@code deadline} (a {@link System#nanoTime()}) passes. Returns whether done.
      */
     boolean block(long deadline) throws InterruptedException {
-        for (int i = 0; i < AWAIT_SPINS; i++) {
+        long last = System.nanoTime();
+        for (int i = 1; i <= AWAIT_SPINS; i++) {
             if (isDone()) {
                 return true;
             }
             Thread.onSpinWait();
+            if ((i & 63) == 0) {
+                long now = System.nanoTime();
+                if (Spin.wasPreempted(last, now)) {
+                    break; // the CPU is oversubscribed: spinning only delays the thread we wait for
+                }
+                last = now;
+            }
         }
         return park(deadline);
     }

@@ -208,7 +208,8 @@ public final class Worker {
     private WorkItem idle() {
         while (true) {
             pool.spinning.incrementAndGet();
-            long deadline = System.nanoTime() + pool.spinNanos;
+            long last = System.nanoTime();
+            long deadline = last + pool.spinNanos;
             for (int spins = 1; ; spins++) {
                 WorkItem item = findWork();
                 if (item != null) {
@@ -219,8 +220,15 @@ public final class Worker {
                     pool.spinning.decrementAndGet();
                     return null;
                 }
-                if ((spins & 31) == 0 && System.nanoTime() - deadline > 0) {
-                    break;
+                if ((spins & 15) == 0) {
+                    long now = System.nanoTime();
+                    // stop spinning at the deadline, or at once when the OS took our CPU away
+                    // for a while: on an oversubscribed machine a parked worker that a submit
+                    // wakes gets a CPU sooner than a spinning one waiting for its turn
+                    if (now - deadline > 0 || Spin.wasPreempted(last, now)) {
+                        break;
+                    }
+                    last = now;
                 }
                 Thread.onSpinWait();
             }
