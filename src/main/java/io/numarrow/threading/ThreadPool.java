@@ -23,7 +23,10 @@ import org.slf4j.LoggerFactory;
  * With work stealing on, idle workers take tasks from others' queues (same NUMA node first);
  * with it off, a task runs on the worker whose queue it was put in.</li>
  * <li>Idle workers spin for {@link ThreadPoolConfig#spinTime()} looking for work, then park;
- * a submit wakes a parked worker when no spinning one will pick the task up.</li>
+ * a submit wakes a parked worker when no spinning one will pick the task up. At most half the
+ * workers spin at once (and one fewer than the pool, leaving a CPU to submitting threads), and
+ * a spinner that finds it was descheduled parks at once: on an oversubscribed machine a woken
+ * thread gets a CPU sooner than a spinning one waiting for its turn.</li>
  * <li>{@link WorkItem#await()} on a worker runs other tasks while it waits, so tasks may wait
  * for tasks they submit, to any depth, without deadlocking the pool;
  * {@link #awaitHelping(WorkItem)} does the same for any thread.</li>
@@ -63,8 +66,12 @@ public final class ThreadPool implements AutoCloseable {
     final boolean stealing;
     final boolean numaAware;
     final long spinNanos;
+    /** Idle workers allowed to spin at once: half the pool, and at least one CPU left to submitters. */
+    final int maxSpinners;
     final AtomicInteger parked = new AtomicInteger();
     final AtomicInteger spinning = new AtomicInteger();
+    /** When a spinning worker last looked at the clock: a stale beat means the spinner lost its CPU. */
+    final SpinBeat spinBeat = new SpinBeat();
     private final AtomicInteger nextInbox = new AtomicInteger();
     private final AtomicBoolean pinWarned = new AtomicBoolean();
     private final Object closeLock = new Object();
@@ -81,6 +88,7 @@ public final class ThreadPool implements AutoCloseable {
         this.name = "numarrow-pool-" + POOL_IDS.incrementAndGet();
         int n = config.numThreads().orElse(topology.defaultWorkerCount());
         this.placements = WorkerPlacement.plan(topology, n, numaAware, config.pinThreads());
+        this.maxSpinners = Math.max(1, Math.min(n - 1, (n + 1) / 2));
         this.workers = new Worker[n];
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(this, i, placements.get(i), config.queueCapacity());
@@ -321,8 +329,12 @@ public final class ThreadPool implements AutoCloseable {
         if (parked.get() == 0) {
             return;
         }
-        if (target.wake() || !stealing || spinning.get() > 0) {
+        if (!stealing) {
+            target.wake(); // nobody else may run it
             return;
+        }
+        if ((spinning.get() > 0 && spinBeat.isFresh()) || target.wake()) {
+            return; // a spinning worker that has a CPU steals it sooner than a parked one wakes up
         }
         int start = target.index;
         for (int k = 1; k <= workers.length; k++) {

@@ -207,10 +207,12 @@ public final class Worker {
      */
     private WorkItem idle() {
         while (true) {
-            pool.spinning.incrementAndGet();
+            // a few spinners pick up new work as fast as many would, and leave CPUs to the
+            // threads that submit it; the others park at once
+            boolean spin = pool.spinning.incrementAndGet() <= pool.maxSpinners;
             long last = System.nanoTime();
             long deadline = last + pool.spinNanos;
-            for (int spins = 1; ; spins++) {
+            for (int spins = 1; spin; spins++) {
                 WorkItem item = findWork();
                 if (item != null) {
                     pool.spinning.decrementAndGet();
@@ -228,6 +230,7 @@ public final class Worker {
                     if (now - deadline > 0 || Spin.wasPreempted(last, now)) {
                         break;
                     }
+                    pool.spinBeat.beat(now);
                     last = now;
                 }
                 Thread.onSpinWait();
