@@ -35,6 +35,9 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
     Integer threads;
 
+    @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
+    boolean pin;
+
     @Mixin
     CommonOptions common;
 
@@ -45,7 +48,7 @@ final class ComputeCommand implements Callable<Integer> {
             throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);
         }
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output");
-        ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).build();
+        ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = new RootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
             ComputeJob.Result r = ComputeJob.run(spec, new ParallelOps(pool), allocator);

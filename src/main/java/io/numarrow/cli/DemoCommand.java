@@ -29,6 +29,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
     Integer threads;
 
+    @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
+    boolean pin;
+
     @Mixin
     CommonOptions common;
 
@@ -43,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
 
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, out, "features", Ops.MATMUL_SOFTMAX, "output");
         try (BufferAllocator allocator = new RootAllocator();
-             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(threads).build())) {
+             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build())) {
             ComputeJob.Result r = ComputeJob.run(spec, new ParallelOps(pool), allocator);
             if (!common.quiet) {
                 System.out.printf("numarrow demo: softmax(X·W) with %d worker threads%n", pool.size());
