@@ -48,6 +48,7 @@ public final class LinuxSched {
     private LinuxSched() {
     }
 
+    @SuppressWarnings("restricted") // native access is what this class is for; the launcher enables it
     private static MethodHandle find(Linker linker, SymbolLookup libc, String name, FunctionDescriptor fd,
                                      Linker.Option... options) {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
