@@ -61,6 +61,13 @@ public final class BenchMain implements Callable<Integer> {
             System.err.println("numarrow bench: unknown format '" + format + "'; use table, csv or json");
             return 2;
         }
+        String known = benchmarkList();
+        for (String s : suites) {
+            if (!known.contains("io.numarrow.bench." + s + ".")) {
+                System.err.println("numarrow bench: no benchmarks in suite '" + s + "' in this build");
+                return 2;
+            }
+        }
         System.err.println("OPENBLAS_CORETYPE=" + envOrUnset("OPENBLAS_CORETYPE")
                 + " OPENBLAS_L2_SIZE=" + envOrUnset("OPENBLAS_L2_SIZE")
                 + " cpus=" + Runtime.getRuntime().availableProcessors()
@@ -94,6 +101,13 @@ public final class BenchMain implements Callable<Integer> {
             return 2;
         }
         return 0;
+    }
+
+    /** The list of benchmarks JMH's annotation processor wrote for this build (empty if none). */
+    static String benchmarkList() throws java.io.IOException {
+        try (var in = BenchMain.class.getResourceAsStream("/META-INF/BenchmarkList")) {
+            return in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     private static String envOrUnset(String name) {
