@@ -72,6 +72,14 @@ public final class ThreadPool implements AutoCloseable {
     final AtomicInteger spinning = new AtomicInteger();
     /** When a spinning worker last looked at the clock: a stale beat means the spinner lost its CPU. */
     final SpinBeat spinBeat = new SpinBeat();
+    /**
+     * Until when (nanoTime) nobody spins: set when a spinning thread finds it was descheduled,
+     * which means more runnable threads than CPUs. There, spinning only burns the time slices
+     * that the threads we wait for need, and makes the scheduler treat ours as CPU hogs that it
+     * wakes last; parking and waking, as ForkJoinPool does, is faster.
+     */
+    private volatile long congestedUntil = System.nanoTime();
+    static final long CONGESTION_NANOS = 20_000_000;
     private final AtomicInteger nextInbox = new AtomicInteger();
     private final AtomicBoolean pinWarned = new AtomicBoolean();
     private final Object closeLock = new Object();
@@ -187,6 +195,14 @@ public final class ThreadPool implements AutoCloseable {
     /** Whether {@link #close()} or {@link #closeNow()} has been called. */
     public boolean isClosed() {
         return runState != OPEN;
+    }
+
+    boolean isCongested(long now) {
+        return congestedUntil - now > 0;
+    }
+
+    void markCongested(long now) {
+        congestedUntil = now + CONGESTION_NANOS;
     }
 
     boolean isClosing() {

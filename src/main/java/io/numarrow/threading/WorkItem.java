@@ -198,7 +198,8 @@ public final class WorkItem {
      */
     boolean block(long deadline) throws InterruptedException {
         long last = System.nanoTime();
-        for (int i = 1; i <= AWAIT_SPINS; i++) {
+        int spins = pool != null && pool.isCongested(last) ? 0 : AWAIT_SPINS;
+        for (int i = 1; i <= spins; i++) {
             if (isDone()) {
                 return true;
             }
@@ -206,7 +207,11 @@ public final class WorkItem {
             if ((i & 63) == 0) {
                 long now = System.nanoTime();
                 if (Spin.wasPreempted(last, now)) {
-                    break; // the CPU is oversubscribed: spinning only delays the thread we wait for
+                    // the CPU is oversubscribed: spinning only delays the thread we wait for
+                    if (pool != null) {
+                        pool.markCongested(now);
+                    }
+                    break;
                 }
                 last = now;
             }

@@ -209,8 +209,8 @@ public final class Worker {
         while (true) {
             // a few spinners pick up new work as fast as many would, and leave CPUs to the
             // threads that submit it; the others park at once
-            boolean spin = pool.spinning.incrementAndGet() <= pool.maxSpinners;
             long last = System.nanoTime();
+            boolean spin = pool.spinning.incrementAndGet() <= pool.maxSpinners && !pool.isCongested(last);
             long deadline = last + pool.spinNanos;
             for (int spins = 1; spin; spins++) {
                 WorkItem item = findWork();
@@ -227,7 +227,11 @@ public final class Worker {
                     // stop spinning at the deadline, or at once when the OS took our CPU away
                     // for a while: on an oversubscribed machine a parked worker that a submit
                     // wakes gets a CPU sooner than a spinning one waiting for its turn
-                    if (now - deadline > 0 || Spin.wasPreempted(last, now)) {
+                    if (now - deadline > 0) {
+                        break;
+                    }
+                    if (Spin.wasPreempted(last, now)) {
+                        pool.markCongested(now);
                         break;
                     }
                     pool.spinBeat.beat(now);
