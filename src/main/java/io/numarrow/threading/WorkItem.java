@@ -66,9 +66,20 @@ public final class WorkItem {
      * returns whether this call ran it.
      */
     boolean run() {
-        if (!STATE.compareAndSet(this, NEW, RUNNING)) {
+        if (!claim()) {
             return false;
         }
+        runClaimed();
+        return true;
+    }
+
+    /** Takes the right to run the task; true for exactly one caller, unless cancelled first. */
+    boolean claim() {
+        return STATE.compareAndSet(this, NEW, RUNNING);
+    }
+
+    /** Runs the task after a successful {@link #claim()}. */
+    void runClaimed() {
         Runnable t = task;
         task = null; // the closure may hold large buffers; do not keep them alive after the run
         try {
@@ -77,7 +88,6 @@ public final class WorkItem {
             failure = e;
         }
         complete(DONE);
-        return true;
     }
 
     /** Marks the item cancelled unless it has started; returns whether it did. */

@@ -138,8 +138,10 @@ public final class Worker {
     void runItem(WorkItem item) {
         if (pool.isCancelling()) {
             item.cancel();
-        } else if (item.run()) {
+        } else if (item.claim()) {
+            // counted before the run, so whoever sees the item done also sees the count
             TASKS_RUN.setOpaque(this, tasksRun + 1);
+            item.runClaimed();
         }
         // a task's interrupt must not leak into the next task or make park() return at once
         Thread.interrupted();

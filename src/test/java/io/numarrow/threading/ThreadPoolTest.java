@@ -264,6 +264,110 @@ class ThreadPoolTest {
     }
 
     @Test
+    void atMostHalfTheIdleWorkersSpin() throws Exception {
+        ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(4).spinTime(Duration.ofSeconds(20)).build();
+        try (ThreadPool p = ThreadPool.init(config)) {
+            assertEquals(2, p.maxSpinners);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            // with a 20 s spin time only the workers over the cap can have parked by now
+            while (p.stats().stream().filter(s -> s.parks() > 0).count() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertTrue(p.stats().stream().filter(s -> s.parks() > 0).count() >= 2, "over-cap workers spin: " + p.stats());
+            assertTrue(p.spinning.get() <= 2, "spinning " + p.spinning.get());
+            p.submit(() -> { }).await(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void congestedPoolParksInsteadOfSpinning() throws Exception {
+        ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(2).spinTime(Duration.ofSeconds(20)).build();
+        try (ThreadPool p = ThreadPool.init(config)) {
+            p.markCongested(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+            p.submit(() -> { }).await();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (WorkerStats.total(p.stats()).parks() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(2, p.parked.get(), "a congested pool must park, not spin for 20 s: " + p.stats());
+            // parked workers still wake for new work
+            AtomicInteger ran = new AtomicInteger();
+            for (int i = 0; i < 10; i++) {
+                p.submit(ran::incrementAndGet).await(Duration.ofSeconds(5));
+            }
+            assertEquals(10, ran.get());
+        }
+    }
+
+    @Test
+    void manyWaitersOnOneItemAllWake() throws Exception {
+        try (ThreadPool p = pool(1)) {
+            CountDownLatch release = new CountDownLatch(1);
+            WorkItem item = p.submit(() -> awaitQuietly(release));
+            List<Thread> waiters = new ArrayList<>();
+            AtomicInteger woke = new AtomicInteger();
+            for (int i = 0; i < 5; i++) {
+                waiters.add(Thread.ofPlatform().start(() -> {
+                    item.join();
+                    woke.incrementAndGet();
+                }));
+            }
+            Thread.sleep(50); // let them park
+            release.countDown();
+            for (Thread t : waiters) {
+                t.join(10_000);
+                assertFalse(t.isAlive());
+            }
+            assertEquals(5, woke.get());
+        }
+    }
+
+    @Test
+    void awaitIsInterruptible() throws Exception {
+        try (ThreadPool p = pool(1)) {
+            CountDownLatch release = new CountDownLatch(1);
+            WorkItem item = p.submit(() -> awaitQuietly(release));
+            AtomicReference<Throwable> seen = new AtomicReference<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    item.await();
+                } catch (Throwable t) {
+                    seen.set(t);
+                }
+            });
+            Thread.sleep(50);
+            waiter.interrupt();
+            waiter.join(10_000);
+            assertInstanceOf(InterruptedException.class, seen.get());
+            release.countDown();
+            item.await();
+        }
+    }
+
+    @Test
+    void awaitHelpingFromOutsideRunsQueuedWorkOnTheCaller() throws Exception {
+        try (ThreadPool p = pool(1)) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch started = new CountDownLatch(1);
+            WorkItem blocker = p.submit(() -> {
+                started.countDown();
+                awaitQuietly(release);
+            });
+            assertTrue(started.await(10, TimeUnit.SECONDS));
+            int[] ranOn = {-2};
+            WorkItem queued = p.submit(() -> ranOn[0] = ThreadPool.currentWorkerIndex());
+            p.awaitHelping(queued); // the only worker is blocked: the caller runs it
+            assertEquals(-1, ranOn[0]);
+            release.countDown();
+            blocker.await();
+            // plain await never runs a task on the caller: the pool's stack size and pinning hold
+            int[] ranOn2 = {-2};
+            p.submit(() -> ranOn2[0] = ThreadPool.currentWorkerIndex()).await();
+            assertEquals(0, ranOn2[0]);
+        }
+    }
+
+    @Test
     void stackSizeIsHonoured() throws Exception {
         int small = maxDepth(256 * 1024);
         int large = maxDepth(32 * 1024 * 1024);
