@@ -3,8 +3,8 @@ package io.numarrow.threading;
 import io.numarrow.numa.CpuTopology;
 import io.numarrow.numa.LinuxSched;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -108,7 +108,7 @@ public final class ThreadPool implements AutoCloseable {
         this.workersByNode = new Worker[nodeIds.size()][];
         for (int k = 0; k < nodeIds.size(); k++) {
             int nodeId = nodeIds.get(k);
-            workersByNode[k] = java.util.Arrays.stream(workers).filter(w -> w.node == nodeId).toArray(Worker[]::new);
+            workersByNode[k] = Arrays.stream(workers).filter(w -> w.node == nodeId).toArray(Worker[]::new);
         }
         int started = 0;
         try {
@@ -522,10 +522,5 @@ public final class ThreadPool implements AutoCloseable {
     @Override
     public String toString() {
         return name + "[" + workers.length + " workers, " + (isClosed() ? "closed" : "open") + "]";
-    }
-
-    /** A short wait used by tests and helpers: {@code d} as a deadline in {@link System#nanoTime()} terms. */
-    static long deadlineAfter(Duration d) {
-        return WorkItem.deadline(d);
     }
 }
