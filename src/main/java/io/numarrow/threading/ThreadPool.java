@@ -248,8 +248,23 @@ public final class ThreadPool implements AutoCloseable {
         }
         WorkItem item = new WorkItem(task, this);
         Worker self = Worker.current();
-        if (self != null && self.pool == this && (self.node == node || isClosing())) {
-            pushOwn(self, item);
+        if (self != null && self.pool == this) {
+            if (self.node != node) {
+                int first = Math.floorMod(nextInbox.getAndIncrement(), nodeWorkers.length);
+                for (int k = 0; k < nodeWorkers.length; k++) {
+                    Worker w = nodeWorkers[(first + k) % nodeWorkers.length];
+                    if (w.inbox.offer(item)) {
+                        if (isClosing()) {
+                            // w may have drained and left already: keep a second reference where
+                            // we will run it; whichever copy is reached first runs, once
+                            pushOwn(self, item);
+                        }
+                        signalIdle(w);
+                        return item;
+                    }
+                }
+            }
+            pushOwn(self, item); // its node's queues are full, or it is our node: keep it
             return item;
         }
         int start = Math.floorMod(nextInbox.getAndIncrement(), nodeWorkers.length);

@@ -243,8 +243,10 @@ public final class Worker {
             }
             // announce the park before the last look, so that a submit either sees us parked
             // (and wakes us) or we see its task
-            STATE.setVolatile(this, PARKED);
+            // counted before marked: a waker's decrement then never runs ahead of our increment,
+            // so a submitter never reads a count too low to wake a parked worker
             pool.parked.incrementAndGet();
+            STATE.setVolatile(this, PARKED);
             pool.spinning.decrementAndGet();
             WorkItem item = findWork();
             boolean exit = item == null && pool.isClosing() && ownQueuesEmpty();

@@ -106,6 +106,21 @@ class NumaPlacementTest {
     }
 
     @Test
+    void aTaskOnOneNodeCanHandWorkToAnother() throws Exception {
+        ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(4).numaAware(true).enableWorkStealing(false).build();
+        try (ThreadPool p = fixturePool("epyc-4node", config)) {
+            int[] seen = {-1, -1};
+            p.submitToNode(0, () -> {
+                seen[0] = ThreadPool.currentNode();
+                WorkItem remote = p.submitToNode(2, () -> seen[1] = ThreadPool.currentNode());
+                remote.join(); // node 0's worker helps with its own queue; node 2's worker runs this
+            }).await();
+            assertEquals(0, seen[0]);
+            assertEquals(2, seen[1]);
+        }
+    }
+
+    @Test
     void tilesGoToTheWorkersOfTheirMemorysNode() throws Exception {
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(4).numaAware(true).enableWorkStealing(false).build();
         try (ThreadPool p = fixturePool("epyc-4node", config)) {
