@@ -242,9 +242,9 @@ public final class Worker {
                 Thread.onSpinWait();
             }
             // announce the park before the last look, so that a submit either sees us parked
-            // (and wakes us) or we see its task
-            // counted before marked: a waker's decrement then never runs ahead of our increment,
-            // so a submitter never reads a count too low to wake a parked worker
+            // (and wakes us) or we see its task; counted before marked, so that a waker's
+            // decrement never runs ahead of our increment and no submitter reads a count too
+            // low to wake a parked worker
             pool.parked.incrementAndGet();
             STATE.setVolatile(this, PARKED);
             pool.spinning.decrementAndGet();
@@ -276,10 +276,6 @@ public final class Worker {
             return true;
         }
         return false;
-    }
-
-    boolean isParked() {
-        return state == PARKED;
     }
 
     /**
