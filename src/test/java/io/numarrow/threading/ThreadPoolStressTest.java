@@ -257,6 +257,46 @@ class ThreadPoolStressTest {
         }
     }
 
+    /**
+     * Workers that park after every task (no spinning) and submitters racing them: a lost
+     * wake-up would leave a task queued with every worker asleep, and its await would time out.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    @Timeout(120)
+    void noLostWakeUpsWhenWorkersParkBetweenTasks(boolean stealing) throws Exception {
+        try (ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).spinTime(Duration.ZERO)
+                .enableWorkStealing(stealing).build())) {
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            LongAdder ran = new LongAdder();
+            List<Thread> submitters = new ArrayList<>();
+            int perThread = 20_000;
+            for (int s = 0; s < 2; s++) {
+                submitters.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < perThread; i++) {
+                            p.submit(ran::increment).await(Duration.ofSeconds(10));
+                            if (i % 64 == 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // let every worker park
+                            }
+                        }
+                    } catch (Throwable e) {
+                        error.compareAndSet(null, e);
+                    }
+                }));
+            }
+            for (Thread t : submitters) {
+                t.join(100_000);
+                assertFalse(t.isAlive());
+            }
+            if (error.get() != null) {
+                throw new AssertionError("a task was not run in 10 s: lost wake-up?", error.get());
+            }
+            assertEquals(2L * perThread, ran.sum());
+            assertTrue(WorkerStats.total(p.stats()).parks() > 0, "workers never parked: the test did not test parking");
+        }
+    }
+
     @Test
     @Timeout(30)
     void noThreadsLeakAcrossManyPools() throws Exception {
