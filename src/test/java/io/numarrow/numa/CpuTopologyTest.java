@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CpuTopologyTest {
     static final Path FIXTURES = Path.of(System.getProperty("numarrow.repo", ".")).resolve("data/topology");
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Workers spread over NUMA nodes, on other machines' topologies (the data/topology fixtures). */
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class NumaPlacementTest {
     static final Path FIXTURES = Path.of(System.getProperty("numarrow.repo", ".")).resolve("data/topology");
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 class SubmissionQueueTest {
 
     @Test
-    @Timeout(10)
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void fifoAndBounded() {
         SubmissionQueue<Integer> q = new SubmissionQueue<>(4);
         for (int i = 0; i < 4; i++) {
@@ -35,7 +35,7 @@ class SubmissionQueueTest {
 
     /** Producers and consumers at once: every item comes out exactly once. */
     @Test
-    @Timeout(120)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void manyProducersManyConsumersExactlyOnce() throws Exception {
         final int producers = 3;
         final int perProducer = 300_000;

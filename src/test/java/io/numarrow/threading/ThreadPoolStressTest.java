@@ -26,7 +26,7 @@ class ThreadPoolStressTest {
     static final int TINY_TASKS = Integer.getInteger("numarrow.stress.tasks", 10_000_000);
 
     @Test
-    @Timeout(180)
+    @Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void tenMillionTinyTasksFromOutsideAndInside() throws Exception {
         ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().build());
         LongAdder ran = new LongAdder();
@@ -94,7 +94,7 @@ class ThreadPoolStressTest {
     /** A chain of tasks each waiting for the one it submitted, 20 deep, on 1 and 2 workers. */
     @ParameterizedTest
     @ValueSource(ints = {1, 2})
-    @Timeout(30)
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void nestedSubmitsTwentyDeepDoNotDeadlock(int workers) throws Exception {
         for (boolean stealing : new boolean[]{true, false}) {
             try (ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(workers)
@@ -135,7 +135,7 @@ class ThreadPoolStressTest {
     }
 
     @Test
-    @Timeout(60)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void throwingTasksFailAloneAndWorkersSurvive() throws Exception {
         try (ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
             int n = 100_000;
@@ -182,7 +182,7 @@ class ThreadPoolStressTest {
      */
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
-    @Timeout(120)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void closeRacingSubmitLosesNothing(boolean now) throws Exception {
         for (int round = 0; round < 30; round++) {
             ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
@@ -263,7 +263,7 @@ class ThreadPoolStressTest {
      */
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
-    @Timeout(120)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void noLostWakeUpsWhenWorkersParkBetweenTasks(boolean stealing) throws Exception {
         try (ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).spinTime(Duration.ZERO)
                 .enableWorkStealing(stealing).build())) {
@@ -298,7 +298,7 @@ class ThreadPoolStressTest {
     }
 
     @Test
-    @Timeout(30)
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void noThreadsLeakAcrossManyPools() throws Exception {
         int before = countPoolThreads();
         for (int i = 0; i < 50; i++) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 class WorkStealingQueueTest {
 
     @Test
-    @Timeout(10)
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void ownerPopsNewestThievesStealOldest() {
         WorkStealingQueue<Integer> q = new WorkStealingQueue<>(8);
         for (int i = 0; i < 5; i++) {
@@ -39,7 +39,7 @@ class WorkStealingQueueTest {
     }
 
     @Test
-    @Timeout(10)
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void fullQueueRefusesInsteadOfDroppingOrGrowing() {
         WorkStealingQueue<Integer> q = new WorkStealingQueue<>(4);
         assertEquals(4, q.capacity());
@@ -60,7 +60,7 @@ class WorkStealingQueueTest {
     }
 
     @Test
-    @Timeout(10)
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void capacityRoundsUpToPowerOfTwoAndRejectsNonsense() {
         assertEquals(8, new WorkStealingQueue<>(5).capacity());
         assertEquals(2, new WorkStealingQueue<>(2).capacity());
@@ -70,7 +70,7 @@ class WorkStealingQueueTest {
     }
 
     @Test
-    @Timeout(10)
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void wrapsAroundManyTimes() {
         WorkStealingQueue<Integer> q = new WorkStealingQueue<>(4);
         int next = 0;
@@ -91,7 +91,7 @@ class WorkStealingQueueTest {
      * single-element race between pop and steal happens whenever the deque runs dry.
      */
     @Test
-    @Timeout(120)
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void everyItemTakenExactlyOnceUnderConcurrentStealing() throws Exception {
         final int items = 2_000_000;
         final int thieves = 3;
@@ -181,7 +181,7 @@ class WorkStealingQueueTest {
     }
 
     @Test
-    @Timeout(10)
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stealOfLastItemRacingPopGivesItToOneSide() throws Exception {
         // many rounds of exactly one item with the owner popping and a thief stealing at once
         WorkStealingQueue<Integer> q = new WorkStealingQueue<>(2);
