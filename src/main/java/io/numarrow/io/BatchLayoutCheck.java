@@ -84,7 +84,10 @@ final class BatchLayoutCheck {
         }
         long lastOffset = -1;
         long dataLength = -1;
-        for (BufferLayout layout : TypeLayout.getTypeLayout(type).getBufferLayouts()) {
+        List<BufferLayout> layouts = TypeLayout.getTypeLayout(type).getBufferLayouts();
+        // variable-width data is as long as its offsets say, checked after the loop
+        boolean hasOffsets = layouts.stream().anyMatch(l -> l.getType() == BufferLayout.BufferType.OFFSET);
+        for (BufferLayout layout : layouts) {
             if (buffer >= plan.buffers().length / 2) {
                 throw new IllegalArgumentException("column '" + path + "' is missing its "
                         + layout.getType().getName() + " buffer");
@@ -104,7 +107,9 @@ final class BatchLayoutCheck {
                     }
                 }
                 case DATA -> {
-                    need(path, "data", bytes, bits == 1 ? (length + 7) / 8 : length * (bits / 8));
+                    if (!hasOffsets) {
+                        need(path, "data", bytes, bits == 1 ? (length + 7) / 8 : length * (bits / 8));
+                    }
                     dataLength = bytes;
                 }
                 case OFFSET -> {
