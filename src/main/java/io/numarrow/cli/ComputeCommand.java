@@ -8,7 +8,6 @@ import io.numarrow.threading.ThreadPoolConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,6 +34,10 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
     Integer threads;
 
+    @Option(names = "--numa", defaultValue = io.numarrow.numa.NumaOption.DEFAULT, paramLabel = io.numarrow.numa.NumaOption.SYNTAX,
+            description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
+    String numa;
+
     @Mixin
     CommonOptions common;
 
@@ -46,7 +49,7 @@ final class ComputeCommand implements Callable<Integer> {
         }
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output");
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).build();
-        try (BufferAllocator allocator = new RootAllocator();
+        try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
             ComputeJob.Result r = ComputeJob.run(spec, new ParallelOps(pool), allocator);
             if (!common.quiet) {
