@@ -34,6 +34,7 @@ final class NodeHeap {
     private long chunkLength;
     private final List<long[]> chunks = new ArrayList<>();
     private final Map<Long, LongStack> freeLarge = new HashMap<>();
+    private final LongStack[] pow2Free = new LongStack[64];
     private long cachedBytes;
     private boolean released;
 
@@ -113,7 +114,7 @@ final class NodeHeap {
         checkOpen();
         largeAllocations.increment();
         long rounded = pages.roundedSize(size);
-        LongStack cached = freeLarge.get(rounded);
+        LongStack cached = cacheFor(rounded, false);
         long address;
         if (cached != null && !cached.isEmpty()) {
             address = cached.pop();
@@ -132,11 +133,31 @@ final class NodeHeap {
             return;
         }
         if (cachedBytes + rounded <= cacheLimit) {
-            freeLarge.computeIfAbsent(rounded, k -> new LongStack()).push(address);
+            cacheFor(rounded, true).push(address);
             cachedBytes += rounded;
         } else {
             pages.unmap(address, rounded);
         }
+    }
+
+    /**
+     * The stack of freed blocks of {@code rounded} bytes. Arrow rounds requests below 16 MiB to
+     * powers of two, so those sizes index an array (no boxing on the hot path); others use a map.
+     */
+    private LongStack cacheFor(long rounded, boolean create) {
+        if (Long.bitCount(rounded) == 1) {
+            int i = Long.numberOfTrailingZeros(rounded);
+            if (pow2Free[i] == null && create) {
+                pow2Free[i] = new LongStack();
+            }
+            return pow2Free[i];
+        }
+        LongStack s = freeLarge.get(rounded);
+        if (s == null && create) {
+            s = new LongStack();
+            freeLarge.put(rounded, s);
+        }
+        return s;
     }
 
     /** Unmaps every chunk and large block; the allocator has checked that no buffer is live. */
@@ -149,6 +170,12 @@ final class NodeHeap {
             pages.unmap(chunk[0], chunk[1]);
         }
         chunks.clear();
+        for (int i = 0; i < pow2Free.length; i++) {
+            LongStack s = pow2Free[i];
+            while (s != null && !s.isEmpty()) {
+                pages.unmap(s.pop(), 1L << i);
+            }
+        }
         for (Map.Entry<Long, LongStack> e : freeLarge.entrySet()) {
             LongStack s = e.getValue();
             while (!s.isEmpty()) {
