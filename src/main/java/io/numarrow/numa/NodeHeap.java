@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The memory of one {@link Placement}. Small buffers (up to {@code smallLimit}) come from
@@ -24,9 +23,9 @@ final class NodeHeap {
     private final long smallLimit;
     private final long cacheLimit;
     private final SizeClass[] classes;
-    final LongAdder smallAllocations = new LongAdder();
-    final LongAdder largeAllocations = new LongAdder();
-    final LongAdder largeReused = new LongAdder();
+    // counted under the locks already taken, so the hot path pays no extra atomic operation
+    private long largeAllocations;
+    private long largeReused;
 
     // chunk carving and large-block bookkeeping, under this heap's monitor
     private long chunkBase;
@@ -69,8 +68,8 @@ final class NodeHeap {
 
     long allocateSmall(int sizeClass) {
         SizeClass c = classes[sizeClass];
-        smallAllocations.increment();
         synchronized (c) {
+            c.allocations++;
             if (c.free.isEmpty()) {
                 refill(c);
             }
@@ -112,14 +111,14 @@ final class NodeHeap {
     /** Whole pages for a large buffer of {@code size} bytes. */
     synchronized long allocateLarge(long size) {
         checkOpen();
-        largeAllocations.increment();
+        largeAllocations++;
         long rounded = pages.roundedSize(size);
         LongStack cached = cacheFor(rounded, false);
         long address;
         if (cached != null && !cached.isEmpty()) {
             address = cached.pop();
             cachedBytes -= rounded;
-            largeReused.increment();
+            largeReused++;
         } else {
             address = pages.map(rounded, placement);
         }
@@ -192,9 +191,28 @@ final class NodeHeap {
         }
     }
 
+    long smallAllocations() {
+        long n = 0;
+        for (SizeClass c : classes) {
+            synchronized (c) {
+                n += c.allocations;
+            }
+        }
+        return n;
+    }
+
+    synchronized long largeAllocations() {
+        return largeAllocations;
+    }
+
+    synchronized long largeReused() {
+        return largeReused;
+    }
+
     private static final class SizeClass {
         final long blockSize;
         final LongStack free = new LongStack();
+        long allocations;
 
         SizeClass(long blockSize) {
             this.blockSize = blockSize;

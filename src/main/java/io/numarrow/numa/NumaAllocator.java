@@ -105,9 +105,9 @@ public final class NumaAllocator implements AllocationManager.Factory {
         long large = 0;
         long reused = 0;
         for (NodeHeap h : heaps) {
-            small += h.smallAllocations.sum();
-            large += h.largeAllocations.sum();
-            reused += h.largeReused.sum();
+            small += h.smallAllocations();
+            large += h.largeAllocations();
+            reused += h.largeReused();
         }
         Map<String, Long> byHeap = new HashMap<>();
         pages.mappedByHeap.forEach((k, v) -> byHeap.put(k, v.sum()));
