@@ -31,6 +31,11 @@ class NodePagesAndOptionTest {
     }
 
     @Test
+    void theCallingThreadsNodeIsAMemoryNode() {
+        assertTrue(NumaNodes.detect().contains(LinuxMemory.currentNode()));
+    }
+
+    @Test
     void theNumaOptionParsesEveryForm() {
         assertEquals(new NumaOption(null, -1), NumaOption.parse("off"));
         assertEquals(new NumaOption(NumaPolicy.LOCAL, -1), NumaOption.parse("local"));
