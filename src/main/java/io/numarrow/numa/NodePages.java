@@ -7,6 +7,14 @@ import java.lang.foreign.MemorySegment;
  * node: a tile's output rows inside one big Arrow buffer can be moved to the worker's node before
  * it writes them ({@code mbind(MPOL_PREFERRED, MPOL_MF_MOVE)} on the whole pages of the range).
  * Only whole pages move; the partial pages at either end stay where they are.
+ *
+ * <p>For {@code ParallelOps}: at the start of a tile task, before the kernel writes rows
+ * {@code [start, end)} of {@code out},
+ * <pre>{@code
+ *   NodePages.moveTo(out.segment().asSlice((long) start * n * 4, (long) (end - start) * n * 4),
+ *           ThreadPool.currentNode());
+ * }</pre>
+ * Tiles smaller than a page move nothing; on one node it is a no-op.
  */
 public final class NodePages {
     private static final boolean MANY_NODES = NumaNodes.detect().count() > 1;

@@ -164,6 +164,19 @@ class NumaAllocatorTest {
     }
 
     @Test
+    void memoryTheKernelCannotMapIsArrowsOutOfMemoryWithNothingAccounted() {
+        try (BufferAllocator a = NumaAllocator.forNode(0)) {
+            // 1 PiB: more address space than x86-64 and arm64 user space have
+            OutOfMemoryException e = assertThrows(OutOfMemoryException.class, () -> a.buffer(1L << 50));
+            assertTrue(e.getMessage().contains("cannot map"), e.getMessage());
+            assertEquals(0, a.getAllocatedMemory());
+            try (ArrowBuf b = a.buffer(1 << 20)) {
+                b.setByte(0, 1);
+            }
+        }
+    }
+
+    @Test
     void aLeakedBufferFailsTheRootsClose() {
         BufferAllocator a = NumaAllocator.root(NumaPolicy.LOCAL);
         ArrowBuf leaked = a.buffer(1000);
