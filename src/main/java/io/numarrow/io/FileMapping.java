@@ -48,9 +48,16 @@ final class FileMapping {
             LOG.debug("mapped {} ({} bytes) at 0x{}", file, size, Long.toHexString(address));
             return new FileMapping(file, address, size);
         } catch (LinuxMemory.NativeCallException e) {
-            throw new BadInputException(file + ": cannot map into memory (" + e.getMessage() + ")", e);
+            throw new Unavailable(file + ": cannot map into memory (" + e.getMessage() + ")", e);
         } finally {
             LinuxMemory.closeFd(fd); // the mapping keeps the file open by itself
+        }
+    }
+
+    /** The kernel would not map the file (no address space, or a strict commit limit). */
+    static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

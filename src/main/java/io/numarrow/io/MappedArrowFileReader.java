@@ -55,7 +55,13 @@ public final class MappedArrowFileReader extends ArrowReader {
      * (compressed, dictionary-encoded), with a note in the log.
      */
     static ArrowReader open(Path file, long size, BufferAllocator allocator) {
-        FileMapping mapping = FileMapping.map(file, size);
+        FileMapping mapping;
+        try {
+            mapping = FileMapping.map(file, size);
+        } catch (FileMapping.Unavailable e) {
+            LOG.info("{}; read by Arrow's ordinary reader (copying) instead", e.getMessage());
+            return ordinaryReader(file, allocator);
+        }
         IpcFileLayout layout;
         try {
             layout = IpcFileLayout.parse(mapping);
@@ -87,7 +93,7 @@ public final class MappedArrowFileReader extends ArrowReader {
             return m;
         }
         closeQuietly(r);
-        throw new BadInputException(file + ": cannot be read in place (compressed or dictionary-encoded)");
+        throw new BadInputException(file + ": cannot be read in place (compressed, dictionary-encoded or not mappable; the log says which)");
     }
 
     static ArrowReader ordinaryReader(Path file, BufferAllocator allocator) {
