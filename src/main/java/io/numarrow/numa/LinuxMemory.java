@@ -93,10 +93,11 @@ public final class LinuxMemory {
         }
     }
 
+    // per-thread native scratch, freed by the GC with its thread (automatic arenas)
     private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
-            () -> Arena.global().allocate(16 + 8L * MASK_WORDS, 8));
+            () -> Arena.ofAuto().allocate(16 + 8L * MASK_WORDS, 8));
     private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(
-            () -> Arena.global().allocate(CAPTURE));
+            () -> Arena.ofAuto().allocate(CAPTURE));
 
     private LinuxMemory() {
     }
