@@ -69,10 +69,10 @@ final class NodeHeap {
     long allocateSmall(int sizeClass) {
         SizeClass c = classes[sizeClass];
         synchronized (c) {
-            c.allocations++;
             if (c.free.isEmpty()) {
                 refill(c);
             }
+            c.allocations++;
             return c.free.pop();
         }
     }
@@ -111,7 +111,6 @@ final class NodeHeap {
     /** Whole pages for a large buffer of {@code size} bytes. */
     synchronized long allocateLarge(long size) {
         checkOpen();
-        largeAllocations++;
         long rounded = pages.roundedSize(size);
         LongStack cached = cacheFor(rounded, false);
         long address;
@@ -122,6 +121,7 @@ final class NodeHeap {
         } else {
             address = pages.map(rounded, placement);
         }
+        largeAllocations++;
         return address;
     }
 
