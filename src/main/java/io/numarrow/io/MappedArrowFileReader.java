@@ -32,7 +32,12 @@ import org.slf4j.LoggerFactory;
  * allowed and leaves the file alone.
  *
  * <p>The bytes of a loaded batch count towards the allocator's accounting (Arrow counts foreign
- * memory too) while the batch is loaded; nothing is allocated for them.
+ * memory too) while the batch is loaded; nothing is allocated for them. One exception is Arrow's,
+ * not this reader's: for a column with no nulls whose writer left out the validity bitmap
+ * (pyarrow does; Arrow Java and numarrow write it), Arrow's vectors allocate an all-valid bitmap
+ * of one bit per value when the batch loads.
+ *
+ * <p>The file must not shrink while it is mapped: pages past its new end cannot be read.
  */
 public final class MappedArrowFileReader extends ArrowReader {
     private static final Logger LOG = LoggerFactory.getLogger(MappedArrowFileReader.class);
