@@ -118,8 +118,7 @@ public final class NumaAllocator implements AllocationManager.Factory {
 
     @Override
     public AllocationManager create(BufferAllocator accountingAllocator, long size) {
-        int index = planner.heapForThisAllocation();
-        NodeHeap heap = heaps[index];
+        NodeHeap heap = heaps.length == 1 ? heaps[0] : heaps[planner.heapForThisAllocation()];
         int sizeClass = heap.classOf(size);
         long address = sizeClass >= 0 ? heap.allocateSmall(sizeClass) : heap.allocateLarge(size);
         if (LOG.isTraceEnabled()) {
