@@ -109,17 +109,21 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
         }
     }
 
+    /** How progress shows. */
+    enum Mode { NONE, BAR, LOG }
+
     private final Totals totals;
-    private final ProgressBar bar;
+    private final Mode mode;
     private final Output output;
     private final LongSupplier clock;
     private final long startNanos;
+    private ProgressBar bar;
     private long lastLogNanos;
     private boolean logged;
 
-    private ProgressReporter(Totals totals, ProgressBar bar, Output output, LongSupplier clock) {
+    private ProgressReporter(Totals totals, Mode mode, Output output, LongSupplier clock) {
         this.totals = totals;
-        this.bar = bar;
+        this.mode = mode;
         this.output = output;
         this.clock = clock;
         this.startNanos = clock.getAsLong();
@@ -132,17 +136,20 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
     }
 
     static ProgressReporter start(Totals totals, boolean quiet, Output output, LongSupplier clock) {
-        boolean worthShowing = !quiet && (totals.batches() < 0 || totals.batches() > FEW_BATCHES);
-        if (!worthShowing) {
-            return new ProgressReporter(totals, null, null, clock);
+        boolean fewBatches = totals.batches() >= 0 && totals.batches() <= FEW_BATCHES;
+        Mode mode = quiet || fewBatches ? Mode.NONE : output.terminal() ? Mode.BAR : Mode.LOG;
+        ProgressReporter reporter = new ProgressReporter(totals, mode, output, clock);
+        if (mode == Mode.BAR && totals.batches() >= 0) {
+            reporter.bar = reporter.newBar();
         }
-        if (!output.terminal()) {
-            return new ProgressReporter(totals, null, output, clock);
-        }
+        return reporter;
+    }
+
+    private ProgressBar newBar() {
         ConsoleProgressBarConsumer consumer = output.barWidth() > 0
                 ? new ConsoleProgressBarConsumer(output.barOut(), output.barWidth())
                 : new ConsoleProgressBarConsumer(output.barOut());
-        ProgressBar bar = new ProgressBarBuilder()
+        return new ProgressBarBuilder()
                 .setTaskName("compute")
                 .setInitialMax(totals.rows())
                 .setUnit(" rows", 1)
@@ -151,22 +158,32 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(250)
                 .setConsumer(consumer)
+                .startsFrom(0, Duration.ofNanos(clock.getAsLong() - startNanos))
                 .build();
-        return new ProgressReporter(totals, bar, output, clock);
     }
 
     @Override
     public void batchDone(int batches, long rows) {
-        if (bar != null) {
-            bar.stepTo(rows);
-            bar.setExtraMessage(" · batch " + batches + (totals.batches() > 0 ? "/" + totals.batches() : ""));
-        } else if (output != null) {
-            long now = clock.getAsLong();
-            boolean last = batches == totals.batches();
-            if (now - lastLogNanos >= output.logEvery().toNanos() || last && logged) {
-                lastLogNanos = now;
-                logged = true;
-                output.log().accept(logLine(batches, rows, now - startNanos));
+        switch (mode) {
+            case NONE -> {
+            }
+            case BAR -> {
+                if (bar == null && batches > FEW_BATCHES) {
+                    bar = newBar(); // total unknown: wait until there are more than a few batches
+                }
+                if (bar != null) {
+                    bar.stepTo(rows);
+                    bar.setExtraMessage(" · batch " + batches + (totals.batches() > 0 ? "/" + totals.batches() : ""));
+                }
+            }
+            case LOG -> {
+                long now = clock.getAsLong();
+                boolean last = batches == totals.batches();
+                if (now - lastLogNanos >= output.logEvery().toNanos() || last && logged) {
+                    lastLogNanos = now;
+                    logged = true;
+                    output.log().accept(logLine(batches, rows, now - startNanos));
+                }
             }
         }
     }
@@ -206,14 +223,8 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
         return String.format("%d h %02d min", seconds / 3600, seconds % 3600 / 60);
     }
 
-    /** Whether this run shows a bar (for tests). */
-    boolean showsBar() {
-        return bar != null;
-    }
-
-    /** Whether this run logs progress lines (for tests). */
-    boolean logsLines() {
-        return bar == null && output != null;
+    Mode mode() {
+        return mode;
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.numarrow.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.compute.SyntheticData;
@@ -115,8 +114,7 @@ class ProgressReporterTest {
         AtomicLong now = new AtomicLong(0);
         try (ProgressReporter progress = ProgressReporter.start(new ProgressReporter.Totals(100, 1000), false,
                 output(false, Duration.ofSeconds(2)), now::get)) {
-            assertFalse(progress.showsBar());
-            assertTrue(progress.logsLines());
+            assertEquals(ProgressReporter.Mode.LOG, progress.mode());
             now.set(1_000_000_000L);
             progress.batchDone(10, 100);
             assertEquals(List.of(), logLines, "not yet two seconds");
@@ -137,6 +135,21 @@ class ProgressReporterTest {
             assertEquals(4, logLines.size(), "the last batch is logged once lines have been: " + logLines);
             assertTrue(logLines.get(3).endsWith(", done"), logLines.get(3));
         }
+    }
+
+    @Test
+    void anUnknownTotalShowsABarOnceThereAreMoreThanAFewBatches() {
+        try (ProgressReporter progress = ProgressReporter.start(ProgressReporter.Totals.UNKNOWN, false,
+                output(true, Duration.ZERO), System::nanoTime)) {
+            assertEquals(ProgressReporter.Mode.BAR, progress.mode());
+            for (int b = 1; b <= ProgressReporter.FEW_BATCHES; b++) {
+                progress.batchDone(b, b * 10L);
+            }
+            assertEquals("", bar(), "no bar for what may be a short stream");
+            progress.batchDone(ProgressReporter.FEW_BATCHES + 1, 50);
+        }
+        assertTrue(bar().contains("50/? rows"), bar());
+        assertTrue(bar().contains("batch 5"), bar());
     }
 
     @Test
