@@ -83,7 +83,7 @@ public final class Tensor implements AutoCloseable {
     static void markAllValid(Float4Vector vector, int count) {
         int fullBytes = count / 8;
         if (fullBytes > 0) {
-            vector.getValidityBuffer().setOne(0, fullBytes);
+            vector.getValidityBuffer().setOne(0L, (long) fullBytes);
         }
         for (int i = fullBytes * 8; i < count; i++) {
             vector.setIndexDefined(i);

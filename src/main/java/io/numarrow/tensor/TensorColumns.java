@@ -93,7 +93,7 @@ public final class TensorColumns {
         if (rows > 0) {
             int fullBytes = rows / 8;
             if (fullBytes > 0) {
-                list.getValidityBuffer().setOne(0, fullBytes);
+                list.getValidityBuffer().setOne(0L, (long) fullBytes);
             }
             for (int r = fullBytes * 8; r < rows; r++) {
                 list.setNotNull(r);

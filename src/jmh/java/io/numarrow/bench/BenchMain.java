@@ -1,0 +1,196 @@
+package io.numarrow.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./numarrow bench}: runs a JMH suite in which every numarrow benchmark has its baselines
+ * in the same class, so they are measured in the same run, then prints each score and the
+ * ratio of numarrow to each baseline (above 1 means numarrow is faster).
+ */
+@Command(name = "numarrow bench", mixinStandardHelpOptions = true,
+        description = "JMH benchmarks of numarrow beside its baselines, measured in the same run.")
+public final class BenchMain implements Callable<Integer> {
+    static final List<String> SUITES = List.of("pool", "matmul", "softmax", "memory");
+
+    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}).")
+    String suite;
+
+    @Option(names = "--quick", description = "One fork, short warm-up and measurement: a first look, not a claim.")
+    boolean quick;
+
+    @Option(names = "--format", defaultValue = "table", description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw numarrow against its baselines into a PNG.")
+    Path plot;
+
+    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
+    String filter;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
+        for (String s : suites) {
+            if (!SUITES.contains(s)) {
+                System.err.println("numarrow bench: unknown suite '" + s + "'; the suites are " + SUITES + " and all");
+                return 2;
+            }
+        }
+        if (!List.of("table", "csv", "json").contains(format)) {
+            System.err.println("numarrow bench: unknown format '" + format + "'; use table, csv or json");
+            return 2;
+        }
+        String known = benchmarkList();
+        for (String s : suites) {
+            if (!known.contains("io.numarrow.bench." + s + ".")) {
+                System.err.println("numarrow bench: no benchmarks in suite '" + s + "' in this build");
+                return 2;
+            }
+        }
+        System.err.println("OPENBLAS_CORETYPE=" + envOrUnset("OPENBLAS_CORETYPE")
+                + " OPENBLAS_L2_SIZE=" + envOrUnset("OPENBLAS_L2_SIZE")
+                + " cpus=" + Runtime.getRuntime().availableProcessors()
+                + (quick ? " (quick: figures are indicative only)" : ""));
+
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                        "-Xmx8g")
+                .shouldFailOnError(true);
+        for (String s : suites) {
+            String within = filter == null ? "" : ".*" + filter;
+            options.include("^io\\.numarrow\\.bench\\." + s + "\\." + within);
+        }
+        if (quick) {
+            options.forks(1).warmupIterations(2).warmupTime(TimeValue.milliseconds(400))
+                    .measurementIterations(3).measurementTime(TimeValue.milliseconds(400));
+        }
+        if (!format.equals("table")) {
+            options.verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
+        }
+        Collection<RunResult> runs = new Runner(options.build()).run();
+        List<BenchResult> results = toResults(runs);
+        switch (format) {
+            case "csv" -> printCsv(results);
+            case "json" -> printJson(results);
+            default -> printTable(results);
+        }
+        if (plot != null) {
+            System.err.println("numarrow bench: --plot is not available in this build yet");
+            return 2;
+        }
+        return 0;
+    }
+
+    /** The list of benchmarks JMH's annotation processor wrote for this build (empty if none). */
+    static String benchmarkList() throws java.io.IOException {
+        try (var in = BenchMain.class.getResourceAsStream("/META-INF/BenchmarkList")) {
+            return in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String envOrUnset(String name) {
+        String v = System.getenv(name);
+        return v == null ? "(unset)" : v;
+    }
+
+    static List<BenchResult> toResults(Collection<RunResult> runs) {
+        List<BenchResult> out = new ArrayList<>();
+        for (RunResult run : runs) {
+            var params = run.getParams();
+            String full = params.getBenchmark();
+            String[] parts = full.split("\\.");
+            String method = parts[parts.length - 1];
+            String suiteName = parts.length >= 5 ? parts[3] : "?";
+            int cut = method.lastIndexOf('_');
+            String benchmark = cut > 0 ? method.substring(0, cut) : method;
+            String impl = cut > 0 ? method.substring(cut + 1) : "numarrow";
+            Map<String, String> sorted = new TreeMap<>();
+            for (String key : params.getParamsKeys()) {
+                sorted.put(key, params.getParam(key));
+            }
+            if (params.getThreads() > 1) {
+                sorted.put("jmhThreads", String.valueOf(params.getThreads()));
+            }
+            String p = sorted.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining(";"));
+            var primary = run.getPrimaryResult();
+            out.add(new BenchResult(suiteName, benchmark, p, impl, primary.getScore(), primary.getScoreUnit()));
+        }
+        return out;
+    }
+
+    /** numarrow's speed relative to {@code baseline}: above 1 means numarrow is faster. */
+    static double speedup(BenchResult numarrow, BenchResult baseline) {
+        boolean higherIsBetter = numarrow.unit().endsWith("/s") || numarrow.unit().startsWith("ops/");
+        return higherIsBetter ? numarrow.score() / baseline.score() : baseline.score() / numarrow.score();
+    }
+
+    private static void printTable(List<BenchResult> results) {
+        System.out.println();
+        System.out.printf("%-8s %-22s %-34s %-10s %14s %-10s%n", "suite", "benchmark", "params", "impl", "score", "unit");
+        for (BenchResult r : results) {
+            System.out.printf(Locale.ROOT, "%-8s %-22s %-34s %-10s %14.3f %-10s%n",
+                    r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit());
+        }
+        System.out.println();
+        System.out.println("ratios (numarrow speed / baseline speed, measured in this run; above 1 = numarrow faster):");
+        for (var group : groups(results).entrySet()) {
+            BenchResult mine = group.getValue().stream().filter(r -> r.impl().equals("numarrow")).findFirst().orElse(null);
+            if (mine == null) {
+                continue;
+            }
+            for (BenchResult other : group.getValue()) {
+                if (other != mine) {
+                    System.out.printf(Locale.ROOT, "  %-8s %-22s %-34s vs %-10s %6.2f×%n",
+                            mine.suite(), mine.benchmark(), mine.params(), other.impl(), speedup(mine, other));
+                }
+            }
+        }
+    }
+
+    static Map<String, List<BenchResult>> groups(List<BenchResult> results) {
+        Map<String, List<BenchResult>> groups = new LinkedHashMap<>();
+        for (BenchResult r : results) {
+            groups.computeIfAbsent(r.suite() + "|" + r.benchmark() + "|" + r.params(), k -> new ArrayList<>()).add(r);
+        }
+        return groups;
+    }
+
+    private static void printCsv(List<BenchResult> results) {
+        System.out.println("suite,benchmark,params,impl,score,unit");
+        for (BenchResult r : results) {
+            System.out.printf(Locale.ROOT, "%s,%s,\"%s\",%s,%.6f,%s%n",
+                    r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit());
+        }
+    }
+
+    private static void printJson(List<BenchResult> results) {
+        String body = results.stream().map(r -> String.format(Locale.ROOT,
+                        "{\"suite\":\"%s\",\"benchmark\":\"%s\",\"params\":\"%s\",\"impl\":\"%s\",\"score\":%.6f,\"unit\":\"%s\"}",
+                        r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit()))
+                .collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
+        System.out.println(body);
+    }
+}
