@@ -204,10 +204,27 @@ final class NotebookSession implements AutoCloseable {
                     check(shell.eval("numarrowNbResult(" + valueName + ");"), "(rendering the cell's value)");
                 }
             }
-        } finally {
+        } catch (RuntimeException e) {
             drain();
+            String printed = printedText();
+            throw new IllegalStateException(e.getMessage()
+                    + (printed.isBlank() ? "" : "\n--- the cell printed before failing ---\n" + printed), e);
         }
+        drain();
         return collectOutputs();
+    }
+
+    /** What the cell printed on stdout and stderr (without display data), clearing both. */
+    private String printedText() {
+        StringBuilder text = new StringBuilder();
+        for (String line : (strip(text(out)) + strip(text(err))).split("(?<=\n)")) {
+            if (!line.startsWith(MARK)) {
+                text.append(line);
+            }
+        }
+        out.reset();
+        err.reset();
+        return text.toString();
     }
 
     /** The name under which the cell's last value can be read, or null when it has none. */

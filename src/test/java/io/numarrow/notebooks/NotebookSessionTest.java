@@ -52,8 +52,10 @@ class NotebookSessionTest {
             assertEquals("true", assertInstanceOf(CellOutput.Result.class, ops.get(0)).data().get("text/plain"));
 
             IllegalStateException thrown = assertThrows(IllegalStateException.class,
-                    () -> session.runCell("int y = 1;\nint z = y / 0;"));
+                    () -> session.runCell("System.out.println(\"before\");\nint y = 1;\nint z = y / 0;"));
             assertTrue(thrown.getMessage().contains("java.lang.ArithmeticException"), thrown.getMessage());
+            assertTrue(thrown.getMessage().endsWith("--- the cell printed before failing ---\nbefore\n"), thrown.getMessage());
+            assertEquals(List.of(), session.runCell("int after = 1;"), "a failed cell's output does not leak into the next");
 
             IllegalStateException compile = assertThrows(IllegalStateException.class,
                     () -> session.runCell("String s = 42;"));
@@ -72,6 +74,30 @@ class NotebookSessionTest {
             assertEquals(2, session.notes().size(), session.notes().toString());
             assertThrows(IllegalStateException.class, () -> session.runCell("%frobnicate"));
         }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aFailingCellNamesTheNotebookTheCellAndItsSource(@TempDir Path dir) throws Exception {
+        String cells = """
+                {"cells": [
+                  {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["int a = 1;"]},
+                  {"cell_type": "markdown", "metadata": {}, "source": ["# not code"]},
+                  {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["int b = a;\\n", "int c = b / 0;"]}
+                 ],
+                 "metadata": {"kernelspec": {"display_name": "Java", "language": "%s", "name": "java"}},
+                 "nbformat": 4, "nbformat_minor": 5}
+                """;
+        Path broken = Files.writeString(dir.resolve("broken.ipynb"), cells.formatted("java"));
+        NotebookRunner runner = new NotebookRunner(Path.of(System.getProperty("numarrow.repo", ".")));
+        CellFailure failure = assertThrows(CellFailure.class, () -> runner.run(broken));
+        String message = failure.getMessage();
+        assertTrue(message.startsWith("broken.ipynb, code cell 1: threw java.lang.ArithmeticException"), message);
+        assertTrue(message.contains("int b = a;\nint c = b / 0;"), message);
+
+        Path python = Files.writeString(dir.resolve("python.ipynb"), cells.formatted("python"));
+        java.io.IOException wrongKernel = assertThrows(java.io.IOException.class, () -> runner.run(python));
+        assertTrue(wrongKernel.getMessage().contains("expected 'java'"), wrongKernel.getMessage());
     }
 
     @Test
