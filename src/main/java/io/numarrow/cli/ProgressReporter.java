@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The totals come from the input's Arrow file footer and its record batch headers, read before
  * the run; a file whose totals cannot be read (an Arrow stream, a damaged file the job will
- * report) gets a bar without an end.
+ * report) gets a bar without an end, once it has shown more than a few batches.
  */
 final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
@@ -151,7 +151,7 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
                 : new ConsoleProgressBarConsumer(output.barOut());
         return new ProgressBarBuilder()
                 .setTaskName("compute")
-                .setInitialMax(totals.rows())
+                .setInitialMax(totals.rows() > 0 ? totals.rows() : -1) // -1: a bar without an end
                 .setUnit(" rows", 1)
                 .showSpeed(new DecimalFormat("#,##0"))
                 .setSpeedUnit(ChronoUnit.SECONDS)

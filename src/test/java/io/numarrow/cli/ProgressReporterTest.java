@@ -153,6 +153,16 @@ class ProgressReporterTest {
     }
 
     @Test
+    void emptyBatchesGiveABarWithoutAnEnd() {
+        try (ProgressReporter progress = ProgressReporter.start(new ProgressReporter.Totals(10, 0), false,
+                output(true, Duration.ZERO), System::nanoTime)) {
+            progress.batchDone(10, 0);
+        }
+        assertTrue(bar().contains("0/? rows"), bar());
+        assertTrue(bar().contains("batch 10/10"), bar());
+    }
+
+    @Test
     void anUnknownTotalStillShowsProgress() {
         try (ProgressReporter progress = ProgressReporter.start(ProgressReporter.Totals.UNKNOWN, false,
                 output(false, Duration.ZERO), () -> 1_000_000_000L)) {
