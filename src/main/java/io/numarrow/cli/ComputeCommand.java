@@ -41,6 +41,9 @@ final class ComputeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    /** Where progress goes; a test replaces it to force terminal or log mode. */
+    ProgressReporter.Output progressOutput = ProgressReporter.Output.system();
+
     @Override
     public Integer call() {
         Ops parsed = Ops.parse(ops);
@@ -51,7 +54,10 @@ final class ComputeCommand implements Callable<Integer> {
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).build();
         try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
-            ComputeJob.Result r = ComputeJob.run(spec, new ParallelOps(pool), allocator);
+            ComputeJob.Result r;
+            try (ProgressReporter progress = ProgressReporter.start(input, common.quiet, progressOutput)) {
+                r = ComputeJob.run(spec, new ParallelOps(pool), allocator, progress);
+            }
             if (!common.quiet) {
                 System.out.printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
