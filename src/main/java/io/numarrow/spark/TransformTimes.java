@@ -1,0 +1,50 @@
+package io.numarrow.spark;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Where the transformer's time went in this JVM, summed over its tasks: reading rows from the
+ * upstream plan into Arrow batches, the kernels, and turning results back into rows. Measured per
+ * batch (per row for {@code toRows}); in local mode the driver sees every task's share, which is
+ * what the benchmark reports.
+ */
+public final class TransformTimes {
+    private static final LongAdder ROWS = new LongAdder();
+    private static final LongAdder BATCHES = new LongAdder();
+    private static final LongAdder TO_ARROW = new LongAdder();
+    private static final LongAdder KERNELS = new LongAdder();
+    private static final LongAdder TO_ROWS = new LongAdder();
+
+    /** A copy of the totals. */
+    public record Snapshot(long rows, long batches, long toArrowNanos, long kernelNanos, long toRowsNanos) {
+        public Snapshot minus(Snapshot earlier) {
+            return new Snapshot(rows - earlier.rows, batches - earlier.batches, toArrowNanos - earlier.toArrowNanos,
+                    kernelNanos - earlier.kernelNanos, toRowsNanos - earlier.toRowsNanos);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%,d rows in %,d batches: upstream rows -> Arrow %.3f s, kernels %.3f s,"
+                            + " Arrow -> rows %.3f s (task-thread seconds, summed over tasks)",
+                    rows, batches, toArrowNanos / 1e9, kernelNanos / 1e9, toRowsNanos / 1e9);
+        }
+    }
+
+    private TransformTimes() {
+    }
+
+    public static Snapshot snapshot() {
+        return new Snapshot(ROWS.sum(), BATCHES.sum(), TO_ARROW.sum(), KERNELS.sum(), TO_ROWS.sum());
+    }
+
+    static void batch(int rows, long toArrowNanos, long kernelNanos) {
+        ROWS.add(rows);
+        BATCHES.increment();
+        TO_ARROW.add(toArrowNanos);
+        KERNELS.add(kernelNanos);
+    }
+
+    static void toRows(long nanos) {
+        TO_ROWS.add(nanos);
+    }
+}
