@@ -126,10 +126,11 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         count = n;
         pos = 0;
         long filled = System.nanoTime();
+        long waited = 0;
         if (anyValues) {
-            compute(n);
+            waited = compute(n);
         }
-        TransformTimes.batch(n, filled - start, System.nanoTime() - filled);
+        TransformTimes.batch(n, filled - start, waited, System.nanoTime() - filled - waited);
     }
 
     private void open() {
@@ -164,7 +165,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         return values.getDataBufferAddress() + (long) r * d * Float.BYTES;
     }
 
-    private void compute(int n) {
+    /** Returns the nanoseconds spent waiting for the pool. */
+    private long compute(int n) {
         FixedSizeListVector list = x.getUnderlyingVector();
         list.setValueCount(n);
         for (int r = 0; r < n; r++) {
@@ -176,7 +178,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         ExecutorResources.Compute c = ExecutorResources.get().compute(spec.threads());
         // The pool already uses every core it has; one batch at a time keeps tasks from
         // oversubscribing it, while other tasks go on converting rows.
+        long start = System.nanoTime();
         c.lock().lock();
+        long waited = System.nanoTime() - start;
         try {
             ComputeJob.computeBatch(spec.ops(), c.ops(), list, weights == null ? null : weights.weights(), out);
         } finally {
@@ -184,6 +188,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         // The next batch writes straight into x's buffers again: make every row valid for it.
         TensorColumns.prepare(x, spec.batchRows());
+        return waited;
     }
 
     @Override

@@ -14,19 +14,22 @@ public final class TransformTimes {
     private static final LongAdder TO_ARROW = new LongAdder();
     private static final LongAdder KERNELS = new LongAdder();
     private static final LongAdder TO_ROWS = new LongAdder();
+    private static final LongAdder POOL_WAIT = new LongAdder();
 
     /** A copy of the totals. */
-    public record Snapshot(long rows, long batches, long toArrowNanos, long kernelNanos, long toRowsNanos) {
+    public record Snapshot(long rows, long batches, long toArrowNanos, long poolWaitNanos, long kernelNanos,
+                           long toRowsNanos) {
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(rows - earlier.rows, batches - earlier.batches, toArrowNanos - earlier.toArrowNanos,
-                    kernelNanos - earlier.kernelNanos, toRowsNanos - earlier.toRowsNanos);
+                    poolWaitNanos - earlier.poolWaitNanos, kernelNanos - earlier.kernelNanos,
+                    toRowsNanos - earlier.toRowsNanos);
         }
 
         @Override
         public String toString() {
-            return String.format("%,d rows in %,d batches: upstream rows -> Arrow %.3f s, kernels %.3f s,"
-                            + " Arrow -> rows %.3f s (task-thread seconds, summed over tasks)",
-                    rows, batches, toArrowNanos / 1e9, kernelNanos / 1e9, toRowsNanos / 1e9);
+            return String.format("%,d rows in %,d batches: upstream rows -> Arrow %.3f s, waiting for the pool"
+                            + " %.3f s, kernels %.3f s, Arrow -> rows %.3f s (task-thread seconds, summed over tasks)",
+                    rows, batches, toArrowNanos / 1e9, poolWaitNanos / 1e9, kernelNanos / 1e9, toRowsNanos / 1e9);
         }
     }
 
@@ -34,13 +37,14 @@ public final class TransformTimes {
     }
 
     public static Snapshot snapshot() {
-        return new Snapshot(ROWS.sum(), BATCHES.sum(), TO_ARROW.sum(), KERNELS.sum(), TO_ROWS.sum());
+        return new Snapshot(ROWS.sum(), BATCHES.sum(), TO_ARROW.sum(), POOL_WAIT.sum(), KERNELS.sum(), TO_ROWS.sum());
     }
 
-    static void batch(int rows, long toArrowNanos, long kernelNanos) {
+    static void batch(int rows, long toArrowNanos, long poolWaitNanos, long kernelNanos) {
         ROWS.add(rows);
         BATCHES.increment();
         TO_ARROW.add(toArrowNanos);
+        POOL_WAIT.add(poolWaitNanos);
         KERNELS.add(kernelNanos);
     }
 
