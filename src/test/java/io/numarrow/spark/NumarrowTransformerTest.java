@@ -332,6 +332,32 @@ class NumarrowTransformerTest {
     }
 
     @Test
+    @Timeout(60)
+    void weightsOnAnotherHadoopFilesystemAreCopiedThroughTheDriversConfiguration() throws Exception {
+        // Only the driver's Hadoop configuration knows this scheme: the executors see it through
+        // the configuration the transformer ships with the task.
+        spark.sparkContext().hadoopConfiguration().set("fs." + SchemeOnLocalDisk.SCHEME + ".impl",
+                SchemeOnLocalDisk.class.getName());
+        Path remote = dir.resolve("remote-weights.arrow");
+        Files.copy(weights, remote);
+        long tempsBefore = weightTempFiles();
+        NumarrowTransformer t = transformer(Ops.MATMUL_SOFTMAX)
+                .setWeightsPath(SchemeOnLocalDisk.SCHEME + "://" + remote);
+
+        Map<Long, float[]> out = SparkTestData.outputById(
+                t.transform(SparkTestData.frame(spark, rows.subList(0, 100), 2)).collectAsList(), "id", "scores");
+
+        assertMatchesReference(rows.subList(0, 100), out, Ops.MATMUL_SOFTMAX);
+        assertEquals(tempsBefore, weightTempFiles(), "the local copy is deleted once loaded");
+    }
+
+    private static long weightTempFiles() throws java.io.IOException {
+        try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("numarrow-weights-")).count();
+        }
+    }
+
+    @Test
     @Timeout(30)
     void aMissingWeightsFileFailsOnTheDriver() {
         NumarrowTransformer t = transformer(Ops.MATMUL).setWeightsPath(dir.resolve("nope.arrow").toString());
