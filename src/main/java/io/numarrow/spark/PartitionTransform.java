@@ -104,9 +104,16 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         int n = 0;
         boolean anyValues = false;
-        while (n < spec.batchRows() && input.hasNext()) {
+        long upstream = 0;
+        while (n < spec.batchRows()) {
+            long pull = System.nanoTime();
+            InternalRow next = input.hasNext() ? input.next() : null;
+            upstream += System.nanoTime() - pull;
+            if (next == null) {
+                break;
+            }
             // Upstream operators reuse their row objects; the batch outlives the next call.
-            InternalRow row = input.next().copy();
+            InternalRow row = next.copy();
             rows[n] = row;
             boolean isNull = row.isNullAt(spec.column().index());
             nullRows[n] = isNull;
@@ -130,7 +137,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         if (anyValues) {
             waited = compute(n);
         }
-        TransformTimes.batch(n, filled - start, waited, System.nanoTime() - filled - waited);
+        TransformTimes.batch(n, upstream, filled - start - upstream, waited, System.nanoTime() - filled - waited);
     }
 
     private void open() {
@@ -199,10 +206,24 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         closed = true;
         java.util.Arrays.fill(rows, null);
         count = 0;
-        try (BufferAllocator a = allocator; WeightsCache.Lease w = weights;
-             FixedShapeTensorVector o = out; FixedShapeTensorVector i = x) {
-            x = null;
-            out = null;
+        // Vectors first, then the weights hold, then the allocator: it checks nothing is left.
+        try {
+            if (x != null) {
+                x.close();
+            }
+            if (out != null) {
+                out.close();
+            }
+        } finally {
+            try {
+                if (weights != null) {
+                    weights.close();
+                }
+            } finally {
+                if (allocator != null) {
+                    allocator.close();
+                }
+            }
         }
     }
 }

@@ -54,7 +54,7 @@ final class RowFeatures {
     }
 
     private void copyFloats(ArrayData values, long position, int d, long target) {
-        if (column.elementsNullable()) {
+        if (column.elementsNullable() && hasNull(values, d)) {
             for (int i = 0; i < d; i++) {
                 if (values.isNullAt(i)) {
                     throw new BadInputException("NumarrowTransformer: column '" + column.name() + "', partition "
@@ -71,6 +71,28 @@ final class RowFeatures {
                 Platform.putFloat(null, target + (long) i * Float.BYTES, values.getFloat(i));
             }
         }
+    }
+
+    /**
+     * Whether any of the {@code d} elements is null. A Spark binary array keeps its null bits in
+     * 64-bit words after the 8-byte element count, so this reads {@code d/64} words, not d bits.
+     */
+    private static boolean hasNull(ArrayData values, int d) {
+        if (!(values instanceof UnsafeArrayData u)) {
+            for (int i = 0; i < d; i++) {
+                if (values.isNullAt(i)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        int words = (d + 63) / 64;
+        for (int w = 0; w < words; w++) {
+            if (Platform.getLong(u.getBaseObject(), u.getBaseOffset() + 8 + 8L * w) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void copyVector(InternalRow vector, long position, int d, long target) {
