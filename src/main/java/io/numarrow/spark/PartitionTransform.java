@@ -155,6 +155,10 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
 
     /** Softmax alone has no weights to fix d: the partition's first non-null row does. */
     private void startShape(int length) {
+        if (length == 0) {
+            throw new io.numarrow.BadInputException("NumarrowTransformer: column '" + spec.column().name()
+                    + "', partition " + partition + ", row " + position + " has 0 values; softmax needs at least one");
+        }
         d = length;
         h = length;
         dSource = "row " + position + ", the first non-null row of the partition, has";

@@ -200,6 +200,13 @@ class NumarrowTransformerTest {
         SparkException e = assertThrows(SparkException.class,
                 () -> transformer(Ops.SOFTMAX).transform(df).collectAsList());
         assertTrue(messages(e).contains("partition 0, row 1 has a null at element 1"), messages(e));
+
+        Dataset<Row> empty = spark.createDataFrame(List.of(RowFactory.create(1L, new Float[0])),
+                SparkTestData.SCHEMA).coalesce(1);
+        SparkException e2 = assertThrows(SparkException.class,
+                () -> transformer(Ops.SOFTMAX).transform(empty).collectAsList());
+        assertTrue(messages(e2).contains("partition 0, row 0 has 0 values; softmax needs at least one"),
+                messages(e2));
     }
 
     @Test
