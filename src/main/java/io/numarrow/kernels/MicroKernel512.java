@@ -7,18 +7,23 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 12×2·16 register-blocked sgemm tile for 512-bit vectors: 12 rows of C, two vectors
+ * The 6×2·16 register-blocked sgemm tile for 512-bit vectors: 6 rows of C, two vectors
  * wide, held in local accumulators across a K block (see {@link TileShape#tile}).
  *
  * <p>The species is a compile-time constant here, and the accumulators are separate locals, because
  * the Vector API only compiles to registers when both hold: a species passed as a parameter, or
  * vectors kept in an array, fall back to boxed vectors that run about 20 times slower. That is also
  * why each vector width has its own copy of this class rather than one generic method.
+ *
+ * <p>Six rows (twelve accumulators) even where 32 registers would hold more: with eight or more rows
+ * the JIT's first tier gives up on the method ("out of virtual registers") and, when the optimising
+ * compiler is busy, the kernel was seen stuck in slow code at about 1 GFLOPS. Six rows compile at
+ * every tier and measured within noise of 12 and 14 rows.
  */
 final class MicroKernel512 {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
     /** Rows of C per tile. */
-    static final int MR = 12;
+    static final int MR = 6;
     /** Columns of C per tile: two vectors. */
     static final int NR = 2 * 16;
     private static final long VB = SPECIES.vectorByteSize();
@@ -33,7 +38,7 @@ final class MicroKernel512 {
                      MemorySegment b, long bOff, int kc,
                      MemorySegment c, long cOff, long cRowStride, boolean loadC,
                      MemorySegment bias, long biasOff) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
         if (loadC) {
             c00 = FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER);
             c01 = FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER);
@@ -47,18 +52,6 @@ final class MicroKernel512 {
             c41 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER);
             c50 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER);
             c51 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER);
-            c60 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 6 * cRowStride, ORDER);
-            c61 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 6 * cRowStride + VB, ORDER);
-            c70 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 7 * cRowStride, ORDER);
-            c71 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 7 * cRowStride + VB, ORDER);
-            c80 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 8 * cRowStride, ORDER);
-            c81 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 8 * cRowStride + VB, ORDER);
-            c90 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 9 * cRowStride, ORDER);
-            c91 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 9 * cRowStride + VB, ORDER);
-            c100 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 10 * cRowStride, ORDER);
-            c101 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 10 * cRowStride + VB, ORDER);
-            c110 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 11 * cRowStride, ORDER);
-            c111 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 11 * cRowStride + VB, ORDER);
         } else {
             FloatVector z = FloatVector.zero(SPECIES);
             c00 = z;
@@ -73,18 +66,6 @@ final class MicroKernel512 {
             c41 = z;
             c50 = z;
             c51 = z;
-            c60 = z;
-            c61 = z;
-            c70 = z;
-            c71 = z;
-            c80 = z;
-            c81 = z;
-            c90 = z;
-            c91 = z;
-            c100 = z;
-            c101 = z;
-            c110 = z;
-            c111 = z;
         }
         if (bias != null) {
             FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
@@ -101,18 +82,6 @@ final class MicroKernel512 {
             c41 = c41.add(z1);
             c50 = c50.add(z0);
             c51 = c51.add(z1);
-            c60 = c60.add(z0);
-            c61 = c61.add(z1);
-            c70 = c70.add(z0);
-            c71 = c71.add(z1);
-            c80 = c80.add(z0);
-            c81 = c81.add(z1);
-            c90 = c90.add(z0);
-            c91 = c91.add(z1);
-            c100 = c100.add(z0);
-            c101 = c101.add(z1);
-            c110 = c110.add(z0);
-            c111 = c111.add(z1);
         }
         long a0 = aOff;
         long a1 = aOff + 1 * aRowStride;
@@ -120,12 +89,6 @@ final class MicroKernel512 {
         long a3 = aOff + 3 * aRowStride;
         long a4 = aOff + 4 * aRowStride;
         long a5 = aOff + 5 * aRowStride;
-        long a6 = aOff + 6 * aRowStride;
-        long a7 = aOff + 7 * aRowStride;
-        long a8 = aOff + 8 * aRowStride;
-        long a9 = aOff + 9 * aRowStride;
-        long a10 = aOff + 10 * aRowStride;
-        long a11 = aOff + 11 * aRowStride;
         long q = 0;
         long pb = bOff;
         for (int p = 0; p < kc; p++) {
@@ -149,24 +112,6 @@ final class MicroKernel512 {
             FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, a5 + q));
             c50 = x5.fma(b0, c50);
             c51 = x5.fma(b1, c51);
-            FloatVector x6 = FloatVector.broadcast(SPECIES, a.get(F, a6 + q));
-            c60 = x6.fma(b0, c60);
-            c61 = x6.fma(b1, c61);
-            FloatVector x7 = FloatVector.broadcast(SPECIES, a.get(F, a7 + q));
-            c70 = x7.fma(b0, c70);
-            c71 = x7.fma(b1, c71);
-            FloatVector x8 = FloatVector.broadcast(SPECIES, a.get(F, a8 + q));
-            c80 = x8.fma(b0, c80);
-            c81 = x8.fma(b1, c81);
-            FloatVector x9 = FloatVector.broadcast(SPECIES, a.get(F, a9 + q));
-            c90 = x9.fma(b0, c90);
-            c91 = x9.fma(b1, c91);
-            FloatVector x10 = FloatVector.broadcast(SPECIES, a.get(F, a10 + q));
-            c100 = x10.fma(b0, c100);
-            c101 = x10.fma(b1, c101);
-            FloatVector x11 = FloatVector.broadcast(SPECIES, a.get(F, a11 + q));
-            c110 = x11.fma(b0, c110);
-            c111 = x11.fma(b1, c111);
             q += aStep;
             pb += 2 * VB;
         }
@@ -182,17 +127,5 @@ final class MicroKernel512 {
         c41.intoMemorySegment(c, cOff + 4 * cRowStride + VB, ORDER);
         c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER);
         c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER);
-        c60.intoMemorySegment(c, cOff + 6 * cRowStride, ORDER);
-        c61.intoMemorySegment(c, cOff + 6 * cRowStride + VB, ORDER);
-        c70.intoMemorySegment(c, cOff + 7 * cRowStride, ORDER);
-        c71.intoMemorySegment(c, cOff + 7 * cRowStride + VB, ORDER);
-        c80.intoMemorySegment(c, cOff + 8 * cRowStride, ORDER);
-        c81.intoMemorySegment(c, cOff + 8 * cRowStride + VB, ORDER);
-        c90.intoMemorySegment(c, cOff + 9 * cRowStride, ORDER);
-        c91.intoMemorySegment(c, cOff + 9 * cRowStride + VB, ORDER);
-        c100.intoMemorySegment(c, cOff + 10 * cRowStride, ORDER);
-        c101.intoMemorySegment(c, cOff + 10 * cRowStride + VB, ORDER);
-        c110.intoMemorySegment(c, cOff + 11 * cRowStride, ORDER);
-        c111.intoMemorySegment(c, cOff + 11 * cRowStride + VB, ORDER);
     }
 }
