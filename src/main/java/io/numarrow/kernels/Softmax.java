@@ -49,81 +49,59 @@ public final class Softmax {
         }
     }
 
-    /** One row of {@code cols} floats at byte offset {@code base} of both segments. */
+    /**
+     * One row of {@code cols} floats at byte offset {@code base} of both segments. Each pass is one
+     * method taking only scalars: vectors and masks never cross a call, so nothing is ever boxed.
+     */
     static void row(MemorySegment in, MemorySegment out, long base, int cols) {
         if (cols == 0) {
             return;
         }
-        int full = cols - cols % LANES;
-        long fullEnd = base + (long) full * Float.BYTES;
-        VectorMask<Float> tail = S.indexInRange(full, cols);
-
-        float max = max(in, base, fullEnd, tail);
+        float max = max(in, base, cols);
         if (Float.isNaN(max) || Float.isInfinite(max)) {
             // NaN or +inf in the row, or every entry -inf: no defined softmax.
-            fill(out, base, fullEnd, tail, Float.NaN);
+            fill(out, base, cols, Float.NaN);
             return;
         }
-        FloatVector vmax = FloatVector.broadcast(S, max);
-        FloatVector s0 = FloatVector.zero(S);
-        FloatVector s1 = s0;
-        long off = base;
-        for (; off + 2 * VB <= fullEnd; off += 2 * VB) {
-            FloatVector e0 = VectorExp.expNonPositive(FloatVector.fromMemorySegment(S, in, off, ORDER).sub(vmax));
-            FloatVector e1 = VectorExp.expNonPositive(FloatVector.fromMemorySegment(S, in, off + VB, ORDER).sub(vmax));
-            e0.intoMemorySegment(out, off, ORDER);
-            e1.intoMemorySegment(out, off + VB, ORDER);
-            s0 = s0.add(e0);
-            s1 = s1.add(e1);
-        }
-        for (; off < fullEnd; off += VB) {
-            FloatVector e = VectorExp.expNonPositive(FloatVector.fromMemorySegment(S, in, off, ORDER).sub(vmax));
-            e.intoMemorySegment(out, off, ORDER);
-            s0 = s0.add(e);
-        }
-        if (tail.anyTrue()) {
-            FloatVector e = VectorExp.expNonPositive(FloatVector.fromMemorySegment(S, in, off, ORDER, tail).sub(vmax));
-            e = e.blend(0f, tail.not());
-            e.intoMemorySegment(out, off, ORDER, tail);
-            s0 = s0.add(e);
-        }
-        float sum = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        FloatVector scale = FloatVector.broadcast(S, 1f / sum);
-        for (off = base; off < fullEnd; off += VB) {
-            FloatVector.fromMemorySegment(S, out, off, ORDER).mul(scale).intoMemorySegment(out, off, ORDER);
-        }
-        if (tail.anyTrue()) {
-            FloatVector.fromMemorySegment(S, out, off, ORDER, tail).mul(scale).intoMemorySegment(out, off, ORDER, tail);
-        }
+        float sum = VectorExp.expMinusMaxAndSum(in, out, base, cols, max);
+        scale(out, base, cols, 1f / sum);
     }
 
     /** The row's maximum; NaN if any entry is NaN (lanewise MAX follows {@link Math#max}). */
-    private static float max(MemorySegment in, long base, long fullEnd, VectorMask<Float> tail) {
-        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        FloatVector m1 = m0;
+    private static float max(MemorySegment in, long base, int cols) {
+        FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector m0 = ninf;
+        FloatVector m1 = ninf;
+        int full2 = cols - cols % (2 * LANES);
+        long end2 = base + (long) full2 * Float.BYTES;
         long off = base;
-        for (; off + 2 * VB <= fullEnd; off += 2 * VB) {
+        for (; off < end2; off += 2 * VB) {
             m0 = m0.max(FloatVector.fromMemorySegment(S, in, off, ORDER));
             m1 = m1.max(FloatVector.fromMemorySegment(S, in, off + VB, ORDER));
         }
-        for (; off < fullEnd; off += VB) {
-            m0 = m0.max(FloatVector.fromMemorySegment(S, in, off, ORDER));
-        }
-        if (tail.anyTrue()) {
-            FloatVector t = FloatVector.fromMemorySegment(S, in, off, ORDER, tail);
-            m1 = m1.max(t.blend(Float.NEGATIVE_INFINITY, tail.not()));
+        long end = base + (long) cols * Float.BYTES;
+        for (; off < end; off += VB) {
+            VectorMask<Float> valid = S.indexInRange((off - base) / Float.BYTES, cols);
+            m0 = m0.max(FloatVector.fromMemorySegment(S, in, off, ORDER, valid).blend(ninf, valid.not()));
         }
         return m0.max(m1).reduceLanes(VectorOperators.MAX);
     }
 
-    private static void fill(MemorySegment out, long base, long fullEnd, VectorMask<Float> tail, float value) {
-        FloatVector v = FloatVector.broadcast(S, value);
-        long off = base;
-        for (; off < fullEnd; off += VB) {
-            v.intoMemorySegment(out, off, ORDER);
+    private static void scale(MemorySegment out, long base, int cols, float factor) {
+        FloatVector f = FloatVector.broadcast(S, factor);
+        long end = base + (long) cols * Float.BYTES;
+        for (long off = base; off < end; off += VB) {
+            VectorMask<Float> valid = S.indexInRange((off - base) / Float.BYTES, cols);
+            FloatVector.fromMemorySegment(S, out, off, ORDER, valid).mul(f).intoMemorySegment(out, off, ORDER, valid);
         }
-        if (tail.anyTrue()) {
-            v.intoMemorySegment(out, off, ORDER, tail);
+    }
+
+    private static void fill(MemorySegment out, long base, int cols, float value) {
+        FloatVector v = FloatVector.broadcast(S, value);
+        long end = base + (long) cols * Float.BYTES;
+        for (long off = base; off < end; off += VB) {
+            VectorMask<Float> valid = S.indexInRange((off - base) / Float.BYTES, cols);
+            v.intoMemorySegment(out, off, ORDER, valid);
         }
     }
 }

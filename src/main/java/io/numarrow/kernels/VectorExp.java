@@ -45,52 +45,72 @@ public final class VectorExp {
     private VectorExp() {
     }
 
-    /** {@code e^x} per lane, every input handled (range, infinities, NaN) as the class says. */
-    public static FloatVector exp(FloatVector x) {
-        FloatVector y = core(x);
-        y = y.blend(0f, x.compare(VectorOperators.LT, LOWEST));
-        VectorMask<Float> highOrNaN = x.compare(VectorOperators.LE, HIGHEST).not();
-        return y.blend(x.mul(Float.POSITIVE_INFINITY), highOrNaN);
+    /** {@code out[i] = e^in[i]} for {@code count} floats; {@code in} and {@code out} may be the same. */
+    public static void exp(MemorySegment in, MemorySegment out, long count) {
+        if (in.byteSize() < count * Float.BYTES || out.byteSize() < count * Float.BYTES) {
+            throw new IllegalArgumentException("exp of " + count + " floats: input holds " + in.byteSize() / Float.BYTES
+                    + ", output " + out.byteSize() / Float.BYTES);
+        }
+        long bytes = count * Float.BYTES;
+        long vb = SPECIES.vectorByteSize();
+        FloatVector c1 = FloatVector.broadcast(SPECIES, C1);
+        FloatVector c2 = FloatVector.broadcast(SPECIES, C2);
+        FloatVector c3 = FloatVector.broadcast(SPECIES, C3);
+        FloatVector c4 = FloatVector.broadcast(SPECIES, C4);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector ln2Hi = FloatVector.broadcast(SPECIES, -LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(SPECIES, -LN2_LO);
+        for (long off = 0; off < bytes; off += vb) {
+            VectorMask<Float> valid = SPECIES.indexInRange(off / Float.BYTES, count);
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, valid);
+            // Same steps as expMinusMaxAndSum, kept inline: a vector passed to or returned from a method
+            // the JIT does not inline is boxed, which costs a hundredfold.
+            FloatVector t = x.fma(LOG2E, SHIFTER);
+            FloatVector n = t.sub(SHIFTER);
+            FloatVector r = n.fma(ln2Hi, x);
+            r = n.fma(ln2Lo, r);
+            FloatVector p = r.fma(C6, C5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r, one);
+            IntVector scale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+            FloatVector y = p.reinterpretAsInts().add(scale).reinterpretAsFloats();
+            y = y.blend(0f, x.compare(VectorOperators.LT, LOWEST));
+            VectorMask<Float> highOrNaN = x.compare(VectorOperators.LE, HIGHEST).not();
+            y = y.blend(x.mul(Float.POSITIVE_INFINITY), highOrNaN);
+            y.intoMemorySegment(out, off, ORDER, valid);
+        }
     }
 
     /**
-     * {@code e^x} for lanes known to be ≤ 0 or {@code -inf} (and not NaN), as in softmax after the row
-     * maximum is subtracted: skips the overflow and NaN fix-ups.
+     * Softmax's middle pass over one row: writes {@code e^(in[j] - max)} to {@code out} and returns their
+     * sum. {@code max} must be the row's (finite) maximum, so every exponent is ≤ 0 or {@code -inf}:
+     * the overflow and NaN fix-ups of {@link #exp} are not needed.
      */
-    static FloatVector expNonPositive(FloatVector x) {
-        return core(x).blend(0f, x.compare(VectorOperators.LT, LOWEST));
-    }
-
-    /** The reduction, polynomial and scaling; only valid for x in [LOWEST, HIGHEST]. */
-    private static FloatVector core(FloatVector x) {
-        VectorSpecies<Float> s = x.species();
-        FloatVector t = x.fma(LOG2E, SHIFTER);
-        FloatVector n = t.sub(SHIFTER);
-        FloatVector r = n.fma(FloatVector.broadcast(s, -LN2_HI), x);
-        r = n.fma(FloatVector.broadcast(s, -LN2_LO), r);
-        FloatVector p = r.fma(C6, C5);
-        p = p.fma(r, FloatVector.broadcast(s, C4));
-        p = p.fma(r, FloatVector.broadcast(s, C3));
-        p = p.fma(r, FloatVector.broadcast(s, C2));
-        p = p.fma(r, FloatVector.broadcast(s, C1));
-        p = p.fma(r, FloatVector.broadcast(s, 1f));
-        // The low bits of t hold n; shifting by 23 moves n into the exponent field and the shifter's own
-        // bits out of the word.
-        IntVector scale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
-        return p.reinterpretAsInts().add(scale).reinterpretAsFloats();
-    }
-
-    /** {@code out[i] = e^in[i]} for {@code count} floats; {@code in} and {@code out} may be the same. */
-    public static void exp(MemorySegment in, MemorySegment out, long count) {
-        long bytes = count * Float.BYTES;
+    static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max) {
         long vb = SPECIES.vectorByteSize();
-        long off = 0;
-        for (; off + vb <= bytes; off += vb) {
-            exp(FloatVector.fromMemorySegment(SPECIES, in, off, ORDER)).intoMemorySegment(out, off, ORDER);
+        FloatVector vmax = FloatVector.broadcast(SPECIES, max);
+        FloatVector c1 = FloatVector.broadcast(SPECIES, C1);
+        FloatVector c2 = FloatVector.broadcast(SPECIES, C2);
+        FloatVector c3 = FloatVector.broadcast(SPECIES, C3);
+        FloatVector c4 = FloatVector.broadcast(SPECIES, C4);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector ln2Hi = FloatVector.broadcast(SPECIES, -LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(SPECIES, -LN2_LO);
+        FloatVector sum = FloatVector.zero(SPECIES);
+        long end = base + (long) cols * Float.BYTES;
+        for (long off = base; off < end; off += vb) {
+            VectorMask<Float> valid = SPECIES.indexInRange((off - base) / Float.BYTES, cols);
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, valid).sub(vmax);
+            FloatVector t = x.fma(LOG2E, SHIFTER);
+            FloatVector n = t.sub(SHIFTER);
+            FloatVector r = n.fma(ln2Hi, x);
+            r = n.fma(ln2Lo, r);
+            FloatVector p = r.fma(C6, C5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r, one);
+            IntVector scale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+            FloatVector y = p.reinterpretAsInts().add(scale).reinterpretAsFloats();
+            // Lanes past the row's end are zeroed so they add nothing to the sum.
+            y = y.blend(0f, x.compare(VectorOperators.LT, LOWEST).or(valid.not()));
+            y.intoMemorySegment(out, off, ORDER, valid);
+            sum = sum.add(y);
         }
-        if (off < bytes) {
-            VectorMask<Float> m = SPECIES.indexInRange(off / Float.BYTES, count);
-            exp(FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, m)).intoMemorySegment(out, off, ORDER, m);
-        }
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 }

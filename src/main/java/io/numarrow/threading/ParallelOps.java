@@ -28,10 +28,11 @@ import org.apache.arrow.memory.BufferAllocator;
 public final class ParallelOps {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /**
-     * Least matmul work (multiply-adds) worth a task of its own: about 10 µs on one core, well above
-     * what handing a task to a worker costs. A problem of less than two such tiles runs inline.
+     * Least matmul work (multiply-adds) worth a task of its own: about 20 µs on one core, well above
+     * what handing a task to a worker costs (waking a parked worker takes tens of µs). A problem of less
+     * than two such tiles (128³ and below) runs inline.
      */
-    static final long MIN_TILE_MACS = 1L << 20;
+    static final long MIN_TILE_MACS = 1L << 21;
     /** Least softmax work (elements) worth a task of its own. */
     static final long MIN_TILE_ELEMENTS = 1L << 15;
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
