@@ -80,12 +80,12 @@ public final class VectorExp {
     }
 
     /**
-     * Softmax's middle pass over one row: writes {@code e^(in[j] - max)} to {@code out} and returns their
-     * sum. {@code max} must be the row's (finite) maximum, so every exponent is ≤ 0 or {@code -inf}:
-     * the overflow and NaN fix-ups of {@link #exp} are not needed.
+     * Softmax's middle pass over one row of {@code cols} floats at byte offset {@code base}: writes
+     * {@code e^(in[j] - max)} to {@code out} and returns their sum. {@code max} must be the row's finite
+     * maximum, so every exponent is ≤ 0 or {@code -inf} and the overflow and NaN fix-ups of {@link #exp}
+     * are not needed.
      */
     static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max) {
-        long vb = SPECIES.vectorByteSize();
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         FloatVector c1 = FloatVector.broadcast(SPECIES, C1);
         FloatVector c2 = FloatVector.broadcast(SPECIES, C2);
@@ -95,9 +95,25 @@ public final class VectorExp {
         FloatVector ln2Hi = FloatVector.broadcast(SPECIES, -LN2_HI);
         FloatVector ln2Lo = FloatVector.broadcast(SPECIES, -LN2_LO);
         FloatVector sum = FloatVector.zero(SPECIES);
-        long end = base + (long) cols * Float.BYTES;
-        for (long off = base; off < end; off += vb) {
-            VectorMask<Float> valid = SPECIES.indexInRange((off - base) / Float.BYTES, cols);
+        int lanes = SPECIES.length();
+        int full = cols - cols % lanes;
+        for (int j = 0; j < full; j += lanes) {
+            long off = base + (long) j * Float.BYTES;
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER).sub(vmax);
+            FloatVector t = x.fma(LOG2E, SHIFTER);
+            FloatVector n = t.sub(SHIFTER);
+            FloatVector r = n.fma(ln2Hi, x);
+            r = n.fma(ln2Lo, r);
+            FloatVector p = r.fma(C6, C5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r, one);
+            IntVector scale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+            FloatVector y = p.reinterpretAsInts().add(scale).reinterpretAsFloats();
+            y = y.blend(0f, x.compare(VectorOperators.LT, LOWEST));
+            y.intoMemorySegment(out, off, ORDER);
+            sum = sum.add(y);
+        }
+        if (full < cols) {
+            long off = base + (long) full * Float.BYTES;
+            VectorMask<Float> valid = SPECIES.indexInRange(full, cols);
             FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, valid).sub(vmax);
             FloatVector t = x.fma(LOG2E, SHIFTER);
             FloatVector n = t.sub(SHIFTER);
