@@ -32,6 +32,11 @@ public final class Matmul {
      * than the strided loads it saves. Property {@code numarrow.gemm.packAPanels} overrides it.
      */
     private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 4);
+    /**
+     * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls:
+     * it stays in L1/L2 anyway, and packing it would be a tenth of a 64³ multiply.
+     */
+    private static final long DIRECT_B_MAX_BYTES = Math.min(64 * 1024, CacheSizes.current().l2() / 4);
 
     private Matmul() {
     }
@@ -60,12 +65,16 @@ public final class Matmul {
         if (m == 0 || n == 0) {
             return;
         }
+        if (!transposeB && n % shape.nr == 0 && (long) k * n * Float.BYTES <= DIRECT_B_MAX_BYTES) {
+            run(shape, blocking, b, false, a, c, n, k, 0, m, bias, accumulate);
+            return;
+        }
         MemorySegment packed = k == 0 ? MemorySegment.NULL
                 : GemmScratch.current().packedB(Packing.packedBBytes(shape, k, n));
         if (k > 0) {
             Packing.packB(shape, blocking.kc(), b, k, n, transposeB, packed, 0, Packing.panels(n, shape));
         }
-        run(shape, blocking, packed, a, c, n, k, 0, m, bias, accumulate);
+        run(shape, blocking, packed, true, a, c, n, k, 0, m, bias, accumulate);
     }
 
     /**
@@ -86,7 +95,7 @@ public final class Matmul {
         if (k > 0) {
             Packing.packB(shape, blocking.kc(), b, k, n, false, packed, 0, Packing.panels(n, shape));
         }
-        run(shape, blocking, packed, a, c, n, k, rowStart, rowEnd, null, false);
+        run(shape, blocking, packed, true, a, c, n, k, rowStart, rowEnd, null, false);
     }
 
     /** Bytes {@link #packB} needs for a {@code k×n} B (or {@code n×k} transposed). */
@@ -140,11 +149,15 @@ public final class Matmul {
         if (rowStart == rowEnd || n == 0) {
             return;
         }
-        run(shape, GemmBlocking.forShape(shape), packedB, a, c, n, k, rowStart, rowEnd, bias, accumulate);
+        run(shape, GemmBlocking.forShape(shape), packedB, true, a, c, n, k, rowStart, rowEnd, bias, accumulate);
     }
 
-    private static void run(TileShape shape, GemmBlocking blocking, MemorySegment packedB, MemorySegment a,
-                            MemorySegment c, int n, int k, int rowStart, int rowEnd,
+    /**
+     * The blocked loops over rows {@code [rowStart, rowEnd)}. {@code b} is packed B, or when
+     * {@code bPacked} is false B itself, row-major {@code k×n} with n a whole number of panels.
+     */
+    private static void run(TileShape shape, GemmBlocking blocking, MemorySegment b, boolean bPacked,
+                            MemorySegment a, MemorySegment c, int n, int k, int rowStart, int rowEnd,
                             MemorySegment bias, boolean accumulate) {
         if (k == 0) {
             noProducts(c, n, rowStart, rowEnd, bias, accumulate);
@@ -160,6 +173,7 @@ public final class Matmul {
         MemorySegment aBlock = scratch.packedA((long) (mcMax + mr) * kc * Float.BYTES);
         MemorySegment edge = scratch.edge((long) mr * nr * Float.BYTES);
         long ldc = (long) n * Float.BYTES;
+        long bStep = bPacked ? (long) nr * Float.BYTES : ldc;
         for (int ic = rowStart; ic < rowEnd; ic += mcMax) {
             int mc = Math.min(mcMax, rowEnd - ic);
             int groups = (mc + mr - 1) / mr;
@@ -176,7 +190,7 @@ public final class Matmul {
                 for (int jp = 0; jp < panels; jp++) {
                     int j0 = jp * nr;
                     int nv = Math.min(nr, n - j0);
-                    long bOff = Packing.panelOffset(shape, n, pc, kcb, jp);
+                    long bOff = bPacked ? Packing.panelOffset(shape, n, pc, kcb, jp) : ((long) pc * n + j0) * Float.BYTES;
                     for (int g = 0; g < groups; g++) {
                         int i0 = ic + g * mr;
                         int mv = Math.min(mr, mc - g * mr);
@@ -196,10 +210,10 @@ public final class Matmul {
                             aStep = Float.BYTES;
                         }
                         if (mv == mr && nv == nr) {
-                            shape.tile(aSeg, aOff, aRowStride, aStep, packedB, bOff, kcb,
+                            shape.tile(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
                                     c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES);
                         } else {
-                            edgeTile(shape, aSeg, aOff, aRowStride, aStep, packedB, bOff, kcb,
+                            edgeTile(shape, aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
                                     c, n, i0, j0, mv, nv, loadC, biasNow, edge);
                         }
                     }
@@ -210,7 +224,7 @@ public final class Matmul {
 
     /** A partial tile: computed in full in {@code edge}, then only its valid part copied to C. */
     private static void edgeTile(TileShape shape, MemorySegment a, long aOff, long aRowStride, long aStep,
-                                 MemorySegment packedB, long bOff, int kcb, MemorySegment c, int n,
+                                 MemorySegment b, long bOff, long bStep, int kcb, MemorySegment c, int n,
                                  int i0, int j0, int mv, int nv, boolean loadC, MemorySegment bias,
                                  MemorySegment edge) {
         int mr = shape.mr;
@@ -229,7 +243,7 @@ public final class Matmul {
                 edge.set(F, ((long) i * nr + j) * Float.BYTES, v);
             }
         }
-        shape.tile(a, aOff, aRowStride, aStep, packedB, bOff, kcb, edge, 0, (long) nr * Float.BYTES, true, null, 0);
+        shape.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kcb, edge, 0, (long) nr * Float.BYTES, true, null, 0);
         for (int i = 0; i < mv; i++) {
             for (int j = 0; j < nv; j++) {
                 c.set(F, ((long) (i0 + i) * n + j0 + j) * Float.BYTES, edge.get(F, ((long) i * nr + j) * Float.BYTES));

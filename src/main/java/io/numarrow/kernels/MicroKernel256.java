@@ -35,7 +35,7 @@ final class MicroKernel256 {
 
     /** See {@link TileShape#tile}. */
     static void tile(MemorySegment a, long aOff, long aRowStride, long aStep,
-                     MemorySegment b, long bOff, int kc,
+                     MemorySegment b, long bOff, long bStep, int kc,
                      MemorySegment c, long cOff, long cRowStride, boolean loadC,
                      MemorySegment bias, long biasOff) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
@@ -113,7 +113,7 @@ final class MicroKernel256 {
             c50 = x5.fma(b0, c50);
             c51 = x5.fma(b1, c51);
             q += aStep;
-            pb += 2 * VB;
+            pb += bStep;
         }
         c00.intoMemorySegment(c, cOff, ORDER);
         c01.intoMemorySegment(c, cOff + VB, ORDER);

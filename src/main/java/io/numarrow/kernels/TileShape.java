@@ -44,16 +44,18 @@ enum TileShape {
      * @param aOff       byte offset of A's element (0, 0)
      * @param aRowStride bytes from one row of A to the next (4 when A is packed)
      * @param aStep      bytes from one column of A to the next ({@code 4·mr} when packed, 4 when not)
-     * @param bOff       byte offset of a packed B panel: {@code kc} rows of {@code nr} floats
+     * @param bOff       byte offset of B's element (0, 0) for this tile
+     * @param bStep      bytes from one row of B to the next: {@code 4·nr} in a packed panel, B's row
+     *                   length when B is read in place
      * @param loadC      add to C's current values rather than overwrite them
      * @param bias       {@code nr} floats added to every row, or null
      */
-    void tile(MemorySegment a, long aOff, long aRowStride, long aStep, MemorySegment b, long bOff, int kc,
+    void tile(MemorySegment a, long aOff, long aRowStride, long aStep, MemorySegment b, long bOff, long bStep, int kc,
               MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff) {
         switch (this) {
-            case W512 -> MicroKernel512.tile(a, aOff, aRowStride, aStep, b, bOff, kc, c, cOff, cRowStride, loadC, bias, biasOff);
-            case W256 -> MicroKernel256.tile(a, aOff, aRowStride, aStep, b, bOff, kc, c, cOff, cRowStride, loadC, bias, biasOff);
-            case W128 -> MicroKernel128.tile(a, aOff, aRowStride, aStep, b, bOff, kc, c, cOff, cRowStride, loadC, bias, biasOff);
+            case W512 -> MicroKernel512.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
+            case W256 -> MicroKernel256.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
+            case W128 -> MicroKernel128.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
         }
     }
 }

@@ -71,6 +71,17 @@ class MatmulTest {
     }
 
     @Test
+    void smallBWholePanelsWideIsReadInPlace() {
+        // n a multiple of every panel width (8, 16, 32) and B under 64 KiB: the unpacked-B path.
+        for (VectorSpecies<Float> s : SPECIES) {
+            check(s, 37, 64, 100, false, false, false, 7);
+            check(s, 13, 96, 170, false, true, true, 8);
+            check(s, 64, 64, 64, false, false, false, 9);
+            check(s, 5, 32, 1, false, true, false, 10);
+        }
+    }
+
+    @Test
     void largerThanOneCacheBlockInEveryDimension() {
         // Several K blocks, several M blocks, many panels, in packed and unpacked-A paths.
         check(FloatVector.SPECIES_PREFERRED, 1000, 257, 1000, false, true, true, 5);
