@@ -66,7 +66,7 @@ public final class Softmax {
      * The row's maximum, or NaN if it holds a NaN. Four compare-and-blend chains: lanewise MAX (with
      * Java's NaN rules) has about 10 cycles of latency per step and ran at half this speed.
      */
-    private static float max(MemorySegment in, long base, int cols) {
+    static float max(MemorySegment in, long base, int cols) {
         FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         FloatVector m0 = ninf;
         FloatVector m1 = ninf;
@@ -90,9 +90,15 @@ public final class Softmax {
             FloatVector t = x0.add(x1).add(x2.add(x3));
             nan = nan.blend(t, t.compare(VectorOperators.NE, t));
         }
-        long end = base + (long) cols * Float.BYTES;
-        for (; off < end; off += VB) {
-            VectorMask<Float> valid = S.indexInRange((off - base) / Float.BYTES, cols);
+        int full = cols - cols % LANES;
+        long fullEnd = base + (long) full * Float.BYTES;
+        for (; off < fullEnd; off += VB) {
+            FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER);
+            m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
+            nan = nan.blend(x, x.compare(VectorOperators.NE, x));
+        }
+        if (full < cols) {
+            VectorMask<Float> valid = S.indexInRange(full, cols);
             FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER, valid).blend(ninf, valid.not());
             m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
             nan = nan.blend(x, x.compare(VectorOperators.NE, x));
@@ -101,21 +107,29 @@ public final class Softmax {
         return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? Float.NaN : max;
     }
 
-    private static void scale(MemorySegment out, long base, int cols, float factor) {
+    static void scale(MemorySegment out, long base, int cols, float factor) {
         FloatVector f = FloatVector.broadcast(S, factor);
-        long end = base + (long) cols * Float.BYTES;
-        for (long off = base; off < end; off += VB) {
-            VectorMask<Float> valid = S.indexInRange((off - base) / Float.BYTES, cols);
+        int full = cols - cols % LANES;
+        // Unmasked body, one masked tail: a mask made every step cost six times the work here.
+        for (int j = 0; j < full; j += LANES) {
+            long off = base + (long) j * Float.BYTES;
+            FloatVector.fromMemorySegment(S, out, off, ORDER).mul(f).intoMemorySegment(out, off, ORDER);
+        }
+        if (full < cols) {
+            long off = base + (long) full * Float.BYTES;
+            VectorMask<Float> valid = S.indexInRange(full, cols);
             FloatVector.fromMemorySegment(S, out, off, ORDER, valid).mul(f).intoMemorySegment(out, off, ORDER, valid);
         }
     }
 
     private static void fill(MemorySegment out, long base, int cols, float value) {
         FloatVector v = FloatVector.broadcast(S, value);
-        long end = base + (long) cols * Float.BYTES;
-        for (long off = base; off < end; off += VB) {
-            VectorMask<Float> valid = S.indexInRange((off - base) / Float.BYTES, cols);
-            v.intoMemorySegment(out, off, ORDER, valid);
+        int full = cols - cols % LANES;
+        for (int j = 0; j < full; j += LANES) {
+            v.intoMemorySegment(out, base + (long) j * Float.BYTES, ORDER);
+        }
+        if (full < cols) {
+            v.intoMemorySegment(out, base + (long) full * Float.BYTES, ORDER, S.indexInRange(full, cols));
         }
     }
 }

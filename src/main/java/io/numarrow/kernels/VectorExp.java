@@ -60,9 +60,14 @@ public final class VectorExp {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector ln2Hi = FloatVector.broadcast(SPECIES, -LN2_HI);
         FloatVector ln2Lo = FloatVector.broadcast(SPECIES, -LN2_LO);
+        long fullBytes = bytes - bytes % vb;
         for (long off = 0; off < bytes; off += vb) {
-            VectorMask<Float> valid = SPECIES.indexInRange(off / Float.BYTES, count);
-            FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, valid);
+            // Unmasked except the last partial vector: a mask made every step costs several times
+            // the loads and stores it guards.
+            boolean tail = off >= fullBytes;
+            VectorMask<Float> valid = tail ? SPECIES.indexInRange(off / Float.BYTES, count) : SPECIES.maskAll(true);
+            FloatVector x = tail ? FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, valid)
+                    : FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
             // Same steps as expMinusMaxAndSum, kept inline: a vector passed to or returned from a method
             // the JIT does not inline is boxed, which costs a hundredfold.
             FloatVector t = x.fma(LOG2E, SHIFTER);
@@ -75,7 +80,11 @@ public final class VectorExp {
             y = y.blend(0f, x.compare(VectorOperators.LT, LOWEST));
             VectorMask<Float> highOrNaN = x.compare(VectorOperators.LE, HIGHEST).not();
             y = y.blend(x.mul(Float.POSITIVE_INFINITY), highOrNaN);
-            y.intoMemorySegment(out, off, ORDER, valid);
+            if (tail) {
+                y.intoMemorySegment(out, off, ORDER, valid);
+            } else {
+                y.intoMemorySegment(out, off, ORDER);
+            }
         }
     }
 
