@@ -60,9 +60,7 @@ final class Packing {
                         long src = ((long) (pc + p) * n + j0) * Float.BYTES;
                         long to = d + (long) p * nr * Float.BYTES;
                         copyFloats(b, src, dst, to, nv);
-                        if (nv < nr) {
-                            dst.asSlice(to + (long) nv * Float.BYTES, (long) (nr - nv) * Float.BYTES).fill((byte) 0);
-                        }
+                        zeroFloats(dst, to + (long) nv * Float.BYTES, nr - nv);
                     }
                 }
             }
@@ -73,7 +71,7 @@ final class Packing {
     private static void packTransposedPanel(MemorySegment bt, int k, int pc, int kcb, int j0, int nv, int nr,
                                             MemorySegment dst, long d) {
         if (nv < nr) {
-            dst.asSlice(d, (long) kcb * nr * Float.BYTES).fill((byte) 0);
+            zeroFloats(dst, d, kcb * nr);
         }
         for (int j = 0; j < nv; j++) {
             long src = ((long) (j0 + j) * k + pc) * Float.BYTES;
@@ -92,7 +90,7 @@ final class Packing {
     static void packAGroup(MemorySegment a, int k, int i0, int mv, int pc, int kcb, int mr,
                            MemorySegment dst, long d) {
         if (mv < mr) {
-            dst.asSlice(d, (long) kcb * mr * Float.BYTES).fill((byte) 0);
+            zeroFloats(dst, d, kcb * mr);
         }
         for (int i = 0; i < mv; i++) {
             long src = ((long) (i0 + i) * k + pc) * Float.BYTES;
@@ -100,6 +98,13 @@ final class Packing {
             for (int p = 0; p < kcb; p++) {
                 dst.set(F, to + (long) p * mr * Float.BYTES, a.get(F, src + (long) p * Float.BYTES));
             }
+        }
+    }
+
+    /** Zeros {@code count} floats; a plain loop, since a slice to fill would be an allocation per edge. */
+    private static void zeroFloats(MemorySegment dst, long off, int count) {
+        for (int i = 0; i < count; i++) {
+            dst.set(F, off + (long) i * Float.BYTES, 0f);
         }
     }
 
