@@ -4,7 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One thread's matmul scratch: the packed block of A, a tile for the edges of C, and packed B for
+ * One thread's matmul scratch: the packed block of A, and packed B for
  * single-threaded calls. Each buffer is allocated the first time it is needed and only replaced when a
  * larger problem needs more, so repeated calls of one shape allocate nothing.
  *
@@ -15,7 +15,6 @@ final class GemmScratch {
     private static final ThreadLocal<GemmScratch> PER_THREAD = ThreadLocal.withInitial(GemmScratch::new);
 
     private MemorySegment packedA = MemorySegment.NULL;
-    private MemorySegment edge = MemorySegment.NULL;
     private MemorySegment packedB = MemorySegment.NULL;
 
     static GemmScratch current() {
@@ -27,13 +26,6 @@ final class GemmScratch {
             packedA = Arena.ofAuto().allocate(bytes, ALIGN);
         }
         return packedA;
-    }
-
-    MemorySegment edge(long bytes) {
-        if (edge.byteSize() < bytes) {
-            edge = Arena.ofAuto().allocate(bytes, ALIGN);
-        }
-        return edge;
     }
 
     MemorySegment packedB(long bytes) {

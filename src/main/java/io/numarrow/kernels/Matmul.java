@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>How it is fast: B is packed once into panels of {@code nr} columns and K blocks sized for L1
  * ({@link GemmBlocking}); rows of A are taken in blocks sized for L2 and, when a block is reused against
  * enough panels, packed too; a register-blocked micro-kernel ({@link TileShape}) computes an
- * {@code mr×nr} tile of C per call with the whole tile in vector registers. Edge tiles (any m, n, k) go
- * through a small zero-padded scratch tile. Scratch buffers are per thread and reused
+ * {@code mr×nr} tile of C per call with the whole tile in vector registers. Edge tiles (any m, n, k) use
+ * masked loads and stores of C on zero-padded A and B. Scratch buffers are per thread and reused
  * ({@link GemmScratch}).
  *
  * <p>Two ways in: {@link #multiply} does everything on the calling thread; a parallel caller packs B
@@ -31,7 +31,7 @@ public final class Matmul {
      * Pack a block of A when it meets at least this many B panels: below that, the packing costs more
      * than the strided loads it saves. Property {@code numarrow.gemm.packAPanels} overrides it.
      */
-    private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 4);
+    private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 64);
     /**
      * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls:
      * it stays in L1/L2 anyway, and packing it would be a tenth of a 64³ multiply.
@@ -171,7 +171,6 @@ public final class Matmul {
         boolean packA = panels >= PACK_A_MIN_PANELS;
         GemmScratch scratch = GemmScratch.current();
         MemorySegment aBlock = scratch.packedA((long) (mcMax + mr) * kc * Float.BYTES);
-        MemorySegment edge = scratch.edge((long) mr * nr * Float.BYTES);
         long ldc = (long) n * Float.BYTES;
         long bStep = bPacked ? (long) nr * Float.BYTES : ldc;
         for (int ic = rowStart; ic < rowEnd; ic += mcMax) {
@@ -213,40 +212,11 @@ public final class Matmul {
                             shape.tile(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
                                     c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES);
                         } else {
-                            edgeTile(shape, aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
-                                    c, n, i0, j0, mv, nv, loadC, biasNow, edge);
+                            shape.tileMasked(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
+                                    c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES, mv, nv);
                         }
                     }
                 }
-            }
-        }
-    }
-
-    /** A partial tile: computed in full in {@code edge}, then only its valid part copied to C. */
-    private static void edgeTile(TileShape shape, MemorySegment a, long aOff, long aRowStride, long aStep,
-                                 MemorySegment b, long bOff, long bStep, int kcb, MemorySegment c, int n,
-                                 int i0, int j0, int mv, int nv, boolean loadC, MemorySegment bias,
-                                 MemorySegment edge) {
-        int mr = shape.mr;
-        int nr = shape.nr;
-        for (int i = 0; i < mr; i++) {
-            for (int j = 0; j < nr; j++) {
-                float v = 0;
-                if (i < mv && j < nv) {
-                    if (loadC) {
-                        v = c.get(F, ((long) (i0 + i) * n + j0 + j) * Float.BYTES);
-                    }
-                    if (bias != null) {
-                        v += bias.get(F, (long) (j0 + j) * Float.BYTES);
-                    }
-                }
-                edge.set(F, ((long) i * nr + j) * Float.BYTES, v);
-            }
-        }
-        shape.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kcb, edge, 0, (long) nr * Float.BYTES, true, null, 0);
-        for (int i = 0; i < mv; i++) {
-            for (int j = 0; j < nv; j++) {
-                c.set(F, ((long) (i0 + i) * n + j0 + j) * Float.BYTES, edge.get(F, ((long) i * nr + j) * Float.BYTES));
             }
         }
     }

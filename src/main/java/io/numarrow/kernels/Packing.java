@@ -101,10 +101,22 @@ final class Packing {
         }
     }
 
-    /** Zeros {@code count} floats; a plain loop, since a slice to fill would be an allocation per edge. */
+    /** Zeros {@code count} floats with vector stores; a slice to fill would be an allocation per edge. */
     private static void zeroFloats(MemorySegment dst, long off, int count) {
-        for (int i = 0; i < count; i++) {
-            dst.set(F, off + (long) i * Float.BYTES, 0f);
+        int i = 0;
+        FloatVector wide = FloatVector.zero(WIDE);
+        for (; i + WIDE.length() <= count; i += WIDE.length()) {
+            wide.intoMemorySegment(dst, off, ORDER);
+            off += WIDE.vectorByteSize();
+        }
+        FloatVector narrow = FloatVector.zero(NARROW);
+        for (; i + NARROW.length() <= count; i += NARROW.length()) {
+            narrow.intoMemorySegment(dst, off, ORDER);
+            off += NARROW.vectorByteSize();
+        }
+        for (; i < count; i++) {
+            dst.set(F, off, 0f);
+            off += Float.BYTES;
         }
     }
 

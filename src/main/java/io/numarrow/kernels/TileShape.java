@@ -58,4 +58,15 @@ enum TileShape {
             case W128 -> MicroKernel128.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
         }
     }
+
+    /** {@link #tile} for an edge: only the first {@code mv} rows and {@code nv} columns of C are read or written. */
+    void tileMasked(MemorySegment a, long aOff, long aRowStride, long aStep, MemorySegment b, long bOff, long bStep, int kc,
+                    MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff,
+                    int mv, int nv) {
+        switch (this) {
+            case W512 -> MicroKernel512.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+            case W256 -> MicroKernel256.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+            case W128 -> MicroKernel128.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+        }
+    }
 }
