@@ -16,10 +16,10 @@ import org.apache.arrow.memory.BufferAllocator;
  * task per tile, each running a single-threaded kernel over its rows.
  *
  * <p>Matmul packs B once per call into a buffer this object keeps and reuses (in parallel by column
- * panels when B is large), then every tile multiplies its rows against that shared packed B, reading its rows of A in place
- * (or, for very wide B, packing them into the worker's own reused scratch). Tiles are whole micro-kernel row groups, and
- * there are no more of them than the work justifies: a problem too small to pay for dispatch runs on
- * the calling thread, a small one on fewer workers. The fused {@link #matmulSoftmaxInto} normalises
+ * panels when B is large), then every tile multiplies its rows against that shared packed B, reading
+ * its rows of A in place (or, for very wide B, packing them into the worker's own reused scratch).
+ * Tiles are whole micro-kernel row groups, and there are no more of them than the work justifies: a
+ * problem too small to pay for dispatch runs on the calling thread, a small one on fewer workers. The fused {@link #matmulSoftmaxInto} normalises
  * each cache block of rows right after computing it, while it is still in cache.
  *
  * <p>The {@code ...Into} forms write into a tensor the caller provides (such as an Arrow output column),
