@@ -61,6 +61,13 @@ public final class BenchMain implements Callable<Integer> {
             System.err.println("numarrow bench: unknown format '" + format + "'; use table, csv or json");
             return 2;
         }
+        if (plot != null) {
+            Path folder = plot.toAbsolutePath().getParent();
+            if (folder == null || !java.nio.file.Files.isDirectory(folder)) {
+                System.err.println("numarrow bench: --plot " + plot + ": folder " + folder + " does not exist");
+                return 2;
+            }
+        }
         String known = benchmarkList();
         for (String s : suites) {
             if (!known.contains("io.numarrow.bench." + s + ".")) {
@@ -97,8 +104,7 @@ public final class BenchMain implements Callable<Integer> {
             default -> printTable(results);
         }
         if (plot != null) {
-            System.err.println("numarrow bench: --plot is not available in this build yet");
-            return 2;
+            System.err.println("plot: " + BenchPlot.write(results, plot));
         }
         return 0;
     }

@@ -8,7 +8,6 @@ import io.numarrow.threading.ThreadPoolConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,8 +37,15 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
     boolean pin;
 
+    @Option(names = "--numa", defaultValue = io.numarrow.numa.NumaOption.DEFAULT, paramLabel = io.numarrow.numa.NumaOption.SYNTAX,
+            description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
+    String numa;
+
     @Mixin
     CommonOptions common;
+
+    /** Where progress goes; a test replaces it to force terminal or log mode. */
+    ProgressReporter.Output progressOutput = ProgressReporter.Output.system();
 
     @Override
     public Integer call() {
@@ -49,9 +55,12 @@ final class ComputeCommand implements Callable<Integer> {
         }
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output");
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
-        try (BufferAllocator allocator = new RootAllocator();
+        try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
-            ComputeJob.Result r = ComputeJob.run(spec, new ParallelOps(pool), allocator);
+            ComputeJob.Result r;
+            try (ProgressReporter progress = ProgressReporter.start(input, common.quiet, progressOutput)) {
+                r = ComputeJob.run(spec, new ParallelOps(pool), allocator, progress);
+            }
             if (!common.quiet) {
                 System.out.printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -32,6 +31,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
     boolean pin;
 
+    @Option(names = "--numa", defaultValue = io.numarrow.numa.NumaOption.DEFAULT, paramLabel = io.numarrow.numa.NumaOption.SYNTAX,
+            description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
+    String numa;
+
     @Mixin
     CommonOptions common;
 
@@ -45,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(out.toAbsolutePath().getParent());
 
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, out, "features", Ops.MATMUL_SOFTMAX, "output");
-        try (BufferAllocator allocator = new RootAllocator();
+        try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build())) {
             ComputeJob.Result r = ComputeJob.run(spec, new ParallelOps(pool), allocator);
             if (!common.quiet) {

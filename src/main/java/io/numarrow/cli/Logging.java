@@ -1,27 +1,38 @@
 package io.numarrow.cli;
 
 /**
- * slf4j-simple's settings for the command line, set before the first logger is made: short INFO
- * lines on stderr, DEBUG with {@code --verbose}.
+ * slf4j-simple's settings for the command line, set before the first logger is made (it reads
+ * them once). Default: one short line per message on stderr, {@code [INFO] message}.
+ * {@code --verbose}: DEBUG, with the time, thread and logger to follow what ran where.
+ * {@code --quiet}: errors only. Any {@code -Dorg.slf4j.simpleLogger.*} given on the command line
+ * wins over these.
  */
 final class Logging {
+    private static final String PREFIX = "org.slf4j.simpleLogger.";
+
     private Logging() {
     }
 
     static void configure(boolean verbose) {
-        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "debug" : "info");
-        setIfAbsent("org.slf4j.simpleLogger.showThreadName", verbose ? "true" : "false");
-        setIfAbsent("org.slf4j.simpleLogger.showLogName", verbose ? "true" : "false");
-        setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
-        setIfAbsent("org.slf4j.simpleLogger.levelInBrackets", "true");
-        setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        configure(verbose, false);
+    }
+
+    static void configure(boolean verbose, boolean quiet) {
+        setIfAbsent("defaultLogLevel", verbose ? "debug" : quiet ? "error" : "info");
+        setIfAbsent("showDateTime", String.valueOf(verbose));
+        setIfAbsent("dateTimeFormat", "HH:mm:ss.SSS");
+        setIfAbsent("showThreadName", String.valueOf(verbose));
+        setIfAbsent("showLogName", "false");
+        setIfAbsent("showShortLogName", String.valueOf(verbose));
+        setIfAbsent("levelInBrackets", "true");
+        setIfAbsent("logFile", "System.err");
         // Arrow logs its allocator choice at INFO; users do not need it.
-        setIfAbsent("org.slf4j.simpleLogger.log.org.apache.arrow", verbose ? "debug" : "warn");
+        setIfAbsent("log.org.apache.arrow", verbose ? "debug" : "warn");
     }
 
     private static void setIfAbsent(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
+        if (System.getProperty(PREFIX + key) == null) {
+            System.setProperty(PREFIX + key, value);
         }
     }
 }

@@ -25,7 +25,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit status (tests call this). */
     public static int run(String... args) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
-        Logging.configure(verbose);
+        Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();

@@ -2,6 +2,7 @@ package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.MappedArrowFileReader;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
 import java.io.IOException;
@@ -29,39 +30,74 @@ public final class Weights {
      * {@code weights} when there are several.
      */
     public static Tensor load(Path file, BufferAllocator allocator) {
-        List<float[]> chunks = new ArrayList<>();
-        int h = -1;
-        long d = 0;
         try (ArrowReader reader = ArrowFiles.read(file, allocator)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             String column = pickColumn(root, file);
-            while (reader.loadNextBatch()) {
-                FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
-                h = list.getListSize();
-                int rows = root.getRowCount();
-                for (int r = 0; r < rows; r++) {
-                    if (list.isNull(r)) {
-                        throw new BadInputException(file + ": row " + (d + r) + " of weights column '"
-                                + column + "' is null; weights must have no null rows");
-                    }
-                }
-                try (Tensor view = TensorColumns.view(list)) {
-                    chunks.add(view.toArray());
-                }
-                d += rows;
-            }
-            if (h < 0) {
-                h = TensorColumns.floatListColumn(root, column, file.toString()).getListSize();
-            }
+            return reader instanceof MappedArrowFileReader mapped
+                    ? loadMapped(mapped, root, column, file, allocator)
+                    : loadCopying(reader, root, column, file, allocator);
         } catch (IOException e) {
             throw new BadInputException(file + ": not a readable Arrow IPC file (" + e.getMessage() + ")", e);
         }
-        if (d == 0) {
-            throw new BadInputException(file + ": the weights file has no rows");
+    }
+
+    /**
+     * From a mapped file: a first pass over the batches (views, no copies) finds the shape and
+     * checks for nulls, a second copies each batch's rows straight into the tensor.
+     */
+    private static Tensor loadMapped(MappedArrowFileReader reader, VectorSchemaRoot root, String column, Path file,
+                                     BufferAllocator allocator) throws IOException {
+        int batches = reader.getRecordBatchCount();
+        long d = 0;
+        for (int b = 0; b < batches; b++) {
+            reader.loadRecordBatch(b);
+            FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
+            checkNoNullRows(list, root.getRowCount(), d, column, file);
+            d += root.getRowCount();
         }
-        if (h == 0) {
-            throw new BadInputException(file + ": the weights rows have length 0");
+        int h = TensorColumns.floatListColumn(root, column, file.toString()).getListSize();
+        checkShape(d, h, file);
+        Tensor w = Tensor.allocate(allocator, Math.toIntExact(d), h);
+        try {
+            long offset = 0;
+            for (int b = 0; b < batches; b++) {
+                reader.loadRecordBatch(b);
+                FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
+                long bytes = (long) root.getRowCount() * h * Float.BYTES;
+                if (bytes > 0) {
+                    try (Tensor view = TensorColumns.view(list)) {
+                        MemorySegment.copy(view.segment(), 0, w.segment(), offset, bytes);
+                    }
+                }
+                offset += bytes;
+            }
+            return w;
+        } catch (RuntimeException | IOException e) {
+            w.close();
+            throw e;
         }
+    }
+
+    /** From any other reader: each batch is copied out before the next one replaces it. */
+    private static Tensor loadCopying(ArrowReader reader, VectorSchemaRoot root, String column, Path file,
+                                      BufferAllocator allocator) throws IOException {
+        List<float[]> chunks = new ArrayList<>();
+        int h = -1;
+        long d = 0;
+        while (reader.loadNextBatch()) {
+            FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
+            h = list.getListSize();
+            int rows = root.getRowCount();
+            checkNoNullRows(list, rows, d, column, file);
+            try (Tensor view = TensorColumns.view(list)) {
+                chunks.add(view.toArray());
+            }
+            d += rows;
+        }
+        if (h < 0) {
+            h = TensorColumns.floatListColumn(root, column, file.toString()).getListSize();
+        }
+        checkShape(d, h, file);
         Tensor w = Tensor.allocate(allocator, Math.toIntExact(d), h);
         long offset = 0;
         for (float[] chunk : chunks) {
@@ -70,6 +106,24 @@ public final class Weights {
             offset += (long) chunk.length * Float.BYTES;
         }
         return w;
+    }
+
+    private static void checkNoNullRows(FixedSizeListVector list, int rows, long before, String column, Path file) {
+        for (int r = 0; r < rows; r++) {
+            if (list.isNull(r)) {
+                throw new BadInputException(file + ": row " + (before + r) + " of weights column '"
+                        + column + "' is null; weights must have no null rows");
+            }
+        }
+    }
+
+    private static void checkShape(long d, int h, Path file) {
+        if (d == 0) {
+            throw new BadInputException(file + ": the weights file has no rows");
+        }
+        if (h == 0) {
+            throw new BadInputException(file + ": the weights rows have length 0");
+        }
     }
 
     private static String pickColumn(VectorSchemaRoot root, Path file) {

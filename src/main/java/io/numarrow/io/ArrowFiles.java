@@ -13,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
-import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 
@@ -33,17 +32,24 @@ public final class ArrowFiles {
     /**
      * A reader over the Arrow IPC file (or stream) at {@code file}. The file is checked first:
      * missing, empty, not Arrow, or cut short each give a {@link BadInputException} naming it.
+     *
+     * <p>An IPC file is memory-mapped and its batches are views of the mapping, not copies
+     * ({@link MappedArrowFileReader}); a corrupt one fails here or at {@code loadNextBatch} with a
+     * {@link BadInputException}. Compressed or dictionary-encoded files, and streams, are read by
+     * Arrow's own readers.
      */
     public static ArrowReader read(Path file, BufferAllocator allocator) {
         IpcFormat format = checkIpcFile(file);
+        if (format == IpcFormat.FILE) {
+            return MappedArrowFileReader.open(file, MappedArrowFileReader.sizeOf(file), allocator);
+        }
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
-        return format == IpcFormat.FILE ? new ArrowFileReader(channel, allocator)
-                : new ArrowStreamReader(channel, allocator);
+        return new ArrowStreamReader(channel, allocator);
     }
 
     /** The two Arrow IPC layouts. */

@@ -1,5 +1,7 @@
 /**
  * The machine's shape and where memory lives: CPU and NUMA topology, placement policies, and the
- * Arrow allocator that puts buffers on NUMA nodes. The Linux calls go through the JDK's FFM API.
+ * Arrow allocator that puts buffers on NUMA nodes ({@link io.numarrow.numa.NumaAllocator}). The
+ * Linux calls (mmap, mbind, get_mempolicy, getcpu) go through the JDK's FFM API in
+ * {@link io.numarrow.numa.LinuxMemory}.
  */
 package io.numarrow.numa;

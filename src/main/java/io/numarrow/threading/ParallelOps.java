@@ -3,18 +3,44 @@ package io.numarrow.threading;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.Softmax;
 import io.numarrow.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * Tensor operations split across a {@link ThreadPool}: rows of the left operand are cut into
- * tiles, one task per tile, each running a single-threaded kernel over its rows.
+ * Tensor operations split across a {@link ThreadPool}: rows of the left operand are cut into tiles, one
+ * task per tile, each running a single-threaded kernel over its rows.
  *
- * <p>The {@code ...Into} forms write into a tensor the caller provides (such as an Arrow output
- * column), the others allocate the result from the given allocator.
+ * <p>Matmul packs B once per call into a buffer this object keeps and reuses (in parallel by column
+ * panels when B is large), then every tile multiplies its rows against that shared packed B, reading
+ * its rows of A in place (or, for very wide B, packing them into the worker's own reused scratch).
+ * Tiles are whole micro-kernel row groups, and there are no more of them than the work justifies: a
+ * problem too small to pay for dispatch runs on the calling thread, a small one on fewer workers. The fused {@link #matmulSoftmaxInto} normalises
+ * each cache block of rows right after computing it, while it is still in cache.
+ *
+ * <p>The {@code ...Into} forms write into a tensor the caller provides (such as an Arrow output column),
+ * the others allocate the result from the given allocator.
  */
 public final class ParallelOps {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Least matmul work (multiply-adds) worth a task of its own: about 20 µs on one core, well above
+     * what handing a task to a worker costs (waking a parked worker takes tens of µs). A problem of less
+     * than two such tiles (128³ and below) runs inline.
+     */
+    static final long MIN_TILE_MACS = 1L << 21;
+    /** Least softmax work (elements) worth a task of its own. */
+    static final long MIN_TILE_ELEMENTS = 1L << 15;
+    /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
+    static final long PARALLEL_PACK_FLOATS = 1L << 20;
+
     private final ThreadPool pool;
+    /** Packed B of the last call, kept for the next: taken while in use, so concurrent calls never share it. */
+    private final AtomicReference<MemorySegment> packedB = new AtomicReference<>(MemorySegment.NULL);
 
     public ParallelOps(ThreadPool pool) {
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -26,7 +52,7 @@ public final class ParallelOps {
 
     /** {@code a[m×k] · b[k×n]} into a new {@code m×n} tensor from {@code allocator}. */
     public Tensor matmul(Tensor a, Tensor b, BufferAllocator allocator) {
-        checkMatmulShapes(a, b);
+        checkMatmulShapes(a, b, false);
         Tensor out = Tensor.allocate(allocator, a.rows(), b.cols());
         try {
             matmulInto(a, b, out);
@@ -39,12 +65,19 @@ public final class ParallelOps {
 
     /** {@code out = a · b}; {@code out} must be {@code a.rows() × b.cols()} and not alias a or b. */
     public void matmulInto(Tensor a, Tensor b, Tensor out) {
-        checkMatmulShapes(a, b);
-        checkShape(out, a.rows(), b.cols(), "matmul output");
-        int k = a.cols();
-        int n = b.cols();
-        TileScheduler.forEachRowTile(pool, a.rows(), (long) k * n, (start, end) ->
-                Matmul.rows(a.segment(), b.segment(), out.segment(), k, n, start, end));
+        gemmInto(a, b, false, null, false, out, false);
+    }
+
+    /**
+     * The general form: {@code out (=|+=) a · op(b) (+ bias)}.
+     *
+     * @param b          {@code k×n}, or {@code n×k} when {@code transposeB} (weights stored one row per output)
+     * @param bias       a {@code 1×n} tensor added to every row, or null
+     * @param accumulate add to {@code out}'s contents instead of overwriting them
+     * @param out        {@code m×n}, not aliasing a, b or bias
+     */
+    public void gemmInto(Tensor a, Tensor b, boolean transposeB, Tensor bias, boolean accumulate, Tensor out) {
+        gemmInto(a, b, transposeB, bias, accumulate, out, false);
     }
 
     /** Softmax of every row of {@code input} into a new tensor from {@code allocator}. */
@@ -60,18 +93,30 @@ public final class ParallelOps {
         return out;
     }
 
-    /** {@code out = softmax(input)} row by row; {@code out} may be {@code input} (in place). */
+    /**
+     * {@code out = softmax(input)} row by row; {@code out} may be {@code input} (in place). Rows holding
+     * NaN or {@code +inf}, and rows of only {@code -inf}, come out as NaN (see {@link Softmax}).
+     */
     public void softmaxInto(Tensor input, Tensor out) {
         Objects.requireNonNull(input, "input");
         checkShape(out, input.rows(), input.cols(), "softmax output");
+        int rows = input.rows();
         int cols = input.cols();
-        TileScheduler.forEachRowTile(pool, input.rows(), cols * 8L, (start, end) ->
-                Softmax.rows(input.segment(), out.segment(), cols, start, end));
+        MemorySegment in = input.segment();
+        MemorySegment o = out.segment();
+        long elements = (long) rows * cols;
+        int tiles = (int) Math.min(rows, elements / MIN_TILE_ELEMENTS);
+        if (tiles <= 1) {
+            Softmax.rows(in, o, cols, 0, rows);
+            return;
+        }
+        TileScheduler.forEachRowTile(pool, tiles, elements / tiles, (ts, te) ->
+                Softmax.rows(in, o, cols, split(rows, tiles, ts), split(rows, tiles, te)));
     }
 
     /** {@code softmax(a · b)} into a new tensor: the batch-feature job. */
     public Tensor matmulSoftmax(Tensor a, Tensor b, BufferAllocator allocator) {
-        checkMatmulShapes(a, b);
+        checkMatmulShapes(a, b, false);
         Tensor out = Tensor.allocate(allocator, a.rows(), b.cols());
         try {
             matmulSoftmaxInto(a, b, out);
@@ -82,24 +127,86 @@ public final class ParallelOps {
         return out;
     }
 
-    /** {@code out = softmax(a · b)}, each tile normalised right after it is computed. */
+    /** {@code out = softmax(a · b)}, each block of rows normalised right after it is computed. */
     public void matmulSoftmaxInto(Tensor a, Tensor b, Tensor out) {
-        checkMatmulShapes(a, b);
-        checkShape(out, a.rows(), b.cols(), "matmul output");
-        int k = a.cols();
-        int n = b.cols();
-        TileScheduler.forEachRowTile(pool, a.rows(), (long) k * n + n * 8L, (start, end) -> {
-            Matmul.rows(a.segment(), b.segment(), out.segment(), k, n, start, end);
-            Softmax.rows(out.segment(), out.segment(), n, start, end);
-        });
+        gemmInto(a, b, false, null, false, out, true);
     }
 
-    private static void checkMatmulShapes(Tensor a, Tensor b) {
+    private void gemmInto(Tensor a, Tensor b, boolean transposeB, Tensor bias, boolean accumulate, Tensor out,
+                          boolean softmax) {
+        checkMatmulShapes(a, b, transposeB);
+        int m = a.rows();
+        int k = a.cols();
+        int n = transposeB ? b.rows() : b.cols();
+        checkShape(out, m, n, "matmul output");
+        if (bias != null) {
+            checkShape(bias, 1, n, "bias");
+        }
+        MemorySegment as = a.segment();
+        MemorySegment bs = b.segment();
+        MemorySegment cs = out.segment();
+        MemorySegment biasSeg = bias == null ? null : bias.segment();
+        long macs = (long) m * n * Math.max(k, 1);
+        int groups = (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
+        int tiles = (int) Math.min(groups, macs / MIN_TILE_MACS);
+        if (tiles <= 1) {
+            Matmul.multiply(SPECIES, as, bs, cs, m, n, k, transposeB, biasSeg, accumulate);
+            if (softmax) {
+                Softmax.rows(cs, cs, n, 0, m);
+            }
+            return;
+        }
+        MemorySegment packed = borrowPackedB(Matmul.packedBBytes(SPECIES, k, n));
+        try {
+            int panels = Matmul.panelCount(SPECIES, n);
+            if ((long) k * n < PARALLEL_PACK_FLOATS) {
+                Matmul.packB(SPECIES, bs, k, n, transposeB, packed, 0, panels);
+            } else {
+                TileScheduler.forEachRowTile(pool, panels, (long) k * n / panels, (s, e) ->
+                        Matmul.packB(SPECIES, bs, k, n, transposeB, packed, s, e));
+            }
+            int mr = Matmul.rowGroup(SPECIES);
+            int block = Matmul.rowBlock(SPECIES);
+            TileScheduler.forEachRowTile(pool, tiles, macs / tiles, (ts, te) -> {
+                int rs = split(groups, tiles, ts) * mr;
+                int re = Math.min(m, split(groups, tiles, te) * mr);
+                if (!softmax) {
+                    Matmul.multiplyPacked(SPECIES, packed, as, cs, m, n, k, rs, re, biasSeg, accumulate);
+                    return;
+                }
+                for (int r = rs; r < re; r += block) {
+                    int e = Math.min(re, r + block);
+                    Matmul.multiplyPacked(SPECIES, packed, as, cs, m, n, k, r, e, biasSeg, accumulate);
+                    Softmax.rows(cs, cs, n, r, e);
+                }
+            });
+        } finally {
+            packedB.set(packed);
+        }
+    }
+
+    /** The first of {@code count} items that belongs to part {@code part} of {@code parts} even parts. */
+    private static int split(int count, int parts, int part) {
+        return (int) ((long) count * part / parts);
+    }
+
+    private MemorySegment borrowPackedB(long bytes) {
+        MemorySegment s = packedB.getAndSet(null);
+        if (s == null || s.byteSize() < bytes) {
+            s = Arena.ofAuto().allocate(Math.max(bytes, 64), 64);
+        }
+        return s;
+    }
+
+    private static void checkMatmulShapes(Tensor a, Tensor b, boolean transposeB) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
-        if (a.cols() != b.rows()) {
+        int bk = transposeB ? b.cols() : b.rows();
+        if (a.cols() != bk) {
             throw new IllegalArgumentException("matmul shapes do not fit: a is " + a.rows() + "×" + a.cols()
-                    + ", b is " + b.rows() + "×" + b.cols() + " (a's columns must equal b's rows)");
+                    + ", b is " + b.rows() + "×" + b.cols() + (transposeB
+                    ? " (transposed: a's columns must equal b's columns)"
+                    : " (a's columns must equal b's rows)"));
         }
     }
 

@@ -1,0 +1,123 @@
+package io.numarrow.io;
+
+import io.numarrow.BadInputException;
+import io.numarrow.numa.LinuxMemory;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole file mapped into memory, private and copy-on-write: buffers over it read the page
+ * cache directly, and a reader that writes into one (Arrow allows it) changes its own copy of the
+ * page, never the file, and never faults. The mapping is reference-counted: the reader holds one
+ * reference, every Arrow buffer over it another, and the last {@link #release()} unmaps it.
+ *
+ * <p>Reads of metadata go through {@link #bytes} and {@link #segment}, which are bounds-checked:
+ * a corrupt offset becomes an exception, never a read outside the mapping.
+ */
+final class FileMapping {
+    private static final Logger LOG = LoggerFactory.getLogger(FileMapping.class);
+
+    private final Path file;
+    private final long address;
+    private final long size;
+    private final MemorySegment segment;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    private FileMapping(Path file, long address, long size) {
+        this.file = file;
+        this.address = address;
+        this.size = size;
+        this.segment = MemorySegment.ofAddress(address).reinterpret(size);
+    }
+
+    /** Maps all {@code size} bytes of {@code file} (size > 0); the caller holds the first reference. */
+    static FileMapping map(Path file, long size) {
+        int fd;
+        try {
+            fd = LinuxMemory.openReadOnly(file.toString());
+        } catch (LinuxMemory.NativeCallException e) {
+            throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
+        }
+        try {
+            long address = LinuxMemory.mapFilePrivate(fd, size, 0);
+            LOG.debug("mapped {} ({} bytes) at 0x{}", file, size, Long.toHexString(address));
+            return new FileMapping(file, address, size);
+        } catch (LinuxMemory.NativeCallException e) {
+            throw new Unavailable(file + ": cannot map into memory (" + e.getMessage() + ")", e);
+        } finally {
+            LinuxMemory.closeFd(fd); // the mapping keeps the file open by itself
+        }
+    }
+
+    /** The kernel would not map the file (no address space, or a strict commit limit). */
+    static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    long size() {
+        return size;
+    }
+
+    long address() {
+        return address;
+    }
+
+    /** The whole mapping as a bounds-checked segment. */
+    MemorySegment segment() {
+        return segment;
+    }
+
+    /** A little-endian view of {@code [offset, offset+length)} (checked to lie inside the mapping). */
+    ByteBuffer bytes(long offset, int length) {
+        checkRange(offset, length);
+        return segment.asSlice(offset, length).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    boolean contains(long offset, long length) {
+        return offset >= 0 && length >= 0 && offset <= size && length <= size - offset;
+    }
+
+    void checkRange(long offset, long length) {
+        if (!contains(offset, length)) {
+            throw new IllegalArgumentException("range [" + offset + ", +" + length + ") lies outside the "
+                    + size + "-byte file");
+        }
+    }
+
+    /** One more owner (an Arrow buffer over the mapping). */
+    void retain() {
+        int before;
+        do {
+            before = references.get();
+            if (before <= 0) {
+                throw new IllegalStateException(file + ": mapping already released");
+            }
+        } while (!references.compareAndSet(before, before + 1));
+    }
+
+    /** Drops one owner; the last one unmaps the file. */
+    void release() {
+        int left = references.decrementAndGet();
+        if (left == 0) {
+            LinuxMemory.unmap(address, size);
+            LOG.debug("unmapped {}", file);
+        } else if (left < 0) {
+            throw new IllegalStateException(file + ": mapping released more often than retained");
+        }
+    }
+
+    boolean isMapped() {
+        return references.get() > 0;
+    }
+}

@@ -1,0 +1,195 @@
+package io.numarrow.io;
+
+import io.numarrow.BadInputException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.flatbuf.Buffer;
+import org.apache.arrow.flatbuf.FieldNode;
+import org.apache.arrow.flatbuf.Footer;
+import org.apache.arrow.flatbuf.Message;
+import org.apache.arrow.flatbuf.MessageHeader;
+import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.ipc.message.ArrowFooter;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * The record batches of a mapped Arrow IPC file, read from its footer and messages and checked
+ * before any buffer is made: every block, message, buffer and offset must lie inside the file and
+ * agree with the schema. A corrupt file is a {@link BadInputException} naming the file, the batch
+ * and the byte offset; nothing outside the mapping is ever touched.
+ *
+ * <p>Files this reader does not serve zero-copy (compressed batches, dictionary-encoded columns,
+ * layouts it does not check) get an {@link #ordinaryReaderReason()}: they are read by Arrow's
+ * own reader instead.
+ */
+final class IpcFileLayout {
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long MAGIC_AND_PADDING = 8;
+    /** Footer length (int32) and "ARROW1" at the end of the file. */
+    private static final long TRAILER = 4 + 6;
+
+    /**
+     * Where one record batch lies and how it is cut.
+     *
+     * @param bodyOffset byte offset of the batch body in the file
+     * @param bodyLength body bytes
+     * @param rows       rows in the batch
+     * @param nodes      (length, null count) per field node, flattened
+     * @param buffers    (offset in body, length) per buffer, flattened
+     */
+    record BatchPlan(long bodyOffset, long bodyLength, int rows, long[] nodes, long[] buffers) {
+    }
+
+    private final Schema schema;
+    private final List<BatchPlan> batches;
+    private final String ordinaryReaderReason;
+
+    private IpcFileLayout(Schema schema, List<BatchPlan> batches, String ordinaryReaderReason) {
+        this.schema = schema;
+        this.batches = batches;
+        this.ordinaryReaderReason = ordinaryReaderReason;
+    }
+
+    Schema schema() {
+        return schema;
+    }
+
+    List<BatchPlan> batches() {
+        return batches;
+    }
+
+    /** Why the file needs Arrow's ordinary reader, or null when it can be read in place. */
+    String ordinaryReaderReason() {
+        return ordinaryReaderReason;
+    }
+
+    static IpcFileLayout parse(FileMapping m) {
+        String file = m.file().toString();
+        long size = m.size();
+        long footerLengthAt = size - TRAILER;
+        int footerLength = m.segment().get(INT_LE, footerLengthAt);
+        long footerStart = footerLengthAt - footerLength;
+        if (footerLength <= 0 || footerStart < MAGIC_AND_PADDING) {
+            throw new BadInputException(file + ": corrupt Arrow file: its footer length (" + footerLength
+                    + " bytes) does not fit in the " + size + "-byte file");
+        }
+        ArrowFooter footer;
+        try {
+            footer = new ArrowFooter(Footer.getRootAsFooter(m.bytes(footerStart, footerLength)));
+        } catch (RuntimeException e) {
+            throw new BadInputException(file + ": corrupt Arrow file: unreadable footer at byte " + footerStart
+                    + " (" + e + ")", e);
+        }
+        Schema schema = footer.getSchema();
+        if (schema == null) {
+            throw new BadInputException(file + ": corrupt Arrow file: the footer has no schema");
+        }
+        String reason = null;
+        if (!footer.getDictionaries().isEmpty() || hasDictionary(schema.getFields())) {
+            reason = "it has dictionary-encoded columns";
+        }
+        List<ArrowBlock> blocks = footer.getRecordBatches();
+        List<BatchPlan> plans = new ArrayList<>(blocks.size());
+        for (int i = 0; i < blocks.size(); i++) {
+            ArrowBlock block = blocks.get(i);
+            try {
+                RecordBatch rb = readHeader(m, block, footerStart);
+                if (rb.compression() != null) {
+                    reason = reason != null ? reason : "its record batches are compressed";
+                }
+                BatchPlan plan = plan(block, rb);
+                if (reason == null) {
+                    String unsupported = BatchLayoutCheck.check(m, schema, plan);
+                    if (unsupported != null) {
+                        reason = unsupported;
+                    }
+                }
+                plans.add(plan);
+            } catch (BadInputException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new BadInputException(file + ": corrupt Arrow file: record batch " + i + " at byte "
+                        + block.getOffset() + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+            }
+        }
+        return new IpcFileLayout(schema, List.copyOf(plans), reason);
+    }
+
+    private static boolean hasDictionary(List<Field> fields) {
+        for (Field f : fields) {
+            if (f.getDictionary() != null || hasDictionary(f.getChildren())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The record batch header of {@code block}, every length and offset checked against the file. */
+    private static RecordBatch readHeader(FileMapping m, ArrowBlock block, long footerStart) {
+        long offset = block.getOffset();
+        long metaLength = block.getMetadataLength();
+        long bodyLength = block.getBodyLength();
+        if (offset < MAGIC_AND_PADDING || metaLength < 8 || bodyLength < 0
+                || metaLength > footerStart - offset || bodyLength > footerStart - offset - metaLength) {
+            throw new IllegalArgumentException("block (metadata " + metaLength + " bytes, body " + bodyLength
+                    + " bytes) does not lie between the file header and the footer at byte " + footerStart);
+        }
+        int first = m.segment().get(INT_LE, offset);
+        long fbStart = first == -1 ? offset + 8 : offset + 4; // continuation marker, or the pre-1.0 format
+        int fbLength = first == -1 ? m.segment().get(INT_LE, offset + 4) : first;
+        if (fbLength <= 0 || fbLength > offset + metaLength - fbStart) {
+            throw new IllegalArgumentException("message length " + fbLength + " does not fit in its "
+                    + metaLength + "-byte metadata block");
+        }
+        ByteBuffer bytes = m.bytes(fbStart, fbLength);
+        Message message = Message.getRootAsMessage(bytes);
+        if (message.headerType() != MessageHeader.RecordBatch) {
+            throw new IllegalArgumentException("expected a record batch message, found message type "
+                    + message.headerType());
+        }
+        RecordBatch rb = (RecordBatch) message.header(new RecordBatch());
+        if (rb == null) {
+            throw new IllegalArgumentException("record batch message without a header");
+        }
+        if (message.bodyLength() < 0 || message.bodyLength() > bodyLength) {
+            throw new IllegalArgumentException("message body of " + message.bodyLength()
+                    + " bytes is longer than its block's " + bodyLength + " bytes");
+        }
+        return rb;
+    }
+
+    private static BatchPlan plan(ArrowBlock block, RecordBatch rb) {
+        long rows = rb.length();
+        if (rows < 0 || rows > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("row count " + rows + " is outside 0.." + Integer.MAX_VALUE);
+        }
+        long bodyLength = block.getBodyLength();
+        int nodeCount = rb.nodesLength();
+        long[] nodes = new long[2 * nodeCount];
+        FieldNode node = new FieldNode();
+        for (int i = 0; i < nodeCount; i++) {
+            rb.nodes(node, i);
+            nodes[2 * i] = node.length();
+            nodes[2 * i + 1] = node.nullCount();
+        }
+        int bufferCount = rb.buffersLength();
+        long[] buffers = new long[2 * bufferCount];
+        Buffer buffer = new Buffer();
+        for (int i = 0; i < bufferCount; i++) {
+            rb.buffers(buffer, i);
+            long off = buffer.offset();
+            long len = buffer.length();
+            if (off < 0 || len < 0 || off > bodyLength || len > bodyLength - off) {
+                throw new IllegalArgumentException("buffer " + i + " [" + off + ", +" + len
+                        + ") lies outside the " + bodyLength + "-byte batch body");
+            }
+            buffers[2 * i] = off;
+            buffers[2 * i + 1] = len;
+        }
+        return new BatchPlan(block.getOffset() + block.getMetadataLength(), bodyLength, (int) rows, nodes, buffers);
+    }
+}

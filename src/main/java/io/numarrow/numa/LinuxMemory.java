@@ -1,0 +1,322 @@
+package io.numarrow.numa;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Optional;
+
+/**
+ * The Linux memory calls numarrow needs, through the JDK's FFM API (no JNI): {@code mmap},
+ * {@code munmap}, {@code madvise}, {@code open}/{@code close} from libc, and {@code mbind},
+ * {@code get_mempolicy}, {@code getcpu} as raw system calls (glibc has no wrapper for the first
+ * two; libnuma is not assumed to be installed).
+ *
+ * <p>Every call returns a plain result; failures come back as {@link NativeCallException} with
+ * the errno, so callers decide between falling back and failing.
+ */
+public final class LinuxMemory {
+    public static final int PROT_READ = 1;
+    public static final int PROT_WRITE = 2;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_NORESERVE = 0x4000;
+    public static final int MADV_SEQUENTIAL = 2;
+    public static final int MADV_WILLNEED = 3;
+    public static final int MADV_HUGEPAGE = 14;
+    public static final int O_RDONLY = 0;
+    public static final int O_CLOEXEC = 0x80000;
+
+    public static final int MPOL_DEFAULT = 0;
+    public static final int MPOL_PREFERRED = 1;
+    public static final int MPOL_BIND = 2;
+    public static final int MPOL_INTERLEAVE = 3;
+    public static final int MPOL_F_NODE = 1;
+    public static final int MPOL_F_ADDR = 2;
+    public static final int MPOL_MF_MOVE = 2;
+
+    public static final int EPERM = 1;
+    public static final int EINVAL = 22;
+    public static final int ENOSYS = 38;
+
+    /** Nodes a mask can name: 16 words of 64 bits, as large as any kernel's MAX_NUMNODES. */
+    public static final int MAX_NODES = 1024;
+    private static final int MASK_WORDS = MAX_NODES / 64;
+    /** The kernel reads {@code maxnode - 1} bits. */
+    private static final long MAXNODE_ARG = MAX_NODES + 1L;
+
+    public static final long PAGE_SIZE = 4096;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(
+            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle MMAP = libc("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MUNMAP = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MADVISE = libc("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle OPEN = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT));
+    /** {@code long syscall(long number, ...)}: six long-sized variadic arguments. */
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), ERRNO_OPTION);
+    /** glibc's getcpu goes through the vDSO: no kernel entry, cheap enough per allocation. */
+    private static final Optional<MethodHandle> GETCPU = LIBC.find("getcpu").map(s -> LINKER.downcallHandle(s,
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
+
+    private static final Syscalls NR = Syscalls.forArch(System.getProperty("os.arch"));
+
+    /** System call numbers differ between architectures. */
+    private record Syscalls(long mbind, long getMempolicy, long getcpu) {
+        static Syscalls forArch(String arch) {
+            return switch (arch) {
+                case "amd64", "x86_64" -> new Syscalls(237, 239, 309);
+                case "aarch64", "arm64" -> new Syscalls(235, 236, 168);
+                default -> null;
+            };
+        }
+    }
+
+    // per-thread native scratch, freed by the GC with its thread (automatic arenas)
+    private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(16 + 8L * MASK_WORDS, 8));
+    private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(CAPTURE));
+
+    private LinuxMemory() {
+    }
+
+    private static MethodHandle libc(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(
+                () -> new UnsupportedOperationException("libc has no " + name)), fd, ERRNO_OPTION);
+    }
+
+    /** Whether this architecture's NUMA system calls are known here. */
+    public static boolean numaCallsAvailable() {
+        return NR != null;
+    }
+
+    /** A failed native call: its name and errno. */
+    public static final class NativeCallException extends RuntimeException {
+        private final int errno;
+
+        NativeCallException(String call, int errno) {
+            super(call + " failed: " + describe(errno));
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+
+    static String describe(int errno) {
+        return switch (errno) {
+            case EPERM -> "EPERM (operation not permitted)";
+            case 12 -> "ENOMEM (out of memory)";
+            case 14 -> "EFAULT (bad address)";
+            case EINVAL -> "EINVAL (invalid argument)";
+            case ENOSYS -> "ENOSYS (not supported by this kernel)";
+            case 2 -> "ENOENT (no such file)";
+            case 13 -> "EACCES (permission denied)";
+            default -> "errno " + errno;
+        };
+    }
+
+    private static int errno() {
+        return (int) ERRNO.get(STATE.get(), 0L);
+    }
+
+    /** Anonymous private read-write memory of {@code bytes}, page-aligned, not yet touched. */
+    public static long mapAnonymous(long bytes) {
+        return mmap(bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    }
+
+    /**
+     * Maps {@code bytes} of the open file {@code fd} from {@code offset}, private copy-on-write:
+     * readers may write into a buffer without changing the file or faulting.
+     */
+    public static long mapFilePrivate(int fd, long bytes, long offset) {
+        return mmap(bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, offset);
+    }
+
+    private static long mmap(long bytes, int prot, int flags, int fd, long offset) {
+        try {
+            long addr = (long) MMAP.invokeExact(STATE.get(), 0L, bytes, prot, flags, fd, offset);
+            if (addr == -1L) {
+                throw new NativeCallException("mmap(" + bytes + " bytes)", errno());
+            }
+            return addr;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mmap call failed", t);
+        }
+    }
+
+    public static void unmap(long address, long bytes) {
+        try {
+            int r = (int) MUNMAP.invokeExact(STATE.get(), address, bytes);
+            if (r != 0) {
+                throw new NativeCallException("munmap", errno());
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("munmap call failed", t);
+        }
+    }
+
+    /** {@code madvise}; returns false (and changes nothing) when the kernel declines the advice. */
+    public static boolean advise(long address, long bytes, int advice) {
+        try {
+            return (int) MADVISE.invokeExact(STATE.get(), address, bytes, advice) == 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise call failed", t);
+        }
+    }
+
+    /** Opens {@code path} read-only; the descriptor must be {@link #closeFd closed}. */
+    public static int openReadOnly(String path) {
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) OPEN.invokeExact(STATE.get(), arena.allocateFrom(path), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                throw new NativeCallException("open(" + path + ")", errno());
+            }
+            return fd;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("open call failed", t);
+        }
+    }
+
+    public static void closeFd(int fd) {
+        try {
+            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException("close call failed", t);
+        }
+    }
+
+    /**
+     * Sets the NUMA policy of the pages in {@code [address, address+bytes)} ({@code address}
+     * page-aligned). {@code mode} is one of the {@code MPOL_*} modes, {@code nodes} the node ids of
+     * its mask (none for {@link #MPOL_DEFAULT}); {@code flags} may hold {@link #MPOL_MF_MOVE}.
+     */
+    public static void mbind(long address, long bytes, int mode, int[] nodes, int flags) {
+        requireNumaCalls();
+        MemorySegment mask = maskOf(nodes);
+        long r = syscall(NR.mbind, address, bytes, mode, mask.address(), MAXNODE_ARG, flags);
+        if (r != 0) {
+            throw new NativeCallException("mbind(mode " + mode + ", nodes " + java.util.Arrays.toString(nodes) + ")",
+                    errno());
+        }
+    }
+
+    /** The node holding the page at {@code address} (the page must have been touched). */
+    public static int nodeOfPage(long address) {
+        requireNumaCalls();
+        MemorySegment s = SCRATCH.get();
+        long r = syscall(NR.getMempolicy, s.address(), 0, 0, address, MPOL_F_NODE | MPOL_F_ADDR, 0);
+        if (r != 0) {
+            throw new NativeCallException("get_mempolicy(MPOL_F_NODE|MPOL_F_ADDR)", errno());
+        }
+        return s.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    /** The policy set on the page at {@code address}: its mode and the nodes of its mask. */
+    public static PagePolicy policyOfPage(long address) {
+        requireNumaCalls();
+        MemorySegment s = SCRATCH.get();
+        s.fill((byte) 0);
+        long r = syscall(NR.getMempolicy, s.address(), s.address() + 16, MAXNODE_ARG, address, MPOL_F_ADDR, 0);
+        if (r != 0) {
+            throw new NativeCallException("get_mempolicy(MPOL_F_ADDR)", errno());
+        }
+        int mode = s.get(ValueLayout.JAVA_INT, 0);
+        java.util.List<Integer> nodes = new java.util.ArrayList<>();
+        for (int w = 0; w < MASK_WORDS; w++) {
+            long word = s.get(ValueLayout.JAVA_LONG, 16 + 8L * w);
+            while (word != 0) {
+                int bit = Long.numberOfTrailingZeros(word);
+                nodes.add(w * 64 + bit);
+                word &= word - 1;
+            }
+        }
+        return new PagePolicy(mode, nodes);
+    }
+
+    /** A page's NUMA policy as {@code get_mempolicy} reports it. */
+    public record PagePolicy(int mode, java.util.List<Integer> nodes) {
+    }
+
+    /** The NUMA node of the CPU the calling thread runs on now. */
+    public static int currentNode() {
+        MemorySegment s = SCRATCH.get();
+        try {
+            if (GETCPU.isPresent()) {
+                int r = (int) GETCPU.get().invokeExact(s, s.asSlice(4));
+                if (r == 0) {
+                    return s.get(ValueLayout.JAVA_INT, 4);
+                }
+            }
+        } catch (Throwable t) {
+            throw new IllegalStateException("getcpu call failed", t);
+        }
+        if (NR == null) {
+            return 0;
+        }
+        long r = syscall(NR.getcpu, s.address(), s.address() + 4, 0, 0, 0, 0);
+        return r == 0 ? s.get(ValueLayout.JAVA_INT, 4) : 0;
+    }
+
+    private static MemorySegment maskOf(int[] nodes) {
+        MemorySegment s = SCRATCH.get();
+        MemorySegment mask = s.asSlice(16, 8L * MASK_WORDS);
+        mask.fill((byte) 0);
+        for (int n : nodes) {
+            if (n < 0 || n >= MAX_NODES) {
+                throw new IllegalArgumentException("NUMA node " + n + " is outside 0.." + (MAX_NODES - 1));
+            }
+            long at = 8L * (n / 64);
+            mask.set(ValueLayout.JAVA_LONG, at, mask.get(ValueLayout.JAVA_LONG, at) | (1L << (n % 64)));
+        }
+        return mask;
+    }
+
+    private static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
+        try {
+            return (long) SYSCALL.invokeExact(STATE.get(), nr, a, b, c, d, e, f);
+        } catch (Throwable t) {
+            throw new IllegalStateException("syscall " + nr + " failed", t);
+        }
+    }
+
+    private static void requireNumaCalls() {
+        if (NR == null) {
+            throw new NativeCallException("NUMA system calls on " + System.getProperty("os.arch"), ENOSYS);
+        }
+    }
+
+    /** {@code value} rounded up to a multiple of {@code alignment} (a power of two). */
+    public static long alignUp(long value, long alignment) {
+        return (value + alignment - 1) & -alignment;
+    }
+}

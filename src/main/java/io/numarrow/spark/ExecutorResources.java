@@ -1,0 +1,92 @@
+package io.numarrow.spark;
+
+import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.ThreadPool;
+import io.numarrow.threading.ThreadPoolConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.spark.SparkEnv;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one executor JVM shares between all the tasks that run numarrow: a root allocator, the
+ * thread pool, and the loaded weights. Everything is made on first use and closed by a JVM
+ * shutdown hook, because an executor has no other "last task done" moment.
+ */
+final class ExecutorResources {
+    private static final Logger LOG = LoggerFactory.getLogger(ExecutorResources.class);
+    private static final ExecutorResources INSTANCE = new ExecutorResources();
+
+    private final BufferAllocator root = new RootAllocator();
+    private final Map<Integer, Compute> pools = new ConcurrentHashMap<>();
+    private final WeightsCache weights = new WeightsCache(root);
+
+    /** A pool and the lock that lets one batch at a time onto it. */
+    record Compute(ParallelOps ops, ReentrantLock lock) {
+    }
+
+    private ExecutorResources() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "numarrow-spark-shutdown"));
+    }
+
+    static ExecutorResources get() {
+        return INSTANCE;
+    }
+
+    BufferAllocator rootAllocator() {
+        return root;
+    }
+
+    WeightsCache weights() {
+        return weights;
+    }
+
+    /**
+     * The pool of {@code threads} workers (0: every core of this executor). Usually one per JVM;
+     * a second one appears only if jobs ask for different thread counts.
+     */
+    Compute compute(int threads) {
+        int n = threads > 0 ? threads : executorCores();
+        return pools.computeIfAbsent(n, k -> {
+            LOG.info("numarrow: starting a pool of {} threads in this executor", k);
+            ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(k).build());
+            return new Compute(new ParallelOps(pool), new ReentrantLock());
+        });
+    }
+
+    int poolCount() {
+        return pools.size();
+    }
+
+    /** {@code spark.executor.cores} when set (a cluster), else the CPUs this JVM may use (local mode). */
+    static int executorCores() {
+        SparkEnv env = SparkEnv.get();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (env == null) {
+            return cpus;
+        }
+        int cores = env.conf().getInt("spark.executor.cores", 0);
+        return cores > 0 ? cores : cpus;
+    }
+
+    private void closeAll() {
+        List<Compute> all = new ArrayList<>(pools.values());
+        pools.clear();
+        for (Compute c : all) {
+            c.ops().pool().close();
+        }
+        weights.closeAll();
+        try {
+            root.close();
+        } catch (RuntimeException e) {
+            // A task may still hold buffers while the JVM goes down; nothing to free them for.
+            LOG.debug("numarrow: root allocator closed with memory in use", e);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package io.numarrow.spark;
+
+import io.numarrow.BadInputException;
+import io.numarrow.compute.Weights;
+import io.numarrow.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The weight matrices loaded in this JVM, one per {@link WeightsSource#cacheKey()}: a file is read
+ * once however many tasks use it. A newer version of the same path replaces the old one, which is
+ * freed when the last task holding it lets go.
+ */
+final class WeightsCache {
+    private static final Logger LOG = LoggerFactory.getLogger(WeightsCache.class);
+
+    private final BufferAllocator allocator;
+    private final Map<String, Entry> entries = new HashMap<>();
+    private long loads;
+
+    private static final class Entry {
+        final String path;
+        final Tensor weights;
+        int holders;
+        boolean replaced;
+
+        Entry(String path, Tensor weights) {
+            this.path = path;
+            this.weights = weights;
+        }
+    }
+
+    /** A task's hold on a weight matrix; closing it lets the matrix be freed once replaced. */
+    final class Lease implements AutoCloseable {
+        private final String key;
+        private final Entry entry;
+        private boolean closed;
+
+        private Lease(String key, Entry entry) {
+            this.key = key;
+            this.entry = entry;
+        }
+
+        Tensor weights() {
+            return entry.weights;
+        }
+
+        @Override
+        public void close() {
+            synchronized (WeightsCache.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                entry.holders--;
+                if (entry.replaced && entry.holders == 0) {
+                    entry.weights.close();
+                    LOG.debug("numarrow: freed replaced weights {}", key);
+                }
+            }
+        }
+    }
+
+    WeightsCache(BufferAllocator allocator) {
+        this.allocator = allocator;
+    }
+
+    /** The weights of {@code source}, loading them if this JVM has not yet. */
+    synchronized Lease acquire(WeightsSource source) {
+        String key = source.cacheKey();
+        Entry entry = entries.get(key);
+        if (entry == null) {
+            entry = new Entry(source.path(), load(source));
+            replaceOlderVersions(source.path());
+            entries.put(key, entry);
+        }
+        entry.holders++;
+        return new Lease(key, entry);
+    }
+
+    private Tensor load(WeightsSource source) {
+        long start = System.nanoTime();
+        Path local;
+        try {
+            local = source.localFile();
+        } catch (IOException e) {
+            throw new BadInputException("weightsPath '" + source.path() + "': cannot copy it to this executor ("
+                    + e.getMessage() + ")", e);
+        }
+        try {
+            Tensor w = Weights.load(local, allocator);
+            loads++;
+            LOG.info("numarrow: loaded weights {} ({}×{}) in {} ms", source.path(), w.rows(), w.cols(),
+                    (System.nanoTime() - start) / 1_000_000);
+            return w;
+        } finally {
+            if (!source.isLocal()) {
+                try {
+                    Files.deleteIfExists(local);
+                } catch (IOException e) {
+                    LOG.warn("numarrow: could not delete the temp copy {} of the weights", local, e);
+                }
+            }
+        }
+    }
+
+    private void replaceOlderVersions(String path) {
+        List<String> stale = new ArrayList<>();
+        entries.forEach((key, e) -> {
+            if (e.path.equals(path)) {
+                stale.add(key);
+            }
+        });
+        for (String key : stale) {
+            Entry old = entries.remove(key);
+            old.replaced = true;
+            if (old.holders == 0) {
+                old.weights.close();
+            }
+        }
+    }
+
+    /** How many times a weights file was read in this JVM (tests check "once per JVM"). */
+    synchronized long loads() {
+        return loads;
+    }
+
+    synchronized void closeAll() {
+        for (Entry e : entries.values()) {
+            e.weights.close();
+        }
+        entries.clear();
+    }
+}

@@ -1,0 +1,233 @@
+package io.numarrow.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Matmul} against a float64 reference: every element within {@code 1e-6·k·max|a|·max|b|}
+ * (float32 rounding grows with k), for each vector width and for shapes that hit every edge case.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class MatmulTest {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final List<VectorSpecies<Float>> SPECIES =
+            List.of(FloatVector.SPECIES_512, FloatVector.SPECIES_256, FloatVector.SPECIES_128);
+
+    /** Random shapes in 1..300 per dimension, plus the edge sizes, for each species. */
+    static Stream<Arguments> shapes() {
+        Random rnd = new Random(20261127);
+        List<Arguments> out = new ArrayList<>();
+        int[] edges = {1, 15, 17, 255};
+        for (VectorSpecies<Float> s : SPECIES) {
+            for (int i = 0; i < 10; i++) {
+                out.add(Arguments.of(s, 1 + rnd.nextInt(300), 1 + rnd.nextInt(300), 1 + rnd.nextInt(300)));
+            }
+            for (int e : edges) {
+                out.add(Arguments.of(s, e, 1 + rnd.nextInt(300), 1 + rnd.nextInt(300)));
+                out.add(Arguments.of(s, 1 + rnd.nextInt(300), e, 1 + rnd.nextInt(300)));
+                out.add(Arguments.of(s, 1 + rnd.nextInt(300), 1 + rnd.nextInt(300), e));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("shapes")
+    void matchesFloat64Reference(VectorSpecies<Float> species, int m, int n, int k) {
+        check(species, m, n, k, false, false, false, m * 31L + n * 7L + k);
+    }
+
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("shapes")
+    void transposedBMatchesReference(VectorSpecies<Float> species, int m, int n, int k) {
+        check(species, m, n, k, true, false, false, m * 13L + n * 5L + k);
+    }
+
+    @Test
+    void biasAndAccumulateOnEveryWidth() {
+        for (VectorSpecies<Float> s : SPECIES) {
+            check(s, 37, 70, 300, false, true, false, 1);
+            check(s, 37, 70, 300, false, false, true, 2);
+            check(s, 50, 33, 129, true, true, true, 3);
+            check(s, 17, 1, 1, false, true, true, 4);
+        }
+    }
+
+    @Test
+    void smallBWholePanelsWideIsReadInPlace() {
+        // n a multiple of every panel width (8, 16, 32) and B under 64 KiB: the unpacked-B path.
+        for (VectorSpecies<Float> s : SPECIES) {
+            check(s, 37, 64, 100, false, false, false, 7);
+            check(s, 13, 96, 170, false, true, true, 8);
+            check(s, 64, 64, 64, false, false, false, 9);
+            check(s, 5, 32, 1, false, true, false, 10);
+        }
+    }
+
+    @Test
+    void largerThanOneCacheBlockInEveryDimension() {
+        // Several K blocks, several M blocks, many panels, in packed and unpacked-A paths.
+        check(FloatVector.SPECIES_PREFERRED, 1000, 257, 1000, false, true, true, 5);
+        check(FloatVector.SPECIES_PREFERRED, 700, 40, 1030, false, false, false, 6);
+    }
+
+    @Test
+    void emptyInnerDimensionGivesBiasOrKeepsC() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment c = floats(arena, new float[]{1, 2, 3, 4, 5, 6});
+            MemorySegment bias = floats(arena, new float[]{10, 20, 30});
+            Matmul.multiply(FloatVector.SPECIES_PREFERRED, MemorySegment.NULL, MemorySegment.NULL, c, 2, 3, 0,
+                    false, bias, true);
+            assertEquals(11f, c.getAtIndex(F, 0));
+            assertEquals(36f, c.getAtIndex(F, 5));
+            Matmul.multiply(FloatVector.SPECIES_PREFERRED, MemorySegment.NULL, MemorySegment.NULL, c, 2, 3, 0,
+                    false, null, false);
+            for (int i = 0; i < 6; i++) {
+                assertEquals(0f, c.getAtIndex(F, i));
+            }
+        }
+    }
+
+    @Test
+    void nanInAGivesNanInItsRow() {
+        try (Arena arena = Arena.ofConfined()) {
+            int m = 20;
+            int n = 40;
+            int k = 30;
+            float[] av = new float[m * k];
+            java.util.Arrays.fill(av, 1f);
+            av[7 * k + 3] = Float.NaN;
+            MemorySegment a = floats(arena, av);
+            MemorySegment b = floats(arena, new float[k * n]);
+            MemorySegment c = arena.allocate((long) m * n * Float.BYTES);
+            Matmul.multiply(a, b, c, m, n, k);
+            for (int j = 0; j < n; j++) {
+                assertTrue(Float.isNaN(c.getAtIndex(F, 7L * n + j)), "row 7 column " + j);
+                assertEquals(0f, c.getAtIndex(F, 6L * n + j));
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadShapesAndWidths() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment small = arena.allocate(4 * Float.BYTES);
+            MemorySegment big = arena.allocate(100 * Float.BYTES);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Matmul.multiply(small, big, big, 3, 3, 3));
+            assertTrue(e.getMessage().contains("A holds 4 floats"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> Matmul.multiply(big, big, big, -1, 3, 3));
+            assertThrows(IllegalArgumentException.class, () -> Matmul.multiply(FloatVector.SPECIES_64,
+                    big, big, big, 3, 3, 3, false, null, false));
+            assertThrows(IllegalArgumentException.class, () -> Matmul.multiply(FloatVector.SPECIES_PREFERRED,
+                    big, big, big, 3, 3, 3, false, small.asSlice(0, 2 * Float.BYTES), false));
+        }
+    }
+
+    @Test
+    void packedBIsSharedAcrossRowRanges() {
+        VectorSpecies<Float> s = FloatVector.SPECIES_256;
+        int m = 100;
+        int n = 50;
+        int k = 70;
+        Random rnd = new Random(9);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = floats(arena, av);
+            MemorySegment b = floats(arena, bv);
+            MemorySegment c = arena.allocate((long) m * n * Float.BYTES);
+            MemorySegment packed = arena.allocate(Matmul.packedBBytes(s, k, n));
+            int panels = Matmul.panelCount(s, n);
+            Matmul.packB(s, b, k, n, false, packed, 0, panels / 2);
+            Matmul.packB(s, b, k, n, false, packed, panels / 2, panels);
+            Matmul.multiplyPacked(s, packed, a, c, m, n, k, 0, 42, null, false);
+            Matmul.multiplyPacked(s, packed, a, c, m, n, k, 42, m, null, false);
+            assertClose(reference(av, bv, null, null, m, n, k, false), c, m, n, k, 1, 1);
+        }
+    }
+
+    private static void check(VectorSpecies<Float> species, int m, int n, int k, boolean transposed,
+                              boolean withBias, boolean accumulate, long seed) {
+        Random rnd = new Random(seed);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        float[] bias = withBias ? random(rnd, n) : null;
+        float[] c0 = accumulate ? random(rnd, m * n) : null;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = floats(arena, av);
+            MemorySegment b = floats(arena, bv);
+            MemorySegment c = c0 != null ? floats(arena, c0) : arena.allocate((long) m * n * Float.BYTES);
+            if (c0 == null) {
+                c.fill((byte) 0x7f); // garbage that must be overwritten
+            }
+            MemorySegment biasSeg = bias != null ? floats(arena, bias) : null;
+            Matmul.multiply(species, a, b, c, m, n, k, transposed, biasSeg, accumulate);
+            double[] ref = reference(av, bv, bias, c0, m, n, k, transposed);
+            assertClose(ref, c, m, n, k, 1, 1);
+        }
+    }
+
+    static double[] reference(float[] a, float[] b, float[] bias, float[] c0, int m, int n, int k, boolean transposed) {
+        double[] c = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = c0 != null ? c0[i * n + j] : 0;
+                if (bias != null) {
+                    s += bias[j];
+                }
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * k + p] * (transposed ? b[j * k + p] : b[p * n + j]);
+                }
+                c[i * n + j] = s;
+            }
+        }
+        return c;
+    }
+
+    /** Inputs are in [-1, 1], so max|a|·max|b| ≤ 1; the bias and C terms add at most 2 more. */
+    static void assertClose(double[] ref, MemorySegment c, int m, int n, int k, double maxA, double maxB) {
+        double tol = 1e-6 * Math.max(k, 1) * maxA * maxB + 1e-6;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float got = c.getAtIndex(F, (long) i * n + j);
+                double want = ref[i * n + j];
+                if (!(Math.abs(got - want) <= tol)) {
+                    throw new AssertionError("C[" + i + "][" + j + "] of " + m + "×" + n + " (k=" + k + ") is " + got
+                            + ", float64 reference " + want + ", tolerance " + tol);
+                }
+            }
+        }
+    }
+
+    static float[] random(Random rnd, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = rnd.nextFloat() * 2 - 1;
+        }
+        return v;
+    }
+
+    static MemorySegment floats(Arena arena, float[] values) {
+        MemorySegment s = arena.allocate(Math.max(1, (long) values.length * Float.BYTES), 16);
+        MemorySegment.copy(values, 0, s, F, 0, values.length);
+        return s;
+    }
+}

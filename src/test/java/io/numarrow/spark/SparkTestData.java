@@ -1,0 +1,175 @@
+package io.numarrow.spark;
+
+import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.Ops;
+import io.numarrow.io.ArrowFiles;
+import io.numarrow.tensor.Tensor;
+import io.numarrow.tensor.TensorColumns;
+import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.ThreadPool;
+import io.numarrow.threading.ThreadPoolConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** Moving test rows between Arrow IPC files (what {@code numarrow compute} reads) and Spark. */
+final class SparkTestData {
+    static final StructType SCHEMA = new StructType()
+            .add("id", DataTypes.LongType, false)
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType, true), true);
+
+    /** One feature row; {@code features} null for a null row. */
+    record FeatureRow(long id, float[] features) {
+        Row toRow() {
+            return RowFactory.create(id, features);
+        }
+    }
+
+    private SparkTestData() {
+    }
+
+    static SparkSession session(String name) {
+        return SparkSession.builder()
+                .master("local[2]")
+                .appName(name)
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .getOrCreate();
+    }
+
+    /** The {@code id} and {@code features} columns of every batch of an Arrow IPC file. */
+    static List<FeatureRow> readFeatures(Path file, String column) {
+        List<FeatureRow> rows = new ArrayList<>();
+        try (BufferAllocator allocator = new RootAllocator();
+             ArrowReader reader = ArrowFiles.read(file, allocator)) {
+            VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            while (reader.loadNextBatch()) {
+                BigIntVector ids = (BigIntVector) root.getVector("id");
+                FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
+                int d = list.getListSize();
+                try (Tensor t = TensorColumns.view(list)) {
+                    float[] all = t.toArray();
+                    for (int r = 0; r < root.getRowCount(); r++) {
+                        float[] f = null;
+                        if (!list.isNull(r)) {
+                            f = new float[d];
+                            System.arraycopy(all, r * d, f, 0, d);
+                        }
+                        rows.add(new FeatureRow(ids.get(r), f));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return rows;
+    }
+
+    /** {@code numarrow compute} on {@code input}: the output column by id. */
+    static Map<Long, float[]> computeJob(Path input, Path weights, Ops ops, Path output) {
+        try (BufferAllocator allocator = new RootAllocator();
+             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
+            ComputeJob.run(new ComputeJob.Spec(input, weights, output, "features", ops, "output"),
+                    new ParallelOps(pool), allocator);
+        }
+        Map<Long, float[]> byId = new HashMap<>();
+        for (FeatureRow r : readFeatures(output, "output")) {
+            byId.put(r.id(), r.features());
+        }
+        return byId;
+    }
+
+    static Dataset<Row> frame(SparkSession spark, List<FeatureRow> rows, int partitions) {
+        List<Row> list = rows.stream().map(FeatureRow::toRow).toList();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return spark.createDataFrame(jsc.parallelize(list, partitions), SCHEMA);
+    }
+
+    /** The output column of collected rows, by id; null rows map to null. */
+    static Map<Long, float[]> outputById(List<Row> rows, String idColumn, String outputColumn) {
+        Map<Long, float[]> byId = new HashMap<>();
+        for (Row row : rows) {
+            int o = row.fieldIndex(outputColumn);
+            float[] values = null;
+            if (!row.isNullAt(o)) {
+                List<Object> list = row.getList(o);
+                values = new float[list.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (Float) list.get(i);
+                }
+            }
+            byId.put(row.getLong(row.fieldIndex(idColumn)), values);
+        }
+        return byId;
+    }
+
+    /** {@code ops(x)} in float64, the independent reference. */
+    static double[] reference(float[] x, float[][] w, Ops ops) {
+        double[] y;
+        if (ops.needsWeights()) {
+            int h = w[0].length;
+            y = new double[h];
+            for (int c = 0; c < h; c++) {
+                double s = 0;
+                for (int k = 0; k < x.length; k++) {
+                    s += (double) x[k] * w[k][c];
+                }
+                y[c] = s;
+            }
+        } else {
+            y = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                y[i] = x[i];
+            }
+        }
+        if (ops != Ops.MATMUL) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double v : y) {
+                max = Math.max(max, v);
+            }
+            double sum = 0;
+            for (int i = 0; i < y.length; i++) {
+                y[i] = Math.exp(y[i] - max);
+                sum += y[i];
+            }
+            for (int i = 0; i < y.length; i++) {
+                y[i] /= sum;
+            }
+        }
+        return y;
+    }
+
+    /** The weights file as {@code float[d][h]}. */
+    static float[][] readWeights(Path file) {
+        try (BufferAllocator allocator = new RootAllocator();
+             Tensor w = io.numarrow.compute.Weights.load(file, allocator)) {
+            float[][] out = new float[w.rows()][w.cols()];
+            for (int r = 0; r < w.rows(); r++) {
+                for (int c = 0; c < w.cols(); c++) {
+                    out[r][c] = w.get(r, c);
+                }
+            }
+            return out;
+        }
+    }
+}

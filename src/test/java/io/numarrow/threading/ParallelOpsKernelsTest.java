@@ -1,0 +1,220 @@
+package io.numarrow.threading;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.numarrow.tensor.Tensor;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link ParallelOps} over Arrow tensors on a real pool, against float64 references: shapes small enough
+ * to run inline and large enough to be tiled (several tiles, packed B shared, parallel packing).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ParallelOpsKernelsTest {
+    private BufferAllocator allocator;
+    private ThreadPool pool;
+    private ParallelOps ops;
+
+    @BeforeEach
+    void setUp() {
+        allocator = new RootAllocator();
+        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).build());
+        ops = new ParallelOps(pool);
+    }
+
+    @AfterEach
+    void tearDown() {
+        pool.close();
+        allocator.close();
+    }
+
+    @Test
+    void matmulMatchesReferenceInlineAndTiled() {
+        int[][] shapes = {{1, 1, 1}, {15, 17, 255}, {64, 64, 64}, {1000, 17, 255}, {301, 1000, 40}, {255, 300, 1100}};
+        for (int[] s : shapes) {
+            int m = s[0];
+            int n = s[1];
+            int k = s[2];
+            Random rnd = new Random(m + 31L * n + 17L * k);
+            float[] av = random(rnd, m * k);
+            float[] bv = random(rnd, k * n);
+            try (Tensor a = Tensor.fromArray(allocator, m, k, av);
+                 Tensor b = Tensor.fromArray(allocator, k, n, bv);
+                 Tensor c = ops.matmul(a, b, allocator)) {
+                double[] ref = reference(av, bv, null, null, m, n, k, false);
+                assertClose(ref, c, k, m + "×" + k + "·" + k + "×" + n);
+                // Second call reuses the packed B buffer and scratch; must give the same answer.
+                ops.matmulInto(a, b, c);
+                assertClose(ref, c, k, "repeat " + m + "×" + k + "·" + k + "×" + n);
+            }
+        }
+    }
+
+    @Test
+    void largeBIsPackedInParallel() {
+        int m = 40;
+        int n = 1100;
+        int k = 1000; // k·n ≥ PARALLEL_PACK_FLOATS
+        Random rnd = new Random(11);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        try (Tensor a = Tensor.fromArray(allocator, m, k, av);
+             Tensor b = Tensor.fromArray(allocator, k, n, bv);
+             Tensor c = ops.matmul(a, b, allocator)) {
+            assertTrue((long) k * n >= ParallelOps.PARALLEL_PACK_FLOATS);
+            assertClose(reference(av, bv, null, null, m, n, k, false), c, k, "large B");
+        }
+    }
+
+    @Test
+    void gemmWithTransposedBBiasAndAccumulate() {
+        int m = 500;
+        int n = 130;
+        int k = 90;
+        Random rnd = new Random(5);
+        float[] av = random(rnd, m * k);
+        float[] btv = random(rnd, n * k);
+        float[] biasv = random(rnd, n);
+        float[] c0 = random(rnd, m * n);
+        try (Tensor a = Tensor.fromArray(allocator, m, k, av);
+             Tensor bt = Tensor.fromArray(allocator, n, k, btv);
+             Tensor bias = Tensor.fromArray(allocator, 1, n, biasv);
+             Tensor c = Tensor.fromArray(allocator, m, n, c0)) {
+            ops.gemmInto(a, bt, true, bias, true, c);
+            assertClose(reference(av, btv, biasv, c0, m, n, k, true), c, k, "A·Bᵀ + bias + C");
+        }
+    }
+
+    @Test
+    void fusedMatmulSoftmaxMatchesReference() {
+        int m = 1000;
+        int n = 70;
+        int k = 64;
+        Random rnd = new Random(8);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        try (Tensor a = Tensor.fromArray(allocator, m, k, av);
+             Tensor b = Tensor.fromArray(allocator, k, n, bv);
+             Tensor y = ops.matmulSoftmax(a, b, allocator)) {
+            double[] logits = reference(av, bv, null, null, m, n, k, false);
+            for (int i = 0; i < m; i++) {
+                double[] p = softmaxRow(logits, i, n);
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    assertEquals(p[j], y.get(i, j), 2e-6, "row " + i + " col " + j);
+                    sum += y.get(i, j);
+                }
+                assertEquals(1.0, sum, 1e-6, "row " + i);
+            }
+        }
+    }
+
+    @Test
+    void softmaxTiledInPlaceMatchesReference() {
+        int rows = 300;
+        int cols = 1000;
+        Random rnd = new Random(2);
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextFloat() * 40 - 20;
+        }
+        x[17 * cols + 3] = Float.NaN;
+        double[] xd = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            xd[i] = x[i];
+        }
+        try (Tensor t = Tensor.fromArray(allocator, rows, cols, x)) {
+            ops.softmaxInto(t, t);
+            for (int r = 0; r < rows; r++) {
+                double[] p = softmaxRow(xd, r, cols);
+                for (int j = 0; j < cols; j++) {
+                    if (r == 17) {
+                        assertTrue(Float.isNaN(t.get(r, j)), "NaN row stays NaN at " + j);
+                    } else {
+                        assertEquals(p[j], t.get(r, j), 1e-6, "row " + r + " col " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsMismatchedShapes() {
+        try (Tensor a = Tensor.allocate(allocator, 4, 3);
+             Tensor b = Tensor.allocate(allocator, 4, 5);
+             Tensor out = Tensor.allocate(allocator, 4, 4);
+             Tensor bias = Tensor.allocate(allocator, 1, 4)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.matmul(a, b, allocator));
+            assertTrue(e.getMessage().contains("a is 4×3, b is 4×5"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ops.gemmInto(a, b, true, null, false, out));
+            try (Tensor bt = Tensor.allocate(allocator, 5, 3)) {
+                IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                        () -> ops.gemmInto(a, bt, true, bias, false, out));
+                assertTrue(e2.getMessage().contains("matmul output is 4×4, expected 4×5"), e2.getMessage());
+            }
+            assertThrows(IllegalArgumentException.class, () -> ops.softmaxInto(a, out));
+        }
+    }
+
+    private static double[] softmaxRow(double[] x, int r, int cols) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < cols; j++) {
+            max = Math.max(max, x[r * cols + j]);
+        }
+        double[] e = new double[cols];
+        double sum = 0;
+        for (int j = 0; j < cols; j++) {
+            e[j] = Math.exp(x[r * cols + j] - max);
+            sum += e[j];
+        }
+        for (int j = 0; j < cols; j++) {
+            e[j] /= sum;
+        }
+        return e;
+    }
+
+    private static double[] reference(float[] a, float[] b, float[] bias, float[] c0, int m, int n, int k, boolean transposed) {
+        double[] c = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = (c0 != null ? c0[i * n + j] : 0) + (bias != null ? bias[j] : 0);
+                for (int p = 0; p < k; p++) {
+                    s += (double) a[i * k + p] * (transposed ? b[j * k + p] : b[p * n + j]);
+                }
+                c[i * n + j] = s;
+            }
+        }
+        return c;
+    }
+
+    /** Inputs in [-1, 1]: tolerance 1e-6·k·max|a|·max|b| (+1e-6 for the bias and C terms). */
+    private static void assertClose(double[] ref, Tensor c, int k, String what) {
+        double tol = 1e-6 * k + 1e-6;
+        for (int i = 0; i < c.rows(); i++) {
+            for (int j = 0; j < c.cols(); j++) {
+                double want = ref[i * c.cols() + j];
+                float got = c.get(i, j);
+                if (!(Math.abs(got - want) <= tol)) {
+                    throw new AssertionError(what + ": C[" + i + "][" + j + "] = " + got + ", reference " + want);
+                }
+            }
+        }
+    }
+
+    private static float[] random(Random rnd, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = rnd.nextFloat() * 2 - 1;
+        }
+        return v;
+    }
+}
