@@ -289,7 +289,11 @@ public final class ThreadPool implements AutoCloseable {
             throw new QueueFullException("worker " + self.index + "'s queue is full (" + self.deque.capacity()
                     + " tasks); await some tasks before submitting more, or raise queueCapacity");
         }
-        signalIdle(self);
+        // no fence on this hot path: a task in our own deque is never stranded, since we pop it
+        // ourselves if nobody steals it, so a stale read here can only cost parallelism
+        if (parked.get() > 0) {
+            signalIdle(self);
+        }
     }
 
     private void submitExternal(WorkItem item, int start, Worker[] candidates) {

@@ -70,6 +70,11 @@ public final class WorkStealingQueue<T> extends WsqFields {
     /** Owner only: takes the most recently pushed element, or null when empty. */
     @SuppressWarnings("unchecked")
     public T pop() {
+        // empty at a glance (top only grows, so a stale top can only make it look fuller):
+        // return before the fence below, which idle workers would otherwise pay on every look
+        if ((long) BOTTOM.getOpaque(this) <= (long) TOP.getAcquire(this)) {
+            return null;
+        }
         long b = (long) BOTTOM.getOpaque(this) - 1;
         // volatile store then volatile load: the store of bottom must be visible before we read
         // top, or a thief and the owner could both take the last element
@@ -110,9 +115,9 @@ public final class WorkStealingQueue<T> extends WsqFields {
         if (item == null || !TOP.compareAndSet(this, t, t + 1)) {
             return LOST_RACE;
         }
-        // drop our reference so the array does not keep finished tasks alive; if the owner has
-        // already reused the slot the CAS fails and leaves its new element alone
-        SLOT.compareAndSet(slots, i, item, null);
+        // the slot keeps its reference until the owner reuses it: clearing it would cost a
+        // second CAS (the owner may already have reused it), and the pool's items drop their
+        // task once run, so what stays behind is small
         return item;
     }
 

@@ -181,7 +181,7 @@ public final class Worker {
             WorkItem item = got != null ? (WorkItem) got : v.inbox.poll();
             if (item != null) {
                 STEALS.setOpaque(this, steals + 1);
-                if (!v.deque.isEmpty() || !v.inbox.isEmpty()) {
+                if (pool.parked.get() > 0 && (!v.deque.isEmpty() || !v.inbox.isEmpty())) {
                     pool.signalIdle(v); // more where that came from: let another idle worker help
                 }
                 return item;
