@@ -39,7 +39,9 @@ final class FileMapping {
     static FileMapping map(Path file, long size) {
         int fd;
         try {
-            fd = LinuxMemory.openReadOnly(file.toString());
+            // The kernel resolves a relative path against the process's directory; Java resolves
+            // it against user.dir, which a JShell or IDE session may have set differently.
+            fd = LinuxMemory.openReadOnly(file.toAbsolutePath().toString());
         } catch (LinuxMemory.NativeCallException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }

@@ -83,9 +83,9 @@ final class NotebookRunner {
      * (under Surefire the jar of {@code ./numarrow demo} may not exist yet). Compiled classes come
      * first, so a stale {@code target/numarrow.jar} picked up by {@code %jars} cannot shadow them.
      *
-     * <p>When a built {@code target/numarrow.jar} is newer than the POM, its manifest names the
-     * runtime jars and only those are kept: JShell compiles each snippet against the whole
-     * classpath, and Spark's (provided) and the benchmarks' jars made that three times slower.
+     * <p>Only the runtime jars the build listed in {@code target/runtime.classpath} are kept: JShell
+     * compiles each snippet against the whole classpath, and Spark's (provided) and the benchmarks'
+     * jars made that three times slower and brought a second SLF4J provider.
      */
     List<Path> classpath() throws IOException {
         Set<Path> entries = new LinkedHashSet<>();
@@ -120,26 +120,22 @@ final class NotebookRunner {
         return names;
     }
 
-    /** The file names of numarrow's runtime jars, from a current jar's manifest; null if unknown. */
+    /**
+     * The file names of numarrow's runtime jars, from {@code target/runtime.classpath} (written by
+     * the build before the tests run); null if unknown.
+     */
     private Set<String> runtimeJarNames() throws IOException {
-        Path jar = repository.resolve("target/numarrow.jar");
-        Path pom = repository.resolve("pom.xml");
-        if (!Files.isRegularFile(jar) || !Files.isRegularFile(pom)
-                || Files.getLastModifiedTime(jar).compareTo(Files.getLastModifiedTime(pom)) < 0) {
+        Path listing = repository.resolve("target/runtime.classpath");
+        if (!Files.isRegularFile(listing)) {
             return null;
         }
-        try (JarFile file = new JarFile(jar.toFile())) {
-            Manifest manifest = file.getManifest();
-            String listed = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
-            if (listed == null) {
-                return null;
+        Set<String> names = new LinkedHashSet<>();
+        for (String entry : Files.readString(listing).trim().split(File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                names.add(Path.of(entry).getFileName().toString());
             }
-            Set<String> names = new LinkedHashSet<>();
-            for (String entry : listed.trim().split("\\s+")) {
-                names.add(entry.substring(entry.lastIndexOf('/') + 1));
-            }
-            return names;
         }
+        return names;
     }
 
     /** Surefire may run tests from a jar whose manifest lists the real classpath. */
