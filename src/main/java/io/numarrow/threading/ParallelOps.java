@@ -2,11 +2,17 @@ package io.numarrow.threading;
 
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.Softmax;
+import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.apache.arrow.memory.BufferAllocator;
@@ -21,6 +27,11 @@ import org.apache.arrow.memory.BufferAllocator;
  * Tiles are whole micro-kernel row groups, and there are no more of them than the work justifies: a
  * problem too small to pay for dispatch runs on the calling thread, a small one on fewer workers. The fused {@link #matmulSoftmaxInto} normalises
  * each cache block of rows right after computing it, while it is still in cache.
+ *
+ * <p>On a NUMA-aware pool whose workers sit on several nodes, the packed B is copied once per call
+ * to every such node ({@link #weightNodes()}), and each tile reads its own node's copy and moves the
+ * pages of its output rows to its node: the weights are read from local memory by every worker, as
+ * the seed design's "mirror" placement asks. {@link #weightCopies()} counts the copies made.
  *
  * <p>The {@code ...Into} forms write into a tensor the caller provides (such as an Arrow output column),
  * the others allocate the result from the given allocator.
@@ -38,16 +49,41 @@ public final class ParallelOps {
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
+    private static final Logger LOG = LoggerFactory.getLogger(ParallelOps.class);
+    private static final long PAGE = 4096;
+
     private final ThreadPool pool;
     /** Packed B of the last call, kept for the next: taken while in use, so concurrent calls never share it. */
     private final AtomicReference<MemorySegment> packedB = new AtomicReference<>(MemorySegment.NULL);
+    /** Kernel ids of the nodes that get their own copy of packed B; empty when one copy serves all. */
+    private final int[] weightNodes;
+    /** Per node (by position in weightNodes), the copy of packed B kept for the next call. */
+    private final AtomicReferenceArray<MemorySegment> nodeCopies;
+    private final LongAdder weightCopies = new LongAdder();
 
     public ParallelOps(ThreadPool pool) {
         this.pool = Objects.requireNonNull(pool, "pool");
+        int[] nodes = pool.placements().stream().mapToInt(WorkerPlacement::node).filter(n -> n >= 0)
+                .distinct().sorted().toArray();
+        this.weightNodes = nodes.length > 1 ? nodes : new int[0];
+        this.nodeCopies = new AtomicReferenceArray<>(weightNodes.length);
+        if (weightNodes.length > 0) {
+            LOG.debug("workers on NUMA nodes {}: packed weights are copied to each", java.util.Arrays.toString(weightNodes));
+        }
     }
 
     public ThreadPool pool() {
         return pool;
+    }
+
+    /** The NUMA nodes that get their own copy of the packed weights each matmul (empty: one shared copy). */
+    public List<Integer> weightNodes() {
+        return java.util.Arrays.stream(weightNodes).boxed().toList();
+    }
+
+    /** How many per-node copies of packed weights this object has made so far. */
+    public long weightCopies() {
+        return weightCopies.sum();
     }
 
     /** {@code a[m×k] · b[k×n]} into a new {@code m×n} tensor from {@code allocator}. */
@@ -156,7 +192,9 @@ public final class ParallelOps {
             }
             return;
         }
-        MemorySegment packed = borrowPackedB(Matmul.packedBBytes(SPECIES, k, n));
+        long packedBytes = Matmul.packedBBytes(SPECIES, k, n);
+        MemorySegment packed = borrowPackedB(packedBytes);
+        MemorySegment[] copies = new MemorySegment[weightNodes.length];
         try {
             int panels = Matmul.panelCount(SPECIES, n);
             if ((long) k * n < PARALLEL_PACK_FLOATS) {
@@ -165,24 +203,61 @@ public final class ParallelOps {
                 TileScheduler.forEachRowTile(pool, panels, (long) k * n / panels, (s, e) ->
                         Matmul.packB(SPECIES, bs, k, n, transposeB, packed, s, e));
             }
+            copyToNodes(packed, packedBytes, copies);
             int mr = Matmul.rowGroup(SPECIES);
             int block = Matmul.rowBlock(SPECIES);
             TileScheduler.forEachRowTile(pool, tiles, macs / tiles, (ts, te) -> {
                 int rs = split(groups, tiles, ts) * mr;
                 int re = Math.min(m, split(groups, tiles, te) * mr);
+                MemorySegment local = copies.length == 0 ? packed : localCopy(copies, packed, cs, rs, re, n);
                 if (!softmax) {
-                    Matmul.multiplyPacked(SPECIES, packed, as, cs, m, n, k, rs, re, biasSeg, accumulate);
+                    Matmul.multiplyPacked(SPECIES, local, as, cs, m, n, k, rs, re, biasSeg, accumulate);
                     return;
                 }
                 for (int r = rs; r < re; r += block) {
                     int e = Math.min(re, r + block);
-                    Matmul.multiplyPacked(SPECIES, packed, as, cs, m, n, k, r, e, biasSeg, accumulate);
+                    Matmul.multiplyPacked(SPECIES, local, as, cs, m, n, k, r, e, biasSeg, accumulate);
                     Softmax.rows(cs, cs, n, r, e);
                 }
             });
         } finally {
             packedB.set(packed);
+            for (int i = 0; i < copies.length; i++) {
+                if (copies[i] != null) {
+                    nodeCopies.set(i, copies[i]);
+                }
+            }
         }
+    }
+
+    /** Copies packed B to page-aligned memory preferred on each weight node. */
+    private void copyToNodes(MemorySegment packed, long bytes, MemorySegment[] copies) {
+        for (int i = 0; i < copies.length; i++) {
+            MemorySegment copy = nodeCopies.getAndSet(i, null);
+            if (copy == null || copy.byteSize() < bytes) {
+                copy = Arena.ofAuto().allocate(Math.max(bytes, PAGE), PAGE);
+                NodePages.moveTo(copy, weightNodes[i]);
+            }
+            MemorySegment.copy(packed, 0, copy, 0, bytes);
+            copies[i] = copy;
+            weightCopies.increment();
+        }
+    }
+
+    /**
+     * The calling worker's node's copy of packed B (the shared one for a caller off the pool), and
+     * the output rows {@code [rs, re)} moved to that node before they are written.
+     */
+    private MemorySegment localCopy(MemorySegment[] copies, MemorySegment packed, MemorySegment cs,
+                                    int rs, int re, int n) {
+        int node = ThreadPool.currentNode();
+        for (int i = 0; i < weightNodes.length; i++) {
+            if (weightNodes[i] == node && ThreadPool.currentWorkerIndex() >= 0) {
+                NodePages.moveTo(cs.asSlice((long) rs * n * Float.BYTES, (long) (re - rs) * n * Float.BYTES), node);
+                return copies[i];
+            }
+        }
+        return packed;
     }
 
     /** The first of {@code count} items that belongs to part {@code part} of {@code parts} even parts. */
