@@ -315,8 +315,9 @@ public final class ThreadPool implements AutoCloseable {
             return false;
         }
         // close() may have begun while we queued: then the worker may already have drained and
-        // left, so take the item back unless a worker has already started (or cancelled) it
-        if (runState != OPEN && item.cancel()) {
+        // left, so take the item back unless a worker has already started it (close() may
+        // also have cancelled it as a leftover: refused all the same, the caller never had it)
+        if (runState != OPEN && (item.cancel() || item.isCancelled())) {
             throw closed();
         }
         signalIdle(w);
@@ -480,17 +481,20 @@ public final class ThreadPool implements AutoCloseable {
         cancelLeftovers();
     }
 
-    /** Nothing should be left once every worker has drained its queues; cancel it if it is. */
+    /**
+     * Once every worker has drained its queues, only a submit that raced close() can have left
+     * a task behind; it is cancelled here, and that submit throws.
+     */
     private void cancelLeftovers() {
         for (Worker w : workers) {
             for (Object o = w.deque.steal(); o != null; o = w.deque.steal()) {
                 if (o instanceof WorkItem item && item.cancel()) {
-                    LOG.warn("{}: cancelled a task left in worker {}'s queue after close", name, w.index);
+                    LOG.debug("{}: cancelled a task left in worker {}'s queue after close", name, w.index);
                 }
             }
             for (WorkItem item = w.inbox.poll(); item != null; item = w.inbox.poll()) {
                 if (item.cancel()) {
-                    LOG.warn("{}: cancelled a task left in worker {}'s inbox after close", name, w.index);
+                    LOG.debug("{}: cancelled a task a racing submit left in worker {}'s inbox", name, w.index);
                 }
             }
         }
