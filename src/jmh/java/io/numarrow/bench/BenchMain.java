@@ -41,6 +41,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png", description = "Also draw numarrow against its baselines into a PNG.")
     Path plot;
 
+    @Option(names = "--forks", defaultValue = "1", description = "JMH forks per benchmark, without --quick (default: ${DEFAULT-VALUE}).")
+    int forks;
+
     @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
     String filter;
 
@@ -89,7 +92,9 @@ public final class BenchMain implements Callable<Integer> {
             String within = filter == null ? "" : ".*" + filter;
             options.include("^io\\.numarrow\\.bench\\." + s + "\\." + within);
         }
-        if (quick) {
+        if (!quick) {
+            options.forks(forks);
+        } else {
             options.forks(1).warmupIterations(2).warmupTime(TimeValue.milliseconds(400))
                     .measurementIterations(3).measurementTime(TimeValue.milliseconds(400));
         }
