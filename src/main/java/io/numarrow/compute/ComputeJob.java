@@ -83,6 +83,7 @@ public final class ComputeJob {
 
     public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator, Progress progress) {
         long start = System.nanoTime();
+        // Input errors come before any weights error, and before the weights are loaded for nothing.
         ArrowFiles.checkIpcFile(spec.input());
         try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
              ArrowReader reader = ArrowFiles.read(spec.input(), allocator)) {
