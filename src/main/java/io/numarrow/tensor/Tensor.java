@@ -3,7 +3,9 @@ package io.numarrow.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.Float4Vector;
 
 /**
@@ -81,12 +83,17 @@ public final class Tensor implements AutoCloseable {
 
     /** Sets the validity bits of the first {@code count} values: tensor data has no nulls. */
     static void markAllValid(Float4Vector vector, int count) {
+        setFirstBits(vector.getValidityBuffer(), count);
+    }
+
+    /** Sets the first {@code count} bits of a validity bitmap, whole bytes at a time. */
+    static void setFirstBits(ArrowBuf validity, int count) {
         int fullBytes = count / 8;
         if (fullBytes > 0) {
-            vector.getValidityBuffer().setOne(0L, (long) fullBytes);
+            validity.setOne(0L, (long) fullBytes);
         }
         for (int i = fullBytes * 8; i < count; i++) {
-            vector.setIndexDefined(i);
+            BitVectorHelper.setBit(validity, i);
         }
     }
 

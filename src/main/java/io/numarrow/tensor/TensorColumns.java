@@ -90,15 +90,7 @@ public final class TensorColumns {
         }
         data.setValueCount(count);
         Tensor.markAllValid(data, count);
-        if (rows > 0) {
-            int fullBytes = rows / 8;
-            if (fullBytes > 0) {
-                list.getValidityBuffer().setOne(0L, (long) fullBytes);
-            }
-            for (int r = fullBytes * 8; r < rows; r++) {
-                list.setNotNull(r);
-            }
-        }
+        Tensor.setFirstBits(list.getValidityBuffer(), rows);
         list.setValueCount(rows);
     }
 
