@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.Reference;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -117,20 +118,11 @@ class SoftmaxTest {
     }
 
     private static double[] reference(float[] x, int r, int cols) {
-        double max = Double.NEGATIVE_INFINITY;
+        double[] row = new double[cols];
         for (int j = 0; j < cols; j++) {
-            max = Math.max(max, x[r * cols + j]);
+            row[j] = x[r * cols + j];
         }
-        double[] e = new double[cols];
-        double sum = 0;
-        for (int j = 0; j < cols; j++) {
-            e[j] = Math.exp(x[r * cols + j] - max);
-            sum += e[j];
-        }
-        for (int j = 0; j < cols; j++) {
-            e[j] /= sum;
-        }
-        return e;
+        return Reference.softmaxRow(row);
     }
 
     private static float[] softmax(float[] x, int rows, int cols, boolean inPlace) {

@@ -1,5 +1,6 @@
 package io.numarrow.spark;
 
+import io.numarrow.Reference;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
@@ -142,21 +143,7 @@ final class SparkTestData {
                 y[i] = x[i];
             }
         }
-        if (ops != Ops.MATMUL) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : y) {
-                max = Math.max(max, v);
-            }
-            double sum = 0;
-            for (int i = 0; i < y.length; i++) {
-                y[i] = Math.exp(y[i] - max);
-                sum += y[i];
-            }
-            for (int i = 0; i < y.length; i++) {
-                y[i] /= sum;
-            }
-        }
-        return y;
+        return ops == Ops.MATMUL ? y : Reference.softmaxRow(y);
     }
 
     /** The weights file as {@code float[d][h]}. */

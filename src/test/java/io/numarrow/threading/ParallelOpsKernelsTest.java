@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.Reference;
 import io.numarrow.tensor.Tensor;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -166,20 +167,7 @@ class ParallelOpsKernelsTest {
     }
 
     private static double[] softmaxRow(double[] x, int r, int cols) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < cols; j++) {
-            max = Math.max(max, x[r * cols + j]);
-        }
-        double[] e = new double[cols];
-        double sum = 0;
-        for (int j = 0; j < cols; j++) {
-            e[j] = Math.exp(x[r * cols + j] - max);
-            sum += e[j];
-        }
-        for (int j = 0; j < cols; j++) {
-            e[j] /= sum;
-        }
-        return e;
+        return Reference.softmaxRow(java.util.Arrays.copyOfRange(x, r * cols, r * cols + cols));
     }
 
     private static double[] reference(float[] a, float[] b, float[] bias, float[] c0, int m, int n, int k, boolean transposed) {
