@@ -250,9 +250,12 @@ public final class ParallelOps {
      */
     private MemorySegment localCopy(MemorySegment[] copies, MemorySegment packed, MemorySegment cs,
                                     int rs, int re, int n) {
+        if (ThreadPool.currentWorkerIndex() < 0) {
+            return packed; // the calling thread belongs to no node in particular
+        }
         int node = ThreadPool.currentNode();
         for (int i = 0; i < weightNodes.length; i++) {
-            if (weightNodes[i] == node && ThreadPool.currentWorkerIndex() >= 0) {
+            if (weightNodes[i] == node) {
                 NodePages.moveTo(cs.asSlice((long) rs * n * Float.BYTES, (long) (re - rs) * n * Float.BYTES), node);
                 return copies[i];
             }
