@@ -57,26 +57,12 @@ def gen(bits, mr):
     w("                     MemorySegment b, long bOff, long bStep, int kc,")
     w("                     MemorySegment c, long cOff, long cRowStride, boolean loadC,")
     w("                     MemorySegment bias, long biasOff) {")
-    decl = ", ".join(f"c{i}0, c{i}1" for i in range(mr))
+    # Accumulators start at zero and C is read only after the K loop: C rows are usually far out of
+    # cache (one K block ago), and a load at the top would stall the first FMAs on it, while a load at
+    # the bottom overlaps with the next tile's FMAs in the out-of-order window.
+    w("        FloatVector z = FloatVector.zero(SPECIES);")
+    decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(mr))
     w(f"        FloatVector {decl};")
-    w("        if (loadC) {")
-    for i in range(mr):
-        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
-        w(f"            c{i}0 = FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER);")
-        w(f"            c{i}1 = FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER);")
-    w("        } else {")
-    w("            FloatVector z = FloatVector.zero(SPECIES);")
-    for i in range(mr):
-        w(f"            c{i}0 = z;")
-        w(f"            c{i}1 = z;")
-    w("        }")
-    w("        if (bias != null) {")
-    w("            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);")
-    w("            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);")
-    for i in range(mr):
-        w(f"            c{i}0 = c{i}0.add(z0);")
-        w(f"            c{i}1 = c{i}1.add(z1);")
-    w("        }")
     for i in range(mr):
         rhs = "aOff" if i == 0 else f"aOff + {i} * aRowStride"
         w(f"        long a{i} = {rhs};")
@@ -91,6 +77,19 @@ def gen(bits, mr):
         w(f"            c{i}1 = x{i}.fma(b1, c{i}1);")
     w("            q += aStep;")
     w("            pb += bStep;")
+    w("        }")
+    w("        if (bias != null) {")
+    w("            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);")
+    w("            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);")
+    for i in range(mr):
+        w(f"            c{i}0 = c{i}0.add(z0);")
+        w(f"            c{i}1 = c{i}1.add(z1);")
+    w("        }")
+    w("        if (loadC) {")
+    for i in range(mr):
+        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
+        w(f"            c{i}0 = c{i}0.add(FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER));")
+        w(f"            c{i}1 = c{i}1.add(FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER));")
     w("        }")
     for i in range(mr):
         off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"

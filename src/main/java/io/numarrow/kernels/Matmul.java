@@ -187,7 +187,7 @@ public final class Matmul {
                 long groupBytes = (long) kcb * mr * Float.BYTES;
                 // Partial last group always goes through the padded buffer, packed or not.
                 for (int g = packA ? 0 : fullGroups; g < groups; g++) {
-                    Packing.packAGroup(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
+                    Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
                 }
                 for (int jp = 0; jp < panels; jp++) {
                     int j0 = jp * nr;
@@ -203,8 +203,8 @@ public final class Matmul {
                         if (packA || g >= fullGroups) {
                             aSeg = aBlock;
                             aOff = g * groupBytes;
-                            aRowStride = Float.BYTES;
-                            aStep = (long) mr * Float.BYTES;
+                            aRowStride = (long) kcb * Float.BYTES;
+                            aStep = Float.BYTES;
                         } else {
                             aSeg = a;
                             aOff = ((long) i0 * k + pc) * Float.BYTES;

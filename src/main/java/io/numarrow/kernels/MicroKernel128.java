@@ -40,51 +40,8 @@ final class MicroKernel128 {
                      MemorySegment b, long bOff, long bStep, int kc,
                      MemorySegment c, long cOff, long cRowStride, boolean loadC,
                      MemorySegment bias, long biasOff) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (loadC) {
-            c00 = FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER);
-            c01 = FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER);
-            c10 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER);
-            c11 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER);
-            c20 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER);
-            c21 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER);
-            c30 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER);
-            c31 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER);
-            c40 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER);
-            c41 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER);
-            c50 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER);
-            c51 = FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER);
-        } else {
-            FloatVector z = FloatVector.zero(SPECIES);
-            c00 = z;
-            c01 = z;
-            c10 = z;
-            c11 = z;
-            c20 = z;
-            c21 = z;
-            c30 = z;
-            c31 = z;
-            c40 = z;
-            c41 = z;
-            c50 = z;
-            c51 = z;
-        }
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-            c40 = c40.add(z0);
-            c41 = c41.add(z1);
-            c50 = c50.add(z0);
-            c51 = c51.add(z1);
-        }
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         long a0 = aOff;
         long a1 = aOff + 1 * aRowStride;
         long a2 = aOff + 2 * aRowStride;
@@ -116,6 +73,36 @@ final class MicroKernel128 {
             c51 = x5.fma(b1, c51);
             q += aStep;
             pb += bStep;
+        }
+        if (bias != null) {
+            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
+            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
+            c00 = c00.add(z0);
+            c01 = c01.add(z1);
+            c10 = c10.add(z0);
+            c11 = c11.add(z1);
+            c20 = c20.add(z0);
+            c21 = c21.add(z1);
+            c30 = c30.add(z0);
+            c31 = c31.add(z1);
+            c40 = c40.add(z0);
+            c41 = c41.add(z1);
+            c50 = c50.add(z0);
+            c51 = c51.add(z1);
+        }
+        if (loadC) {
+            c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER));
+            c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER));
+            c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER));
+            c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER));
+            c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER));
+            c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER));
+            c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER));
+            c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER));
+            c40 = c40.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER));
+            c41 = c41.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER));
+            c50 = c50.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER));
+            c51 = c51.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER));
         }
         c00.intoMemorySegment(c, cOff, ORDER);
         c01.intoMemorySegment(c, cOff + VB, ORDER);

@@ -8,7 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Copies operands into the layouts the micro-kernel streams through: B into panels of {@code nr}
- * columns (one K block after another), A into groups of {@code mr} rows interleaved by column. Edges are
+ * columns (one K block after another), A into groups of {@code mr} rows, each row's slice of the K block
+ * contiguous (a plain vector copy, and one compact block in L2 where rows of A in place sit a power of two
+ * apart and crowd into a few cache sets). Edges are
  * padded with zeros, so the micro-kernel never needs a partial tile of B or A.
  */
 final class Packing {
@@ -84,20 +86,17 @@ final class Packing {
 
     /**
      * Packs rows {@code [i0, i0+mv)} and columns {@code [pc, pc+kcb)} of the row-major {@code A[·×k]}
-     * into one group of {@code mr} interleaved rows at {@code dst + d}: element (i, p) at float
-     * {@code p·mr + i}; rows {@code mv..mr} are zeros.
+     * into a group of {@code mr} rows stored one after another ({@code kcb} floats each) at
+     * {@code dst + d}; rows {@code mv..mr} are zeros. Row by row, so it is a vector copy.
      */
-    static void packAGroup(MemorySegment a, int k, int i0, int mv, int pc, int kcb, int mr,
-                           MemorySegment dst, long d) {
-        if (mv < mr) {
-            zeroFloats(dst, d, kcb * mr);
-        }
+    static void packARows(MemorySegment a, int k, int i0, int mv, int pc, int kcb, int mr,
+                          MemorySegment dst, long d) {
+        long rowBytes = (long) kcb * Float.BYTES;
         for (int i = 0; i < mv; i++) {
-            long src = ((long) (i0 + i) * k + pc) * Float.BYTES;
-            long to = d + (long) i * Float.BYTES;
-            for (int p = 0; p < kcb; p++) {
-                dst.set(F, to + (long) p * mr * Float.BYTES, a.get(F, src + (long) p * Float.BYTES));
-            }
+            copyFloats(a, ((long) (i0 + i) * k + pc) * Float.BYTES, dst, d + i * rowBytes, kcb);
+        }
+        if (mv < mr) {
+            zeroFloats(dst, d + mv * rowBytes, (mr - mv) * kcb);
         }
     }
 

@@ -43,7 +43,7 @@ public final class ParallelOps {
      * what handing a task to a worker costs (waking a parked worker takes tens of µs). A problem of less
      * than two such tiles (128³ and below) runs inline.
      */
-    static final long MIN_TILE_MACS = 1L << 21;
+    static final long MIN_TILE_MACS = Long.getLong("numarrow.minTileMacs", 1L << 21);
     /** Least softmax work (elements) worth a task of its own. */
     static final long MIN_TILE_ELEMENTS = 1L << 15;
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */

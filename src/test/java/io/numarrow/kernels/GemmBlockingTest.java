@@ -48,7 +48,7 @@ class GemmBlockingTest {
     void blocksFitTheCachesAndTheTile() {
         for (TileShape shape : TileShape.values()) {
             GemmBlocking b = GemmBlocking.of(shape, new CacheSizes(32 * 1024, 1024 * 1024), 0, 0);
-            assertTrue((long) b.kc() * shape.nr * Float.BYTES <= 32 * 1024, "B panel fits L1 for " + shape);
+            assertTrue((long) b.kc() * shape.nr * Float.BYTES <= 2 * 32 * 1024, "B panel fits two L1s for " + shape);
             assertTrue((long) b.kc() * b.mc() * Float.BYTES <= 1024 * 1024 / 2, "A block fits half of L2 for " + shape);
             assertEquals(0, b.mc() % shape.mr, "whole row tiles per block for " + shape);
             assertEquals(0, b.kc() % 8);
