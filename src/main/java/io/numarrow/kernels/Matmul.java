@@ -199,17 +199,15 @@ public final class Matmul {
                         MemorySegment aSeg;
                         long aOff;
                         long aRowStride;
-                        long aStep;
+                        long aStep = Float.BYTES;
                         if (packA || g >= fullGroups) {
                             aSeg = aBlock;
                             aOff = g * groupBytes;
                             aRowStride = (long) kcb * Float.BYTES;
-                            aStep = Float.BYTES;
                         } else {
                             aSeg = a;
                             aOff = ((long) i0 * k + pc) * Float.BYTES;
                             aRowStride = (long) k * Float.BYTES;
-                            aStep = Float.BYTES;
                         }
                         if (mv == mr && nv == nr) {
                             shape.tile(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,

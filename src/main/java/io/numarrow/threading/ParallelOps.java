@@ -192,6 +192,49 @@ public final class ParallelOps {
             }
             return;
         }
+        if (ThreadPool.currentWorkerIndex() < 0 && ON_POOL) {
+            // The caller is not one of the pool's threads: if it worked alongside them there would be one
+            // thread more than the pool was sized for, time-sliced against the workers and sharing their
+            // caches. It hands the whole call to the pool and waits.
+            runOnPool(() -> tiledGemm(as, bs, cs, biasSeg, m, n, k, transposeB, accumulate, softmax, groups, tiles, macs));
+        } else {
+            tiledGemm(as, bs, cs, biasSeg, m, n, k, transposeB, accumulate, softmax, groups, tiles, macs);
+        }
+    }
+
+    private static final boolean ON_POOL = Boolean.parseBoolean(System.getProperty("numarrow.onPool", "true"));
+
+    private void runOnPool(Runnable work) {
+        WorkItem item = pool.submit(work);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    item.await();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the work writes into the caller's buffers: wait it out
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (cause instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException("matmul failed: " + cause, cause);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void tiledGemm(MemorySegment as, MemorySegment bs, MemorySegment cs, MemorySegment biasSeg, int m, int n,
+                           int k, boolean transposeB, boolean accumulate, boolean softmax, int groups, int tiles,
+                           long macs) {
         long packedBytes = Matmul.packedBBytes(SPECIES, k, n);
         MemorySegment packed = borrowPackedB(packedBytes);
         MemorySegment[] copies = new MemorySegment[weightNodes.length];

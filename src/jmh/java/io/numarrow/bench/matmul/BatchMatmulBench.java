@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The batch-feature shape: a batch of {@code rows} feature rows of width {@code d} (an Arrow column)
- * times weights {@code d×h}, on all cores. numarrow and OpenBLAS read the same Arrow memory; EJML
+ * times weights {@code d×h}, on all cores. numarrow and OpenBLAS read the same Arrow memory, from
+ * numarrow's allocator (cache-line aligned, as `compute` and the Spark transformer get it); EJML
  * (multi-threaded) and the scalar loop use heap copies.
  */
 @State(Scope.Benchmark)

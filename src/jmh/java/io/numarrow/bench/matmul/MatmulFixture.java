@@ -1,12 +1,13 @@
 package io.numarrow.bench.matmul;
 
+import io.numarrow.numa.NumaAllocator;
+import io.numarrow.numa.NumaPolicy;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
 import java.util.SplittableRandom;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.bytedeco.javacpp.FloatPointer;
 import org.ejml.data.FMatrixRMaj;
 
@@ -19,7 +20,7 @@ final class MatmulFixture implements AutoCloseable {
     final int n;
     final int k;
     final int threads;
-    final BufferAllocator allocator = new RootAllocator();
+    final BufferAllocator allocator;
     final Tensor a;
     final Tensor b;
     final Tensor c;
@@ -35,8 +36,18 @@ final class MatmulFixture implements AutoCloseable {
     final FMatrixRMaj eb;
     final FMatrixRMaj ec;
 
-    /** @param threadsParam "all" or a number */
+    /** Operands in numarrow's own Arrow memory, as `compute` and the Spark transformer allocate it. */
     MatmulFixture(int m, int n, int k, String threadsParam) {
+        this(m, n, k, threadsParam, NumaAllocator.root(NumaPolicy.LOCAL));
+    }
+
+    /**
+     * @param threadsParam "all" or a number
+     * @param allocator    where the operands live; its buffers' alignment matters (see
+     *                     {@link BatchMatmulArrowMemoryBench})
+     */
+    MatmulFixture(int m, int n, int k, String threadsParam, BufferAllocator allocator) {
+        this.allocator = allocator;
         this.m = m;
         this.n = n;
         this.k = k;
