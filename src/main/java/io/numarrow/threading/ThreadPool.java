@@ -297,13 +297,30 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     private void submitExternal(WorkItem item, int start, Worker[] candidates) {
-        for (int k = 0; k < candidates.length; k++) {
-            if (offerToInbox(candidates[(start + k) % candidates.length], item)) {
-                return;
+        while (true) {
+            for (int k = 0; k < candidates.length; k++) {
+                if (offerToInbox(candidates[(start + k) % candidates.length], item)) {
+                    return;
+                }
             }
+            if (!anyInboxHasRoom(candidates)) {
+                break;
+            }
+            // An inbox refuses a put at a slot whose last taker was descheduled between claiming it and
+            // freeing it, even with the inbox nearly empty: that is a moment's wait, not a full queue.
+            Thread.yield();
         }
         throw new QueueFullException("every worker's queue is full (" + candidates.length + " workers × "
                 + candidates[0].inbox.capacity() + " tasks); await some tasks before submitting more, or raise queueCapacity");
+    }
+
+    private static boolean anyInboxHasRoom(Worker[] candidates) {
+        for (Worker w : candidates) {
+            if (w.inbox.size() < w.inbox.capacity()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Puts {@code item} in {@code w}'s inbox; false if full; throws if the pool closed. */
