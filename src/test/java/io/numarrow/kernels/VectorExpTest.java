@@ -64,6 +64,73 @@ class VectorExpTest {
         }
     }
 
+    /**
+     * Softmax's pass: {@code e^(x - max)} against {@code Math.exp}, within 2 ulp wherever the result is a
+     * normal float, over 8M exponents from -87.3 to 0 and every float near 0 and near the clamp; -inf
+     * and anything below -88 give exactly 0; the returned sum matches a double sum of the outputs.
+     */
+    @Test
+    void softmaxPassWithin2UlpAndExactZeros() {
+        int n = 1 << 23;
+        float[] xs = new float[n];
+        for (int i = 0; i < n; i++) {
+            xs[i] = LO * i / (n - 1);
+        }
+        assertSoftmaxPassUlp(xs, 0f);
+        assertSoftmaxPassUlp(neighbours(-0.0000001f, 50_000), 0f);
+        assertSoftmaxPassUlp(neighbours(-87f, 50_000), 0f);
+        // the same exponents reached from a large maximum: d = max - x is what the pass works on
+        float[] shifted = new float[4097];
+        for (int i = 0; i < shifted.length; i++) {
+            shifted[i] = 1000f - 80f * i / (shifted.length - 1);
+        }
+        assertSoftmaxPassUlp(shifted, 1000f);
+        float[] edges = {Float.NEGATIVE_INFINITY, -88f, -1000f, -87.7f, -Float.MAX_VALUE, 0f, -0f};
+        float[] ys = new float[edges.length];
+        float sum = softmaxPass(edges, 0f, ys);
+        assertEquals(0f, ys[0], "-inf gives 0");
+        assertEquals(0f, ys[1], "e^-88 is below the normal floats: 0");
+        assertEquals(0f, ys[2]);
+        assertTrue(ys[3] >= 0f && ys[3] < Float.MIN_NORMAL, "e^-87.7 subnormal or 0: " + ys[3]);
+        assertEquals(0f, ys[4]);
+        assertEquals(1f, ys[5]);
+        assertEquals(1f, ys[6]);
+        assertEquals(2f, sum, 1e-30f);
+    }
+
+    private static void assertSoftmaxPassUlp(float[] xs, float max) {
+        float[] ys = new float[xs.length];
+        float sum = softmaxPass(xs, max, ys);
+        double worst = 0;
+        float worstX = 0;
+        double exact = 0;
+        for (int i = 0; i < xs.length; i++) {
+            exact += ys[i];
+            double ref = Math.exp(-(double) (max - xs[i]));
+            if (ref < Float.MIN_NORMAL) {
+                continue;
+            }
+            double err = Math.abs(ys[i] - ref) / Math.ulp((float) ref);
+            if (!(err <= worst)) {
+                worst = err;
+                worstX = xs[i];
+            }
+        }
+        assertTrue(worst <= 2.0, "worst error " + worst + " ulp at x=" + worstX + " (max " + max + ")");
+        // a float sum of m terms can drift by about m·2^-24 relative; the pass keeps at least 16 sums
+        assertEquals(exact, sum, exact * Math.max(1e-6, xs.length / 16.0 * 0x1p-24), "sum of the outputs");
+    }
+
+    private static float softmaxPass(float[] xs, float max, float[] ys) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_FLOAT, xs);
+            MemorySegment out = arena.allocate((long) xs.length * Float.BYTES);
+            float sum = VectorExp.expMinusMaxAndSum(in, out, 0, xs.length, max);
+            MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, ys, 0, ys.length);
+            return sum;
+        }
+    }
+
     private static float[] neighbours(float centre, int count) {
         float[] xs = new float[2 * count + 1];
         float up = centre;
