@@ -2,9 +2,9 @@ package io.numarrow.threading;
 
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.Softmax;
+import io.numarrow.numa.HugePageBuffers;
 import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
@@ -279,7 +279,7 @@ public final class ParallelOps {
         for (int i = 0; i < copies.length; i++) {
             MemorySegment copy = nodeCopies.getAndSet(i, null);
             if (copy == null || copy.byteSize() < bytes) {
-                copy = Arena.ofAuto().allocate(Math.max(bytes, PAGE), PAGE);
+                copy = HugePageBuffers.allocate(Math.max(bytes, PAGE), PAGE);
                 NodePages.moveTo(copy, weightNodes[i]);
             }
             MemorySegment.copy(packed, 0, copy, 0, bytes);
@@ -315,7 +315,7 @@ public final class ParallelOps {
     private MemorySegment borrowPackedB(long bytes) {
         MemorySegment s = packedB.getAndSet(null);
         if (s == null || s.byteSize() < bytes) {
-            s = Arena.ofAuto().allocate(Math.max(bytes, 64), 64);
+            s = HugePageBuffers.allocate(Math.max(bytes, 64), 64);
         }
         return s;
     }
