@@ -29,10 +29,10 @@ public final class Matmul {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /**
      * Pack a block of A when it meets at least this many B panels (n ≥ 2048 with 512-bit vectors).
-     * Reading A in place (six row streams, broadcast loads) measured as fast or faster on Zen 5 up to
-     * n = 2048 and 10% faster on 8192×256·256×256, so packing is kept for very wide B only, where a
-     * long-strided A would stay in cache for many panels. Property {@code numarrow.gemm.packAPanels}
-     * overrides it.
+     * Reading A in place (six row streams, broadcast loads) measured as fast as packing on Zen 5 up to
+     * n = 2048 and on 8192×256·256×256 (0.95x against 0.96x OpenBLAS, within noise), so the copy is
+     * kept for very wide B, where rows of A a power of two apart would crowd a few cache sets for
+     * many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
      */
     private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 64);
     /**
