@@ -40,7 +40,10 @@ class ParallelOpsKernelsTest {
 
     @Test
     void matmulMatchesReferenceInlineAndTiled() {
-        int[][] shapes = {{1, 1, 1}, {15, 17, 255}, {64, 64, 64}, {1000, 17, 255}, {301, 1000, 40}, {255, 300, 1100}};
+        // inline (up to 64³), a few tiles with the caller taking one (128³, 200×150·150×100), more tiles
+        // than workers handed to the pool while the caller waits (the rest)
+        int[][] shapes = {{1, 1, 1}, {15, 17, 255}, {64, 64, 64}, {128, 128, 128}, {200, 100, 150}, {1000, 17, 255},
+                {301, 1000, 40}, {255, 300, 1100}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -57,6 +60,24 @@ class ParallelOpsKernelsTest {
                 ops.matmulInto(a, b, c);
                 assertClose(ref, c, k, "repeat " + m + "×" + k + "·" + k + "×" + n);
             }
+        }
+    }
+
+    /** A matmul called from inside a pool task tiles onto the same pool without waiting on itself. */
+    @Test
+    void matmulFromInsideAPoolTask() throws Exception {
+        int m = 301;
+        int n = 200;
+        int k = 150;
+        Random rnd = new Random(5);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        try (Tensor a = Tensor.fromArray(allocator, m, k, av);
+             Tensor b = Tensor.fromArray(allocator, k, n, bv);
+             Tensor c = Tensor.allocate(allocator, m, n)) {
+            WorkItem item = pool.submit(() -> ops.matmulInto(a, b, c));
+            item.await(java.time.Duration.ofSeconds(60));
+            assertClose(reference(av, bv, null, null, m, n, k, false), c, k, "from a worker");
         }
     }
 
