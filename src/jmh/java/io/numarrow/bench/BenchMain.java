@@ -95,7 +95,10 @@ public final class BenchMain implements Callable<Integer> {
         if (!quick) {
             options.forks(forks);
         } else {
-            options.forks(1).warmupIterations(2).warmupTime(TimeValue.milliseconds(400))
+            // Three warm-up rounds: the matmul reaches its compiled speed about 1.2 s into a fresh JVM
+            // (the JIT compiles the Vector API kernels on the same two cores), and with two rounds
+            // the first measured round was still a third slower.
+            options.forks(1).warmupIterations(3).warmupTime(TimeValue.milliseconds(400))
                     .measurementIterations(3).measurementTime(TimeValue.milliseconds(400));
         }
         if (!format.equals("table")) {

@@ -198,40 +198,13 @@ public final class ParallelOps {
             // caches. It hands the whole call to the pool and waits. A call of only a few tiles is
             // different: there the caller's own share beats waking workers and waiting for them
             // (128³ on 2 workers: 140 GFLOPS with the caller taking half, 80 handed over).
-            runOnPool(() -> tiledGemm(as, bs, cs, biasSeg, m, n, k, transposeB, accumulate, softmax, groups, tiles, macs));
+            pool.submit(() -> tiledGemm(as, bs, cs, biasSeg, m, n, k, transposeB, accumulate, softmax, groups, tiles, macs))
+                    .joinUninterruptibly();
         } else {
             tiledGemm(as, bs, cs, biasSeg, m, n, k, transposeB, accumulate, softmax, groups, tiles, macs);
         }
     }
 
-
-    private void runOnPool(Runnable work) {
-        WorkItem item = pool.submit(work);
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    item.await();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the work writes into the caller's buffers: wait it out
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (cause instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException("matmul failed: " + cause, cause);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
 
     private void tiledGemm(MemorySegment as, MemorySegment bs, MemorySegment cs, MemorySegment biasSeg, int m, int n,
                            int k, boolean transposeB, boolean accumulate, boolean softmax, int groups, int tiles,

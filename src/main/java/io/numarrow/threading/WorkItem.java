@@ -182,15 +182,44 @@ public final class WorkItem {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a work item", e);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            if (cause instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException("task failed: " + cause, cause);
+            throw unchecked(e);
         }
+    }
+
+    /**
+     * Like {@link #join()}, but an interrupt does not end the wait: for tasks that write into the
+     * caller's buffers, which must not be handed back while a task still writes. The interrupt is
+     * kept for the caller to see afterwards.
+     */
+    public void joinUninterruptibly() {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    await();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw unchecked(e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static RuntimeException unchecked(ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException re) {
+            return re;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return new IllegalStateException("task failed: " + cause, cause);
     }
 
     static long deadline(Duration timeout) {

@@ -4,20 +4,15 @@ import java.util.concurrent.TimeUnit;
 import org.ejml.dense.row.CommonOps_MT_FDRM;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The batch-feature shape: a batch of {@code rows} feature rows of width {@code d} (an Arrow column)
- * times weights {@code d×h}, on all cores. numarrow and OpenBLAS read the same Arrow memory, from
+ * The batch-feature shape ({@link BatchShape}). numarrow and OpenBLAS read the same Arrow memory, from
  * numarrow's allocator (cache-line aligned, as `compute` and the Spark transformer get it); EJML
  * (multi-threaded) and the scalar loop use heap copies.
  */
@@ -26,31 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class BatchMatmulBench {
-    @Param({"8192"})
-    public int rows;
-
-    @Param({"256"})
-    public int d;
-
-    @Param({"256"})
-    public int h;
-
-    @Param({"all"})
-    public String threads;
-
-    private MatmulFixture f;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        f = new MatmulFixture(rows, h, d, threads);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        f.close();
-    }
-
+public class BatchMatmulBench extends BatchShape {
     @Benchmark
     public void batch_numarrow() {
         f.ops.matmulInto(f.a, f.b, f.c);
