@@ -77,7 +77,8 @@ final class PageSource {
         mappedBytes.add(-bytes);
     }
 
-    private static long mapAligned(long bytes, long alignment) {
+    /** Anonymous memory of {@code bytes} starting on an {@code alignment} boundary, not yet touched. */
+    static long mapAligned(long bytes, long alignment) {
         long raw = LinuxMemory.mapAnonymous(bytes + alignment);
         long start = LinuxMemory.alignUp(raw, alignment);
         if (start > raw) {
