@@ -11,6 +11,17 @@ The second argument is the number of rows of the 512-bit tile (256 and 128 use 6
 import sys
 
 
+def add_bias(w, mr, mask0, mask1=""):
+    """The bias row added to every row of the tile; mask0/mask1 limit the loads to C's columns."""
+    w("        if (bias != null) {")
+    w(f"            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER{mask0});")
+    w(f"            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER{mask1});")
+    for i in range(mr):
+        w(f"            c{i}0 = c{i}0.add(z0);")
+        w(f"            c{i}1 = c{i}1.add(z1);")
+    w("        }")
+
+
 def gen(bits, mr):
     cls = f"MicroKernel{bits}"
     L = []
@@ -78,13 +89,7 @@ def gen(bits, mr):
     w("            q += aStep;")
     w("            pb += bStep;")
     w("        }")
-    w("        if (bias != null) {")
-    w("            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);")
-    w("            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);")
-    for i in range(mr):
-        w(f"            c{i}0 = c{i}0.add(z0);")
-        w(f"            c{i}1 = c{i}1.add(z1);")
-    w("        }")
+    add_bias(w, mr, "")
     w("        if (loadC) {")
     for i in range(mr):
         off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
@@ -113,13 +118,7 @@ def gen(bits, mr):
         off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
         w(f"        FloatVector c{i}0 = loadC && {i} < mv ? FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER, m0) : z;")
         w(f"        FloatVector c{i}1 = loadC && {i} < mv ? FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER, m1) : z;")
-    w("        if (bias != null) {")
-    w("            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER, m0);")
-    w("            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER, m1);")
-    for i in range(mr):
-        w(f"            c{i}0 = c{i}0.add(z0);")
-        w(f"            c{i}1 = c{i}1.add(z1);")
-    w("        }")
+    add_bias(w, mr, ", m0", ", m1")
     for i in range(mr):
         rhs = "aOff" if i == 0 else f"aOff + {i} * aRowStride"
         w(f"        long a{i} = {rhs};")
