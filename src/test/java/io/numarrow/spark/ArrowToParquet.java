@@ -1,8 +1,6 @@
 package io.numarrow.spark;
 
 import io.numarrow.io.ArrowFiles;
-import io.numarrow.tensor.Tensor;
-import io.numarrow.tensor.TensorColumns;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -10,9 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -53,20 +49,9 @@ public final class ArrowToParquet {
              ArrowReader reader = ArrowFiles.read(arrowFile, allocator)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             while (reader.loadNextBatch()) {
-                BigIntVector ids = (BigIntVector) root.getVector("id");
-                FixedSizeListVector list = TensorColumns.floatListColumn(root, "features", arrowFile.toString());
-                int d = list.getListSize();
                 List<Row> batch = new ArrayList<>(root.getRowCount());
-                try (Tensor t = TensorColumns.view(list)) {
-                    float[] all = t.toArray();
-                    for (int r = 0; r < root.getRowCount(); r++) {
-                        float[] f = null;
-                        if (!list.isNull(r)) {
-                            f = new float[d];
-                            System.arraycopy(all, r * d, f, 0, d);
-                        }
-                        batch.add(RowFactory.create(ids.get(r), f));
-                    }
+                for (SparkTestData.FeatureRow row : SparkTestData.batchFeatures(root, "features", arrowFile.toString())) {
+                    batch.add(RowFactory.create(row.id(), row.features()));
                 }
                 spark.createDataFrame(batch, SparkTestData.SCHEMA).write().mode(mode).parquet(parquet);
                 mode = SaveMode.Append;

@@ -65,23 +65,30 @@ final class SparkTestData {
              ArrowReader reader = ArrowFiles.read(file, allocator)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             while (reader.loadNextBatch()) {
-                BigIntVector ids = (BigIntVector) root.getVector("id");
-                FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
-                int d = list.getListSize();
-                try (Tensor t = TensorColumns.view(list)) {
-                    float[] all = t.toArray();
-                    for (int r = 0; r < root.getRowCount(); r++) {
-                        float[] f = null;
-                        if (!list.isNull(r)) {
-                            f = new float[d];
-                            System.arraycopy(all, r * d, f, 0, d);
-                        }
-                        rows.add(new FeatureRow(ids.get(r), f));
-                    }
-                }
+                rows.addAll(batchFeatures(root, column, file.toString()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return rows;
+    }
+
+    /** The {@code id} and {@code features} columns of the batch loaded in {@code root}; null rows stay null. */
+    static List<FeatureRow> batchFeatures(VectorSchemaRoot root, String column, String fileName) {
+        BigIntVector ids = (BigIntVector) root.getVector("id");
+        FixedSizeListVector list = TensorColumns.floatListColumn(root, column, fileName);
+        int d = list.getListSize();
+        List<FeatureRow> rows = new ArrayList<>(root.getRowCount());
+        try (Tensor t = TensorColumns.view(list)) {
+            float[] all = t.toArray();
+            for (int r = 0; r < root.getRowCount(); r++) {
+                float[] f = null;
+                if (!list.isNull(r)) {
+                    f = new float[d];
+                    System.arraycopy(all, r * d, f, 0, d);
+                }
+                rows.add(new FeatureRow(ids.get(r), f));
+            }
         }
         return rows;
     }
