@@ -22,6 +22,25 @@ def add_bias(w, mr, mask0, mask1=""):
     w("        }")
 
 
+def k_loop(w, mr):
+    """The K loop both tiles share: two B vectors, mr broadcasts of A, 2·mr FMAs per step."""
+    for i in range(mr):
+        rhs = "aOff" if i == 0 else f"aOff + {i} * aRowStride"
+        w(f"        long a{i} = {rhs};")
+    w("        long q = 0;")
+    w("        long pb = bOff;")
+    w("        for (int p = 0; p < kc; p++) {")
+    w("            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);")
+    w("            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);")
+    for i in range(mr):
+        w(f"            FloatVector x{i} = FloatVector.broadcast(SPECIES, a.get(F, a{i} + q));")
+        w(f"            c{i}0 = x{i}.fma(b0, c{i}0);")
+        w(f"            c{i}1 = x{i}.fma(b1, c{i}1);")
+    w("            q += aStep;")
+    w("            pb += bStep;")
+    w("        }")
+
+
 def gen(bits, mr):
     cls = f"MicroKernel{bits}"
     L = []
@@ -74,21 +93,7 @@ def gen(bits, mr):
     w("        FloatVector z = FloatVector.zero(SPECIES);")
     decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(mr))
     w(f"        FloatVector {decl};")
-    for i in range(mr):
-        rhs = "aOff" if i == 0 else f"aOff + {i} * aRowStride"
-        w(f"        long a{i} = {rhs};")
-    w("        long q = 0;")
-    w("        long pb = bOff;")
-    w("        for (int p = 0; p < kc; p++) {")
-    w("            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);")
-    w("            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);")
-    for i in range(mr):
-        w(f"            FloatVector x{i} = FloatVector.broadcast(SPECIES, a.get(F, a{i} + q));")
-        w(f"            c{i}0 = x{i}.fma(b0, c{i}0);")
-        w(f"            c{i}1 = x{i}.fma(b1, c{i}1);")
-    w("            q += aStep;")
-    w("            pb += bStep;")
-    w("        }")
+    k_loop(w, mr)
     add_bias(w, mr, "")
     w("        if (loadC) {")
     for i in range(mr):
@@ -119,21 +124,7 @@ def gen(bits, mr):
         w(f"        FloatVector c{i}0 = loadC && {i} < mv ? FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER, m0) : z;")
         w(f"        FloatVector c{i}1 = loadC && {i} < mv ? FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER, m1) : z;")
     add_bias(w, mr, ", m0", ", m1")
-    for i in range(mr):
-        rhs = "aOff" if i == 0 else f"aOff + {i} * aRowStride"
-        w(f"        long a{i} = {rhs};")
-    w("        long q = 0;")
-    w("        long pb = bOff;")
-    w("        for (int p = 0; p < kc; p++) {")
-    w("            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);")
-    w("            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);")
-    for i in range(mr):
-        w(f"            FloatVector x{i} = FloatVector.broadcast(SPECIES, a.get(F, a{i} + q));")
-        w(f"            c{i}0 = x{i}.fma(b0, c{i}0);")
-        w(f"            c{i}1 = x{i}.fma(b1, c{i}1);")
-    w("            q += aStep;")
-    w("            pb += bStep;")
-    w("        }")
+    k_loop(w, mr)
     for i in range(mr):
         off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
         w(f"        if ({i} < mv) {{")
