@@ -44,6 +44,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--forks", defaultValue = "1", description = "JMH forks per benchmark, without --quick (default: ${DEFAULT-VALUE}).")
     int forks;
 
+    @Option(names = "--gc", description = "Also measure bytes allocated per operation (JMH's gc profiler).")
+    boolean gc;
+
     @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
     String filter;
 
@@ -101,6 +104,9 @@ public final class BenchMain implements Callable<Integer> {
             options.forks(1).warmupIterations(3).warmupTime(TimeValue.milliseconds(400))
                     .measurementIterations(3).measurementTime(TimeValue.milliseconds(400));
         }
+        if (gc) {
+            options.addProfiler(org.openjdk.jmh.profile.GCProfiler.class);
+        }
         if (!format.equals("table")) {
             options.verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
         }
@@ -150,7 +156,9 @@ public final class BenchMain implements Callable<Integer> {
             String p = sorted.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                     .collect(Collectors.joining(";"));
             var primary = run.getPrimaryResult();
-            out.add(new BenchResult(suiteName, benchmark, p, impl, primary.getScore(), primary.getScoreUnit()));
+            var alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+            out.add(new BenchResult(suiteName, benchmark, p, impl, primary.getScore(), primary.getScoreUnit(),
+                    alloc == null ? Double.NaN : alloc.getScore()));
         }
         return out;
     }
@@ -163,10 +171,13 @@ public final class BenchMain implements Callable<Integer> {
 
     private static void printTable(List<BenchResult> results) {
         System.out.println();
-        System.out.printf("%-8s %-22s %-34s %-10s %14s %-10s%n", "suite", "benchmark", "params", "impl", "score", "unit");
+        boolean alloc = results.stream().anyMatch(r -> !Double.isNaN(r.allocBytesPerOp()));
+        System.out.printf("%-8s %-22s %-34s %-10s %14s %-10s%s%n", "suite", "benchmark", "params", "impl", "score", "unit",
+                alloc ? String.format("%12s", "alloc B/op") : "");
         for (BenchResult r : results) {
-            System.out.printf(Locale.ROOT, "%-8s %-22s %-34s %-10s %14.3f %-10s%n",
-                    r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit());
+            System.out.printf(Locale.ROOT, "%-8s %-22s %-34s %-10s %14.3f %-10s%s%n",
+                    r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit(),
+                    alloc ? String.format(Locale.ROOT, "%12.1f", r.allocBytesPerOp()) : "");
         }
         System.out.println();
         System.out.println("ratios (numarrow speed / baseline speed, measured in this run; above 1 = numarrow faster):");
@@ -193,17 +204,25 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     private static void printCsv(List<BenchResult> results) {
-        System.out.println("suite,benchmark,params,impl,score,unit");
+        // the allocation column only with --gc: the six columns are what API.md promises
+        boolean alloc = results.stream().anyMatch(r -> !Double.isNaN(r.allocBytesPerOp()));
+        System.out.println("suite,benchmark,params,impl,score,unit" + (alloc ? ",alloc_bytes_per_op" : ""));
         for (BenchResult r : results) {
-            System.out.printf(Locale.ROOT, "%s,%s,\"%s\",%s,%.6f,%s%n",
-                    r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit());
+            System.out.printf(Locale.ROOT, "%s,%s,\"%s\",%s,%.6f,%s%s%n",
+                    r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit(),
+                    alloc ? "," + finiteOrEmpty(r.allocBytesPerOp()) : "");
         }
+    }
+
+    private static String finiteOrEmpty(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private static void printJson(List<BenchResult> results) {
         String body = results.stream().map(r -> String.format(Locale.ROOT,
-                        "{\"suite\":\"%s\",\"benchmark\":\"%s\",\"params\":\"%s\",\"impl\":\"%s\",\"score\":%.6f,\"unit\":\"%s\"}",
-                        r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit()))
+                        "{\"suite\":\"%s\",\"benchmark\":\"%s\",\"params\":\"%s\",\"impl\":\"%s\",\"score\":%.6f,\"unit\":\"%s\"%s}",
+                        r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit(),
+                        Double.isNaN(r.allocBytesPerOp()) ? "" : ",\"alloc_bytes_per_op\":" + finiteOrEmpty(r.allocBytesPerOp())))
                 .collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
         System.out.println(body);
     }

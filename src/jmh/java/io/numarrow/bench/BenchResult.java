@@ -9,6 +9,11 @@ package io.numarrow.bench;
  * @param impl      numarrow or the baseline's name (openblas, ejml, scalar, forkjoin, arrow, copy)
  * @param score     the JMH score
  * @param unit      the JMH unit, e.g. {@code ops/s}
+ * @param allocBytesPerOp bytes allocated per operation ({@code --gc}), NaN when not measured
  */
-public record BenchResult(String suite, String benchmark, String params, String impl, double score, String unit) {
+public record BenchResult(String suite, String benchmark, String params, String impl, double score, String unit,
+                          double allocBytesPerOp) {
+    public BenchResult(String suite, String benchmark, String params, String impl, double score, String unit) {
+        this(suite, benchmark, params, impl, score, unit, Double.NaN);
+    }
 }

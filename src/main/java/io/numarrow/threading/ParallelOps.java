@@ -18,19 +18,19 @@ import jdk.incubator.vector.VectorSpecies;
 import org.apache.arrow.memory.BufferAllocator;
 
 /**
- * Tensor operations split across a {@link ThreadPool}: rows of the left operand are cut into tiles, one
- * task per tile, each running a single-threaded kernel over its rows.
+ * Tensor operations split across a {@link ThreadPool}: rows of the left operand are cut into tiles,
+ * each run by a single-threaded kernel, which the pool's workers (and the caller, see {@link TileLoop})
+ * claim one after another.
  *
  * <p>Matmul packs B once per call into a buffer this object keeps and reuses (in parallel by column
  * panels when B is large), then every tile multiplies its rows against that shared packed B, reading
  * its rows of A in place (or, for very wide B, packing them into the worker's own reused scratch).
  * Tiles are whole micro-kernel row groups, and there are no more of them than the work justifies: a
  * problem too small to pay for dispatch runs on the calling thread, a small one on the caller and a
- * few workers, and a large one wholly on the pool while a caller from outside it waits (see
- * {@link #runTiled}). The fused {@link #matmulSoftmaxInto} normalises each cache block of rows right
- * after computing it, while it is still in cache. Packed B and the kernels' scratch are kept and reused,
- * so the kernels allocate nothing per call; the dispatch of a tiled call allocates its tasks (under
- * a kilobyte for the batch shape).
+ * few workers, and a large one wholly on the pool while a caller from outside it waits. The fused
+ * {@link #matmulSoftmaxInto} normalises each cache block of rows right after computing it, while it is
+ * still in cache. Packed B, the kernels' scratch and the tile loops (which hold a call's operands and
+ * its reusable tasks) are kept for the next call: in steady state a call allocates nothing.
  *
  * <p>On a NUMA-aware pool whose workers sit on several nodes, the packed B is copied once per call
  * to every such node ({@link #weightNodes()}), and each tile reads its own node's copy and moves the
@@ -50,6 +50,8 @@ public final class ParallelOps {
     static final long MIN_TILE_MACS = 1L << 20;
     /** Least softmax work (elements) worth a task of its own. */
     static final long MIN_TILE_ELEMENTS = 1L << 15;
+    /** Tiles per worker: enough to even out uneven tiles, few enough that each stays worth a task. */
+    static final int TILES_PER_WORKER = 4;
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
@@ -64,6 +66,10 @@ public final class ParallelOps {
     /** Per node (by position in weightNodes), the copy of packed B kept for the next call. */
     private final AtomicReferenceArray<MemorySegment> nodeCopies;
     private final LongAdder weightCopies = new LongAdder();
+    /** Tile loops kept for the next call, as packed B is: dispatch allocates nothing in steady state. */
+    private final AtomicReference<GemmTiles> gemmTiles = new AtomicReference<>();
+    private final AtomicReference<PackTiles> packTiles = new AtomicReference<>();
+    private final AtomicReference<SoftmaxTiles> softmaxTiles = new AtomicReference<>();
 
     public ParallelOps(ThreadPool pool) {
         this.pool = Objects.requireNonNull(pool, "pool");
@@ -145,30 +151,34 @@ public final class ParallelOps {
         MemorySegment in = input.segment();
         MemorySegment o = out.segment();
         long elements = (long) rows * cols;
-        int tiles = (int) Math.min(rows, elements / MIN_TILE_ELEMENTS);
-        if (tiles <= 1) {
+        int units = (int) Math.min(rows, elements / MIN_TILE_ELEMENTS);
+        if (units <= 1) {
             Softmax.rows(in, o, cols, 0, rows);
             return;
         }
-        runTiled(tiles, () -> TileScheduler.forEachRowTile(pool, tiles, elements / tiles, (ts, te) ->
-                Softmax.rows(in, o, cols, split(rows, tiles, ts), split(rows, tiles, te))));
+        SoftmaxTiles loop = softmaxTiles.getAndSet(null);
+        if (loop == null) {
+            loop = new SoftmaxTiles(pool);
+        }
+        try {
+            loop.in = in;
+            loop.out = o;
+            loop.rows = rows;
+            loop.cols = cols;
+            loop.run(tileCount(units));
+        } finally {
+            loop.in = null;
+            loop.out = null;
+            softmaxTiles.set(loop);
+        }
     }
 
     /**
-     * Runs {@code work}, which spreads {@code tiles} tiles over the pool. A caller that is not one of the
-     * pool's threads and has more tiles than there are workers hands the whole of it to the pool and
-     * waits: working alongside the workers would make one thread more than the pool was sized for,
-     * time-sliced against them and sharing their caches (the batch matmul went from 0.96x to 1.00x
-     * OpenBLAS, softmax 1-4% faster). With only a few tiles the caller's own share beats waking
-     * workers and waiting for them (128³ on 2 workers: 140 GFLOPS with the caller taking half, 80
-     * handed over), so it stays.
+     * Tiles for {@code units} pieces of work each worth a task: a few per worker, so that uneven
+     * tiles even out, never more than the units.
      */
-    private void runTiled(int tiles, Runnable work) {
-        if (ThreadPool.currentWorkerIndex() < 0 && tiles > pool.size()) {
-            pool.submit(work).joinUninterruptibly();
-        } else {
-            work.run();
-        }
+    private int tileCount(int units) {
+        return Math.min(units, pool.size() * TILES_PER_WORKER);
     }
 
     /** {@code softmax(a · b)} into a new tensor: the batch-feature job. */
@@ -205,56 +215,148 @@ public final class ParallelOps {
         MemorySegment biasSeg = bias == null ? null : bias.segment();
         long macs = (long) m * n * Math.max(k, 1);
         int groups = (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
-        int tiles = (int) Math.min(groups, macs / MIN_TILE_MACS);
-        if (tiles <= 1) {
+        int units = (int) Math.min(groups, macs / MIN_TILE_MACS);
+        if (units <= 1) {
             Matmul.multiply(SPECIES, as, bs, cs, m, n, k, transposeB, biasSeg, accumulate);
             if (softmax) {
                 Softmax.rows(cs, cs, n, 0, m);
             }
             return;
         }
-        runTiled(tiles, () -> tiledGemm(as, bs, cs, biasSeg, m, n, k, transposeB, accumulate, softmax, groups, tiles,
-                macs));
-    }
-
-    private void tiledGemm(MemorySegment as, MemorySegment bs, MemorySegment cs, MemorySegment biasSeg, int m, int n,
-                           int k, boolean transposeB, boolean accumulate, boolean softmax, int groups, int tiles,
-                           long macs) {
         long packedBytes = Matmul.packedBBytes(SPECIES, k, n);
         MemorySegment packed = borrowPackedB(packedBytes);
-        MemorySegment[] copies = new MemorySegment[weightNodes.length];
+        GemmTiles loop = gemmTiles.getAndSet(null);
+        if (loop == null) {
+            loop = new GemmTiles(pool, weightNodes.length);
+        }
+        MemorySegment[] copies = loop.copies;
         try {
-            int panels = Matmul.panelCount(SPECIES, n);
-            if ((long) k * n < PARALLEL_PACK_FLOATS) {
-                Matmul.packB(SPECIES, bs, k, n, transposeB, packed, 0, panels);
-            } else {
-                TileScheduler.forEachRowTile(pool, panels, (long) k * n / panels, (s, e) ->
-                        Matmul.packB(SPECIES, bs, k, n, transposeB, packed, s, e));
-            }
+            packB(bs, k, n, transposeB, packed);
             copyToNodes(packed, packedBytes, copies);
-            int mr = Matmul.rowGroup(SPECIES);
-            int block = Matmul.rowBlock(SPECIES);
-            TileScheduler.forEachRowTile(pool, tiles, macs / tiles, (ts, te) -> {
-                int rs = split(groups, tiles, ts) * mr;
-                int re = Math.min(m, split(groups, tiles, te) * mr);
-                MemorySegment local = copies.length == 0 ? packed : localCopy(copies, packed, cs, rs, re, n);
-                if (!softmax) {
-                    Matmul.multiplyPacked(SPECIES, local, as, cs, m, n, k, rs, re, biasSeg, accumulate);
-                    return;
-                }
-                for (int r = rs; r < re; r += block) {
-                    int e = Math.min(re, r + block);
-                    Matmul.multiplyPacked(SPECIES, local, as, cs, m, n, k, r, e, biasSeg, accumulate);
-                    Softmax.rows(cs, cs, n, r, e);
-                }
-            });
+            loop.packed = packed;
+            loop.a = as;
+            loop.c = cs;
+            loop.bias = biasSeg;
+            loop.m = m;
+            loop.n = n;
+            loop.k = k;
+            loop.groups = groups;
+            loop.accumulate = accumulate;
+            loop.softmax = softmax;
+            loop.run(tileCount(units));
         } finally {
             packedB.set(packed);
             for (int i = 0; i < copies.length; i++) {
                 if (copies[i] != null) {
                     nodeCopies.set(i, copies[i]);
+                    copies[i] = null;
                 }
             }
+            loop.packed = null;
+            loop.a = null;
+            loop.c = null;
+            loop.bias = null;
+            gemmTiles.set(loop);
+        }
+    }
+
+    /** Packs B into {@code packed}: on the calling thread when small, by column panels on the pool when large. */
+    private void packB(MemorySegment bs, int k, int n, boolean transposeB, MemorySegment packed) {
+        int panels = Matmul.panelCount(SPECIES, n);
+        if ((long) k * n < PARALLEL_PACK_FLOATS) {
+            Matmul.packB(SPECIES, bs, k, n, transposeB, packed, 0, panels);
+            return;
+        }
+        PackTiles loop = packTiles.getAndSet(null);
+        if (loop == null) {
+            loop = new PackTiles(pool);
+        }
+        try {
+            loop.b = bs;
+            loop.packed = packed;
+            loop.k = k;
+            loop.n = n;
+            loop.transposeB = transposeB;
+            loop.panels = panels;
+            loop.run(tileCount(panels));
+        } finally {
+            loop.b = null;
+            loop.packed = null;
+            packTiles.set(loop);
+        }
+    }
+
+    /** The tiles of a matmul (or fused matmul and softmax): whole row groups of A against the shared packed B. */
+    private final class GemmTiles extends TileLoop {
+        final MemorySegment[] copies;
+        MemorySegment packed;
+        MemorySegment a;
+        MemorySegment c;
+        MemorySegment bias;
+        int m;
+        int n;
+        int k;
+        int groups;
+        boolean accumulate;
+        boolean softmax;
+
+        GemmTiles(ThreadPool pool, int nodes) {
+            super(pool);
+            this.copies = new MemorySegment[nodes];
+        }
+
+        @Override
+        protected void runTile(int tile, int tiles) {
+            int mr = Matmul.rowGroup(SPECIES);
+            int rs = split(groups, tiles, tile) * mr;
+            int re = Math.min(m, split(groups, tiles, tile + 1) * mr);
+            MemorySegment local = copies.length == 0 ? packed : localCopy(copies, packed, c, rs, re, n);
+            if (!softmax) {
+                Matmul.multiplyPacked(SPECIES, local, a, c, m, n, k, rs, re, bias, accumulate);
+                return;
+            }
+            int block = Matmul.rowBlock(SPECIES);
+            for (int r = rs; r < re; r += block) {
+                int e = Math.min(re, r + block);
+                Matmul.multiplyPacked(SPECIES, local, a, c, m, n, k, r, e, bias, accumulate);
+                Softmax.rows(c, c, n, r, e);
+            }
+        }
+    }
+
+    /** Packing a large B, a range of column panels per tile. */
+    private static final class PackTiles extends TileLoop {
+        MemorySegment b;
+        MemorySegment packed;
+        int k;
+        int n;
+        int panels;
+        boolean transposeB;
+
+        PackTiles(ThreadPool pool) {
+            super(pool);
+        }
+
+        @Override
+        protected void runTile(int tile, int tiles) {
+            Matmul.packB(SPECIES, b, k, n, transposeB, packed, split(panels, tiles, tile), split(panels, tiles, tile + 1));
+        }
+    }
+
+    /** Softmax, a range of rows per tile. */
+    private static final class SoftmaxTiles extends TileLoop {
+        MemorySegment in;
+        MemorySegment out;
+        int rows;
+        int cols;
+
+        SoftmaxTiles(ThreadPool pool) {
+            super(pool);
+        }
+
+        @Override
+        protected void runTile(int tile, int tiles) {
+            Softmax.rows(in, out, cols, split(rows, tiles, tile), split(rows, tiles, tile + 1));
         }
     }
 

@@ -224,14 +224,19 @@ public final class ThreadPool implements AutoCloseable {
     public WorkItem submit(Runnable task) {
         Objects.requireNonNull(task, "task");
         WorkItem item = new WorkItem(task, this);
+        enqueue(item);
+        return item;
+    }
+
+    /** Queues a new (or rearmed) item as {@link #submit(Runnable)} queues a task. */
+    void enqueue(WorkItem item) {
         Worker self = Worker.current();
         if (self != null && self.pool == this) {
             pushOwn(self, item);
-            return item;
+            return;
         }
         int start = Math.floorMod(nextInbox.getAndIncrement(), workers.length);
         submitExternal(item, start, workers);
-        return item;
     }
 
     /**

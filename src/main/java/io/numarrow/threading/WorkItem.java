@@ -53,15 +53,51 @@ public final class WorkItem {
     private record Waiter(Thread thread, Waiter next) {
     }
 
+    /** Told when a task completes or is cancelled: how a {@link TileLoop} counts its helpers without a waiter node. */
+    interface CompletionListener {
+        void completed(WorkItem item);
+    }
+
     private Runnable task;
     private volatile int state;
     private volatile Waiter waiters;
     private Throwable failure;
     final ThreadPool pool;
+    private final CompletionListener listener;
+    /** The task a reusable item runs each time it is rearmed (null for a one-shot item). */
+    private final Runnable reusableTask;
 
     WorkItem(Runnable task, ThreadPool pool) {
         this.task = task;
         this.pool = pool;
+        this.listener = null;
+        this.reusableTask = null;
+    }
+
+    /**
+     * An item to be run again and again with the same task, for dispatch that allocates nothing: it
+     * starts completed, and {@link #rearm()} makes it new before each submit.
+     */
+    WorkItem(Runnable task, ThreadPool pool, CompletionListener listener) {
+        this.pool = pool;
+        this.listener = listener;
+        this.reusableTask = task;
+        this.state = DONE;
+    }
+
+    /**
+     * Makes a completed reusable item new again. A reference to it left in a queue by an earlier run
+     * (see {@link ThreadPool#awaitHelping}) may then claim this run: still exactly one runner per run,
+     * which is all the queues need.
+     */
+    void rearm() {
+        if (reusableTask == null || state < DONE) {
+            throw new IllegalStateException("only a completed reusable work item can be rearmed: " + this);
+        }
+        failure = null;
+        waiters = null;
+        task = reusableTask;
+        state = NEW; // the volatile write publishes the fields above to whoever claims it
     }
 
     /**
@@ -113,6 +149,9 @@ public final class WorkItem {
             for (; w != null && w != COMPLETED; w = w.next()) {
                 LockSupport.unpark(w.thread());
             }
+        }
+        if (listener != null) {
+            listener.completed(this);
         }
     }
 

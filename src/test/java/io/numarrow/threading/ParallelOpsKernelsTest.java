@@ -172,6 +172,48 @@ class ParallelOpsKernelsTest {
         }
     }
 
+    @Test
+    void tiledCallsAllocateNothingInSteadyState() {
+        // 128³: the caller and a worker; 400×128·128×128: tiles handed to the pool, plain and fused; a
+        // large B (128×8192) packed by the pool; softmax tiled
+        try (Tensor a = Tensor.fromArray(allocator, 400, 128, random(new Random(1), 400 * 128));
+             Tensor b = Tensor.fromArray(allocator, 128, 128, random(new Random(2), 128 * 128));
+             Tensor a128 = Tensor.fromArray(allocator, 128, 128, random(new Random(3), 128 * 128));
+             Tensor wide = Tensor.fromArray(allocator, 128, 8192, random(new Random(4), 128 * 8192));
+             Tensor a13 = Tensor.fromArray(allocator, 13, 128, random(new Random(5), 13 * 128));
+             Tensor c = Tensor.allocate(allocator, 400, 128);
+             Tensor c128 = Tensor.allocate(allocator, 128, 128);
+             Tensor c13 = Tensor.allocate(allocator, 13, 8192);
+             Tensor s = Tensor.allocate(allocator, 400, 128)) {
+            Runnable calls = () -> {
+                ops.matmulInto(a128, b, c128);
+                ops.matmulInto(a, b, c);
+                ops.matmulSoftmaxInto(a, b, c);
+                ops.matmulInto(a13, wide, c13);
+                ops.softmaxInto(c, s);
+            };
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long[] ids = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t == Thread.currentThread() || t instanceof WorkerThread).mapToLong(Thread::threadId)
+                    .toArray();
+            // Until C2 compiles the kernels, Vector API code allocates a box per vector: steady state is
+            // what counts, so look at windows of calls until one allocates nothing (or time runs out)
+            int rounds = 100;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long bytes;
+            do {
+                long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).sum();
+                for (int i = 0; i < rounds; i++) {
+                    calls.run();
+                }
+                bytes = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).sum() - before;
+            } while (bytes >= rounds * 5 * 2L && System.nanoTime() < deadline);
+            // the long[] of the measurement itself, or a waiter node of a thread that parked, never a call's
+            assertTrue(bytes < rounds * 5 * 2L, bytes + " bytes allocated over " + rounds * 5 + " calls");
+        }
+    }
+
     private static double[] softmaxRow(double[] x, int r, int cols) {
         return Reference.softmaxRow(java.util.Arrays.copyOfRange(x, r * cols, r * cols + cols));
     }

@@ -1,0 +1,207 @@
+package io.numarrow.threading;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link TileLoop}: every tile exactly once per run, run after run, from outside and inside the pool. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TileLoopTest {
+    private ThreadPool pool;
+
+    @BeforeEach
+    void setUp() {
+        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        pool.close();
+    }
+
+    /** Counts how often each tile ran and on how many distinct threads. */
+    private static class CountingLoop extends TileLoop {
+        AtomicIntegerArray runs;
+        volatile int failAt = -1;
+
+        CountingLoop(ThreadPool pool) {
+            super(pool);
+        }
+
+        @Override
+        protected void runTile(int tile, int tiles) {
+            assertEquals(runs.length(), tiles);
+            if (tile == failAt) {
+                throw new IllegalArgumentException("tile " + tile + " fails");
+            }
+            runs.incrementAndGet(tile);
+        }
+
+        void runCounting(int tiles) {
+            runs = new AtomicIntegerArray(tiles);
+            run(tiles);
+            for (int t = 0; t < tiles; t++) {
+                assertEquals(1, runs.get(t), "tile " + t + " of " + tiles);
+            }
+        }
+    }
+
+    @Test
+    void everyTileRunsOnceRunAfterRun() {
+        CountingLoop loop = new CountingLoop(pool);
+        // fewer tiles than workers (the caller works), as many, more (left to the workers)
+        for (int round = 0; round < 200; round++) {
+            for (int tiles : new int[]{1, 2, 3, 4, 15, 17, 255}) {
+                loop.runCounting(tiles);
+            }
+        }
+        loop.run(0); // nothing to do, nothing done
+    }
+
+    @Test
+    void nestedRunFromAWorkerCompletes() throws Exception {
+        CountingLoop inner = new CountingLoop(pool);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        WorkItem item = pool.submit(() -> {
+            try {
+                for (int round = 0; round < 100; round++) {
+                    inner.runCounting(1 + round % 20);
+                }
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        });
+        item.await();
+        if (failed.get() != null) {
+            throw new AssertionError(failed.get());
+        }
+    }
+
+    @Test
+    void loopsOfDifferentCallersRunSideBySide() throws Exception {
+        int callers = 4;
+        CountDownLatch done = new CountDownLatch(callers);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        for (int c = 0; c < callers; c++) {
+            Thread.ofPlatform().start(() -> {
+                try {
+                    CountingLoop loop = new CountingLoop(pool);
+                    for (int round = 0; round < 300; round++) {
+                        loop.runCounting(1 + round % 13);
+                    }
+                } catch (Throwable e) {
+                    failed.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        assertTrue(done.await(50, TimeUnit.SECONDS));
+        if (failed.get() != null) {
+            throw new AssertionError(failed.get());
+        }
+    }
+
+    @Test
+    void aFailingTileIsRethrownAndTheLoopStaysUsable() {
+        CountingLoop loop = new CountingLoop(pool);
+        for (int tiles : new int[]{1, 2, 50}) {
+            loop.failAt = tiles - 1;
+            loop.runs = new AtomicIntegerArray(tiles);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loop.run(tiles));
+            assertEquals("tile " + (tiles - 1) + " fails", e.getMessage());
+            loop.failAt = -1;
+            loop.runCounting(tiles);
+        }
+    }
+
+    @Test
+    void anErrorComesBackAsItWas() {
+        StackOverflowError error = new StackOverflowError("deep");
+        TileLoop loop = new TileLoop(pool) {
+            @Override
+            protected void runTile(int tile, int tiles) {
+                if (tile == 7) {
+                    throw error;
+                }
+            }
+        };
+        assertSame(error, assertThrows(StackOverflowError.class, () -> loop.run(20)));
+    }
+
+    @Test
+    void anInterruptDoesNotCutTheWaitShortAndIsKept() {
+        CountingLoop loop = new CountingLoop(pool) {
+            @Override
+            protected void runTile(int tile, int tiles) {
+                try {
+                    Thread.sleep(2);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.runTile(tile, tiles);
+            }
+        };
+        Thread.currentThread().interrupt();
+        try {
+            loop.runCounting(30);
+            assertTrue(Thread.currentThread().isInterrupted());
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void aClosedPoolRefusesTheRunButNotAnInlineOne() {
+        CountingLoop loop = new CountingLoop(pool);
+        pool.close();
+        assertThrows(IllegalStateException.class, () -> loop.run(10));
+        loop.runCounting(1); // one tile needs no helper: it runs on the caller
+    }
+
+    @Test
+    void dispatchAllocatesNothingInSteadyState() {
+        AtomicIntegerArray counts = new AtomicIntegerArray(12);
+        TileLoop loop = new TileLoop(pool) {
+            @Override
+            protected void runTile(int tile, int tiles) {
+                counts.incrementAndGet(tile);
+            }
+        };
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20_000; i++) {
+            loop.run(i % 2 == 0 ? 12 : 2); // handed to the workers, and shared with the caller
+        }
+        long[] ids = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t == Thread.currentThread() || t instanceof WorkerThread).mapToLong(Thread::threadId)
+                .toArray();
+        long before = sum(threads.getThreadAllocatedBytes(ids));
+        int runs = 5_000;
+        for (int i = 0; i < runs; i++) {
+            loop.run(i % 2 == 0 ? 12 : 2);
+        }
+        long bytes = sum(threads.getThreadAllocatedBytes(ids)) - before;
+        // a parked worker or caller may allocate a waiter node now and then, never once per run
+        assertTrue(bytes < runs * 8L, bytes + " bytes allocated over " + runs + " runs");
+        assertEquals(10_000 + 2_500, counts.get(11)); // tile 11 exists only in the runs of 12
+    }
+
+    private static long sum(long[] values) {
+        long s = 0;
+        for (long v : values) {
+            s += Math.max(0, v);
+        }
+        return s;
+    }
+}
