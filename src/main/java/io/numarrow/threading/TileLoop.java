@@ -95,7 +95,8 @@ public abstract class TileLoop {
         Worker self = Worker.current();
         boolean outside = self == null || self.pool != pool;
         boolean callerWorks = !outside || tiles <= pool.size();
-        int wanted = Math.min(helpers.length, callerWorks ? tiles - 1 : tiles);
+        // a caller that works takes a worker's place: no more than pool.size() threads run tiles
+        int wanted = callerWorks ? Math.min(helpers.length - 1, tiles - 1) : Math.min(helpers.length, tiles);
         if (wanted == 0) {
             for (int t = 0; t < tiles; t++) {
                 runTile(t, tiles);
