@@ -170,6 +170,67 @@ class TileLoopTest {
     }
 
     @Test
+    void busyWorkersDoNotStallTheRun() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(pool.size());
+        for (int i = 0; i < pool.size(); i++) {
+            pool.submit(() -> {
+                started.countDown();
+                awaitQuietly(release);
+            });
+        }
+        try {
+            assertTrue(started.await(10, TimeUnit.SECONDS));
+            CountingLoop loop = new CountingLoop(pool);
+            long t0 = System.nanoTime();
+            loop.runCounting(40); // more tiles than workers: left to them, until none has started
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void fullQueuesMakeTheCallerDoTheWork() throws Exception {
+        pool.close();
+        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).queueCapacity(2).build());
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(2);
+        for (int i = 0; i < 2; i++) {
+            pool.submit(() -> {
+                started.countDown();
+                awaitQuietly(release);
+            });
+        }
+        try {
+            assertTrue(started.await(10, TimeUnit.SECONDS));
+            int queued = 0;
+            try {
+                while (queued < 100) {
+                    pool.submit(() -> { });
+                    queued++;
+                }
+            } catch (QueueFullException expected) {
+                // every inbox is full now
+            }
+            assertTrue(queued < 100, "the queues never filled");
+            CountingLoop loop = new CountingLoop(pool);
+            loop.runCounting(3);
+            loop.runCounting(40);
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void dispatchAllocatesNothingInSteadyState() {
         AtomicIntegerArray counts = new AtomicIntegerArray(12);
         TileLoop loop = new TileLoop(pool) {
