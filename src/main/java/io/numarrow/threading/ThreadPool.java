@@ -224,19 +224,24 @@ public final class ThreadPool implements AutoCloseable {
     public WorkItem submit(Runnable task) {
         Objects.requireNonNull(task, "task");
         WorkItem item = new WorkItem(task, this);
-        enqueue(item);
+        enqueue(item, false);
         return item;
     }
 
-    /** Queues a new (or rearmed) item as {@link #submit(Runnable)} queues a task. */
-    void enqueue(WorkItem item) {
+    /**
+     * Queues a new (or rearmed) item as {@link #submit(Runnable)} queues a task. With {@code wakeTarget},
+     * an item from outside also wakes the worker whose inbox takes it if that one is parked, even when
+     * another worker spins: for items submitted together, each for a worker of its own, where the one
+     * spinner would take only the first and leave the others waiting in parked workers' inboxes.
+     */
+    void enqueue(WorkItem item, boolean wakeTarget) {
         Worker self = Worker.current();
         if (self != null && self.pool == this) {
             pushOwn(self, item);
             return;
         }
         int start = Math.floorMod(nextInbox.getAndIncrement(), workers.length);
-        submitExternal(item, start, workers);
+        submitExternal(item, start, workers, wakeTarget);
     }
 
     /**
@@ -280,7 +285,7 @@ public final class ThreadPool implements AutoCloseable {
             }
         }
         // the node's inboxes are full: any worker will do
-        submitExternal(item, start, workers);
+        submitExternal(item, start, workers, false);
         return item;
     }
 
@@ -301,10 +306,14 @@ public final class ThreadPool implements AutoCloseable {
         }
     }
 
-    private void submitExternal(WorkItem item, int start, Worker[] candidates) {
+    private void submitExternal(WorkItem item, int start, Worker[] candidates, boolean wakeTarget) {
         while (true) {
             for (int k = 0; k < candidates.length; k++) {
-                if (offerToInbox(candidates[(start + k) % candidates.length], item)) {
+                Worker w = candidates[(start + k) % candidates.length];
+                if (offerToInbox(w, item)) {
+                    if (wakeTarget) {
+                        w.wake();
+                    }
                     return;
                 }
             }

@@ -122,7 +122,7 @@ public abstract class TileLoop {
             h.rearm();
             submitted++;
             try {
-                pool.enqueue(h);
+                pool.enqueue(h, wanted > 1);
             } catch (QueueFullException e) {
                 h.cancel(); // never queued: counts as completed
                 callerWorks = true; // the pool is busy with other work: do ours rather than fail
