@@ -222,6 +222,44 @@ class TileLoopTest {
         }
     }
 
+    @Test
+    void closeNowDuringARunLeavesNoTileUndone() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch started = new CountDownLatch(2);
+            for (int i = 0; i < 2; i++) {
+                p.submit(() -> {
+                    started.countDown();
+                    awaitQuietly(release);
+                });
+            }
+            assertTrue(started.await(10, TimeUnit.SECONDS));
+            CountingLoop loop = new CountingLoop(p);
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread caller = Thread.ofPlatform().start(() -> {
+                try {
+                    loop.runCounting(40); // helpers queued behind the blocked tasks
+                } catch (Throwable e) {
+                    failed.set(e);
+                }
+            });
+            Thread.sleep(round % 2); // the run's helpers queued behind the blocked tasks, mostly
+            Thread closer = Thread.ofPlatform().start(p::closeNow); // cancels what is still queued
+            Thread.sleep(round / 2); // before and after the caller gives up on the workers (1 ms)
+            release.countDown();
+            caller.join(TimeUnit.SECONDS.toMillis(20));
+            closer.join(TimeUnit.SECONDS.toMillis(20));
+            assertTrue(!caller.isAlive() && !closer.isAlive(), "round " + round + " did not finish");
+            // a close that beats the run's first submit refuses it, as it refuses any submit; a run
+            // that got going finishes every tile
+            Throwable f = failed.get();
+            if (f != null && !(f instanceof IllegalStateException && f.getMessage().contains("closed"))) {
+                throw new AssertionError("round " + round, f);
+            }
+        }
+    }
+
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
