@@ -40,6 +40,12 @@ public final class Matmul {
      * it stays in L1/L2 anyway, and packing it would be a tenth of a 64³ multiply.
      */
     private static final long DIRECT_B_MAX_BYTES = Math.min(64 * 1024, CacheSizes.current().l2() / 4);
+    /**
+     * Run every tile with checked segment accesses even where the unchecked twins would do (property
+     * {@code numarrow.kernels.checked}): for tests, which then catch an index out of bounds as an
+     * exception rather than a stray read.
+     */
+    static boolean checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
 
     private Matmul() {
     }
@@ -174,6 +180,7 @@ public final class Matmul {
         boolean packA = panels >= PACK_A_MIN_PANELS;
         GemmScratch scratch = GemmScratch.current();
         MemorySegment aBlock = scratch.packedA((long) (mcMax + mr) * kc * Float.BYTES);
+        boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock);
         long ldc = (long) n * Float.BYTES;
         long bStep = bPacked ? (long) nr * Float.BYTES : ldc;
         for (int ic = rowStart; ic < rowEnd; ic += mcMax) {
@@ -211,15 +218,40 @@ public final class Matmul {
                         }
                         if (mv == mr && nv == nr) {
                             shape.tile(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
-                                    c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES);
+                                    c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES,
+                                    unchecked);
                         } else {
                             shape.tileMasked(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
-                                    c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES, mv, nv);
+                                    c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES, mv, nv,
+                                    unchecked);
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * Whether the tiles may use their unchecked twins: every operand native and C writable, their sizes
+     * checked by the caller against the shapes (which bound every tile's accesses), and one checked read of
+     * each here, which throws as any access would if its arena is closed or confined to another thread.
+     * Closing a shared arena while a multiply runs on its memory is then as undefined as freeing memory
+     * under a native BLAS call.
+     */
+    private static boolean mayRunUnchecked(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment bias,
+                                           MemorySegment aBlock) {
+        if (checkedAccess || !a.isNative() || !b.isNative() || !c.isNative() || c.isReadOnly() || !aBlock.isNative()
+                || (bias != null && !bias.isNative())) {
+            return false;
+        }
+        a.get(ValueLayout.JAVA_BYTE, 0);
+        b.get(ValueLayout.JAVA_BYTE, 0);
+        c.get(ValueLayout.JAVA_BYTE, 0);
+        aBlock.get(ValueLayout.JAVA_BYTE, 0);
+        if (bias != null) {
+            bias.get(ValueLayout.JAVA_BYTE, 0);
+        }
+        return true;
     }
 
     /** k = 0: every product is an empty sum, so C is the bias (or zero), or unchanged plus the bias. */

@@ -49,9 +49,20 @@ enum TileShape {
      *                   length when B is read in place
      * @param loadC      add to C's current values rather than overwrite them
      * @param bias       {@code nr} floats added to every row, or null
+     * @param unchecked  the segments are native and the caller has checked every access's bounds and the
+     *                   segments' liveness and thread: use the kernel without per-access checks
      */
     void tile(MemorySegment a, long aOff, long aRowStride, long aStep, MemorySegment b, long bOff, long bStep, int kc,
-              MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff) {
+              MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff,
+              boolean unchecked) {
+        if (unchecked) {
+            switch (this) {
+                case W512 -> MicroKernel512.tileUnchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
+                case W256 -> MicroKernel256.tileUnchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
+                case W128 -> MicroKernel128.tileUnchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
+            }
+            return;
+        }
         switch (this) {
             case W512 -> MicroKernel512.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
             case W256 -> MicroKernel256.tile(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff);
@@ -62,7 +73,15 @@ enum TileShape {
     /** {@link #tile} for an edge: only the first {@code mv} rows and {@code nv} columns of C are read or written. */
     void tileMasked(MemorySegment a, long aOff, long aRowStride, long aStep, MemorySegment b, long bOff, long bStep, int kc,
                     MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff,
-                    int mv, int nv) {
+                    int mv, int nv, boolean unchecked) {
+        if (unchecked) {
+            switch (this) {
+                case W512 -> MicroKernel512.tileMaskedUnchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+                case W256 -> MicroKernel256.tileMaskedUnchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+                case W128 -> MicroKernel128.tileMaskedUnchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+            }
+            return;
+        }
         switch (this) {
             case W512 -> MicroKernel512.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
             case W256 -> MicroKernel256.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);

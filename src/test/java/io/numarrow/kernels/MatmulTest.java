@@ -54,6 +54,65 @@ class MatmulTest {
         check(species, m, n, k, false, false, false, m * 31L + n * 7L + k);
     }
 
+    /**
+     * The same shapes with every tile's accesses bounds-checked: the unchecked tiles that native memory
+     * gets run the same index arithmetic, so an access out of bounds shows up here as an exception.
+     */
+    @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
+    @MethodSource("shapes")
+    void checkedAccessesStayInBounds(VectorSpecies<Float> species, int m, int n, int k) {
+        Matmul.checkedAccess = true;
+        try {
+            check(species, m, n, k, false, true, true, m * 31L + n * 7L + k);
+            check(species, m, n, k, true, false, false, m * 13L + n * 5L + k);
+        } finally {
+            Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+        }
+    }
+
+    @Test
+    void heapAndReadOnlySegmentsTakeTheCheckedPath() {
+        int m = 13;
+        int n = 32;
+        int k = 9;
+        Random rnd = new Random(3);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        float[] cv = new float[m * n];
+        Matmul.multiply(FloatVector.SPECIES_PREFERRED, MemorySegment.ofArray(av), MemorySegment.ofArray(bv),
+                MemorySegment.ofArray(cv), m, n, k, false, null, false);
+        assertClose(reference(av, bv, null, null, m, n, k, false), MemorySegment.ofArray(cv), m, n, k, 1, 1);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment readOnly = arena.allocate((long) m * n * Float.BYTES).asReadOnly();
+            assertThrows(UnsupportedOperationException.class, () -> Matmul.multiply(FloatVector.SPECIES_PREFERRED,
+                    floats(arena, av), floats(arena, bv), readOnly, m, n, k, false, null, false));
+        }
+    }
+
+    @Test
+    void closedOrOtherThreadsMemoryIsRefusedBeforeAnyUncheckedAccess() throws Exception {
+        int m = 7;
+        int n = 16;
+        int k = 5;
+        Arena arena = Arena.ofConfined();
+        MemorySegment a = arena.allocate((long) m * k * Float.BYTES);
+        MemorySegment b = arena.allocate((long) k * n * Float.BYTES);
+        MemorySegment c = arena.allocate((long) m * n * Float.BYTES);
+        Throwable[] seen = new Throwable[1];
+        Thread other = Thread.ofPlatform().start(() -> {
+            try {
+                Matmul.multiply(FloatVector.SPECIES_PREFERRED, a, b, c, m, n, k, false, null, false);
+            } catch (Throwable e) {
+                seen[0] = e;
+            }
+        });
+        other.join();
+        assertTrue(seen[0] instanceof WrongThreadException, "got " + seen[0]);
+        arena.close();
+        assertThrows(IllegalStateException.class,
+                () -> Matmul.multiply(FloatVector.SPECIES_PREFERRED, a, b, c, m, n, k, false, null, false));
+    }
+
     @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
     @MethodSource("shapes")
     void transposedBMatchesReference(VectorSpecies<Float> species, int m, int n, int k) {
