@@ -91,10 +91,12 @@ def tile(w, mr, unchecked):
 
 
 def tile_masked(w, mr, unchecked):
-    name = "tileMaskedUnchecked" if unchecked else "tileMasked"
+    """An edge tile: C's rows and columns limited, by branches and vector masks."""
+    base = "tileMasked"
+    name = base + "Unchecked" if unchecked else base
     pad = " " * len(name)
     if unchecked:
-        w("    /** {@link #tileMasked} over native segments whose bounds, liveness and thread the caller has checked. */")
+        w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
     else:
         w("    /**")
         w("     * An edge tile: like {@link #tile} with C's loads and stores limited to the first {@code mv} rows and")
@@ -122,6 +124,47 @@ def tile_masked(w, mr, unchecked):
         w(f"            c{i}0.intoMemorySegment(c, {off}, ORDER, m0);")
         w(f"            c{i}1.intoMemorySegment(c, {off} + VB, ORDER, m1);")
         w("        }")
+    w("    }")
+
+
+def tile_short(w, rows, unchecked):
+    """A bottom-edge tile of at most `rows` rows and full columns: no vector masks, rows limited by branches."""
+    base = f"tileRows{rows}"
+    name = base + "Unchecked" if unchecked else base
+    pad = " " * len(name)
+    if unchecked:
+        w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
+    else:
+        w("    /**")
+        w(f"     * A bottom edge of at most {rows} rows ({{@code mv <= {rows}}}) and full columns: the full tile would spend a")
+        w(f"     * third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector")
+        w("     * masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the")
+        w("     * next, and the method was seen stuck in that slow code (28 against 4.7 us for 64³).")
+        w("     */")
+    w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, long aStep,")
+    w(f"                 {pad}MemorySegment b, long bOff, long bStep, int kc,")
+    w(f"                 {pad}MemorySegment c, long cOff, long cRowStride, boolean loadC,")
+    w(f"                 {pad}MemorySegment bias, long biasOff, int mv) {{")
+    if unchecked:
+        to_all(w)
+    w("        FloatVector z = FloatVector.zero(SPECIES);")
+    decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(rows))
+    w(f"        FloatVector {decl};")
+    k_loop(w, rows)
+    add_bias(w, rows, "")
+    for i in range(rows):
+        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
+        ind = "        " if i == 0 else "            "  # row 0 always exists (mv >= 1)
+        if i > 0:
+            w(f"        if ({i} < mv) {{")
+        w(f"{ind}if (loadC) {{")
+        w(f"{ind}    c{i}0 = c{i}0.add(FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER));")
+        w(f"{ind}    c{i}1 = c{i}1.add(FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER));")
+        w(f"{ind}}}")
+        w(f"{ind}c{i}0.intoMemorySegment(c, {off}, ORDER);")
+        w(f"{ind}c{i}1.intoMemorySegment(c, {off} + VB, ORDER);")
+        if i > 0:
+            w("        }")
     w("    }")
 
 
@@ -162,6 +205,8 @@ def gen(bits, mr):
     w(f"    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_{bits};")
     w(f"    /** Rows of C per tile. */")
     w(f"    static final int MR = {mr};")
+    w(f"    /** Rows of the short bottom-edge tile, {{@link #tileRows{SHORT_ROWS}}}. */")
+    w(f"    static final int SHORT_MR = {SHORT_ROWS};")
     w(f"    /** Columns of C per tile: two vectors. */")
     w(f"    static final int NR = 2 * {bits // 32};")
     w("    private static final long VB = SPECIES.vectorByteSize();")
@@ -180,11 +225,14 @@ def gen(bits, mr):
         tile(w, mr, unchecked)
         w("")
         tile_masked(w, mr, unchecked)
+        w("")
+        tile_short(w, SHORT_ROWS, unchecked)
         if not unchecked:
             w("")
     w("}")
     return "\n".join(L) + "\n"
 
+SHORT_ROWS = 4
 out = sys.argv[1]
 rows512 = int(sys.argv[2]) if len(sys.argv) > 2 else 6
 for bits, mr in ((512, rows512), (256, 6), (128, 6)):

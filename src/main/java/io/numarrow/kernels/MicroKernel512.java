@@ -31,6 +31,8 @@ final class MicroKernel512 {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
     /** Rows of C per tile. */
     static final int MR = 6;
+    /** Rows of the short bottom-edge tile, {@link #tileRows4}. */
+    static final int SHORT_MR = 4;
     /** Columns of C per tile: two vectors. */
     static final int NR = 2 * 16;
     private static final long VB = SPECIES.vectorByteSize();
@@ -223,6 +225,86 @@ final class MicroKernel512 {
         if (5 < mv) {
             c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER, m0);
             c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER, m1);
+        }
+    }
+
+    /**
+     * A bottom edge of at most 4 rows ({@code mv <= 4}) and full columns: the full tile would spend a
+     * third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector
+     * masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the
+     * next, and the method was seen stuck in that slow code (28 against 4.7 us for 64³).
+     */
+    static void tileRows4(MemorySegment a, long aOff, long aRowStride, long aStep,
+                          MemorySegment b, long bOff, long bStep, int kc,
+                          MemorySegment c, long cOff, long cRowStride, boolean loadC,
+                          MemorySegment bias, long biasOff, int mv) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        long a0 = aOff;
+        long a1 = aOff + 1 * aRowStride;
+        long a2 = aOff + 2 * aRowStride;
+        long a3 = aOff + 3 * aRowStride;
+        long q = 0;
+        long pb = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            q += aStep;
+            pb += bStep;
+        }
+        if (bias != null) {
+            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
+            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
+            c00 = c00.add(z0);
+            c01 = c01.add(z1);
+            c10 = c10.add(z0);
+            c11 = c11.add(z1);
+            c20 = c20.add(z0);
+            c21 = c21.add(z1);
+            c30 = c30.add(z0);
+            c31 = c31.add(z1);
+        }
+        if (loadC) {
+            c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER));
+            c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER));
+        }
+        c00.intoMemorySegment(c, cOff, ORDER);
+        c01.intoMemorySegment(c, cOff + VB, ORDER);
+        if (1 < mv) {
+            if (loadC) {
+                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER));
+                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER));
+            }
+            c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER);
+            c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER);
+        }
+        if (2 < mv) {
+            if (loadC) {
+                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER));
+                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER));
+            }
+            c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER);
+            c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER);
+        }
+        if (3 < mv) {
+            if (loadC) {
+                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER));
+                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER));
+            }
+            c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER);
+            c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER);
         }
     }
 
@@ -420,6 +502,91 @@ final class MicroKernel512 {
         if (5 < mv) {
             c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER, m0);
             c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER, m1);
+        }
+    }
+
+    /** {@link #tileRows4} over native segments whose bounds, liveness and thread the caller has checked. */
+    static void tileRows4Unchecked(MemorySegment a, long aOff, long aRowStride, long aStep,
+                                   MemorySegment b, long bOff, long bStep, int kc,
+                                   MemorySegment c, long cOff, long cRowStride, boolean loadC,
+                                   MemorySegment bias, long biasOff, int mv) {
+        aOff += a.address();
+        bOff += b.address();
+        cOff += c.address();
+        a = ALL;
+        b = ALL;
+        c = ALL;
+        if (bias != null) {
+            biasOff += bias.address();
+            bias = ALL;
+        }
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        long a0 = aOff;
+        long a1 = aOff + 1 * aRowStride;
+        long a2 = aOff + 2 * aRowStride;
+        long a3 = aOff + 3 * aRowStride;
+        long q = 0;
+        long pb = bOff;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            q += aStep;
+            pb += bStep;
+        }
+        if (bias != null) {
+            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
+            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
+            c00 = c00.add(z0);
+            c01 = c01.add(z1);
+            c10 = c10.add(z0);
+            c11 = c11.add(z1);
+            c20 = c20.add(z0);
+            c21 = c21.add(z1);
+            c30 = c30.add(z0);
+            c31 = c31.add(z1);
+        }
+        if (loadC) {
+            c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER));
+            c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER));
+        }
+        c00.intoMemorySegment(c, cOff, ORDER);
+        c01.intoMemorySegment(c, cOff + VB, ORDER);
+        if (1 < mv) {
+            if (loadC) {
+                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER));
+                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER));
+            }
+            c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER);
+            c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER);
+        }
+        if (2 < mv) {
+            if (loadC) {
+                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER));
+                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER));
+            }
+            c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER);
+            c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER);
+        }
+        if (3 < mv) {
+            if (loadC) {
+                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER));
+                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER));
+            }
+            c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER);
+            c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER);
         }
     }
 }

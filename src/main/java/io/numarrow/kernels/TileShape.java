@@ -9,16 +9,19 @@ import jdk.incubator.vector.VectorSpecies;
  * call, and the call itself, dispatched to the class compiled for that width.
  */
 enum TileShape {
-    W512(MicroKernel512.MR, MicroKernel512.NR),
-    W256(MicroKernel256.MR, MicroKernel256.NR),
-    W128(MicroKernel128.MR, MicroKernel128.NR);
+    W512(MicroKernel512.MR, MicroKernel512.NR, MicroKernel512.SHORT_MR),
+    W256(MicroKernel256.MR, MicroKernel256.NR, MicroKernel256.SHORT_MR),
+    W128(MicroKernel128.MR, MicroKernel128.NR, MicroKernel128.SHORT_MR);
 
     final int mr;
     final int nr;
+    /** A bottom edge of at most this many rows and full columns runs on a tile of this many rows. */
+    final int shortMr;
 
-    TileShape(int mr, int nr) {
+    TileShape(int mr, int nr, int shortMr) {
         this.mr = mr;
         this.nr = nr;
+        this.shortMr = shortMr;
     }
 
     static TileShape of(VectorSpecies<Float> species) {
@@ -74,6 +77,11 @@ enum TileShape {
     void tileMasked(MemorySegment a, long aOff, long aRowStride, long aStep, MemorySegment b, long bOff, long bStep, int kc,
                     MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff,
                     int mv, int nv, boolean unchecked) {
+        if (mv <= shortMr && nv == nr) {
+            tileShort(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv,
+                    unchecked);
+            return;
+        }
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.tileMaskedUnchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
@@ -86,6 +94,25 @@ enum TileShape {
             case W512 -> MicroKernel512.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
             case W256 -> MicroKernel256.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
             case W128 -> MicroKernel128.tileMasked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+        }
+    }
+
+    /** A bottom edge of at most {@link #shortMr} rows and full columns, on the short tile. */
+    private void tileShort(MemorySegment a, long aOff, long aRowStride, long aStep, MemorySegment b, long bOff,
+                           long bStep, int kc, MemorySegment c, long cOff, long cRowStride, boolean loadC,
+                           MemorySegment bias, long biasOff, int mv, boolean unchecked) {
+        if (unchecked) {
+            switch (this) {
+                case W512 -> MicroKernel512.tileRows4Unchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W256 -> MicroKernel256.tileRows4Unchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W128 -> MicroKernel128.tileRows4Unchecked(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+            }
+            return;
+        }
+        switch (this) {
+            case W512 -> MicroKernel512.tileRows4(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+            case W256 -> MicroKernel256.tileRows4(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+            case W128 -> MicroKernel128.tileRows4(a, aOff, aRowStride, aStep, b, bOff, bStep, kc, c, cOff, cRowStride, loadC, bias, biasOff, mv);
         }
     }
 }
