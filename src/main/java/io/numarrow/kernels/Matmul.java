@@ -187,13 +187,16 @@ public final class Matmul {
             int mc = Math.min(mcMax, rowEnd - ic);
             int groups = (mc + mr - 1) / mr;
             int fullGroups = mc / mr;
+            // A last group of exactly the short tile's rows is read in place by that tile, wherever its
+            // columns are full; only a column edge, on the full-height masked tile, needs it padded
+            boolean shortInPlace = !packA && mc - fullGroups * mr == shape.shortMr;
+            boolean padLast = groups > fullGroups && (!shortInPlace || n % nr != 0);
             for (int pc = 0; pc < k; pc += kc) {
                 int kcb = Math.min(kc, k - pc);
                 boolean loadC = accumulate || pc > 0;
                 MemorySegment biasNow = pc == 0 ? bias : null;
                 long groupBytes = (long) kcb * mr * Float.BYTES;
-                // Partial last group always goes through the padded buffer, packed or not.
-                for (int g = packA ? 0 : fullGroups; g < groups; g++) {
+                for (int g = packA ? 0 : fullGroups; g < (padLast ? groups : fullGroups); g++) {
                     Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
                 }
                 for (int jp = 0; jp < panels; jp++) {
@@ -207,7 +210,7 @@ public final class Matmul {
                         long aOff;
                         long aRowStride;
                         long aStep = Float.BYTES;
-                        if (packA || g >= fullGroups) {
+                        if (packA || (g >= fullGroups && !(shortInPlace && nv == nr))) {
                             aSeg = aBlock;
                             aOff = g * groupBytes;
                             aRowStride = (long) kcb * Float.BYTES;
