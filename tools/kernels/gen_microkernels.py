@@ -56,19 +56,24 @@ def to_all(w):
     w("        }")
 
 
+def signature(w, name, extra, unchecked):
+    """A tile's parameter list (A, B, C, bias, then `extra`) and, for an unchecked one, its prologue."""
+    pad = " " * len(name)
+    w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, long aStep,")
+    w(f"                 {pad}MemorySegment b, long bOff, long bStep, int kc,")
+    w(f"                 {pad}MemorySegment c, long cOff, long cRowStride, boolean loadC,")
+    w(f"                 {pad}MemorySegment bias, long biasOff{extra}) {{")
+    if unchecked:
+        to_all(w)
+
+
 def tile(w, mr, unchecked):
     name = "tileUnchecked" if unchecked else "tile"
-    pad = " " * len(name)
     if unchecked:
         w("    /** {@link #tile} over native segments whose bounds, liveness and thread the caller has checked. */")
     else:
         w("    /** See {@link TileShape#tile}. */")
-    w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, long aStep,")
-    w(f"                 {pad}MemorySegment b, long bOff, long bStep, int kc,")
-    w(f"                 {pad}MemorySegment c, long cOff, long cRowStride, boolean loadC,")
-    w(f"                 {pad}MemorySegment bias, long biasOff) {{")
-    if unchecked:
-        to_all(w)
+    signature(w, name, "", unchecked)
     # Accumulators start at zero and C is read only after the K loop: C rows are usually far out of
     # cache (one K block ago), and a load at the top would stall the first FMAs on it, while a load at
     # the bottom overlaps with the next tile's FMAs in the out-of-order window.
@@ -94,7 +99,6 @@ def tile_masked(w, mr, unchecked):
     """An edge tile: C's rows and columns limited, by branches and vector masks."""
     base = "tileMasked"
     name = base + "Unchecked" if unchecked else base
-    pad = " " * len(name)
     if unchecked:
         w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
     else:
@@ -103,12 +107,7 @@ def tile_masked(w, mr, unchecked):
         w("     * {@code nv} columns (masked vector accesses, so nothing outside C is touched). A must be zero-padded")
         w("     * to full rows and B to full columns (packing does both), so the arithmetic is the full tile's.")
         w("     */")
-    w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, long aStep,")
-    w(f"                 {pad}MemorySegment b, long bOff, long bStep, int kc,")
-    w(f"                 {pad}MemorySegment c, long cOff, long cRowStride, boolean loadC,")
-    w(f"                 {pad}MemorySegment bias, long biasOff, int mv, int nv) {{")
-    if unchecked:
-        to_all(w)
+    signature(w, name, ", int mv, int nv", unchecked)
     w("        VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);")
     w("        VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);")
     w("        FloatVector z = FloatVector.zero(SPECIES);")
@@ -131,7 +130,6 @@ def tile_short(w, rows, unchecked):
     """A bottom-edge tile of at most `rows` rows and full columns: no vector masks, rows limited by branches."""
     base = f"tileRows{rows}"
     name = base + "Unchecked" if unchecked else base
-    pad = " " * len(name)
     if unchecked:
         w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
     else:
@@ -141,12 +139,7 @@ def tile_short(w, rows, unchecked):
         w("     * masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the")
         w("     * next, and the method was seen stuck in that slow code (28 against 4.7 us for 64³).")
         w("     */")
-    w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, long aStep,")
-    w(f"                 {pad}MemorySegment b, long bOff, long bStep, int kc,")
-    w(f"                 {pad}MemorySegment c, long cOff, long cRowStride, boolean loadC,")
-    w(f"                 {pad}MemorySegment bias, long biasOff, int mv) {{")
-    if unchecked:
-        to_all(w)
+    signature(w, name, ", int mv", unchecked)
     w("        FloatVector z = FloatVector.zero(SPECIES);")
     decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(rows))
     w(f"        FloatVector {decl};")

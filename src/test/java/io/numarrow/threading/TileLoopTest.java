@@ -171,16 +171,8 @@ class TileLoopTest {
 
     @Test
     void busyWorkersDoNotStallTheRun() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch started = new CountDownLatch(pool.size());
-        for (int i = 0; i < pool.size(); i++) {
-            pool.submit(() -> {
-                started.countDown();
-                awaitQuietly(release);
-            });
-        }
+        CountDownLatch release = blockEveryWorker(pool);
         try {
-            assertTrue(started.await(10, TimeUnit.SECONDS));
             CountingLoop loop = new CountingLoop(pool);
             long t0 = System.nanoTime();
             loop.runCounting(40); // more tiles than workers: left to them, until none has started
@@ -194,16 +186,8 @@ class TileLoopTest {
     void fullQueuesMakeTheCallerDoTheWork() throws Exception {
         pool.close();
         pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).queueCapacity(2).build());
-        CountDownLatch release = new CountDownLatch(1);
-        CountDownLatch started = new CountDownLatch(2);
-        for (int i = 0; i < 2; i++) {
-            pool.submit(() -> {
-                started.countDown();
-                awaitQuietly(release);
-            });
-        }
+        CountDownLatch release = blockEveryWorker(pool);
         try {
-            assertTrue(started.await(10, TimeUnit.SECONDS));
             int queued = 0;
             try {
                 while (queued < 100) {
@@ -226,15 +210,7 @@ class TileLoopTest {
     void closeNowDuringARunLeavesNoTileUndone() throws Exception {
         for (int round = 0; round < 5; round++) {
             ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch started = new CountDownLatch(2);
-            for (int i = 0; i < 2; i++) {
-                p.submit(() -> {
-                    started.countDown();
-                    awaitQuietly(release);
-                });
-            }
-            assertTrue(started.await(10, TimeUnit.SECONDS));
+            CountDownLatch release = blockEveryWorker(p);
             CountingLoop loop = new CountingLoop(p);
             AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread caller = Thread.ofPlatform().start(() -> {
@@ -258,6 +234,20 @@ class TileLoopTest {
                 throw new AssertionError("round " + round, f);
             }
         }
+    }
+
+    /** Occupies every worker of {@code p} with a task that waits for the returned latch. */
+    private static CountDownLatch blockEveryWorker(ThreadPool p) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(p.size());
+        for (int i = 0; i < p.size(); i++) {
+            p.submit(() -> {
+                started.countDown();
+                awaitQuietly(release);
+            });
+        }
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        return release;
     }
 
     private static void awaitQuietly(CountDownLatch latch) {
