@@ -134,10 +134,21 @@ public abstract class TileLoop {
                 break;
             }
         }
-        if (refused == null && (callerWorks || submitted == 0)) {
-            drain();
+        // an outside caller working on tiles takes a CPU: idle workers must not spin on it meanwhile
+        boolean counted = outside && callerWorks;
+        if (counted) {
+            pool.outsideWorkers.incrementAndGet();
         }
-        awaitHelpers(self, outside, callerWorks);
+        try {
+            if (refused == null && (callerWorks || submitted == 0)) {
+                drain();
+            }
+            awaitHelpers(self, outside, callerWorks);
+        } finally {
+            if (counted) {
+                pool.outsideWorkers.decrementAndGet();
+            }
+        }
         if (refused != null) {
             throw refused;
         }

@@ -212,7 +212,8 @@ public final class Worker {
             // a few spinners pick up new work as fast as many would, and leave CPUs to the
             // threads that submit it; the others park at once
             long last = System.nanoTime();
-            boolean spin = pool.spinning.incrementAndGet() <= pool.maxSpinners && !pool.isCongested(last);
+            boolean spin = pool.spinning.incrementAndGet() <= pool.maxSpinners && !pool.isCongested(last)
+                    && !pool.cpusFilled();
             long deadline = last + pool.spinNanos;
             for (int spins = 1; spin; spins++) {
                 WorkItem item = findWork();
@@ -235,6 +236,9 @@ public final class Worker {
                     if (Spin.wasPreempted(last, now)) {
                         pool.markCongested(now);
                         break;
+                    }
+                    if (pool.cpusFilled()) {
+                        break; // a caller has started working beside the workers: leave it the CPU
                     }
                     pool.spinBeat.beat(now);
                     last = now;
