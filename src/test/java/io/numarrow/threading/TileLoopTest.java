@@ -236,6 +236,24 @@ class TileLoopTest {
         }
     }
 
+    @Test
+    void idleWorkersDoNotSpinWhileCallersWorkingOnTilesFillTheCpus() throws Exception {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        pool.submit(() -> { }).await(); // wakes a worker, which then spins for a while
+        pool.outsideWorkers.addAndGet(cpus); // as many callers working on tiles as there are CPUs
+        try {
+            assertTrue(pool.cpusFilled());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (pool.spinning.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(0, pool.spinning.get(), "a worker kept spinning on a full machine");
+            pool.submit(() -> { }).await(); // and a parked worker still takes new work
+        } finally {
+            pool.outsideWorkers.addAndGet(-cpus);
+        }
+    }
+
     /** Occupies every worker of {@code p} with a task that waits for the returned latch. */
     private static CountDownLatch blockEveryWorker(ThreadPool p) throws InterruptedException {
         CountDownLatch release = new CountDownLatch(1);
