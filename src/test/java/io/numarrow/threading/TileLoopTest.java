@@ -238,12 +238,15 @@ class TileLoopTest {
 
     @Test
     void idleWorkersDoNotSpinWhileCallersWorkingOnTilesFillTheCpus() throws Exception {
+        pool.close();
+        // spinning for up to 30 s after each task, unless the CPUs are taken
+        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).spinTime(java.time.Duration.ofSeconds(30)).build());
         int cpus = Runtime.getRuntime().availableProcessors();
-        pool.submit(() -> { }).await(); // wakes a worker, which then spins for a while
+        pool.submit(() -> { }).await(); // wakes a worker, which then spins
         pool.outsideWorkers.addAndGet(cpus); // as many callers working on tiles as there are CPUs
         try {
             assertTrue(pool.cpusFilled());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
             while (pool.spinning.get() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(1);
             }
