@@ -3,6 +3,7 @@ package io.numarrow.threading;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.numarrow.Reference;
 import io.numarrow.tensor.Tensor;
@@ -210,7 +211,43 @@ class ParallelOpsKernelsTest {
                 bytes = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).sum() - before;
             } while (bytes >= rounds * 5 * 2L && System.nanoTime() < deadline);
             // the long[] of the measurement itself, or a waiter node of a thread that parked, never a call's
-            assertTrue(bytes < rounds * 5 * 2L, bytes + " bytes allocated over " + rounds * 5 + " calls");
+            if (bytes >= rounds * 5 * 2L) {
+                fail(bytes + " bytes allocated over " + rounds * 5 + " calls; where, sampled:\n" + allocationSites(calls));
+            }
+        }
+    }
+
+    /** The frames that allocate most while {@code work} runs for a second, from a JFR recording. */
+    private static String allocationSites(Runnable work) {
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("jdk.ObjectAllocationSample").withStackTrace();
+            recording.start();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < end) {
+                work.run();
+            }
+            recording.stop();
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("numarrow-alloc", ".jfr");
+            recording.dump(file);
+            java.util.Map<String, Long> weight = new java.util.TreeMap<>();
+            for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+                jdk.jfr.consumer.RecordedStackTrace st = e.getStackTrace();
+                if (st == null) {
+                    continue;
+                }
+                StringBuilder where = new StringBuilder(e.getClass("objectClass").getName());
+                for (int f = 0; f < Math.min(6, st.getFrames().size()); f++) {
+                    var frame = st.getFrames().get(f);
+                    where.append(" <- ").append(frame.getMethod().getType().getName()).append('.')
+                            .append(frame.getMethod().getName()).append(" [").append(frame.getType()).append(']');
+                }
+                weight.merge(where.toString(), e.getLong("weight"), Long::sum);
+            }
+            java.nio.file.Files.deleteIfExists(file);
+            return weight.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(8).map(x -> x.getValue() + " B  " + x.getKey()).collect(java.util.stream.Collectors.joining("\n"));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "(no allocation profile: " + e + ")";
         }
     }
 
