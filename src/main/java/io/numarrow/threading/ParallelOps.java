@@ -50,8 +50,6 @@ public final class ParallelOps {
     static final long MIN_TILE_MACS = 1L << 20;
     /** Least softmax work (elements) worth a task of its own. */
     static final long MIN_TILE_ELEMENTS = 1L << 15;
-    /** Tiles per worker: enough to even out uneven tiles, few enough that each stays worth a task. */
-    static final int TILES_PER_WORKER = 4;
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
@@ -178,7 +176,7 @@ public final class ParallelOps {
      * tiles even out, never more than the units.
      */
     private int tileCount(int units) {
-        return Math.min(units, pool.size() * TILES_PER_WORKER);
+        return Math.min(units, pool.size() * TileScheduler.TILES_PER_WORKER);
     }
 
     /** {@code softmax(a · b)} into a new tensor: the batch-feature job. */

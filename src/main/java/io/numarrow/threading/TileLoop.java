@@ -35,13 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  */
 public abstract class TileLoop {
     /**
-     * How long an outside caller that worked spins for the helpers' last tiles before it parks: tiles
-     * are short (tens of µs), and a parked caller is woken by the last tile only when the OS gets round
-     * to it (128³ on 2 workers: 30 or 52-59 µs from one fork to the next when parking, 28.5-29.5 µs
-     * with the spin).
+     * How long an outside caller that left every tile to the workers spins before it parks: tiles of a
+     * large call are long. One that worked spins {@link Spin#OUTSIDE_CALLER_SPIN_NANOS}.
      */
-    static final long WORKING_SPIN_NANOS = 100_000;
-    /** As above for a caller that left every tile to the workers: tiles of a large call are long. */
     static final long WAITING_SPIN_NANOS = 5_000;
     /**
      * A caller that left the tiles to the workers runs them itself when no worker has started any after
@@ -140,7 +136,7 @@ public abstract class TileLoop {
             pool.outsideWorkers.incrementAndGet();
         }
         try {
-            if (refused == null && (callerWorks || submitted == 0)) {
+            if (refused == null && callerWorks) {
                 drain();
             }
             awaitHelpers(self, outside, callerWorks);
@@ -158,13 +154,7 @@ public abstract class TileLoop {
         Throwable f = failure;
         if (f != null) {
             FAILURE.setVolatile(this, null); // nothing of the failed run is kept reachable
-            if (f instanceof RuntimeException re) {
-                throw re;
-            }
-            if (f instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException("a tile failed: " + f, f);
+            throw WorkItem.unchecked(f, "a tile");
         }
     }
 
@@ -241,7 +231,7 @@ public abstract class TileLoop {
         if (pool.isCongested(start)) {
             return;
         }
-        long limit = callerWorks ? WORKING_SPIN_NANOS : WAITING_SPIN_NANOS;
+        long limit = callerWorks ? Spin.OUTSIDE_CALLER_SPIN_NANOS : WAITING_SPIN_NANOS;
         long last = start;
         for (int i = 1; pending.get() > 0; i++) {
             if (callerWorks && (i & 7) == 0) {

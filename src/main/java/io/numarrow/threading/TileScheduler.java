@@ -17,8 +17,6 @@ public final class TileScheduler {
     static final long INLINE_COST = 1L << 16;
     /** Tiles per worker: enough to even out uneven tiles, few enough to keep the overhead small. */
     static final int TILES_PER_WORKER = 4;
-    /** How long an outside caller spins for the other tiles before it parks. */
-    static final long OUTSIDE_SPIN_NANOS = 100_000;
 
     /** Work on rows {@code [start, end)}. */
     @FunctionalInterface
@@ -107,11 +105,9 @@ public final class TileScheduler {
     }
 
     /**
-     * An outside caller that has done its own tile waits for the others spinning, for a while: tiles
-     * are short (tens of µs), and a caller that parks after the usual few µs of spinning is woken by the
-     * last tile only after the OS gets round to it (128³ on 2 workers measured 30 or 52-59 µs from one
-     * fork to the next; 28.5-29.5 µs with the spin). A tile no worker has started yet ends the spin:
-     * the caller runs it itself in {@link ThreadPool#awaitHelping} rather than wait for it.
+     * An outside caller that has done its own tile waits for the others spinning, for a while (see
+     * {@link Spin#OUTSIDE_CALLER_SPIN_NANOS}). A tile no worker has started yet ends the spin: the caller
+     * runs it itself in {@link ThreadPool#awaitHelping} rather than wait for it.
      */
     private static void spinWhileShort(List<WorkItem> items) {
         long start = System.nanoTime();
@@ -124,7 +120,7 @@ public final class TileScheduler {
                 Thread.onSpinWait();
                 if ((i & 63) == 0) {
                     long now = System.nanoTime();
-                    if (now - start > OUTSIDE_SPIN_NANOS || Spin.wasPreempted(last, now)) {
+                    if (now - start > Spin.OUTSIDE_CALLER_SPIN_NANOS || Spin.wasPreempted(last, now)) {
                         return; // long tiles, or a CPU we take from the workers: park instead
                     }
                     last = now;

@@ -221,44 +221,22 @@ public final class WorkItem {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a work item", e);
         } catch (ExecutionException e) {
-            throw unchecked(e);
+            throw unchecked(e.getCause(), "task");
         }
     }
 
     /**
-     * Like {@link #join()}, but an interrupt does not end the wait: for tasks that write into the
-     * caller's buffers, which must not be handed back while a task still writes. The interrupt is
-     * kept for the caller to see afterwards.
+     * A failure of {@code what} (a task, a tile) to rethrow: an unchecked exception as it was, an
+     * error thrown from here, a checked exception wrapped.
      */
-    public void joinUninterruptibly() {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    await();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw unchecked(e);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static RuntimeException unchecked(ExecutionException e) {
-        Throwable cause = e.getCause();
+    static RuntimeException unchecked(Throwable cause, String what) {
         if (cause instanceof RuntimeException re) {
             return re;
         }
         if (cause instanceof Error err) {
             throw err;
         }
-        return new IllegalStateException("task failed: " + cause, cause);
+        return new IllegalStateException(what + " failed: " + cause, cause);
     }
 
     static long deadline(Duration timeout) {

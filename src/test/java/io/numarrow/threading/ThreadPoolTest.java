@@ -38,44 +38,6 @@ class ThreadPoolTest {
         }
     }
 
-    /** An interrupt does not end the wait of joinUninterruptibly: the task finishes first, the flag stays set. */
-    @Test
-    void joinUninterruptiblyWaitsOutAnInterruptAndKeepsIt() throws Exception {
-        ThreadPool p = pool(2);
-        try (p) {
-            CountDownLatch started = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            AtomicInteger finished = new AtomicInteger();
-            WorkItem item = p.submit(() -> {
-                started.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                finished.incrementAndGet();
-            });
-            AtomicReference<String> seen = new AtomicReference<>();
-            Thread waiter = Thread.ofPlatform().start(() -> {
-                item.joinUninterruptibly();
-                seen.set("finished=" + finished.get() + " interrupted=" + Thread.currentThread().isInterrupted());
-            });
-            assertTrue(started.await(10, TimeUnit.SECONDS));
-            waiter.interrupt();
-            Thread.sleep(50);
-            assertTrue(waiter.isAlive(), "still waiting after the interrupt");
-            release.countDown();
-            waiter.join(10_000);
-            assertEquals("finished=1 interrupted=true", seen.get());
-
-            WorkItem failing = p.submit(() -> {
-                throw new ArithmeticException("boom");
-            });
-            assertEquals("boom", assertThrows(ArithmeticException.class, failing::joinUninterruptibly).getMessage());
-        }
-        assertNoLiveThreads(p);
-    }
-
     @Test
     void submitFromOutsideRunsAndAwaitReturns() throws Exception {
         ThreadPool p = pool(2);
