@@ -193,22 +193,18 @@ class ParallelOpsKernelsTest {
                 ops.gemmInto(a, b, false, null, true, c);
                 ops.matmulInto(a13, wide, c13);
             };
-            com.sun.management.ThreadMXBean threads =
-                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            long[] ids = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t == Thread.currentThread() || t instanceof WorkerThread).mapToLong(Thread::threadId)
-                    .toArray();
+            AllocationMeter meter = new AllocationMeter();
             // Until C2 compiles the kernels, Vector API code allocates a box per vector: steady state is
             // what counts, so look at windows of calls until one allocates nothing (or time runs out)
             int rounds = 100;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             long bytes;
             do {
-                long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).sum();
+                long before = meter.allocated();
                 for (int i = 0; i < rounds; i++) {
                     calls.run();
                 }
-                bytes = java.util.Arrays.stream(threads.getThreadAllocatedBytes(ids)).sum() - before;
+                bytes = meter.allocated() - before;
             } while (bytes >= rounds * 4 * 2L && System.nanoTime() < deadline);
             // the long[] of the measurement itself, or a waiter node of a thread that parked, never a call's
             if (bytes >= rounds * 4 * 2L) {

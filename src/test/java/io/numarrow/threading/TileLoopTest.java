@@ -287,30 +287,18 @@ class TileLoopTest {
                 counts.incrementAndGet(tile);
             }
         };
-        com.sun.management.ThreadMXBean threads =
-                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         for (int i = 0; i < 20_000; i++) {
             loop.run(i % 2 == 0 ? 12 : 2); // handed to the workers, and shared with the caller
         }
-        long[] ids = Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t == Thread.currentThread() || t instanceof WorkerThread).mapToLong(Thread::threadId)
-                .toArray();
-        long before = sum(threads.getThreadAllocatedBytes(ids));
+        AllocationMeter meter = new AllocationMeter();
+        long before = meter.allocated();
         int runs = 5_000;
         for (int i = 0; i < runs; i++) {
             loop.run(i % 2 == 0 ? 12 : 2);
         }
-        long bytes = sum(threads.getThreadAllocatedBytes(ids)) - before;
+        long bytes = meter.allocated() - before;
         // a parked worker or caller may allocate a waiter node now and then, never once per run
         assertTrue(bytes < runs * 8L, bytes + " bytes allocated over " + runs + " runs");
         assertEquals(10_000 + 2_500, counts.get(11)); // tile 11 exists only in the runs of 12
-    }
-
-    private static long sum(long[] values) {
-        long s = 0;
-        for (long v : values) {
-            s += Math.max(0, v);
-        }
-        return s;
     }
 }

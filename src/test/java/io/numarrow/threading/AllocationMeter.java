@@ -1,0 +1,24 @@
+package io.numarrow.threading;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Bytes allocated by the calling thread and every pool worker thread alive when the meter was made:
+ * what a tiled call allocates, wherever its tiles ran.
+ */
+final class AllocationMeter {
+    private final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private final long[] ids = Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> t == Thread.currentThread() || t instanceof WorkerThread).mapToLong(Thread::threadId)
+            .toArray();
+
+    /** Bytes those threads have allocated so far (a thread that has ended counts nothing). */
+    long allocated() {
+        long sum = 0;
+        for (long v : threads.getThreadAllocatedBytes(ids)) {
+            sum += Math.max(0, v);
+        }
+        return sum;
+    }
+}
