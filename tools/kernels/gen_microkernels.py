@@ -56,8 +56,19 @@ def to_all(w):
     w("        }")
 
 
-def signature(w, name, extra, unchecked):
-    """A tile's parameter list (A, B, C, bias, then `extra`) and, for an unchecked one, its prologue."""
+def signature(w, base, doc, extra, unchecked):
+    """A tile's doc comment (`doc`, lines without the comment markers), parameter list (A, B, C, bias, then
+    `extra`) and, for its unchecked twin, a one-line doc and the prologue."""
+    name = base + "Unchecked" if unchecked else base
+    if unchecked:
+        w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
+    elif len(doc) == 1:
+        w(f"    /** {doc[0]} */")
+    else:
+        w("    /**")
+        for line in doc:
+            w(f"     * {line}")
+        w("     */")
     pad = " " * len(name)
     w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, long aStep,")
     w(f"                 {pad}MemorySegment b, long bOff, long bStep, int kc,")
@@ -68,12 +79,7 @@ def signature(w, name, extra, unchecked):
 
 
 def tile(w, mr, unchecked):
-    name = "tileUnchecked" if unchecked else "tile"
-    if unchecked:
-        w("    /** {@link #tile} over native segments whose bounds, liveness and thread the caller has checked. */")
-    else:
-        w("    /** See {@link TileShape#tile}. */")
-    signature(w, name, "", unchecked)
+    signature(w, "tile", ["See {@link TileShape#tile}."], "", unchecked)
     # Accumulators start at zero and C is read only after the K loop: C rows are usually far out of
     # cache (one K block ago), and a load at the top would stall the first FMAs on it, while a load at
     # the bottom overlaps with the next tile's FMAs in the out-of-order window.
@@ -97,17 +103,11 @@ def tile(w, mr, unchecked):
 
 def tile_masked(w, mr, unchecked):
     """An edge tile: C's rows and columns limited, by branches and vector masks."""
-    base = "tileMasked"
-    name = base + "Unchecked" if unchecked else base
-    if unchecked:
-        w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
-    else:
-        w("    /**")
-        w("     * An edge tile: like {@link #tile} with C's loads and stores limited to the first {@code mv} rows and")
-        w("     * {@code nv} columns (masked vector accesses, so nothing outside C is touched). A must be zero-padded")
-        w("     * to full rows and B to full columns (packing does both), so the arithmetic is the full tile's.")
-        w("     */")
-    signature(w, name, ", int mv, int nv", unchecked)
+    signature(w, "tileMasked", [
+        "An edge tile: like {@link #tile} with C's loads and stores limited to the first {@code mv} rows and",
+        "{@code nv} columns (masked vector accesses, so nothing outside C is touched). A must be zero-padded",
+        "to full rows and B to full columns (packing does both), so the arithmetic is the full tile's.",
+    ], ", int mv, int nv", unchecked)
     w("        VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);")
     w("        VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);")
     w("        FloatVector z = FloatVector.zero(SPECIES);")
@@ -128,18 +128,12 @@ def tile_masked(w, mr, unchecked):
 
 def tile_short(w, rows, unchecked):
     """A bottom-edge tile of at most `rows` rows and full columns: no vector masks, rows limited by branches."""
-    base = f"tileRows{rows}"
-    name = base + "Unchecked" if unchecked else base
-    if unchecked:
-        w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
-    else:
-        w("    /**")
-        w(f"     * A bottom edge of at most {rows} rows ({{@code mv <= {rows}}}) and full columns: the full tile would spend a")
-        w(f"     * third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector")
-        w("     * masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the")
-        w("     * next, and the method was seen stuck in that slow code (28 against 4.7 us for 64³).")
-        w("     */")
-    signature(w, name, ", int mv", unchecked)
+    signature(w, f"tileRows{rows}", [
+        f"A bottom edge of at most {rows} rows ({{@code mv <= {rows}}}) and full columns: the full tile would spend a",
+        "third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector",
+        "masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the",
+        "next, and the method was seen stuck in that slow code (28 against 4.7 us for 64³).",
+    ], ", int mv", unchecked)
     w("        FloatVector z = FloatVector.zero(SPECIES);")
     decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(rows))
     w(f"        FloatVector {decl};")
