@@ -141,8 +141,25 @@ class MatmulTest {
     }
 
     @Test
+    void packedAPathOnEveryWidth() {
+        // B at least 64 panels wide (plus a column edge) makes the kernel pack blocks of A: several full
+        // row tiles run down each panel in one call, then the bottom edge; checked and unchecked
+        for (VectorSpecies<Float> s : SPECIES) {
+            int nr = 2 * s.length();
+            check(s, 27, 64 * nr + 5, 40, false, false, false, 11);
+            check(s, 24, 64 * nr, 33, false, true, true, 12);
+            Matmul.checkedAccess = true;
+            try {
+                check(s, 27, 64 * nr + 5, 40, false, true, false, 13);
+            } finally {
+                Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+            }
+        }
+    }
+
+    @Test
     void largerThanOneCacheBlockInEveryDimension() {
-        // Several K blocks, several M blocks, many panels, in packed and unpacked-A paths.
+        // Several K blocks, several M blocks, several panels (A read in place; packedAPathOnEveryWidth packs it)
         check(FloatVector.SPECIES_PREFERRED, 1000, 257, 1000, false, true, true, 5);
         check(FloatVector.SPECIES_PREFERRED, 700, 40, 1030, false, false, false, 6);
     }
