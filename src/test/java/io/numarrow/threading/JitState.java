@@ -1,0 +1,40 @@
+package io.numarrow.threading;
+
+import java.lang.management.ManagementFactory;
+import java.util.stream.Collectors;
+import javax.management.ObjectName;
+
+/**
+ * What the JIT has done with some classes, from the same diagnostic commands as {@code jcmd
+ * Compiler.codelist} and {@code Compiler.queue}: for a test that fails because Vector API code still
+ * runs in a tier that boxes vectors, the message says which methods sit at which tier and how long the
+ * compile queues are.
+ */
+final class JitState {
+    private JitState() {
+    }
+
+    /** Compiled methods whose name starts with {@code prefix} (compile id, tier, state, method) and the queues. */
+    static String describe(String prefix) {
+        try {
+            var server = ManagementFactory.getPlatformMBeanServer();
+            var commands = new ObjectName("com.sun.management:type=DiagnosticCommand");
+            String codelist = command(server, commands, "compilerCodelist");
+            String queue = command(server, commands, "compilerQueue");
+            String methods = codelist.lines().filter(l -> l.contains(" " + prefix))
+                    .map(l -> l.replaceAll(" \\[0x.*", "")).collect(Collectors.joining("\n  "));
+            long c1 = queue.lines().dropWhile(l -> !l.startsWith("C1 compile queue")).skip(1)
+                    .takeWhile(l -> !l.isBlank()).count();
+            long c2 = queue.lines().dropWhile(l -> !l.startsWith("C2 compile queue")).skip(1)
+                    .takeWhile(l -> !l.isBlank()).count();
+            return "compiled (id tier state method):\n  " + methods + "\nqueued: C1 " + c1 + ", C2 " + c2;
+        } catch (Exception | LinkageError e) {
+            return "(no JIT state: " + e + ")";
+        }
+    }
+
+    private static String command(javax.management.MBeanServer server, ObjectName commands, String name)
+            throws Exception {
+        return (String) server.invoke(commands, name, new Object[] {null}, new String[] {String[].class.getName()});
+    }
+}
