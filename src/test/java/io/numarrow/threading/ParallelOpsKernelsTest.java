@@ -178,7 +178,7 @@ class ParallelOpsKernelsTest {
         // 128³: the caller and a worker; 400×128·128×128: tiles handed to the pool; a large B (128×8192)
         // packed by the pool. Softmax is left out: in one fresh full test run of 12 (2026-11-27), C2 compiled
         // its exp pass (VectorExp.expMinusMaxAndSum) early, during VectorExpTest, into code whose Vector
-        // API intrinsics all failed, which boxes every vector for the rest of the JVM (JitState showed
+        // API intrinsics had failed (add, mul, zero ran their Java fallbacks), which boxes every vector for the rest of the JVM (JitState showed
         // only tier-4 code for the method, JFR the fallback paths allocating). That is a JIT hazard of its
         // own (see the session notes), not allocation by the dispatch this test is about; JMH -prof gc
         // (`numarrow bench --gc`) shows softmax at the harness's own bytes per op.
