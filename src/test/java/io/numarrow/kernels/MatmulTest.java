@@ -27,8 +27,27 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MatmulTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final List<VectorSpecies<Float>> SPECIES =
+    private static final List<VectorSpecies<Float>> ALL_WIDTHS =
             List.of(FloatVector.SPECIES_512, FloatVector.SPECIES_256, FloatVector.SPECIES_128);
+    /**
+     * The widths under test, from property {@code numarrow.test.widths}: {@code all} (the default),
+     * {@code preferred} or {@code others}. The build runs the preferred width with every other test and
+     * the other two in a JVM of their own (pom.xml): three widths in one JVM fill the JIT's type profiles
+     * inside the shared Vector API methods ({@code FloatVector.fma} calling {@code lanewise}, ...) with
+     * other vector classes, and a kernel that C2 compiled after that (softmax's exp pass, during
+     * VectorExpTest) kept virtual calls into the Vector API's boxing fallbacks for the rest of the run.
+     */
+    private static final List<VectorSpecies<Float>> SPECIES = widths(System.getProperty("numarrow.test.widths", "all"));
+
+    private static List<VectorSpecies<Float>> widths(String which) {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        return switch (which) {
+            case "all" -> ALL_WIDTHS;
+            case "preferred" -> List.of(preferred);
+            case "others" -> ALL_WIDTHS.stream().filter(s -> !s.equals(preferred)).toList();
+            default -> throw new IllegalArgumentException("numarrow.test.widths is all, preferred or others, not " + which);
+        };
+    }
 
     /** Random shapes in 1..300 per dimension, plus the edge sizes, for each species. */
     static Stream<Arguments> shapes() {
