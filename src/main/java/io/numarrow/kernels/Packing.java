@@ -16,8 +16,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class Packing {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /**
+     * One vector width for every kernel: C2 compiles Vector API code well only while the type profiles in
+     * the shared Vector API methods see few vector classes (README, Performance), so the remainders that
+     * once took 128-bit vectors here are scalar.
+     */
     private static final VectorSpecies<Float> WIDE = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> NARROW = FloatVector.SPECIES_128;
 
     private Packing() {
     }
@@ -108,11 +112,6 @@ final class Packing {
             wide.intoMemorySegment(dst, off, ORDER);
             off += WIDE.vectorByteSize();
         }
-        FloatVector narrow = FloatVector.zero(NARROW);
-        for (; i + NARROW.length() <= count; i += NARROW.length()) {
-            narrow.intoMemorySegment(dst, off, ORDER);
-            off += NARROW.vectorByteSize();
-        }
         for (; i < count; i++) {
             dst.set(F, off, 0f);
             off += Float.BYTES;
@@ -127,11 +126,6 @@ final class Packing {
             FloatVector.fromMemorySegment(WIDE, src, srcOff, ORDER).intoMemorySegment(dst, dstOff, ORDER);
             srcOff += wideBytes;
             dstOff += wideBytes;
-        }
-        for (; i + NARROW.length() <= count; i += NARROW.length()) {
-            FloatVector.fromMemorySegment(NARROW, src, srcOff, ORDER).intoMemorySegment(dst, dstOff, ORDER);
-            srcOff += NARROW.vectorByteSize();
-            dstOff += NARROW.vectorByteSize();
         }
         for (; i < count; i++) {
             dst.set(F, dstOff, src.get(F, srcOff));

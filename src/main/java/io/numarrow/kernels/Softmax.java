@@ -1,10 +1,10 @@
 package io.numarrow.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -27,6 +27,7 @@ public final class Softmax {
     private static final int LANES = S.length();
     private static final long VB = S.vectorByteSize();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Rows at least this long are split at a vector boundary of the output (see {@link #alignedHead}). */
     static final int MIN_ALIGNED_COLS = 8 * LANES;
 
@@ -123,28 +124,29 @@ public final class Softmax {
             m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
             nan = nan.blend(x, x.compare(VectorOperators.NE, x));
         }
-        if (full < cols) {
-            VectorMask<Float> valid = S.indexInRange(full, cols);
-            FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER, valid).blend(ninf, valid.not());
-            m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
-            nan = nan.blend(x, x.compare(VectorOperators.NE, x));
-        }
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
-        return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? Float.NaN : max;
+        boolean sawNaN = Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
+        // The last partial vector in scalar code: no masks in these passes (see VectorExp.expMinusMaxScalar)
+        for (long end = base + (long) cols * Float.BYTES; off < end; off += Float.BYTES) {
+            float x = in.get(F, off);
+            sawNaN |= x != x;
+            max = x > max ? x : max;
+        }
+        return sawNaN ? Float.NaN : max;
     }
 
     static void scale(MemorySegment out, long base, int cols, float factor) {
         FloatVector f = FloatVector.broadcast(S, factor);
         int full = cols - cols % LANES;
-        // Unmasked body, one masked tail: a mask made every step cost six times the work here.
+        // Vector body, scalar tail: a mask made every step cost six times the work here, and masks at all
+        // risk slow compiled code (see VectorExp.expMinusMaxScalar)
         for (int j = 0; j < full; j += LANES) {
             long off = base + (long) j * Float.BYTES;
             FloatVector.fromMemorySegment(S, out, off, ORDER).mul(f).intoMemorySegment(out, off, ORDER);
         }
-        if (full < cols) {
-            long off = base + (long) full * Float.BYTES;
-            VectorMask<Float> valid = S.indexInRange(full, cols);
-            FloatVector.fromMemorySegment(S, out, off, ORDER, valid).mul(f).intoMemorySegment(out, off, ORDER, valid);
+        for (int j = full; j < cols; j++) {
+            long off = base + (long) j * Float.BYTES;
+            out.set(F, off, out.get(F, off) * factor);
         }
     }
 
@@ -154,8 +156,8 @@ public final class Softmax {
         for (int j = 0; j < full; j += LANES) {
             v.intoMemorySegment(out, base + (long) j * Float.BYTES, ORDER);
         }
-        if (full < cols) {
-            v.intoMemorySegment(out, base + (long) full * Float.BYTES, ORDER, S.indexInRange(full, cols));
+        for (int j = full; j < cols; j++) {
+            out.set(F, base + (long) j * Float.BYTES, value);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.numarrow.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -26,6 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorExp {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /** ln(2^-126): below it e^x is not a normal float. */
     static final float LOWEST = -87.33654f;
@@ -70,13 +72,8 @@ public final class VectorExp {
         FloatVector ln2Hi = FloatVector.broadcast(SPECIES, -LN2_HI);
         FloatVector ln2Lo = FloatVector.broadcast(SPECIES, -LN2_LO);
         long fullBytes = bytes - bytes % vb;
-        for (long off = 0; off < bytes; off += vb) {
-            // Unmasked except the last partial vector: a mask made every step costs several times
-            // the loads and stores it guards.
-            boolean tail = off >= fullBytes;
-            VectorMask<Float> valid = tail ? SPECIES.indexInRange(off / Float.BYTES, count) : SPECIES.maskAll(true);
-            FloatVector x = tail ? FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, valid)
-                    : FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
+        for (long off = 0; off < fullBytes; off += vb) {
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
             // Same steps as expMinusMaxAndSum, kept inline: a vector passed to or returned from a method
             // the JIT does not inline is boxed, which costs a hundredfold.
             FloatVector t = x.fma(LOG2E, SHIFTER);
@@ -89,12 +86,29 @@ public final class VectorExp {
             y = y.blend(0f, x.compare(VectorOperators.LT, LOWEST));
             VectorMask<Float> highOrNaN = x.compare(VectorOperators.LE, HIGHEST).not();
             y = y.blend(x.mul(Float.POSITIVE_INFINITY), highOrNaN);
-            if (tail) {
-                y.intoMemorySegment(out, off, ORDER, valid);
-            } else {
-                y.intoMemorySegment(out, off, ORDER);
-            }
+            y.intoMemorySegment(out, off, ORDER);
         }
+        // The last partial vector in scalar code (see expMinusMaxAndSumTail for why not masked)
+        for (long off = fullBytes; off < bytes; off += Float.BYTES) {
+            out.set(F, off, expScalar(in.get(F, off)));
+        }
+    }
+
+    /** One float through {@link #exp}'s steps, with the same roundings (every FMA is fused). */
+    static float expScalar(float x) {
+        float t = Math.fma(x, LOG2E, SHIFTER);
+        float n = t - SHIFTER;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(r, C6, C5), r, C4), r, C3), r, C2), r, C1), r, 1f);
+        float y = Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(t) << 23));
+        if (x < LOWEST) {
+            y = 0f;
+        }
+        if (!(x <= HIGHEST)) {
+            y = x * Float.POSITIVE_INFINITY;
+        }
+        return y;
     }
 
     /**
@@ -148,27 +162,45 @@ public final class VectorExp {
             sum0 = sum0.add(y0);
             sum1 = sum1.add(y1);
         }
-        for (; j < cols; j += lanes) {
+        for (; j + lanes <= cols; j += lanes) {
             long off = base + (long) j * Float.BYTES;
-            boolean tail = j + lanes > cols;
-            VectorMask<Float> valid = tail ? SPECIES.indexInRange(j, cols) : SPECIES.maskAll(true);
-            // Lanes past the row's end read as max, so they come out as 1: zeroed below before the sum.
-            FloatVector x = tail ? FloatVector.fromMemorySegment(SPECIES, in, off, ORDER, valid).blend(vmax, valid.not())
-                    : FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
+            FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
             FloatVector d = vmax.sub(x).reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
             FloatVector t = d.fma(-LOG2E, BIASED_SHIFTER);
             FloatVector n = t.sub(BIASED_SHIFTER);
             FloatVector s = n.fma(ln2Lo, n.fma(ln2Hi, d));
             FloatVector p = s.fma(C6, -C5).fma(s, c4).fma(s, c3).fma(s, c2).fma(s, c1).fma(s, one);
             FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            if (tail) {
-                y = y.blend(0f, valid.not());
-                y.intoMemorySegment(out, off, ORDER, valid);
-            } else {
-                y.intoMemorySegment(out, off, ORDER);
-            }
+            y.intoMemorySegment(out, off, ORDER);
             sum0 = sum0.add(y);
         }
-        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        float sum = sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        for (; j < cols; j++) {
+            long off = base + (long) j * Float.BYTES;
+            float y = expMinusMaxScalar(max - in.get(F, off));
+            out.set(F, off, y);
+            sum += y;
+        }
+        return sum;
+    }
+
+    /**
+     * One float of {@link #expMinusMaxAndSum}, {@code e^-d} for {@code d = max - x}, with the vector
+     * lanes' roundings. The last partial vector of a row goes through here rather than through masked
+     * vector operations: C2 compiles Vector API code well only while the type profiles inside the
+     * shared Vector API methods name the vector and mask classes this code uses, and masks bring in
+     * more classes (the masked loads check their lanes with integer masks). In the test suite this pass's
+     * masked tail was seen compiled, with such mixed profiles, into code that ran {@code blend}'s boxing
+     * fallback for the rest of the JVM.
+     */
+    static float expMinusMaxScalar(float d) {
+        if (Float.floatToRawIntBits(d) > Float.floatToRawIntBits(D_CLAMP)) {
+            d = D_CLAMP;
+        }
+        float t = Math.fma(d, -LOG2E, BIASED_SHIFTER);
+        float n = t - BIASED_SHIFTER;
+        float s = Math.fma(n, LN2_LO, Math.fma(n, LN2_HI, d));
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(s, C6, -C5), s, C4), s, -C3), s, C2), s, -C1), s, 1f);
+        return p * Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
     }
 }
