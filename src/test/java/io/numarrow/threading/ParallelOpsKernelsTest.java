@@ -3,10 +3,14 @@ package io.numarrow.threading;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.numarrow.Reference;
 import io.numarrow.tensor.Tensor;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
@@ -173,82 +177,29 @@ class ParallelOpsKernelsTest {
         }
     }
 
+    /**
+     * Matmul (inline, caller and worker, handed to the pool, accumulate, parallel packing), softmax and the
+     * fused pair allocate nothing per call once warm, measured by {@link AllocationProbe} in a JVM of its
+     * own. In this JVM the answer would depend on what ran before: the kernels' compiled code here depends
+     * on type profiles that every earlier test wrote into the shared Vector API methods, and a kernel
+     * compiled against mixed profiles was seen keeping boxing fallbacks for good (README, Performance).
+     */
     @Test
-    void tiledCallsAllocateNothingInSteadyState() {
-        // 128³: the caller and a worker; 400×128·128×128: tiles handed to the pool; a large B (128×8192)
-        // packed by the pool. Softmax is left out: in one fresh full test run of 12 (2026-11-27), C2 compiled
-        // its exp pass (VectorExp.expMinusMaxAndSum) early, during VectorExpTest, into code whose Vector
-        // API intrinsics had failed (add, mul, zero ran their Java fallbacks), which boxes every vector for the rest of the JVM (JitState showed
-        // only tier-4 code for the method, JFR the fallback paths allocating). That is a JIT hazard of its
-        // own (see the session notes), not allocation by the dispatch this test is about; JMH -prof gc
-        // (`numarrow bench --gc`) shows softmax at the harness's own bytes per op.
-        try (Tensor a = Tensor.fromArray(allocator, 400, 128, random(new Random(1), 400 * 128));
-             Tensor b = Tensor.fromArray(allocator, 128, 128, random(new Random(2), 128 * 128));
-             Tensor a128 = Tensor.fromArray(allocator, 128, 128, random(new Random(3), 128 * 128));
-             Tensor wide = Tensor.fromArray(allocator, 128, 8192, random(new Random(4), 128 * 8192));
-             Tensor a13 = Tensor.fromArray(allocator, 13, 128, random(new Random(5), 13 * 128));
-             Tensor c = Tensor.allocate(allocator, 400, 128);
-             Tensor c128 = Tensor.allocate(allocator, 128, 128);
-             Tensor c13 = Tensor.allocate(allocator, 13, 8192)) {
-            Runnable calls = () -> {
-                ops.matmulInto(a128, b, c128);
-                ops.matmulInto(a, b, c);
-                ops.gemmInto(a, b, false, null, true, c);
-                ops.matmulInto(a13, wide, c13);
-            };
-            AllocationMeter meter = new AllocationMeter();
-            // Until C2 compiles the kernels, Vector API code allocates a box per vector: steady state is
-            // what counts, so look at windows of calls until one allocates nothing (or time runs out)
-            int rounds = 100;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            long bytes;
-            do {
-                long before = meter.allocated();
-                for (int i = 0; i < rounds; i++) {
-                    calls.run();
-                }
-                bytes = meter.allocated() - before;
-            } while (bytes >= rounds * 4 * 2L && System.nanoTime() < deadline);
-            // the long[] of the measurement itself, or a waiter node of a thread that parked, never a call's
-            if (bytes >= rounds * 4 * 2L) {
-                fail(bytes + " bytes allocated over " + rounds * 4 + " calls; where, sampled:\n" + allocationSites(calls)
-                        + "\n" + JitState.describe("io.numarrow."));
+    void tiledCallsAllocateNothingInSteadyState() throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp")) {
+                command.add(arg);
             }
         }
-    }
-
-    /** The frames that allocate most while {@code work} runs for a second, from a JFR recording. */
-    private static String allocationSites(Runnable work) {
-        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
-            recording.enable("jdk.ObjectAllocationSample").withStackTrace();
-            recording.start();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (System.nanoTime() < end) {
-                work.run();
-            }
-            recording.stop();
-            java.nio.file.Path file = java.nio.file.Files.createTempFile("numarrow-alloc", ".jfr");
-            recording.dump(file);
-            java.util.Map<String, Long> weight = new java.util.TreeMap<>();
-            for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
-                jdk.jfr.consumer.RecordedStackTrace st = e.getStackTrace();
-                if (st == null) {
-                    continue;
-                }
-                StringBuilder where = new StringBuilder(e.getClass("objectClass").getName());
-                for (int f = 0; f < Math.min(6, st.getFrames().size()); f++) {
-                    var frame = st.getFrames().get(f);
-                    where.append(" <- ").append(frame.getMethod().getType().getName()).append('.')
-                            .append(frame.getMethod().getName()).append(" [").append(frame.getType()).append(']');
-                }
-                weight.merge(where.toString(), e.getLong("weight"), Long::sum);
-            }
-            java.nio.file.Files.deleteIfExists(file);
-            return weight.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
-                    .limit(8).map(x -> x.getValue() + " B  " + x.getKey()).collect(java.util.stream.Collectors.joining("\n"));
-        } catch (java.io.IOException | RuntimeException e) {
-            return "(no allocation profile: " + e + ")";
-        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), AllocationProbe.class.getName()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(90, TimeUnit.SECONDS), "probe did not finish");
+        assertEquals(0, child.exitValue(), "allocation probe failed:\n" + output);
+        assertTrue(output.contains("allocates nothing"), output);
     }
 
     private static double[] softmaxRow(double[] x, int r, int cols) {

@@ -1,0 +1,129 @@
+package io.numarrow.threading;
+
+import io.numarrow.tensor.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordingFile;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * Runs {@link ParallelOps}' calls in windows until one window allocates nothing (on the caller and every
+ * worker thread), or 60 s pass; prints what it found and exits 0 or 1. Meant for a JVM of its own
+ * (ParallelOpsKernelsTest starts one), so that the kernels are compiled from these calls' profiles alone.
+ */
+final class AllocationProbe {
+    private static final int CALLS_PER_ROUND = 7;
+
+    private AllocationProbe() {
+    }
+
+    public static void main(String[] args) {
+        String report;
+        boolean ok;
+        try (BufferAllocator allocator = new RootAllocator();
+             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).build());
+             // 128³: the caller and a worker; 400×128·128×128: tiles handed to the pool; a large B
+             // (128×8192) packed by the pool; softmax of narrow and wide rows; the fused pair
+             Tensor a = Tensor.fromArray(allocator, 400, 128, random(1, 400 * 128));
+             Tensor b = Tensor.fromArray(allocator, 128, 128, random(2, 128 * 128));
+             Tensor a128 = Tensor.fromArray(allocator, 128, 128, random(3, 128 * 128));
+             Tensor wide = Tensor.fromArray(allocator, 128, 8192, random(4, 128 * 8192));
+             Tensor a13 = Tensor.fromArray(allocator, 13, 128, random(5, 13 * 128));
+             Tensor c = Tensor.allocate(allocator, 400, 128);
+             Tensor c128 = Tensor.allocate(allocator, 128, 128);
+             Tensor c13 = Tensor.allocate(allocator, 13, 8192);
+             Tensor probs = Tensor.allocate(allocator, 400, 128);
+             Tensor wideProbs = Tensor.allocate(allocator, 13, 8192)) {
+            ParallelOps ops = new ParallelOps(pool);
+            Runnable calls = () -> {
+                ops.matmulInto(a128, b, c128);
+                ops.matmulInto(a, b, c);
+                ops.gemmInto(a, b, false, null, true, c);
+                ops.matmulInto(a13, wide, c13);
+                ops.softmaxInto(c, probs);
+                ops.softmaxInto(c13, wideProbs);
+                ops.matmulSoftmaxInto(a, b, probs);
+            };
+            calls.run(); // starts the workers, whose threads the meter then counts
+            AllocationMeter meter = new AllocationMeter();
+            // Until C2 compiles the kernels, Vector API code allocates a box per vector: steady state is
+            // what counts, so look at windows of calls until one allocates nothing (or time runs out).
+            // Below 2 bytes a call: the long[] of the measurement itself, or the waiter node of a thread
+            // that parked, never a call's.
+            int rounds = 100;
+            long limit = rounds * CALLS_PER_ROUND * 2L;
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.SECONDS.toNanos(60);
+            long bytes;
+            do {
+                long before = meter.allocated();
+                for (int i = 0; i < rounds; i++) {
+                    calls.run();
+                }
+                bytes = meter.allocated() - before;
+            } while (bytes >= limit && System.nanoTime() < deadline);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            ok = bytes < limit;
+            report = ok
+                    ? "allocates nothing: " + bytes + " bytes over " + rounds * CALLS_PER_ROUND + " calls, " + ms
+                            + " ms after the first call"
+                    : bytes + " bytes allocated over " + rounds * CALLS_PER_ROUND + " calls after " + ms
+                            + " ms; where, sampled:\n" + allocationSites(calls) + "\n" + JitState.describe("io.numarrow.");
+        }
+        System.out.println(report);
+        System.exit(ok ? 0 : 1);
+    }
+
+    private static float[] random(long seed, int n) {
+        Random rnd = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = rnd.nextFloat() * 2 - 1;
+        }
+        return v;
+    }
+
+    /** The frames that allocate most while {@code work} runs for a second, from a JFR recording. */
+    private static String allocationSites(Runnable work) {
+        try (Recording recording = new Recording()) {
+            recording.enable("jdk.ObjectAllocationSample").withStackTrace();
+            recording.start();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < end) {
+                work.run();
+            }
+            recording.stop();
+            Path file = Files.createTempFile("numarrow-alloc", ".jfr");
+            recording.dump(file);
+            Map<String, Long> weight = new TreeMap<>();
+            for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+                RecordedStackTrace st = e.getStackTrace();
+                if (st == null) {
+                    continue;
+                }
+                StringBuilder where = new StringBuilder(e.getClass("objectClass").getName());
+                for (int f = 0; f < Math.min(6, st.getFrames().size()); f++) {
+                    var frame = st.getFrames().get(f);
+                    where.append(" <- ").append(frame.getMethod().getType().getName()).append('.')
+                            .append(frame.getMethod().getName()).append(" [").append(frame.getType()).append(']');
+                }
+                weight.merge(where.toString(), e.getLong("weight"), Long::sum);
+            }
+            Files.deleteIfExists(file);
+            return weight.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .limit(8).map(x -> x.getValue() + " B  " + x.getKey()).collect(Collectors.joining("\n"));
+        } catch (IOException | RuntimeException e) {
+            return "(no allocation profile: " + e + ")";
+        }
+    }
+}
