@@ -90,20 +90,39 @@ public final class Softmax {
     }
 
     /**
-     * The row's maximum, or NaN if it holds a NaN. Four compare-and-blend chains: lanewise MAX (with
-     * Java's NaN rules) has about 10 cycles of latency per step and ran at half this speed.
+     * The row's maximum, or NaN if it holds a NaN. In parts, each its own method passing only scalars, to
+     * keep every method that calls the Vector API small: in a JVM whose profiles made this one method
+     * large, C2 was seen leaving every Vector API call in it to the boxing fallbacks (README, Performance).
      */
     static float max(MemorySegment in, long base, int cols) {
+        int full4 = cols - cols % (4 * LANES);
+        float max = full4 == 0 ? Float.NEGATIVE_INFINITY : maxOfQuads(in, base, full4);
+        int j = full4;
+        for (; j + LANES <= cols; j += LANES) {
+            max = maxWithVector(in, base + (long) j * Float.BYTES, max);
+        }
+        // The last partial vector in scalar code: no masks in these passes (see VectorExp.expMinusMaxScalar)
+        for (; j < cols; j++) {
+            float x = in.get(F, base + (long) j * Float.BYTES);
+            max = x > max || x != x ? x : max;
+        }
+        return max;
+    }
+
+    /**
+     * The maximum of {@code cols} floats, a multiple of four vectors, or NaN if one is NaN. Four
+     * compare-and-blend chains: lanewise MAX (with Java's NaN rules) has about 10 cycles of latency per
+     * step and ran at half this speed.
+     */
+    private static float maxOfQuads(MemorySegment in, long base, int cols) {
         FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         FloatVector m0 = ninf;
         FloatVector m1 = ninf;
         FloatVector m2 = ninf;
         FloatVector m3 = ninf;
         FloatVector nan = FloatVector.zero(S);
-        int full4 = cols - cols % (4 * LANES);
-        long end4 = base + (long) full4 * Float.BYTES;
-        long off = base;
-        for (; off < end4; off += 4 * VB) {
+        long end = base + (long) cols * Float.BYTES;
+        for (long off = base; off < end; off += 4 * VB) {
             FloatVector x0 = FloatVector.fromMemorySegment(S, in, off, ORDER);
             FloatVector x1 = FloatVector.fromMemorySegment(S, in, off + VB, ORDER);
             FloatVector x2 = FloatVector.fromMemorySegment(S, in, off + 2 * VB, ORDER);
@@ -117,22 +136,15 @@ public final class Softmax {
             FloatVector t = x0.add(x1).add(x2.add(x3));
             nan = nan.blend(t, t.compare(VectorOperators.NE, t));
         }
-        int full = cols - cols % LANES;
-        long fullEnd = base + (long) full * Float.BYTES;
-        for (; off < fullEnd; off += VB) {
-            FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER);
-            m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
-            nan = nan.blend(x, x.compare(VectorOperators.NE, x));
-        }
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
-        boolean sawNaN = Float.isNaN(nan.reduceLanes(VectorOperators.ADD));
-        // The last partial vector in scalar code: no masks in these passes (see VectorExp.expMinusMaxScalar)
-        for (long end = base + (long) cols * Float.BYTES; off < end; off += Float.BYTES) {
-            float x = in.get(F, off);
-            sawNaN |= x != x;
-            max = x > max ? x : max;
-        }
-        return sawNaN ? Float.NaN : max;
+        return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? Float.NaN : max;
+    }
+
+    /** {@code max} against one vector of floats: NaN if either holds a NaN. */
+    private static float maxWithVector(MemorySegment in, long off, float max) {
+        FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER);
+        // lanewise MAX keeps a NaN, as Math.max does; one vector's latency does not matter here
+        return Math.max(max, x.reduceLanes(VectorOperators.MAX));
     }
 
     static void scale(MemorySegment out, long base, int cols, float factor) {

@@ -126,6 +126,28 @@ public final class VectorExp {
      * correctly rounded subnormal or 0.
      */
     static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max) {
+        // Three parts in three methods that pass only scalars: one method with all of them came close to
+        // the node count at which C2 stops inlining, and a Vector API call it does not inline runs the
+        // boxing fallback (README, Performance)
+        int lanes = SPECIES.length();
+        int full2 = cols - cols % (2 * lanes);
+        float sum = full2 == 0 ? 0f : expPairs(in, out, base, full2, max);
+        int j = full2;
+        if (j + lanes <= cols) {
+            sum += expVector(in, out, base + (long) j * Float.BYTES, max);
+            j += lanes;
+        }
+        for (; j < cols; j++) {
+            long off = base + (long) j * Float.BYTES;
+            float y = expMinusMaxScalar(max - in.get(F, off));
+            out.set(F, off, y);
+            sum += y;
+        }
+        return sum;
+    }
+
+    /** {@link #expMinusMaxAndSum} over {@code cols} floats, a multiple of two vectors. */
+    private static float expPairs(MemorySegment in, MemorySegment out, long base, int cols, float max) {
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
         FloatVector c1 = FloatVector.broadcast(SPECIES, -C1);
@@ -138,10 +160,8 @@ public final class VectorExp {
         FloatVector sum0 = FloatVector.zero(SPECIES);
         FloatVector sum1 = FloatVector.zero(SPECIES);
         int lanes = SPECIES.length();
-        int full2 = cols - cols % (2 * lanes);
-        int j = 0;
         // Two vectors a step with two sums: one sum would chain every step's add on the last.
-        for (; j < full2; j += 2 * lanes) {
+        for (int j = 0; j < cols; j += 2 * lanes) {
             long off = base + (long) j * Float.BYTES;
             FloatVector d0 = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off, ORDER));
             FloatVector d1 = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off + SPECIES.vectorByteSize(), ORDER));
@@ -162,26 +182,24 @@ public final class VectorExp {
             sum0 = sum0.add(y0);
             sum1 = sum1.add(y1);
         }
-        for (; j + lanes <= cols; j += lanes) {
-            long off = base + (long) j * Float.BYTES;
-            FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
-            FloatVector d = vmax.sub(x).reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
-            FloatVector t = d.fma(-LOG2E, BIASED_SHIFTER);
-            FloatVector n = t.sub(BIASED_SHIFTER);
-            FloatVector s = n.fma(ln2Lo, n.fma(ln2Hi, d));
-            FloatVector p = s.fma(C6, -C5).fma(s, c4).fma(s, c3).fma(s, c2).fma(s, c1).fma(s, one);
-            FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
-            y.intoMemorySegment(out, off, ORDER);
-            sum0 = sum0.add(y);
-        }
-        float sum = sum0.add(sum1).reduceLanes(VectorOperators.ADD);
-        for (; j < cols; j++) {
-            long off = base + (long) j * Float.BYTES;
-            float y = expMinusMaxScalar(max - in.get(F, off));
-            out.set(F, off, y);
-            sum += y;
-        }
-        return sum;
+        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@link #expMinusMaxAndSum} over one vector of floats. */
+    private static float expVector(MemorySegment in, MemorySegment out, long off, float max) {
+        FloatVector vmax = FloatVector.broadcast(SPECIES, max);
+        IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
+        FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
+        FloatVector d = vmax.sub(x).reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
+        FloatVector t = d.fma(-LOG2E, BIASED_SHIFTER);
+        FloatVector n = t.sub(BIASED_SHIFTER);
+        FloatVector s = n.fma(FloatVector.broadcast(SPECIES, LN2_LO), n.fma(FloatVector.broadcast(SPECIES, LN2_HI), d));
+        FloatVector p = s.fma(C6, -C5).fma(s, FloatVector.broadcast(SPECIES, C4)).fma(s, FloatVector.broadcast(SPECIES, -C3))
+                .fma(s, FloatVector.broadcast(SPECIES, C2)).fma(s, FloatVector.broadcast(SPECIES, -C1))
+                .fma(s, FloatVector.broadcast(SPECIES, 1f));
+        FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+        y.intoMemorySegment(out, off, ORDER);
+        return y.reduceLanes(VectorOperators.ADD);
     }
 
     /**
