@@ -22,7 +22,7 @@ import org.apache.arrow.memory.RootAllocator;
  * (ParallelOpsKernelsTest starts one), so that the kernels are compiled from these calls' profiles alone.
  */
 final class AllocationProbe {
-    private static final int CALLS_PER_ROUND = 7;
+    private static final int CALLS_PER_ROUND = 8;
 
     private AllocationProbe() {
     }
@@ -33,7 +33,8 @@ final class AllocationProbe {
         try (BufferAllocator allocator = new RootAllocator();
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).build());
              // 128³: the caller and a worker; 400×128·128×128: tiles handed to the pool; a large B
-             // (128×8192) packed by the pool; softmax of narrow and wide rows; the fused pair
+             // (128×8192) packed by the pool; 100 columns: the masked edge tile; softmax of narrow and
+             // wide rows; the fused pair
              Tensor a = Tensor.fromArray(allocator, 400, 128, random(1, 400 * 128));
              Tensor b = Tensor.fromArray(allocator, 128, 128, random(2, 128 * 128));
              Tensor a128 = Tensor.fromArray(allocator, 128, 128, random(3, 128 * 128));
@@ -42,6 +43,8 @@ final class AllocationProbe {
              Tensor c = Tensor.allocate(allocator, 400, 128);
              Tensor c128 = Tensor.allocate(allocator, 128, 128);
              Tensor c13 = Tensor.allocate(allocator, 13, 8192);
+             Tensor a100 = Tensor.fromArray(allocator, 100, 100, random(6, 100 * 100));
+             Tensor c100 = Tensor.allocate(allocator, 100, 100);
              Tensor probs = Tensor.allocate(allocator, 400, 128);
              Tensor wideProbs = Tensor.allocate(allocator, 13, 8192)) {
             ParallelOps ops = new ParallelOps(pool);
@@ -50,6 +53,7 @@ final class AllocationProbe {
                 ops.matmulInto(a, b, c);
                 ops.gemmInto(a, b, false, null, true, c);
                 ops.matmulInto(a13, wide, c13);
+                ops.matmulInto(a100, a100, c100);
                 ops.softmaxInto(c, probs);
                 ops.softmaxInto(c13, wideProbs);
                 ops.matmulSoftmaxInto(a, b, probs);
