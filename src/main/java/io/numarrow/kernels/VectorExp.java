@@ -88,7 +88,7 @@ public final class VectorExp {
             y = y.blend(x.mul(Float.POSITIVE_INFINITY), highOrNaN);
             y.intoMemorySegment(out, off, ORDER);
         }
-        // The last partial vector in scalar code (see expMinusMaxAndSumTail for why not masked)
+        // The last partial vector in scalar code (see expMinusMaxScalar for why not masked)
         for (long off = fullBytes; off < bytes; off += Float.BYTES) {
             out.set(F, off, expScalar(in.get(F, off)));
         }

@@ -80,13 +80,10 @@ class MatmulTest {
     @ParameterizedTest(name = "{0} m={1} n={2} k={3}")
     @MethodSource("shapes")
     void checkedAccessesStayInBounds(VectorSpecies<Float> species, int m, int n, int k) {
-        Matmul.checkedAccess = true;
-        try {
+        withCheckedAccess(() -> {
             check(species, m, n, k, false, true, true, m * 31L + n * 7L + k);
             check(species, m, n, k, true, false, false, m * 13L + n * 5L + k);
-        } finally {
-            Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
-        }
+        });
     }
 
     @Test
@@ -167,12 +164,7 @@ class MatmulTest {
             int nr = 2 * s.length();
             check(s, 27, 64 * nr + 5, 40, false, false, false, 11);
             check(s, 24, 64 * nr, 33, false, true, true, 12);
-            Matmul.checkedAccess = true;
-            try {
-                check(s, 27, 64 * nr + 5, 40, false, true, false, 13);
-            } finally {
-                Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
-            }
+            withCheckedAccess(() -> check(s, 27, 64 * nr + 5, 40, false, true, false, 13));
         }
     }
 
@@ -256,6 +248,16 @@ class MatmulTest {
             Matmul.multiplyPacked(s, packed, a, c, m, n, k, 0, 42, null, false);
             Matmul.multiplyPacked(s, packed, a, c, m, n, k, 42, m, null, false);
             assertClose(reference(av, bv, null, null, m, n, k, false), c, m, n, k, 1, 1);
+        }
+    }
+
+    /** Runs {@code body} with every tile's accesses checked, then restores the property's setting. */
+    private static void withCheckedAccess(Runnable body) {
+        Matmul.checkedAccess = true;
+        try {
+            body.run();
+        } finally {
+            Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
         }
     }
 

@@ -23,14 +23,17 @@ final class JitState {
             String queue = command(server, commands, "compilerQueue");
             String methods = codelist.lines().filter(l -> l.contains(" " + prefix))
                     .map(l -> l.replaceAll(" \\[0x.*", "")).collect(Collectors.joining("\n  "));
-            long c1 = queue.lines().dropWhile(l -> !l.startsWith("C1 compile queue")).skip(1)
-                    .takeWhile(l -> !l.isBlank()).count();
-            long c2 = queue.lines().dropWhile(l -> !l.startsWith("C2 compile queue")).skip(1)
-                    .takeWhile(l -> !l.isBlank()).count();
-            return "compiled (id tier state method):\n  " + methods + "\nqueued: C1 " + c1 + ", C2 " + c2;
+            return "compiled (id tier state method):\n  " + methods + "\nqueued: C1 " + queued(queue, "C1") + ", C2 "
+                    + queued(queue, "C2");
         } catch (Exception | LinkageError e) {
             return "(no JIT state: " + e + ")";
         }
+    }
+
+    /** Tasks in one compiler's queue, as {@code Compiler.queue} lists them. */
+    private static long queued(String queue, String compiler) {
+        return queue.lines().dropWhile(l -> !l.startsWith(compiler + " compile queue")).skip(1)
+                .takeWhile(l -> !l.isBlank()).count();
     }
 
     private static String command(javax.management.MBeanServer server, ObjectName commands, String name)

@@ -8,6 +8,7 @@ import io.numarrow.Reference;
 import io.numarrow.tensor.Tensor;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -195,11 +196,21 @@ class ParallelOpsKernelsTest {
             }
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), AllocationProbe.class.getName()));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(child.waitFor(90, TimeUnit.SECONDS), "probe did not finish");
-        assertEquals(0, child.exitValue(), "allocation probe failed:\n" + output);
-        assertTrue(output.contains("allocates nothing"), output);
+        // Output to a file, not a pipe, so that the wait below bounds the test even if the probe hangs
+        Path log = Files.createTempFile("numarrow-allocation-probe", ".log");
+        try {
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean finished = child.waitFor(90, TimeUnit.SECONDS);
+            if (!finished) {
+                child.destroyForcibly().waitFor();
+            }
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            assertTrue(finished, "probe did not finish:\n" + output);
+            assertEquals(0, child.exitValue(), "allocation probe failed:\n" + output);
+            assertTrue(output.contains("allocates nothing"), output);
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     private static double[] softmaxRow(double[] x, int r, int cols) {
