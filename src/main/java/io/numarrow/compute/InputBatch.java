@@ -1,0 +1,19 @@
+package io.numarrow.compute;
+
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * One record batch read from a {@link BatchSource}. It owns its buffers until {@link #close()}, so a
+ * pipeline can hold a few batches at once (one being read ahead, one computed, one being written).
+ */
+public interface InputBatch extends AutoCloseable {
+    /** The batch's columns, valid until {@link #close()}. */
+    VectorSchemaRoot root();
+
+    /** Position of this batch in its source, from 0. */
+    int index();
+
+    /** Releases the batch's buffers; idempotent. */
+    @Override
+    void close();
+}
