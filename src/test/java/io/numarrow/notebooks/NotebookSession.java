@@ -1,5 +1,6 @@
 package io.numarrow.notebooks;
 
+import io.numarrow.JvmFlags;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,11 +33,6 @@ import jdk.jshell.VarSnippet;
  * undefined, or throws.
  */
 final class NotebookSession implements AutoCloseable {
-    /** The JVM flags numarrow needs (DESIGN.md). */
-    static final List<String> NUMARROW_JVM_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow");
-
     /** Starts a line the {@code display} stub writes on stdout; the runner turns it into an output. */
     private static final String MARK = "\u001eNUMARROW-NB:";
     private static final String END = "\u001eNUMARROW-NB-END\n";
@@ -104,7 +100,7 @@ final class NotebookSession implements AutoCloseable {
     NotebookSession(Path workingDirectory, List<Path> classpath, java.util.Set<String> providedJars) {
         this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
         this.providedJars = java.util.Set.copyOf(providedJars);
-        List<String> vmOptions = new ArrayList<>(NUMARROW_JVM_FLAGS);
+        List<String> vmOptions = new ArrayList<>(JvmFlags.ofThisRepository());
         // java.nio resolves relative paths against user.dir, so cells see the notebook's folder
         // as Jupyter gives it to the kernel.
         vmOptions.add("-Duser.dir=" + this.workingDirectory);

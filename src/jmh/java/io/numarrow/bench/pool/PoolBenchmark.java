@@ -42,7 +42,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @BenchmarkMode(Mode.AverageTime)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(1) // JVM flags: jvm.flags, through BenchMain
 @State(Scope.Benchmark)
 public class PoolBenchmark {
     /** Elements summed by {@code forkJoinSum}. */
