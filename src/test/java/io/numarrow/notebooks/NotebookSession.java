@@ -12,7 +12,9 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
+import jdk.jshell.DeclarationSnippet;
 import jdk.jshell.Diag;
 import jdk.jshell.EvalException;
 import jdk.jshell.ExpressionSnippet;
@@ -88,7 +90,7 @@ final class NotebookSession implements AutoCloseable {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private final List<String> notes = new ArrayList<>();
-    private final java.util.Set<String> providedJars;
+    private final Set<String> providedJars;
 
     /**
      * @param workingDirectory the notebook's folder: relative paths in cells and magics start there
@@ -97,9 +99,9 @@ final class NotebookSession implements AutoCloseable {
      *                         {@code %jars} match of the same name is not added again (two copies
      *                         of Arrow's allocator jar make Arrow warn)
      */
-    NotebookSession(Path workingDirectory, List<Path> classpath, java.util.Set<String> providedJars) {
+    NotebookSession(Path workingDirectory, List<Path> classpath, Set<String> providedJars) {
         this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
-        this.providedJars = java.util.Set.copyOf(providedJars);
+        this.providedJars = Set.copyOf(providedJars);
         List<String> vmOptions = new ArrayList<>(JvmFlags.ofThisRepository());
         // java.nio resolves relative paths against user.dir, so cells see the notebook's folder
         // as Jupyter gives it to the kernel.
@@ -249,7 +251,7 @@ final class NotebookSession implements AutoCloseable {
                 case REJECTED -> throw new IllegalStateException("does not compile: " + source.strip() + "\n"
                         + shell.diagnostics(snippet).map(d -> describe(d, snippet)).collect(Collectors.joining("\n")));
                 case RECOVERABLE_DEFINED, RECOVERABLE_NOT_DEFINED -> throw new IllegalStateException(
-                        "refers to something undefined " + shell.unresolvedDependencies((jdk.jshell.DeclarationSnippet) snippet).toList()
+                        "refers to something undefined " + shell.unresolvedDependencies((DeclarationSnippet) snippet).toList()
                                 + ": " + source.strip());
                 default -> {
                 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -96,7 +97,7 @@ class NotebookSessionTest {
         assertTrue(message.contains("int b = a;\nint c = b / 0;"), message);
 
         Path python = Files.writeString(dir.resolve("python.ipynb"), cells.formatted("python"));
-        java.io.IOException wrongKernel = assertThrows(java.io.IOException.class, () -> runner.run(python));
+        IOException wrongKernel = assertThrows(IOException.class, () -> runner.run(python));
         assertTrue(wrongKernel.getMessage().contains("expected 'java'"), wrongKernel.getMessage());
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DynamicTest;
@@ -23,7 +24,7 @@ class NotebooksTest {
     private static final boolean SAVE = Boolean.getBoolean("numarrow.notebooks.save");
 
     @TestFactory
-    @Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     Stream<DynamicTest> everyNotebookRuns() throws IOException {
         NotebookRunner runner = new NotebookRunner(Path.of(System.getProperty("numarrow.repo", ".")));
         List<Path> notebooks = runner.notebooks();
