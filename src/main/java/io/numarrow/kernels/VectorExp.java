@@ -128,7 +128,7 @@ public final class VectorExp {
     static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max) {
         // Three parts in three methods that pass only scalars: one method with all of them came close to
         // the node count at which C2 stops inlining, and a Vector API call it does not inline runs the
-        // boxing fallback (README, Performance)
+        // boxing fallback (docs/performance.md, "Warm-up and the JIT hazard")
         int lanes = SPECIES.length();
         int full2 = cols - cols % (2 * lanes);
         float sum = full2 == 0 ? 0f : expPairs(in, out, base, full2, max);

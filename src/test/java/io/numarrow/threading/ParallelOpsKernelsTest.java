@@ -184,7 +184,7 @@ class ParallelOpsKernelsTest {
      * fused pair allocate nothing per call once warm, measured by {@link AllocationProbe} in a JVM of its
      * own. In this JVM the answer would depend on what ran before: the kernels' compiled code here depends
      * on type profiles that every earlier test wrote into the shared Vector API methods, and a kernel
-     * compiled against mixed profiles was seen keeping boxing fallbacks for good (README, Performance).
+     * compiled against mixed profiles was seen keeping boxing fallbacks for good (docs/performance.md).
      */
     @Test
     @Timeout(value = AllocationProbe.WALL_LIMIT_SECONDS + 90, unit = TimeUnit.SECONDS)
