@@ -83,22 +83,42 @@ class JvmFlagsTest {
             for (Path file : files.filter(Files::isRegularFile).filter(JvmFlagsTest::isProjectText).toList()) {
                 String text = Files.readString(file, StandardCharsets.UTF_8);
                 Matcher mark = LIST_MARK.matcher(text);
-                if (!mark.find()) {
-                    continue;
-                }
                 String name = REPO.relativize(file).toString();
-                if (CODE_SUFFIXES.stream().anyMatch(name::endsWith) || name.equals("numarrow")) {
-                    problems.add(name + " holds its own copy of the JVM flags; read jvm.flags instead");
-                    continue;
-                }
-                for (String flag : flags) {
-                    if (!shows(text, flag)) {
-                        problems.add(name + " shows the JVM flags without " + flag);
+                boolean code = CODE_SUFFIXES.stream().anyMatch(name::endsWith) || name.equals("numarrow");
+                while (mark.find()) {
+                    if (code) {
+                        problems.add(name + " holds its own copy of the JVM flags; read jvm.flags instead");
+                        break;
+                    }
+                    // each copy separately: its paragraph (up to blank lines) must show every flag
+                    String copy = paragraphAround(text, mark.start());
+                    for (String flag : flags) {
+                        if (!shows(copy, flag)) {
+                            problems.add(name + ": the copy of the JVM flags at offset " + mark.start() + " lacks " + flag);
+                        }
                     }
                 }
             }
         }
         assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    private static final Pattern BLANK_LINE = Pattern.compile("\\n[ \\t]*\\n");
+
+    /** The text between the blank lines (or file ends) around {@code at}. */
+    private static String paragraphAround(String text, int at) {
+        int start = 0;
+        Matcher blank = BLANK_LINE.matcher(text);
+        int end = text.length();
+        while (blank.find()) {
+            if (blank.end() <= at) {
+                start = blank.end();
+            } else {
+                end = blank.start();
+                break;
+            }
+        }
+        return text.substring(start, end);
     }
 
     /** A flag {@code --k=v} also counts when written {@code --k v} or {@code "--k", "v"}. */
