@@ -1,0 +1,148 @@
+package io.numarrow.jupyter;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes numarrow's kernelspec ({@code kernels/numarrow/}: kernel.json and the kernel's jar) into a
+ * Jupyter data directory. Installing again changes nothing unless the spec or the jar changed, so
+ * {@code ./numarrow jupyter} can run it every time.
+ */
+public final class KernelInstaller {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelInstaller.class);
+
+    /** What an install did. */
+    public enum Outcome { INSTALLED, UPDATED, UNCHANGED }
+
+    /** Where the kernelspec is, and what installing it did. */
+    public record Result(Path kernelDir, Outcome outcome) {
+    }
+
+    private KernelInstaller() {
+    }
+
+    /**
+     * Jupyter's data directory for this user, by jupyter_core's rules (what {@code jupyter --data-dir}
+     * prints, where {@code jupyter kernelspec install --user} writes): {@code JUPYTER_DATA_DIR} if set,
+     * else {@code ~/Library/Jupyter} on macOS, else {@code $XDG_DATA_HOME/jupyter} or
+     * {@code ~/.local/share/jupyter}.
+     */
+    public static Path userDataDir(Map<String, String> env, Path home, String osName) {
+        String explicit = env.get("JUPYTER_DATA_DIR");
+        if (explicit != null && !explicit.isEmpty()) {
+            return Path.of(explicit).toAbsolutePath();
+        }
+        if (osName.toLowerCase(Locale.ROOT).contains("mac")) {
+            return home.resolve("Library").resolve("Jupyter");
+        }
+        String xdg = env.get("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : home.resolve(".local").resolve("share");
+        return base.resolve("jupyter").toAbsolutePath();
+    }
+
+    /** {@link #userDataDir(Map, Path, String)} for this process. */
+    public static Path userDataDir() {
+        return userDataDir(System.getenv(), Path.of(System.getProperty("user.home")), System.getProperty("os.name"));
+    }
+
+    /**
+     * Installs (or refreshes) the kernelspec under {@code dataDir/kernels/numarrow}, copying
+     * {@code kernelJar} into it so the kernel keeps working when the build folder is cleaned.
+     */
+    public static Result install(Path dataDir, Path kernelJar, KernelSpec spec) throws IOException {
+        if (!Files.isRegularFile(kernelJar)) {
+            throw new IOException("the Jupyter kernel's jar " + kernelJar + " is missing (the build copies it there)");
+        }
+        Path kernelDir = dataDir.resolve("kernels").resolve(KernelSpec.NAME);
+        Path json = kernelDir.resolve("kernel.json");
+        boolean existed = Files.exists(json);
+        Files.createDirectories(kernelDir);
+        Path installedJar = kernelDir.resolve(KernelSpec.KERNEL_JAR);
+        boolean changed = copyIfDifferent(kernelJar, installedJar);
+        changed |= writeIfDifferent(json, spec.toJson(installedJar));
+        Outcome outcome = !existed ? Outcome.INSTALLED : changed ? Outcome.UPDATED : Outcome.UNCHANGED;
+        LOG.debug("kernelspec {}: {}", kernelDir, outcome);
+        return new Result(kernelDir, outcome);
+    }
+
+    /**
+     * The spec for the numarrow these classes come from, run by this JVM: {@code numarrow.jar} and the
+     * jars of {@code lib/} beside it (where the build copies numarrow's dependencies).
+     */
+    public static KernelSpec forThisBuild(List<String> jvmFlags) {
+        Path jar = codeSource();
+        if (!jar.getFileName().toString().endsWith(".jar")) {
+            throw new IllegalStateException("numarrow runs from " + jar + ", not from its jar: build it (./numarrow build)");
+        }
+        Path lib = jar.getParent().resolve("lib");
+        return new KernelSpec(Path.of(System.getProperty("java.home"), "bin", "java"), jvmFlags,
+                List.of(jar.toString(), lib + "/*.jar"), KernelSpec.DEFAULT_DISPLAY_NAME);
+    }
+
+    /** Where the build puts the kernel's jar: {@code jupyter/} beside numarrow's jar or classes. */
+    public static Path kernelJarOfThisBuild() {
+        return codeSource().getParent().resolve("jupyter").resolve(KernelSpec.KERNEL_JAR);
+    }
+
+    private static Path codeSource() {
+        try {
+            return Path.of(KernelInstaller.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toAbsolutePath().normalize();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean copyIfDifferent(Path from, Path to) throws IOException {
+        if (Files.isRegularFile(to) && Files.mismatch(from, to) == -1) {
+            return false;
+        }
+        Path tmp = Files.createTempFile(to.getParent(), to.getFileName().toString(), ".tmp");
+        try {
+            Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+            moveIntoPlace(tmp, to);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return true;
+    }
+
+    private static boolean writeIfDifferent(Path file, String content) throws IOException {
+        if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
+            return false;
+        }
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            moveIntoPlace(tmp, file);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return true;
+    }
+
+    /** A running Jupyter may read kernel.json at any moment: it sees the old file or the new one. */
+    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+        // a temporary file is private to its owner; the kernelspec is as readable as Jupyter's own
+        if (Files.getFileAttributeView(tmp, PosixFileAttributeView.class) != null) {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
