@@ -127,10 +127,9 @@ def main():
                 break
             except Exception as e:  # kernel missing, failed to start, ...: one line, not a traceback
                 if attempt < KERNEL_STARTS and "didn't respond" in str(e):
-                    # rapaio-jupyter-kernel 3.0.1 binds its sockets before it installs its message
-                    # handlers; a request that arrives in between kills its shell thread
-                    # (NullPointerException in Channels.getHandler on the kernel's stderr) and the
-                    # kernel never answers. A fresh kernel almost always starts.
+                    # rapaio-jupyter-kernel 3.0.1 has start-up races that leave a kernel silent
+                    # (notebooks/README.md, 'Troubleshooting'); numarrow's launcher avoids the two
+                    # known ones, and another kernel here may not use it. A fresh kernel starts.
                     print(f"{path.name}: the kernel did not answer within {args.startup_timeout} s "
                           f"(see notebooks/README.md, 'Troubleshooting'); starting it again", flush=True)
                     continue

@@ -58,7 +58,7 @@ final class JupyterCommand implements Runnable {
                 throw new BadInputException("Jupyter data directory " + dataDir + " is not a directory");
             }
             List<String> jvmFlags = Arrays.stream(flags.trim().split("\\s+")).toList();
-            KernelInstaller.Result result = KernelInstaller.install(dataDir, KernelInstaller.kernelJarOfThisBuild(),
+            KernelInstaller.Result result = KernelInstaller.install(dataDir, KernelInstaller.kernelJarsOfThisBuild(),
                     KernelInstaller.forThisBuild(jvmFlags));
             String what = switch (result.outcome()) {
                 case INSTALLED -> "installed in";

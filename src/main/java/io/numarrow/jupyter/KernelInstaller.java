@@ -58,20 +58,23 @@ public final class KernelInstaller {
     }
 
     /**
-     * Installs (or refreshes) the kernelspec under {@code dataDir/kernels/numarrow}, copying
-     * {@code kernelJar} into it so the kernel keeps working when the build folder is cleaned.
+     * Installs (or refreshes) the kernelspec under {@code dataDir/kernels/numarrow}, copying the
+     * kernel's two jars from {@code jarsDir} (the build's {@code target/jupyter}) into it, so that the
+     * kernel keeps working when the build folder is cleaned.
      */
-    public static Result install(Path dataDir, Path kernelJar, KernelSpec spec) throws IOException {
-        if (!Files.isRegularFile(kernelJar)) {
-            throw new IOException("the Jupyter kernel's jar " + kernelJar + " is missing (the build copies it there)");
+    public static Result install(Path dataDir, Path jarsDir, KernelSpec spec) throws IOException {
+        for (String jar : List.of(KernelSpec.KERNEL_JAR, KernelSpec.LAUNCHER_JAR)) {
+            if (!Files.isRegularFile(jarsDir.resolve(jar))) {
+                throw new IOException("the Jupyter kernel's " + jarsDir.resolve(jar) + " is missing (the build puts it there)");
+            }
         }
         Path kernelDir = dataDir.resolve("kernels").resolve(KernelSpec.NAME);
         Path json = kernelDir.resolve("kernel.json");
         boolean existed = Files.exists(json);
         Files.createDirectories(kernelDir);
-        Path installedJar = kernelDir.resolve(KernelSpec.KERNEL_JAR);
-        boolean changed = copyIfDifferent(kernelJar, installedJar);
-        changed |= writeIfDifferent(json, spec.toJson(installedJar));
+        boolean changed = copyIfDifferent(jarsDir.resolve(KernelSpec.KERNEL_JAR), kernelDir.resolve(KernelSpec.KERNEL_JAR));
+        changed |= copyIfDifferent(jarsDir.resolve(KernelSpec.LAUNCHER_JAR), kernelDir.resolve(KernelSpec.LAUNCHER_JAR));
+        changed |= writeIfDifferent(json, spec.toJson(kernelDir));
         Outcome outcome = !existed ? Outcome.INSTALLED : changed ? Outcome.UPDATED : Outcome.UNCHANGED;
         LOG.debug("kernelspec {}: {}", kernelDir, outcome);
         return new Result(kernelDir, outcome);
@@ -91,9 +94,9 @@ public final class KernelInstaller {
                 List.of(jar.toString(), lib + "/*.jar"), KernelSpec.DEFAULT_DISPLAY_NAME);
     }
 
-    /** Where the build puts the kernel's jar: {@code jupyter/} beside numarrow's jar or classes. */
-    public static Path kernelJarOfThisBuild() {
-        return codeSource().getParent().resolve("jupyter").resolve(KernelSpec.KERNEL_JAR);
+    /** Where the build puts the kernel's jars: {@code jupyter/} beside numarrow's jar or classes. */
+    public static Path kernelJarsOfThisBuild() {
+        return codeSource().getParent().resolve("jupyter");
     }
 
     private static Path codeSource() {

@@ -1,5 +1,6 @@
 package io.numarrow.jupyter;
 
+import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,8 +21,11 @@ public record KernelSpec(Path java, List<String> jvmFlags, List<String> classpat
     /** The kernelspec's folder name, which a notebook's {@code metadata.kernelspec.name} refers to. */
     public static final String NAME = "numarrow";
     public static final String DEFAULT_DISPLAY_NAME = "Java (numarrow)";
-    /** The kernel's jar inside the kernelspec folder. */
+    /** The kernel's jar, in the build's {@code jupyter/} folder and in the kernelspec folder. */
     public static final String KERNEL_JAR = "rapaio-jupyter-kernel.jar";
+    /** The jar of {@link io.numarrow.jupyter.launcher.RapaioKernelLauncher}, beside it. */
+    public static final String LAUNCHER_JAR = "numarrow-jupyter-launcher.jar";
+    static final String LAUNCHER_CLASS = "io.numarrow.jupyter.launcher.RapaioKernelLauncher";
 
     public KernelSpec {
         Objects.requireNonNull(java, "java");
@@ -53,15 +57,17 @@ public record KernelSpec(Path java, List<String> jvmFlags, List<String> classpat
         return options;
     }
 
-    /** kernel.json for a kernelspec whose kernel jar is {@code kernelJar}. */
-    String toJson(Path kernelJar) {
+    /** kernel.json for a kernelspec whose folder (holding the kernel's jars) is {@code kernelDir}. */
+    String toJson(Path kernelDir) {
         List<String> argv = new ArrayList<>();
         argv.add(java.toString());
         argv.addAll(jvmFlags);
         // Charts are drawn into images; no cell should try to open a window on the kernel's machine.
         argv.add("-Djava.awt.headless=true");
-        argv.add("-jar");
-        argv.add(kernelJar.toString());
+        // rapaio's own main, less its start-up races (RapaioKernelLauncher says which)
+        argv.add("-cp");
+        argv.add(kernelDir.resolve(KERNEL_JAR) + File.pathSeparator + kernelDir.resolve(LAUNCHER_JAR));
+        argv.add(LAUNCHER_CLASS);
         argv.add("{connection_file}");
 
         // rapaio-jupyter-kernel 3.0 reads its settings from these variables (KernelEnv). RJK_CLASSPATH

@@ -22,11 +22,12 @@ class KernelInstallerTest {
     @TempDir
     Path tmp;
 
-    private Path kernelJar(String content) throws IOException {
-        Path jar = tmp.resolve("build/jupyter").resolve(KernelSpec.KERNEL_JAR);
-        Files.createDirectories(jar.getParent());
-        Files.writeString(jar, content);
-        return jar;
+    /** A build's jupyter/ folder with stand-ins for the two jars. */
+    private Path jars(String content) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("build/jupyter"));
+        Files.writeString(dir.resolve(KernelSpec.KERNEL_JAR), content);
+        Files.writeString(dir.resolve(KernelSpec.LAUNCHER_JAR), "launcher");
+        return dir;
     }
 
     private static KernelSpec spec(List<String> flags) {
@@ -50,18 +51,20 @@ class KernelInstallerTest {
     @Test
     void writesAKernelJsonJupyterCanStart() throws IOException {
         Path data = tmp.resolve("data");
-        KernelInstaller.Result r = KernelInstaller.install(data, kernelJar("jar v1"), spec(FLAGS));
+        KernelInstaller.Result r = KernelInstaller.install(data, jars("jar v1"), spec(FLAGS));
         assertEquals(KernelInstaller.Outcome.INSTALLED, r.outcome());
         assertEquals(data.resolve("kernels/numarrow"), r.kernelDir());
-        Path installedJar = r.kernelDir().resolve(KernelSpec.KERNEL_JAR);
-        assertEquals("jar v1", Files.readString(installedJar));
+        assertEquals("jar v1", Files.readString(r.kernelDir().resolve(KernelSpec.KERNEL_JAR)));
+        assertEquals("launcher", Files.readString(r.kernelDir().resolve(KernelSpec.LAUNCHER_JAR)));
 
         JsonNode json = new ObjectMapper().readTree(r.kernelDir().resolve("kernel.json").toFile());
         List<String> argv = new ArrayList<>();
         json.get("argv").forEach(a -> argv.add(a.asText()));
         List<String> expected = new ArrayList<>(List.of("/opt/jdk-25/bin/java"));
         expected.addAll(FLAGS);
-        expected.addAll(List.of("-Djava.awt.headless=true", "-jar", installedJar.toString(), "{connection_file}"));
+        expected.addAll(List.of("-Djava.awt.headless=true", "-cp",
+                r.kernelDir().resolve(KernelSpec.KERNEL_JAR) + ":" + r.kernelDir().resolve(KernelSpec.LAUNCHER_JAR),
+                "io.numarrow.jupyter.launcher.RapaioKernelLauncher", "{connection_file}"));
         assertEquals(expected, argv);
         assertEquals("java", json.get("language").asText());
         assertEquals("Java (numarrow)", json.get("display_name").asText());
@@ -73,33 +76,34 @@ class KernelInstallerTest {
     @Test
     void installingAgainChangesNothingUnlessSomethingChanged() throws IOException {
         Path data = tmp.resolve("data");
-        Path jar = kernelJar("jar v1");
-        KernelInstaller.install(data, jar, spec(FLAGS));
+        Path jars = jars("jar v1");
+        KernelInstaller.install(data, jars, spec(FLAGS));
         Path json = data.resolve("kernels/numarrow/kernel.json");
         String first = Files.readString(json);
 
-        assertEquals(KernelInstaller.Outcome.UNCHANGED, KernelInstaller.install(data, jar, spec(FLAGS)).outcome());
+        assertEquals(KernelInstaller.Outcome.UNCHANGED, KernelInstaller.install(data, jars, spec(FLAGS)).outcome());
         assertEquals(first, Files.readString(json));
         try (var files = Files.list(json.getParent())) {
-            assertEquals(2, files.count(), "kernel.json and the jar, no temporary files left");
+            assertEquals(3, files.count(), "kernel.json and the two jars, no temporary files left");
         }
 
         List<String> moreFlags = new ArrayList<>(FLAGS);
         moreFlags.add("--sun-misc-unsafe-memory-access=allow");
-        assertEquals(KernelInstaller.Outcome.UPDATED, KernelInstaller.install(data, jar, spec(moreFlags)).outcome());
+        assertEquals(KernelInstaller.Outcome.UPDATED, KernelInstaller.install(data, jars, spec(moreFlags)).outcome());
         assertTrue(Files.readString(json).contains("--sun-misc-unsafe-memory-access=allow"));
 
-        Files.writeString(jar, "jar v2");
-        assertEquals(KernelInstaller.Outcome.UPDATED, KernelInstaller.install(data, jar, spec(moreFlags)).outcome());
+        Files.writeString(jars.resolve(KernelSpec.KERNEL_JAR), "jar v2");
+        assertEquals(KernelInstaller.Outcome.UPDATED, KernelInstaller.install(data, jars, spec(moreFlags)).outcome());
         assertEquals("jar v2", Files.readString(json.resolveSibling(KernelSpec.KERNEL_JAR)));
     }
 
     @Test
-    void aMissingKernelJarIsReportedAndNothingIsWritten() {
+    void aMissingKernelJarIsReportedAndNothingIsWritten() throws IOException {
         Path data = tmp.resolve("data");
-        IOException e = assertThrows(IOException.class,
-                () -> KernelInstaller.install(data, tmp.resolve("nowhere.jar"), spec(FLAGS)));
-        assertTrue(e.getMessage().contains("nowhere.jar"), e.getMessage());
+        Path jars = jars("jar v1");
+        Files.delete(jars.resolve(KernelSpec.LAUNCHER_JAR));
+        IOException e = assertThrows(IOException.class, () -> KernelInstaller.install(data, jars, spec(FLAGS)));
+        assertTrue(e.getMessage().contains(KernelSpec.LAUNCHER_JAR), e.getMessage());
         assertTrue(Files.notExists(data));
     }
 

@@ -53,7 +53,7 @@ class JupyterNotebooksTest {
             Assumptions.abort(why);
         }
         Path dataDir = jupyterHome.resolve("data");
-        KernelInstaller.install(dataDir, REPO.resolve("target/jupyter").resolve(KernelSpec.KERNEL_JAR), kernelSpec());
+        KernelInstaller.install(dataDir, REPO.resolve("target/jupyter"), kernelSpec());
         return notebooks.stream().map(nb -> DynamicTest.dynamicTest(nb.getFileName().toString(),
                 () -> runNotebook(python, nb, dataDir)));
     }
