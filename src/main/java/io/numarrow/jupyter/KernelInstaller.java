@@ -112,13 +112,7 @@ public final class KernelInstaller {
         if (Files.isRegularFile(to) && Files.mismatch(from, to) == -1) {
             return false;
         }
-        Path tmp = Files.createTempFile(to.getParent(), to.getFileName().toString(), ".tmp");
-        try {
-            Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-            moveIntoPlace(tmp, to);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        replace(to, tmp -> Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING));
         return true;
     }
 
@@ -126,26 +120,34 @@ public final class KernelInstaller {
         if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(content)) {
             return false;
         }
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            moveIntoPlace(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        replace(file, tmp -> Files.writeString(tmp, content, StandardCharsets.UTF_8));
         return true;
     }
 
-    /** A running Jupyter may read kernel.json at any moment: it sees the old file or the new one. */
-    private static void moveIntoPlace(Path tmp, Path target) throws IOException {
-        // a temporary file is private to its owner; the kernelspec is as readable as Jupyter's own
-        if (Files.getFileAttributeView(tmp, PosixFileAttributeView.class) != null) {
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-        }
+    /** Writes a file's new content. */
+    private interface Content {
+        void writeTo(Path file) throws IOException;
+    }
+
+    /**
+     * Writes {@code target}'s new content to a file beside it, then moves that into place: a running
+     * Jupyter may read kernel.json at any moment, and sees the old file or the new one.
+     */
+    private static void replace(Path target, Content content) throws IOException {
+        Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
         try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            content.writeTo(tmp);
+            // a temporary file is private to its owner; the kernelspec is as readable as Jupyter's own
+            if (Files.getFileAttributeView(tmp, PosixFileAttributeView.class) != null) {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 }
