@@ -12,12 +12,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.numarrow.JvmFlags;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KernelInstallerTest {
-    private static final List<String> FLAGS = List.of("--add-modules", "jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED");
+    private static final List<String> FLAGS = JvmFlags.ofThisRepository();
 
     @TempDir
     Path tmp;
@@ -70,7 +70,8 @@ class KernelInstallerTest {
         assertEquals("Java (numarrow)", json.get("display_name").asText());
         // rapaio splits its classpath at ';' and globs each entry
         assertEquals("/repo/target/numarrow.jar;/repo/target/lib/*.jar", json.get("env").get("RJK_CLASSPATH").asText());
-        assertEquals("--add-modules jdk.incubator.vector", json.get("env").get("RJK_COMPILER_OPTIONS").asText());
+        assertEquals(String.join(" ", FLAGS.stream().filter(f -> f.startsWith("--add-modules")).toList()),
+                json.get("env").get("RJK_COMPILER_OPTIONS").asText());
     }
 
     @Test
@@ -88,9 +89,9 @@ class KernelInstallerTest {
         }
 
         List<String> moreFlags = new ArrayList<>(FLAGS);
-        moreFlags.add("--sun-misc-unsafe-memory-access=allow");
+        moreFlags.add("-Dnumarrow.test.extra=1");
         assertEquals(KernelInstaller.Outcome.UPDATED, KernelInstaller.install(data, jars, spec(moreFlags)).outcome());
-        assertTrue(Files.readString(json).contains("--sun-misc-unsafe-memory-access=allow"));
+        assertTrue(Files.readString(json).contains("-Dnumarrow.test.extra=1"));
 
         Files.writeString(jars.resolve(KernelSpec.KERNEL_JAR), "jar v2");
         assertEquals(KernelInstaller.Outcome.UPDATED, KernelInstaller.install(data, jars, spec(moreFlags)).outcome());
