@@ -29,10 +29,9 @@ public final class Matmul {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /**
      * Pack a block of A when it meets at least this many B panels (n ≥ 2048 with 512-bit vectors).
-     * Reading A in place (six row streams, broadcast loads) measured as fast as packing on Zen 5 up to
-     * n = 2048 and on 8192×256·256×256 (0.95x against 0.96x OpenBLAS, within noise), so the copy is
-     * kept for very wide B, where rows of A a power of two apart would crowd a few cache sets for
-     * many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
+     * Reading A in place (six row streams, broadcast loads) measured as fast as packing up to n = 2048
+     * and on the batch shape (docs/kernels.md), so the copy is kept for very wide B, where rows of A a
+     * power of two apart would crowd a few cache sets for many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
      */
     private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 64);
     /**
@@ -257,17 +256,24 @@ public final class Matmul {
         return true;
     }
 
-    /** k = 0: every product is an empty sum, so C is the bias (or zero), or unchanged plus the bias. */
+    /**
+     * k = 0: every product is an empty sum, so C is the bias (or zero), or unchanged plus the bias; in the
+     * tiles' order (docs/reproducibility.md): {@code (0 + bias) + c}, which differs from {@code c + bias}
+     * only in the sign of a zero, but bits are bits.
+     */
     private static void noProducts(MemorySegment c, int n, int rowStart, int rowEnd, MemorySegment bias,
                                    boolean accumulate) {
         for (int i = rowStart; i < rowEnd; i++) {
             for (int j = 0; j < n; j++) {
                 long off = ((long) i * n + j) * Float.BYTES;
-                float v = accumulate ? c.get(F, off) : 0f;
+                float s = 0f;
                 if (bias != null) {
-                    v += bias.get(F, (long) j * Float.BYTES);
+                    s += bias.get(F, (long) j * Float.BYTES);
                 }
-                c.set(F, off, v);
+                if (accumulate) {
+                    s += c.get(F, off);
+                }
+                c.set(F, off, s);
             }
         }
     }
