@@ -2,6 +2,7 @@ package io.numarrow.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -104,6 +105,34 @@ public final class Matmul {
             Packing.packB(shape, blocking.kc(), b, k, n, false, packed, 0, Packing.panels(n, shape));
         }
         run(shape, blocking, packed, true, a, c, n, k, rowStart, rowEnd, null, false);
+    }
+
+    /**
+     * The micro-kernel and blocking this JVM's matmul uses and why, in a few lines for {@code numarrow
+     * topology} and {@code bench}. The choice is a fixed rule from the vector width and the cache sizes,
+     * made once per JVM (packed weights stay valid for the JVM's life).
+     */
+    public static List<String> kernelChoice() {
+        TileShape shape = TileShape.preferred();
+        GemmBlocking blocking = GemmBlocking.forShape(shape);
+        CacheSizes caches = CacheSizes.current();
+        int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return List.of(
+                shape.mr + "×" + shape.nr + " register tile (" + bits + "-bit vectors, " + 2 * shape.mr
+                        + " accumulators; more rows make C1 fail, see docs/kernels.md), " + shape.shortMr
+                        + "-row tile for short bottom edges",
+                "kc=" + blocking.kc() + " (2 × L1d " + caches.l1Data() / 1024 + " KiB / " + shape.nr
+                        + " columns of 4 bytes, kept within 64..512" + override("numarrow.gemm.kc") + "), mc="
+                        + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override("numarrow.gemm.mc") + ")",
+                "A read in place below " + PACK_A_MIN_PANELS + " panels of B (n < " + PACK_A_MIN_PANELS * shape.nr
+                        + "), packed above" + override("numarrow.gemm.packAPanels")
+                        + "; B read in place when single-threaded, whole panels and at most "
+                        + DIRECT_B_MAX_BYTES / 1024 + " KiB, packed otherwise");
+    }
+
+    private static String override(String property) {
+        String v = System.getProperty(property);
+        return v == null ? "" : "; set by -D" + property + "=" + v;
     }
 
     /** Bytes {@link #packB} needs for a {@code k×n} B (or {@code n×k} transposed). */
