@@ -36,6 +36,13 @@ public final class Matmul {
      */
     private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 64);
     /**
+     * How packed blocks of A are laid out (property {@code numarrow.gemm.aLayout}): {@code rows}, each
+     * row's K block contiguous (a vector copy; the default), or {@code interleaved}, {@code [k][mr]}
+     * (a scalar transpose; the tile then reads one A stream). Both give the same bits. Not final, so
+     * tests can run both; read it only between calls.
+     */
+    static boolean interleavedA = "interleaved".equals(System.getProperty("numarrow.gemm.aLayout", "rows"));
+    /**
      * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls:
      * it stays in L1/L2 anyway, and packing it would be a tenth of a 64³ multiply.
      */
@@ -125,7 +132,8 @@ public final class Matmul {
                         + " columns of 4 bytes, kept within 64..512" + override("numarrow.gemm.kc") + "), mc="
                         + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override("numarrow.gemm.mc") + ")",
                 "A read in place below " + PACK_A_MIN_PANELS + " panels of B (n < " + PACK_A_MIN_PANELS * shape.nr
-                        + "), packed above" + override("numarrow.gemm.packAPanels")
+                        + "), packed above" + override("numarrow.gemm.packAPanels") + ", "
+                        + (interleavedA ? "interleaved [k][" + shape.mr + "]" : "row by row") + override("numarrow.gemm.aLayout")
                         + "; B read in place when single-threaded, whole panels and at most "
                         + DIRECT_B_MAX_BYTES / 1024 + " KiB, packed otherwise");
     }
@@ -206,6 +214,7 @@ public final class Matmul {
         int mcMax = blocking.mc();
         int panels = Packing.panels(n, shape);
         boolean packA = panels >= PACK_A_MIN_PANELS;
+        boolean interleaved = interleavedA;
         GemmScratch scratch = GemmScratch.current();
         MemorySegment aBlock = scratch.packedA((long) (mcMax + mr) * kc * Float.BYTES);
         boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock);
@@ -225,7 +234,11 @@ public final class Matmul {
                 MemorySegment biasNow = pc == 0 ? bias : null;
                 long groupBytes = (long) kcb * mr * Float.BYTES;
                 for (int g = packA ? 0 : fullGroups; g < (padLast ? groups : fullGroups); g++) {
-                    Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
+                    if (interleaved) {
+                        Packing.packAInterleaved(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
+                    } else {
+                        Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
+                    }
                 }
                 for (int jp = 0; jp < panels; jp++) {
                     int j0 = jp * nr;
@@ -241,7 +254,8 @@ public final class Matmul {
                         if (packA || (g >= fullGroups && !(shortInPlace && nv == nr))) {
                             aSeg = aBlock;
                             aOff = g * groupBytes;
-                            aRowStride = (long) kcb * Float.BYTES;
+                            aRowStride = interleaved ? Float.BYTES : (long) kcb * Float.BYTES;
+                            aStep = interleaved ? (long) mr * Float.BYTES : Float.BYTES;
                         } else {
                             aSeg = a;
                             aOff = ((long) i0 * k + pc) * Float.BYTES;
