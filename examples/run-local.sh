@@ -10,11 +10,10 @@ export JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=all
 OUT="${1:-/tmp/numarrow-spark-example}"
 MASTER="${MASTER:-local[2]}"
 
-# numarrow's flags, then Spark 4.2's (org.apache.spark.launcher.JavaModuleOptions; spark-submit
+# numarrow's flags (jvm.flags), then Spark 4.2's (org.apache.spark.launcher.JavaModuleOptions; spark-submit
 # adds these itself, a plain `java` does not).
-FLAGS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
-       --add-opens=java.base/java.nio=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
-       -XX:+IgnoreUnrecognizedVMOptions
+mapfile -t FLAGS < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' jvm.flags)
+FLAGS+=(-XX:+IgnoreUnrecognizedVMOptions
        --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
        --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
        --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED

@@ -44,15 +44,50 @@ public final class Reference {
         return rows;
     }
 
-    public static double[] matmulRow(double[] x, List<double[]> w) {
-        int h = w.get(0).length;
-        double[] y = new double[h];
-        for (int p = 0; p < x.length; p++) {
-            for (int j = 0; j < h; j++) {
-                y[j] += x[p] * w.get(p)[j];
+    /**
+     * The float64 matmul every test checks against: {@code C = C0 + bias + A·B}, or {@code A·Bᵀ} when
+     * {@code bTransposed} ({@code B} then {@code [n×k]}); row-major; {@code bias} ({@code [n]}) and
+     * {@code c0} ({@code [m×n]}) may be null.
+     */
+    public static double[] matmul(double[] a, double[] b, double[] bias, double[] c0, int m, int n, int k, boolean bTransposed) {
+        double[] c = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = (c0 != null ? c0[i * n + j] : 0) + (bias != null ? bias[j] : 0);
+                for (int p = 0; p < k; p++) {
+                    s += a[i * k + p] * (bTransposed ? b[j * k + p] : b[p * n + j]);
+                }
+                c[i * n + j] = s;
             }
         }
-        return y;
+        return c;
+    }
+
+    /** {@link #matmul(double[], double[], double[], double[], int, int, int, boolean)} of float inputs (widened exactly). */
+    public static double[] matmul(float[] a, float[] b, float[] bias, float[] c0, int m, int n, int k, boolean bTransposed) {
+        return matmul(widen(a), widen(b), widen(bias), widen(c0), m, n, k, bTransposed);
+    }
+
+    /** One row {@code x[d]} times {@code W[d×h]} given as its rows. */
+    public static double[] matmulRow(double[] x, List<double[]> w) {
+        int h = w.get(0).length;
+        double[] flat = new double[w.size() * h];
+        for (int p = 0; p < w.size(); p++) {
+            System.arraycopy(w.get(p), 0, flat, p * h, h);
+        }
+        return matmul(x, flat, null, null, 1, h, x.length, false);
+    }
+
+    /** The same values as doubles (exact); null stays null. */
+    public static double[] widen(float[] v) {
+        if (v == null) {
+            return null;
+        }
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
     }
 
     public static double[] softmaxRow(double[] x) {

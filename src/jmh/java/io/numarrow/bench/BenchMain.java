@@ -1,5 +1,6 @@
 package io.numarrow.bench;
 
+import io.numarrow.JvmFlags;
 import io.numarrow.bench.matmul.OpenBlas;
 import io.numarrow.kernels.CpuIdentity;
 import io.numarrow.kernels.FmaPeak;
@@ -91,10 +92,11 @@ public final class BenchMain implements Callable<Integer> {
                 + (quick ? " (quick: figures are indicative only)" : ""));
         double peak = suites.contains("matmul") ? printMachine() : Double.NaN;
 
+        // Every fork gets jvm.flags (these replace any @Fork(jvmArgsAppend) of the benchmarks).
+        List<String> forkFlags = new ArrayList<>(JvmFlags.ofThisRepository());
+        forkFlags.add("-Xmx8g");
         ChainedOptionsBuilder options = new OptionsBuilder()
-                .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                        "-Xmx8g")
+                .jvmArgsAppend(forkFlags.toArray(String[]::new))
                 .shouldFailOnError(true);
         for (String s : suites) {
             String within = filter == null ? "" : ".*" + filter;
@@ -260,7 +262,7 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     private static void printCsv(List<BenchResult> results) {
-        // the allocation column only with --gc: the six columns are what API.md promises
+        // the allocation column only with --gc: the six columns are what docs/api.md promises
         boolean alloc = results.stream().anyMatch(r -> !Double.isNaN(r.allocBytesPerOp()));
         System.out.println("suite,benchmark,params,impl,score,unit" + (alloc ? ",alloc_bytes_per_op" : ""));
         for (BenchResult r : results) {

@@ -3,6 +3,7 @@ package io.numarrow.cli;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.numa.NumaOption;
 import io.numarrow.tensor.TensorColumns;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -33,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
     boolean pin;
 
-    @Option(names = "--numa", defaultValue = io.numarrow.numa.NumaOption.DEFAULT, paramLabel = io.numarrow.numa.NumaOption.SYNTAX,
+    @Option(names = "--numa", defaultValue = NumaOption.DEFAULT, paramLabel = NumaOption.SYNTAX,
             description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
     String numa;
 
@@ -50,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(out.toAbsolutePath().getParent());
 
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, out, "features", Ops.MATMUL_SOFTMAX, "output");
-        try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
+        try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build())) {
             ParallelOps ops = new ParallelOps(pool);
             // The first run pays for the JIT compiling the vector kernels (the interpreter runs
@@ -92,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
                 double sum = 0;
                 int shown = Math.min(6, h);
                 for (int c = 0; c < h; c++) {
-                    float v = ((org.apache.arrow.vector.Float4Vector) out.getDataVector()).get(r * h + c);
+                    float v = ((Float4Vector) out.getDataVector()).get(r * h + c);
                     sum += v;
                     if (c < shown) {
                         line.append(String.format("%.4f", v)).append(c + 1 < h ? ", " : "");

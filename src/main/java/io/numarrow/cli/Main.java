@@ -7,10 +7,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of {@code ./numarrow}. Exit status: 0 success, 2 bad input or usage, 1 anything else. */
-@Command(name = "numarrow", mixinStandardHelpOptions = true, version = "numarrow 0.1.0",
+@Command(name = "numarrow", mixinStandardHelpOptions = true, versionProvider = BuildVersion.class,
         description = "Vectorized matmul and softmax over Apache Arrow data.",
         footer = "%nAlso: ./numarrow bench --help (JMH benchmarks) and ./numarrow test (the test suite).",
-        subcommands = {ComputeCommand.class, DemoCommand.class, GenCommand.class, TopologyCommand.class,
+        subcommands = {ComputeCommand.class, DemoCommand.class, GenCommand.class, TopologyCommand.class, JupyterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_BAD_INPUT = 2;

@@ -18,7 +18,7 @@ final class Packing {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /**
      * One vector width for every kernel: C2 compiles Vector API code well only while the type profiles in
-     * the shared Vector API methods see few vector classes (README, Performance), so the remainders that
+     * the shared Vector API methods see few vector classes (docs/performance.md), so the remainders that
      * once took 128-bit vectors here are scalar.
      */
     private static final VectorSpecies<Float> WIDE = FloatVector.SPECIES_PREFERRED;

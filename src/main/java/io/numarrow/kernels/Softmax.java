@@ -97,7 +97,7 @@ public final class Softmax {
     /**
      * The row's maximum, or NaN if it holds a NaN. In parts, each its own method passing only scalars, to
      * keep every method that calls the Vector API small: in a JVM whose profiles made this one method
-     * large, C2 was seen leaving every Vector API call in it to the boxing fallbacks (README, Performance).
+     * large, C2 was seen leaving every Vector API call in it to the boxing fallbacks (docs/performance.md).
      */
     static float max(MemorySegment in, long base, int cols) {
         int full4 = cols - cols % (4 * LANES);

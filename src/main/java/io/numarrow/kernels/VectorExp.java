@@ -138,7 +138,8 @@ public final class VectorExp {
                                    MemorySegment chains) {
         // Three parts in three methods that pass only scalars: one method with all of them came close to
         // the node count at which C2 stops inlining, and a Vector API call it does not inline runs the
-        // boxing fallback (README, Performance). The sum is RowSum's order, its chains kept in `chains`.
+        // boxing fallback (docs/performance.md, "Warm-up and the JIT hazard"). The sum is RowSum's order,
+        // its chains kept in `chains`.
         int lanes = SPECIES.length();
         int full2 = cols - cols % (2 * lanes);
         if (full2 == 0) {

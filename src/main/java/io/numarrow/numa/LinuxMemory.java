@@ -3,12 +3,16 @@ package io.numarrow.numa;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -56,7 +60,7 @@ public final class LinuxMemory {
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(
-            java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+            MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
     private static final MethodHandle MMAP = libc("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
@@ -225,7 +229,7 @@ public final class LinuxMemory {
         MemorySegment mask = maskOf(nodes);
         long r = syscall(NR.mbind, address, bytes, mode, mask.address(), MAXNODE_ARG, flags);
         if (r != 0) {
-            throw new NativeCallException("mbind(mode " + mode + ", nodes " + java.util.Arrays.toString(nodes) + ")",
+            throw new NativeCallException("mbind(mode " + mode + ", nodes " + Arrays.toString(nodes) + ")",
                     errno());
         }
     }
@@ -251,7 +255,7 @@ public final class LinuxMemory {
             throw new NativeCallException("get_mempolicy(MPOL_F_ADDR)", errno());
         }
         int mode = s.get(ValueLayout.JAVA_INT, 0);
-        java.util.List<Integer> nodes = new java.util.ArrayList<>();
+        List<Integer> nodes = new ArrayList<>();
         for (int w = 0; w < MASK_WORDS; w++) {
             long word = s.get(ValueLayout.JAVA_LONG, 16 + 8L * w);
             while (word != 0) {
@@ -264,7 +268,7 @@ public final class LinuxMemory {
     }
 
     /** A page's NUMA policy as {@code get_mempolicy} reports it. */
-    public record PagePolicy(int mode, java.util.List<Integer> nodes) {
+    public record PagePolicy(int mode, List<Integer> nodes) {
     }
 
     /** The NUMA node of the CPU the calling thread runs on now. */

@@ -1,6 +1,7 @@
 package io.numarrow.numa;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,7 +227,7 @@ final class NodeHeap {
 
         void push(long v) {
             if (size == items.length) {
-                items = java.util.Arrays.copyOf(items, size * 2);
+                items = Arrays.copyOf(items, size * 2);
             }
             items[size++] = v;
         }

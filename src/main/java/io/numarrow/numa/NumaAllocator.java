@@ -3,6 +3,7 @@ package io.numarrow.numa;
 import java.lang.foreign.Arena;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,7 +60,7 @@ public final class NumaAllocator implements AllocationManager.Factory {
         for (int i = 0; i < heaps.length; i++) {
             heaps[i] = new NodeHeap(placements.get(i), pages, b.chunkSize, b.smallLimit, b.cacheLimit);
         }
-        this.name = "numa-" + b.policy.name().toLowerCase(java.util.Locale.ROOT) + "-" + IDS.incrementAndGet();
+        this.name = "numa-" + b.policy.name().toLowerCase(Locale.ROOT) + "-" + IDS.incrementAndGet();
         if (planner.ordinaryMemoryOnly() && ONE_NODE_LOGGED.compareAndSet(false, true)) {
             LOG.info("one NUMA node with memory ({}): {} gives ordinary memory, nothing to place",
                     b.nodes.ids(), b.policy);

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.arrow.memory.OutOfMemoryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,7 @@ final class PageSource {
         try {
             address = huge ? mapAligned(bytes, HUGE_PAGE) : LinuxMemory.mapAnonymous(bytes);
         } catch (LinuxMemory.NativeCallException e) {
-            throw new org.apache.arrow.memory.OutOfMemoryException("cannot map " + bytes + " bytes for "
+            throw new OutOfMemoryException("cannot map " + bytes + " bytes for "
                     + placement.label() + ": " + e.getMessage());
         }
         mmapCalls.increment();

@@ -1,11 +1,13 @@
 package io.numarrow.spark;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -18,7 +20,7 @@ import org.apache.spark.sql.types.StructType;
  * @param kind          how its values are laid out
  * @param elementsNullable whether an {@code array<float>} value may contain null elements
  */
-record FeatureColumn(String name, int index, Kind kind, boolean elementsNullable) implements java.io.Serializable {
+record FeatureColumn(String name, int index, Kind kind, boolean elementsNullable) implements Serializable {
 
     enum Kind { FLOAT_ARRAY, ML_VECTOR }
 
@@ -56,7 +58,7 @@ record FeatureColumn(String name, int index, Kind kind, boolean elementsNullable
             throw new IllegalArgumentException("NumarrowTransformer: output column '" + outputCol
                     + "' already exists; choose another outputCol");
         }
-        return schema.add(new StructField(outputCol, OUTPUT_TYPE, true, org.apache.spark.sql.types.Metadata.empty()));
+        return schema.add(new StructField(outputCol, OUTPUT_TYPE, true, Metadata.empty()));
     }
 
     private static String describeColumns(StructType schema) {

@@ -4,6 +4,7 @@ import java.util.Iterator;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * The function each task runs over its partition. Frees the partition's Arrow memory when the
@@ -21,7 +22,7 @@ final class PartitionFunction implements Function2<Integer, Iterator<InternalRow
         PartitionTransform transform = new PartitionTransform(spec, partition, rows);
         TaskContext task = TaskContext.get();
         if (task != null) {
-            task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) context -> transform.close());
+            task.addTaskCompletionListener((TaskCompletionListener) context -> transform.close());
         }
         return transform;
     }

@@ -4,6 +4,7 @@ import io.numarrow.compute.ComputeJob;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.arrow.memory.BufferAllocator;
@@ -208,7 +209,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             return;
         }
         closed = true;
-        java.util.Arrays.fill(rows, null);
+        Arrays.fill(rows, null);
         count = 0;
         // Vectors first, then the weights hold, then the allocator: it checks nothing is left.
         try {

@@ -3,6 +3,7 @@ package io.numarrow.spark;
 import io.numarrow.BadInputException;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -97,7 +98,7 @@ public final class ScoreJob {
     }
 
     private static String mode(Map<String, String> options) {
-        String mode = options.getOrDefault("mode", "errorifexists").toLowerCase(java.util.Locale.ROOT);
+        String mode = options.getOrDefault("mode", "errorifexists").toLowerCase(Locale.ROOT);
         return switch (mode) {
             case "errorifexists", "error" -> "ErrorIfExists";
             case "overwrite" -> "Overwrite";

@@ -2,12 +2,14 @@ package io.numarrow.tensor;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.hash.ArrowBufHasher;
+import org.apache.arrow.vector.ExtensionTypeVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 
 /** The vector of an {@code arrow.fixed_shape_tensor} column: a {@link FixedSizeListVector} underneath. */
-public final class FixedShapeTensorVector extends org.apache.arrow.vector.ExtensionTypeVector<FixedSizeListVector> {
+public final class FixedShapeTensorVector extends ExtensionTypeVector<FixedSizeListVector> {
 
     private final FixedShapeTensorType type;
 
@@ -41,7 +43,7 @@ public final class FixedShapeTensorVector extends org.apache.arrow.vector.Extens
         Field storage = getUnderlyingVector().getField();
         // Before its first allocation the storage has no child yet; the schema still needs one.
         boolean noChild = storage.getChildren().isEmpty()
-                || storage.getChildren().get(0).getType() instanceof org.apache.arrow.vector.types.pojo.ArrowType.Null;
+                || storage.getChildren().get(0).getType() instanceof ArrowType.Null;
         return noChild ? type.field(getName())
                 : new Field(getName(), FieldType.nullable(type), storage.getChildren());
     }

@@ -2,6 +2,7 @@ package io.numarrow.threading;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.function.Predicate;
 
 /**
  * A bounded lock-free queue any number of threads put into and take from: a worker's inbox for
@@ -82,7 +83,7 @@ final class SubmissionQueue<T> extends SqFields {
      * the element tested is the one the CAS takes.
      */
     @SuppressWarnings("unchecked")
-    T pollIf(java.util.function.Predicate<? super T> test) {
+    T pollIf(Predicate<? super T> test) {
         while (true) {
             long pos = (long) HEAD.getVolatile(this);
             int i = (int) (pos & mask);

@@ -204,8 +204,7 @@ public final class ThreadPool implements AutoCloseable {
     /**
      * Whether the awake workers (running or spinning) and the outside threads working on tiles already
      * fill every CPU: then an idle worker parks rather than spin, or its spin would halve the speed of a
-     * thread it shares a CPU with (128³ on 2 CPUs, the caller working beside one worker: 28 or 58 µs,
-     * one or the other for a whole JVM, with the other worker spinning).
+     * thread it shares a CPU with, for a whole JVM (figures: docs/performance.md, "Thread pool").
      */
     boolean cpusFilled() {
         return workers.length - parked.get() + outsideWorkers.get() > cpus;
@@ -217,10 +216,6 @@ public final class ThreadPool implements AutoCloseable {
 
     void markCongested(long now) {
         congestedUntil = now + CONGESTION_NANOS;
-    }
-
-    boolean isClosing() {
-        return runState != OPEN;
     }
 
     boolean isCancelling() {
@@ -278,7 +273,7 @@ public final class ThreadPool implements AutoCloseable {
                 for (int k = 0; k < nodeWorkers.length; k++) {
                     Worker w = nodeWorkers[(first + k) % nodeWorkers.length];
                     if (w.inbox.offer(item)) {
-                        if (isClosing()) {
+                        if (isClosed()) {
                             // w may have drained and left already: keep a second reference where
                             // we will run it; whichever copy is reached first runs, once
                             pushOwn(self, item);

@@ -20,8 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Who works: a pool worker running a loop (a nested call) works on it and runs its own queued
  * tasks while it waits. A thread from outside the pool works too when there are no more tiles than
  * workers (its share beats waking workers and waiting for them), but with more it leaves the tiles to
- * the workers and waits: working beside them would make one thread more than the pool was sized for
- * (the batch matmul went from 0.96x to 1.00x OpenBLAS, softmax 1-4% faster).
+ * the workers and waits: working beside them would make one thread more than the pool was sized for,
+ * and measured slower (docs/performance.md, "Thread pool").
  *
  * <p>A busy pool does not fail or stall a run: when no worker's queue has room for a helper, or no
  * worker has started one after {@link #STALLED_NANOS}, the caller runs the tiles itself.
@@ -239,15 +239,10 @@ public abstract class TileLoop {
             }
             Thread.onSpinWait();
             if ((i & 63) == 0) {
-                long now = System.nanoTime();
-                if (Spin.wasPreempted(last, now)) {
-                    pool.markCongested(now);
+                last = Spin.check(pool, start, limit, last);
+                if (last == Spin.STOP) {
                     return;
                 }
-                if (now - start > limit) {
-                    return;
-                }
-                last = now;
             }
         }
     }

@@ -119,11 +119,11 @@ public final class TileScheduler {
                 }
                 Thread.onSpinWait();
                 if ((i & 63) == 0) {
-                    long now = System.nanoTime();
-                    if (now - start > Spin.OUTSIDE_CALLER_SPIN_NANOS || Spin.wasPreempted(last, now)) {
-                        return; // long tiles, or a CPU we take from the workers: park instead
+                    // long tiles, or a CPU we take from the workers: park instead
+                    last = Spin.check(null, start, Spin.OUTSIDE_CALLER_SPIN_NANOS, last);
+                    if (last == Spin.STOP) {
+                        return;
                     }
-                    last = now;
                 }
             }
         }

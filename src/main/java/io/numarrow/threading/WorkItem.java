@@ -264,15 +264,11 @@ public final class WorkItem {
             }
             Thread.onSpinWait();
             if ((i & 63) == 0) {
-                long now = System.nanoTime();
-                if (Spin.wasPreempted(last, now)) {
-                    // the CPU is oversubscribed: spinning only delays the thread we wait for
-                    if (pool != null) {
-                        pool.markCongested(now);
-                    }
+                // no time limit: AWAIT_SPINS bounds this spin
+                last = Spin.check(pool, last, Long.MAX_VALUE, last);
+                if (last == Spin.STOP) {
                     break;
                 }
-                last = now;
             }
         }
         return park(deadline);

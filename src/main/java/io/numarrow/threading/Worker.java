@@ -214,34 +214,29 @@ public final class Worker {
             long last = System.nanoTime();
             boolean spin = pool.spinning.incrementAndGet() <= pool.maxSpinners && !pool.isCongested(last)
                     && !pool.cpusFilled();
-            long deadline = last + pool.spinNanos;
+            long start = last;
             for (int spins = 1; spin; spins++) {
                 WorkItem item = findWork();
                 if (item != null) {
                     pool.spinning.decrementAndGet();
                     return item;
                 }
-                if (pool.isClosing() && ownQueuesEmpty()) {
+                if (pool.isClosed() && ownQueuesEmpty()) {
                     pool.spinning.decrementAndGet();
                     return null;
                 }
                 if ((spins & 15) == 0) {
-                    long now = System.nanoTime();
-                    // stop spinning at the deadline, or at once when the OS took our CPU away
+                    // stop spinning after the spin time, or at once when the OS took our CPU away
                     // for a while: on an oversubscribed machine a parked worker that a submit
                     // wakes gets a CPU sooner than a spinning one waiting for its turn
-                    if (now - deadline > 0) {
-                        break;
-                    }
-                    if (Spin.wasPreempted(last, now)) {
-                        pool.markCongested(now);
+                    last = Spin.check(pool, start, pool.spinNanos, last);
+                    if (last == Spin.STOP) {
                         break;
                     }
                     if (pool.cpusFilled()) {
                         break; // a caller has started working beside the workers: leave it the CPU
                     }
-                    pool.spinBeat.beat(now);
-                    last = now;
+                    pool.spinBeat.beat(last);
                 }
                 Thread.onSpinWait();
             }
@@ -253,10 +248,10 @@ public final class Worker {
             STATE.setVolatile(this, PARKED);
             pool.spinning.decrementAndGet();
             WorkItem item = findWork();
-            boolean exit = item == null && pool.isClosing() && ownQueuesEmpty();
+            boolean exit = item == null && pool.isClosed() && ownQueuesEmpty();
             if (item == null && !exit) {
                 PARKS.setOpaque(this, parks + 1);
-                if (pool.isClosing()) {
+                if (pool.isClosed()) {
                     LockSupport.parkNanos(this, 1_000_000); // closing: look again soon, no wake-up promised
                 } else {
                     LockSupport.park(this);

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -97,8 +99,8 @@ class BenchPlotTest {
         assertEquals(2 * 480, image.getHeight(), "three charts: two on the first row, one on the second");
         assertEquals(480, ImageIO.read(BenchPlot.write(results.subList(0, 6), dir.resolve("two.png")).toFile()).getHeight());
         if (System.getProperty("numarrow.benchplot.sample") != null) {
-            java.nio.file.Files.copy(png, Path.of(System.getProperty("numarrow.benchplot.sample")),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(png, Path.of(System.getProperty("numarrow.benchplot.sample")),
+                    StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

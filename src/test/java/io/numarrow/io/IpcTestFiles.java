@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -17,6 +18,7 @@ import org.apache.arrow.vector.compression.CompressionUtil;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
@@ -90,8 +92,8 @@ final class IpcTestFiles {
         }
     }
 
-    static List<String> batches(org.apache.arrow.vector.ipc.ArrowReader r) throws IOException {
-        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+    static List<String> batches(ArrowReader r) throws IOException {
+        ArrayList<String> out = new ArrayList<>();
         while (r.loadNextBatch()) {
             out.add(r.getVectorSchemaRoot().contentToTSVString());
         }

@@ -11,6 +11,7 @@ import io.numarrow.numa.NumaAllocator;
 import io.numarrow.numa.NumaPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
@@ -115,7 +116,7 @@ class MappedArrowFileReaderTest {
                 x.set(3, 123f);
                 assertEquals(123f, x.get(3));
             }
-            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(file)));
+            assertTrue(Arrays.equals(before, Files.readAllBytes(file)));
         }
     }
 

@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.flatbuffers.FlatBufferBuilder;
 import io.numarrow.BadInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +62,7 @@ class MappedReaderCorruptFileTest {
             assertTrue(assertThrows(BadInputException.class, () -> ArrowFiles.read(text, a)).getMessage()
                     .contains("not an Arrow IPC file"));
             byte[] valid = Files.readAllBytes(validFile(a));
-            Path cut = Files.write(dir.resolve("cut.arrow"), java.util.Arrays.copyOf(valid, valid.length / 2));
+            Path cut = Files.write(dir.resolve("cut.arrow"), Arrays.copyOf(valid, valid.length / 2));
             assertTrue(assertThrows(BadInputException.class, () -> ArrowFiles.read(cut, a)).getMessage()
                     .contains("truncated Arrow file"));
         }
@@ -169,7 +172,7 @@ class MappedReaderCorruptFileTest {
             long batchesEnd = last.getOffset() + last.getMetadataLength() + last.getBodyLength();
             List<ArrowBlock> moved = blocks.stream().map(b -> new ArrowBlock(b.getOffset() + hole,
                     b.getMetadataLength(), b.getBodyLength())).toList();
-            com.google.flatbuffers.FlatBufferBuilder fb = new com.google.flatbuffers.FlatBufferBuilder();
+            FlatBufferBuilder fb = new FlatBufferBuilder();
             fb.finish(new ArrowFooter(schema, List.of(), moved).writeTo(fb));
             byte[] footer = fb.sizedByteArray();
 
@@ -181,7 +184,7 @@ class MappedReaderCorruptFileTest {
                 out.write(ByteBuffer.wrap(bytes, (int) firstBatch, (int) (batchesEnd - firstBatch)), at);
                 at += batchesEnd - firstBatch;
                 ByteBuffer trailer = ByteBuffer.allocate(footer.length + 10).order(ByteOrder.LITTLE_ENDIAN);
-                trailer.put(footer).putInt(footer.length).put("ARROW1".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                trailer.put(footer).putInt(footer.length).put("ARROW1".getBytes(StandardCharsets.US_ASCII));
                 out.write(trailer.flip(), at);
             }
             try {

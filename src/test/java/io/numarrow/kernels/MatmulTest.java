@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.Reference;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -97,7 +99,7 @@ class MatmulTest {
         float[] cv = new float[m * n];
         Matmul.multiply(FloatVector.SPECIES_PREFERRED, MemorySegment.ofArray(av), MemorySegment.ofArray(bv),
                 MemorySegment.ofArray(cv), m, n, k, false, null, false);
-        assertClose(reference(av, bv, null, null, m, n, k, false), MemorySegment.ofArray(cv), m, n, k, 1, 1);
+        assertClose(Reference.matmul(av, bv, null, null, m, n, k, false), MemorySegment.ofArray(cv), m, n, k, 1, 1);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment readOnly = arena.allocate((long) m * n * Float.BYTES).asReadOnly();
             assertThrows(UnsupportedOperationException.class, () -> Matmul.multiply(FloatVector.SPECIES_PREFERRED,
@@ -216,7 +218,7 @@ class MatmulTest {
             int n = 40;
             int k = 30;
             float[] av = new float[m * k];
-            java.util.Arrays.fill(av, 1f);
+            Arrays.fill(av, 1f);
             av[7 * k + 3] = Float.NaN;
             MemorySegment a = floats(arena, av);
             MemorySegment b = floats(arena, new float[k * n]);
@@ -264,7 +266,7 @@ class MatmulTest {
             Matmul.packB(s, b, k, n, false, packed, panels / 2, panels);
             Matmul.multiplyPacked(s, packed, a, c, m, n, k, 0, 42, null, false);
             Matmul.multiplyPacked(s, packed, a, c, m, n, k, 42, m, null, false);
-            assertClose(reference(av, bv, null, null, m, n, k, false), c, m, n, k, 1, 1);
+            assertClose(Reference.matmul(av, bv, null, null, m, n, k, false), c, m, n, k, 1, 1);
         }
     }
 
@@ -294,26 +296,9 @@ class MatmulTest {
             }
             MemorySegment biasSeg = bias != null ? floats(arena, bias) : null;
             Matmul.multiply(species, a, b, c, m, n, k, transposed, biasSeg, accumulate);
-            double[] ref = reference(av, bv, bias, c0, m, n, k, transposed);
+            double[] ref = Reference.matmul(av, bv, bias, c0, m, n, k, transposed);
             assertClose(ref, c, m, n, k, 1, 1);
         }
-    }
-
-    static double[] reference(float[] a, float[] b, float[] bias, float[] c0, int m, int n, int k, boolean transposed) {
-        double[] c = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = c0 != null ? c0[i * n + j] : 0;
-                if (bias != null) {
-                    s += bias[j];
-                }
-                for (int p = 0; p < k; p++) {
-                    s += (double) a[i * k + p] * (transposed ? b[j * k + p] : b[p * n + j]);
-                }
-                c[i * n + j] = s;
-            }
-        }
-        return c;
     }
 
     /** Inputs are in [-1, 1], so max|a|·max|b| ≤ 1; the bias and C terms add at most 2 more. */

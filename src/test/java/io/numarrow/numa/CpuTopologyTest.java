@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalDouble;
@@ -57,7 +58,7 @@ class CpuTopologyTest {
         assertEquals(32, t.numCores(), "core ids come from /proc/cpuinfo");
         assertEquals(4, t.numNumaNodes());
         for (int n = 0; n < 4; n++) {
-            List<Integer> expected = new java.util.ArrayList<>(range(8 * n, 8 * n + 7));
+            List<Integer> expected = new ArrayList<>(range(8 * n, 8 * n + 7));
             expected.addAll(range(32 + 8 * n, 32 + 8 * n + 7));
             assertEquals(expected, t.cpusOfNode(n), "node " + n);
         }

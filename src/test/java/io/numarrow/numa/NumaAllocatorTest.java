@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -216,7 +217,7 @@ class NumaAllocatorTest {
     void concurrentAllocationsNeverShareMemory() throws Exception {
         try (BufferAllocator a = NumaAllocator.root(NumaPolicy.LOCAL)) {
             List<Thread> threads = new ArrayList<>();
-            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
             for (int t = 0; t < 4; t++) {
                 int id = t;
                 Thread th = new Thread(() -> {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.numarrow.compute.Ops;
 import io.numarrow.compute.SyntheticData;
 import io.numarrow.spark.SparkTestData.FeatureRow;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -358,7 +359,7 @@ class NumarrowTransformerTest {
         assertEquals(tempsBefore, weightTempFiles(), "the local copy is deleted once loaded");
     }
 
-    private static long weightTempFiles() throws java.io.IOException {
+    private static long weightTempFiles() throws IOException {
         try (var files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return files.filter(f -> f.getFileName().toString().startsWith("numarrow-weights-")).count();
         }

@@ -3,6 +3,7 @@ package io.numarrow.spark;
 import io.numarrow.Reference;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
+import io.numarrow.compute.Weights;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
@@ -136,19 +137,13 @@ final class SparkTestData {
         double[] y;
         if (ops.needsWeights()) {
             int h = w[0].length;
-            y = new double[h];
-            for (int c = 0; c < h; c++) {
-                double s = 0;
-                for (int k = 0; k < x.length; k++) {
-                    s += (double) x[k] * w[k][c];
-                }
-                y[c] = s;
+            float[] flat = new float[w.length * h];
+            for (int k = 0; k < w.length; k++) {
+                System.arraycopy(w[k], 0, flat, k * h, h);
             }
+            y = Reference.matmul(x, flat, null, null, 1, h, x.length, false);
         } else {
-            y = new double[x.length];
-            for (int i = 0; i < x.length; i++) {
-                y[i] = x[i];
-            }
+            y = Reference.widen(x);
         }
         return ops == Ops.MATMUL ? y : Reference.softmaxRow(y);
     }
@@ -156,7 +151,7 @@ final class SparkTestData {
     /** The weights file as {@code float[d][h]}. */
     static float[][] readWeights(Path file) {
         try (BufferAllocator allocator = new RootAllocator();
-             Tensor w = io.numarrow.compute.Weights.load(file, allocator)) {
+             Tensor w = Weights.load(file, allocator)) {
             float[][] out = new float[w.rows()][w.cols()];
             for (int r = 0; r < w.rows(); r++) {
                 for (int c = 0; c < w.cols(); c++) {

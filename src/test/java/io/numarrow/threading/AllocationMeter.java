@@ -1,5 +1,6 @@
 package io.numarrow.threading;
 
+import com.sun.management.ThreadMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -7,8 +8,8 @@ import java.lang.management.ManagementFactory;
  * what a tiled call allocates, wherever its tiles ran.
  */
 final class AllocationMeter {
-    private final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private final ThreadMXBean threads =
+            (ThreadMXBean) ManagementFactory.getThreadMXBean();
     private final long[] ids = Thread.getAllStackTraces().keySet().stream()
             .filter(t -> t == Thread.currentThread() || t instanceof WorkerThread).mapToLong(Thread::threadId)
             .toArray();

@@ -2,6 +2,8 @@ package io.numarrow.threading;
 
 import io.numarrow.tensor.Tensor;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,11 +20,25 @@ import org.apache.arrow.memory.RootAllocator;
 
 /**
  * Runs {@link ParallelOps}' calls in windows until one window allocates nothing (on the caller and every
- * worker thread), or 60 s pass; prints what it found and exits 0 or 1. Meant for a JVM of its own
+ * worker thread), prints what it found and exits 0 or 1. Meant for a JVM of its own
  * (ParallelOpsKernelsTest starts one), so that the kernels are compiled from these calls' profiles alone.
+ *
+ * <p>Neither a loaded machine nor a broken meter decides the answer. The give-up rule is the JIT's
+ * progress, not a time: the probe fails once the JIT has finished no compile, and had none running or
+ * queued, at the end of {@link #QUIET_WINDOWS} windows in a row and the calls still allocate (steady
+ * state allocates), however long the JIT took to get there; {@link #WALL_LIMIT_SECONDS} only keeps a JIT that never settles from hanging the build.
+ * And a pass must prove something: the meter has to see a known allocation on a worker first, and
+ * the passing window must have had workers run the calls' helpers.
  */
 final class AllocationProbe {
     private static final int CALLS_PER_ROUND = 8;
+    /** Windows without a single compilation after which what still allocates is steady state. */
+    static final int QUIET_WINDOWS = 5;
+    /** A backstop, far above the few seconds a probe takes; ParallelOpsKernelsTest waits longer. */
+    static final long WALL_LIMIT_SECONDS = 240;
+
+    /** Keeps the control allocations alive until measured. */
+    private static volatile Object sink;
 
     private AllocationProbe() {
     }
@@ -60,32 +76,67 @@ final class AllocationProbe {
             };
             calls.run(); // starts the workers, whose threads the meter then counts
             AllocationMeter meter = new AllocationMeter();
+            long control = controlAllocation(pool, meter);
+            if (control < 2L << 20) {
+                System.out.println("the meter saw " + control + " of the 2 MiB the caller and a worker allocated:"
+                        + " a zero from it would prove nothing");
+                System.exit(1);
+            }
             // Until C2 compiles the kernels, Vector API code allocates a box per vector: steady state is
-            // what counts, so look at windows of calls until one allocates nothing (or time runs out).
-            // Below 2 bytes a call: the long[] of the measurement itself, or the waiter node of a thread
-            // that parked, never a call's.
+            // what counts, so look at windows of calls until one allocates nothing, or the JIT has
+            // settled and they still allocate. Below 2 bytes a call: the long[] of the measurement
+            // itself, or the waiter node of a thread that parked, never a call's.
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
             int rounds = 100;
             long limit = rounds * CALLS_PER_ROUND * 2L;
             long start = System.nanoTime();
-            long deadline = start + TimeUnit.SECONDS.toNanos(60);
+            long wallLimit = start + TimeUnit.SECONDS.toNanos(WALL_LIMIT_SECONDS);
+            int quiet = 0;
+            int windows = 0;
             long bytes;
+            long workerTasks;
+            boolean settledOrOut;
             do {
+                long compiled = jit.getTotalCompilationTime();
+                long tasks = WorkerStats.total(pool.stats()).tasksRun();
                 long before = meter.allocated();
                 for (int i = 0; i < rounds; i++) {
                     calls.run();
                 }
                 bytes = meter.allocated() - before;
-            } while (bytes >= limit && System.nanoTime() < deadline);
+                workerTasks = WorkerStats.total(pool.stats()).tasksRun() - tasks;
+                quiet = jit.getTotalCompilationTime() == compiled && !JitState.isBusy() ? quiet + 1 : 0;
+                windows++;
+                settledOrOut = quiet >= QUIET_WINDOWS || System.nanoTime() - wallLimit > 0;
+            } while ((bytes >= limit || workerTasks == 0) && !settledOrOut);
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            ok = bytes < limit;
-            report = ok
-                    ? "allocates nothing: " + bytes + " bytes over " + rounds * CALLS_PER_ROUND + " calls, " + ms
-                            + " ms after the first call"
-                    : bytes + " bytes allocated over " + rounds * CALLS_PER_ROUND + " calls after " + ms
-                            + " ms; where, sampled:\n" + allocationSites(calls) + "\n" + JitState.describe("io.numarrow.");
+            ok = bytes < limit && workerTasks > 0;
+            String window = rounds * CALLS_PER_ROUND + " calls (workers ran " + workerTasks + " helpers), window "
+                    + windows + ", " + ms + " ms after the first call";
+            if (ok) {
+                report = "allocates nothing: " + bytes + " bytes over " + window + "; the meter saw " + control
+                        + " bytes of a 2 MiB control";
+            } else if (workerTasks == 0) {
+                report = "no window had the workers run a helper, so the pool's side went unmeasured: " + window;
+            } else {
+                report = bytes + " bytes allocated over " + window
+                        + (quiet >= QUIET_WINDOWS ? ", with the JIT idle for the last " + quiet + " windows"
+                                : ", the JIT still compiling after " + WALL_LIMIT_SECONDS + " s")
+                        + "; where, sampled:\n" + allocationSites(calls) + "\n" + JitState.describe("io.numarrow.");
+            }
         }
         System.out.println(report);
         System.exit(ok ? 0 : 1);
+    }
+
+    /** Bytes the meter sees when the caller and a worker allocate 1 MiB each. */
+    private static long controlAllocation(ThreadPool pool, AllocationMeter meter) {
+        long before = meter.allocated();
+        pool.submit(() -> sink = new byte[1 << 20]).join();
+        sink = new byte[1 << 20];
+        long seen = meter.allocated() - before;
+        sink = null;
+        return seen;
     }
 
     private static float[] random(long seed, int n) {

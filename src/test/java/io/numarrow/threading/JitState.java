@@ -2,6 +2,7 @@ package io.numarrow.threading;
 
 import java.lang.management.ManagementFactory;
 import java.util.stream.Collectors;
+import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
@@ -30,13 +31,30 @@ final class JitState {
         }
     }
 
-    /** Tasks in one compiler's queue, as {@code Compiler.queue} lists them. */
-    private static long queued(String queue, String compiler) {
-        return queue.lines().dropWhile(l -> !l.startsWith(compiler + " compile queue")).skip(1)
-                .takeWhile(l -> !l.isBlank()).count();
+    /**
+     * Whether the JIT is compiling something or has compiles queued right now. A long C2 compile shows
+     * here while it runs, not in the compilation time, which grows only when a compile ends. When the
+     * JVM cannot say, the answer is yes: not settled.
+     */
+    static boolean isBusy() {
+        try {
+            String queue = command(ManagementFactory.getPlatformMBeanServer(),
+                    new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerQueue");
+            boolean compiling = queue.lines().dropWhile(l -> !l.startsWith("Current compiles")).skip(1)
+                    .takeWhile(l -> !l.isBlank()).findAny().isPresent();
+            return compiling || queued(queue, "C1") + queued(queue, "C2") > 0;
+        } catch (Exception | LinkageError e) {
+            return true;
+        }
     }
 
-    private static String command(javax.management.MBeanServer server, ObjectName commands, String name)
+    /** Tasks in one compiler's queue, as {@code Compiler.queue} lists them ("Empty" when none). */
+    private static long queued(String queue, String compiler) {
+        return queue.lines().dropWhile(l -> !l.startsWith(compiler + " compile queue")).skip(1)
+                .takeWhile(l -> !l.isBlank()).filter(l -> !l.strip().equals("Empty")).count();
+    }
+
+    private static String command(MBeanServer server, ObjectName commands, String name)
             throws Exception {
         return (String) server.invoke(commands, name, new Object[] {null}, new String[] {String[].class.getName()});
     }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +61,7 @@ class ParallelOpsKernelsTest {
             try (Tensor a = Tensor.fromArray(allocator, m, k, av);
                  Tensor b = Tensor.fromArray(allocator, k, n, bv);
                  Tensor c = ops.matmul(a, b, allocator)) {
-                double[] ref = reference(av, bv, null, null, m, n, k, false);
+                double[] ref = Reference.matmul(av, bv, null, null, m, n, k, false);
                 assertClose(ref, c, k, m + "×" + k + "·" + k + "×" + n);
                 // Second call reuses the packed B buffer and scratch; must give the same answer.
                 ops.matmulInto(a, b, c);
@@ -84,7 +85,7 @@ class ParallelOpsKernelsTest {
              Tensor b = Tensor.fromArray(allocator, k, n, bv);
              Tensor c = ops.matmul(a, b, allocator)) {
             assertTrue((long) k * n >= ParallelOps.PARALLEL_PACK_FLOATS);
-            assertClose(reference(av, bv, null, null, m, n, k, false), c, k, "large B");
+            assertClose(Reference.matmul(av, bv, null, null, m, n, k, false), c, k, "large B");
         }
     }
 
@@ -103,7 +104,7 @@ class ParallelOpsKernelsTest {
              Tensor bias = Tensor.fromArray(allocator, 1, n, biasv);
              Tensor c = Tensor.fromArray(allocator, m, n, c0)) {
             ops.gemmInto(a, bt, true, bias, true, c);
-            assertClose(reference(av, btv, biasv, c0, m, n, k, true), c, k, "A·Bᵀ + bias + C");
+            assertClose(Reference.matmul(av, btv, biasv, c0, m, n, k, true), c, k, "A·Bᵀ + bias + C");
         }
     }
 
@@ -118,7 +119,7 @@ class ParallelOpsKernelsTest {
         try (Tensor a = Tensor.fromArray(allocator, m, k, av);
              Tensor b = Tensor.fromArray(allocator, k, n, bv);
              Tensor y = ops.matmulSoftmax(a, b, allocator)) {
-            double[] logits = reference(av, bv, null, null, m, n, k, false);
+            double[] logits = Reference.matmul(av, bv, null, null, m, n, k, false);
             for (int i = 0; i < m; i++) {
                 double[] p = softmaxRow(logits, i, n);
                 double sum = 0;
@@ -183,9 +184,10 @@ class ParallelOpsKernelsTest {
      * fused pair allocate nothing per call once warm, measured by {@link AllocationProbe} in a JVM of its
      * own. In this JVM the answer would depend on what ran before: the kernels' compiled code here depends
      * on type profiles that every earlier test wrote into the shared Vector API methods, and a kernel
-     * compiled against mixed profiles was seen keeping boxing fallbacks for good (README, Performance).
+     * compiled against mixed profiles was seen keeping boxing fallbacks for good (docs/performance.md).
      */
     @Test
+    @Timeout(value = AllocationProbe.WALL_LIMIT_SECONDS + 90, unit = TimeUnit.SECONDS)
     void tiledCallsAllocateNothingInSteadyState() throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(
@@ -200,7 +202,8 @@ class ParallelOpsKernelsTest {
         Path log = Files.createTempFile("numarrow-allocation-probe", ".log");
         try {
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            boolean finished = child.waitFor(90, TimeUnit.SECONDS);
+            // the probe's own backstop, plus its JVM's start and the report
+            boolean finished = child.waitFor(AllocationProbe.WALL_LIMIT_SECONDS + 60, TimeUnit.SECONDS);
             if (!finished) {
                 child.destroyForcibly().waitFor();
             }
@@ -214,21 +217,7 @@ class ParallelOpsKernelsTest {
     }
 
     private static double[] softmaxRow(double[] x, int r, int cols) {
-        return Reference.softmaxRow(java.util.Arrays.copyOfRange(x, r * cols, r * cols + cols));
-    }
-
-    private static double[] reference(float[] a, float[] b, float[] bias, float[] c0, int m, int n, int k, boolean transposed) {
-        double[] c = new double[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double s = (c0 != null ? c0[i * n + j] : 0) + (bias != null ? bias[j] : 0);
-                for (int p = 0; p < k; p++) {
-                    s += (double) a[i * k + p] * (transposed ? b[j * k + p] : b[p * n + j]);
-                }
-                c[i * n + j] = s;
-            }
-        }
-        return c;
+        return Reference.softmaxRow(Arrays.copyOfRange(x, r * cols, r * cols + cols));
     }
 
     /** Inputs in [-1, 1]: tolerance 1e-6·k·max|a|·max|b| (+1e-6 for the bias and C terms). */

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -277,7 +278,7 @@ class ThreadPoolStressTest {
                         for (int i = 0; i < perThread; i++) {
                             p.submit(ran::increment).await(Duration.ofSeconds(10));
                             if (i % 64 == 0) {
-                                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // let every worker park
+                                LockSupport.parkNanos(20_000); // let every worker park
                             }
                         }
                     } catch (Throwable e) {

@@ -21,6 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -125,14 +128,21 @@ class ThreadPoolTest {
     void closeDrainsQueuedWorkThenRefusesSubmits() throws Exception {
         ThreadPool p = pool(2);
         AtomicInteger ran = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
         List<WorkItem> items = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             items.add(p.submit(() -> {
-                sleepQuietly(1);
+                awaitQuietly(release); // every task is still queued or running when close() starts
                 ran.incrementAndGet();
             }));
         }
-        p.close();
+        Thread closer = Thread.ofPlatform().start(p::close);
+        waitUntil(p::isClosed, () -> "close() did not start");
+        assertEquals(0, ran.get(), "no task could finish before the release");
+        assertThrows(IllegalStateException.class, () -> p.submit(() -> { }), "a closing pool refuses submits");
+        release.countDown();
+        closer.join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(closer.isAlive(), "close() did not return");
         assertEquals(200, ran.get(), "close() lets every accepted task run");
         for (WorkItem item : items) {
             item.await();
@@ -228,13 +238,19 @@ class ThreadPoolTest {
         try (ThreadPool p = pool(3)) {
             ConcurrentHashMap<Integer, Integer> ranOn = new ConcurrentHashMap<>();
             AtomicInteger parent = new AtomicInteger(-1);
+            CountDownLatch stolen = new CountDownLatch(1);
             p.submit(() -> {
                 parent.set(ThreadPool.currentWorkerIndex());
                 List<WorkItem> children = new ArrayList<>();
                 for (int i = 0; i < 60; i++) {
                     children.add(p.submit(() -> {
-                        sleepQuietly(1);
-                        ranOn.merge(ThreadPool.currentWorkerIndex(), 1, Integer::sum);
+                        int me = ThreadPool.currentWorkerIndex();
+                        if (me == parent.get()) {
+                            awaitQuietly(stolen); // the parent's worker is busy: only a thief can go on
+                        } else {
+                            stolen.countDown();
+                        }
+                        ranOn.merge(me, 1, Integer::sum);
                     }));
                 }
                 children.forEach(WorkItem::join);
@@ -251,14 +267,16 @@ class ThreadPoolTest {
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(2).spinTime(Duration.ofMillis(1)).build();
         try (ThreadPool p = ThreadPool.init(config)) {
             p.submit(() -> { }).await();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (WorkerStats.total(p.stats()).parks() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertTrue(WorkerStats.total(p.stats()).parks() >= 2, "workers did not park: " + p.stats());
+            waitUntil(() -> p.parked.get() == 2, () -> "workers did not park: " + p.stats());
             for (int i = 0; i < 20; i++) {
-                Thread.sleep(3); // parked again by now
-                p.submit(() -> { }).await(Duration.ofSeconds(5));
+                long parks = WorkerStats.total(p.stats()).parks();
+                AtomicInteger ran = new AtomicInteger();
+                // both workers are parked: only the submit's wake-up can run this task
+                p.submit(ran::incrementAndGet).await(Duration.ofSeconds(5));
+                assertEquals(1, ran.get());
+                // the woken worker spins 1 ms, then parks again (a new park, not the old one)
+                waitUntil(() -> p.parked.get() == 2 && WorkerStats.total(p.stats()).parks() > parks,
+                        () -> "round: woken worker did not park again: parked " + p.parked.get() + ", " + p.stats());
             }
         }
     }
@@ -268,12 +286,9 @@ class ThreadPoolTest {
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(4).spinTime(Duration.ofSeconds(20)).build();
         try (ThreadPool p = ThreadPool.init(config)) {
             assertEquals(2, p.maxSpinners);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            // with a 20 s spin time only the workers over the cap can have parked by now
-            while (p.stats().stream().filter(s -> s.parks() > 0).count() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertTrue(p.stats().stream().filter(s -> s.parks() > 0).count() >= 2, "over-cap workers spin: " + p.stats());
+            // with a 20 s spin time only the workers over the cap can have parked within 10 s
+            waitUntil(() -> p.stats().stream().filter(s -> s.parks() > 0).count() >= 2,
+                    () -> "over-cap workers spin: " + p.stats());
             assertTrue(p.spinning.get() <= 2, "spinning " + p.spinning.get());
             p.submit(() -> { }).await(Duration.ofSeconds(5));
         }
@@ -285,11 +300,7 @@ class ThreadPoolTest {
         try (ThreadPool p = ThreadPool.init(config)) {
             p.markCongested(System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
             p.submit(() -> { }).await();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (p.parked.get() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertEquals(2, p.parked.get(), "a congested pool must park, not spin for 20 s: " + p.stats());
+            waitUntil(() -> p.parked.get() == 2, () -> "a congested pool must park, not spin for 20 s: " + p.stats());
             // parked workers still wake for new work
             AtomicInteger ran = new AtomicInteger();
             for (int i = 0; i < 10; i++) {
@@ -312,7 +323,9 @@ class ThreadPoolTest {
                     woke.incrementAndGet();
                 }));
             }
-            Thread.sleep(50); // let them park
+            // every waiter has spun and parked (or the release would only test the spin)
+            waitUntil(() -> waiters.stream().allMatch(t -> t.getState() == Thread.State.WAITING),
+                    () -> "waiters did not park: " + waiters.stream().map(Thread::getState).toList());
             release.countDown();
             for (Thread t : waiters) {
                 t.join(10_000);
@@ -335,7 +348,8 @@ class ThreadPoolTest {
                     seen.set(t);
                 }
             });
-            Thread.sleep(50);
+            // interrupt it while it is parked in await, not before it got there
+            waitUntil(() -> waiter.getState() == Thread.State.WAITING, () -> "waiter did not park: " + waiter.getState());
             waiter.interrupt();
             waiter.join(10_000);
             assertInstanceOf(InterruptedException.class, seen.get());
@@ -519,6 +533,24 @@ class ThreadPoolTest {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits (up to 10 s unless told) for a state of the pool or its threads, looking every 0.1 ms; fails with
+     * {@code what} if it never holds. A test waits for a state, never for a time.
+     */
+    static void waitUntil(BooleanSupplier condition, Supplier<String> what) {
+        waitUntil(condition, Duration.ofSeconds(10), what);
+    }
+
+    static void waitUntil(BooleanSupplier condition, Duration limit, Supplier<String> what) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(what.get());
+            }
+            LockSupport.parkNanos(100_000);
         }
     }
 

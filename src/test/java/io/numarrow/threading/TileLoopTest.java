@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -31,7 +32,7 @@ class TileLoopTest {
 
     /** Counts how often each tile ran and on how many distinct threads. */
     private static class CountingLoop extends TileLoop {
-        AtomicIntegerArray runs;
+        volatile AtomicIntegerArray runs;
         volatile int failAt = -1;
 
         CountingLoop(ThreadPool pool) {
@@ -206,50 +207,85 @@ class TileLoopTest {
         }
     }
 
+    /** When {@code closeNow} comes, relative to a run whose helpers queue behind busy workers. */
+    private enum CloseMoment {
+        /** before the run: the run is refused, as any submit is */
+        BEFORE_THE_RUN,
+        /** once the run's helpers are queued and its caller waits for them: they are cancelled */
+        HELPERS_QUEUED,
+        /** once the caller has given up on the workers and runs tiles itself */
+        CALLER_RUNNING_TILES
+    }
+
     @Test
     void closeNowDuringARunLeavesNoTileUndone() throws Exception {
-        for (int round = 0; round < 5; round++) {
+        for (int round = 0; round < 6; round++) {
+            CloseMoment moment = CloseMoment.values()[round % CloseMoment.values().length];
             ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
             CountDownLatch release = blockEveryWorker(p);
             CountingLoop loop = new CountingLoop(p);
+            loop.runs = new AtomicIntegerArray(40);
             AtomicReference<Throwable> failed = new AtomicReference<>();
-            Thread caller = Thread.ofPlatform().start(() -> {
+            Runnable run = () -> {
                 try {
                     loop.runCounting(40); // helpers queued behind the blocked tasks
                 } catch (Throwable e) {
                     failed.set(e);
                 }
-            });
-            Thread.sleep(round % 2); // the run's helpers queued behind the blocked tasks, mostly
-            Thread closer = Thread.ofPlatform().start(p::closeNow); // cancels what is still queued
-            Thread.sleep(round / 2); // before and after the caller gives up on the workers (1 ms)
+            };
+            Thread caller = null;
+            Thread closer;
+            if (moment == CloseMoment.BEFORE_THE_RUN) {
+                closer = Thread.ofPlatform().start(p::closeNow); // returns once the blocked tasks end
+                ThreadPoolTest.waitUntil(p::isClosed, () -> "closeNow did not start");
+                caller = Thread.ofPlatform().start(run);
+            } else {
+                Thread started = Thread.ofPlatform().start(run);
+                caller = started;
+                if (moment == CloseMoment.HELPERS_QUEUED) {
+                    // it parks only after queueing its helpers (and gives up on them 1 ms later)
+                    ThreadPoolTest.waitUntil(() -> started.getState() == Thread.State.TIMED_WAITING
+                            || tilesRun(loop) > 0, () -> "the caller never waited: " + started.getState());
+                } else {
+                    ThreadPoolTest.waitUntil(() -> tilesRun(loop) > 0, () -> "the caller ran no tile itself");
+                }
+                closer = Thread.ofPlatform().start(p::closeNow); // cancels what is still queued
+                ThreadPoolTest.waitUntil(p::isClosed, () -> "closeNow did not start");
+            }
             release.countDown();
             caller.join(TimeUnit.SECONDS.toMillis(20));
             closer.join(TimeUnit.SECONDS.toMillis(20));
-            assertTrue(!caller.isAlive() && !closer.isAlive(), "round " + round + " did not finish");
-            // a close that beats the run's first submit refuses it, as it refuses any submit; a run
-            // that got going finishes every tile
+            assertTrue(!caller.isAlive() && !closer.isAlive(), "round " + round + " (" + moment + ") did not finish");
             Throwable f = failed.get();
-            if (f != null && !(f instanceof IllegalStateException && f.getMessage().contains("closed"))) {
-                throw new AssertionError("round " + round, f);
+            if (moment == CloseMoment.BEFORE_THE_RUN) {
+                assertTrue(f instanceof IllegalStateException && f.getMessage().contains("closed"),
+                        "a closed pool refuses the run: " + f);
+            } else if (f != null) {
+                // a run that got going finishes every tile (runCounting checks each ran once)
+                throw new AssertionError("round " + round + " (" + moment + ")", f);
             }
         }
+    }
+
+    private static int tilesRun(CountingLoop loop) {
+        int sum = 0;
+        for (int t = 0; t < loop.runs.length(); t++) {
+            sum += loop.runs.get(t);
+        }
+        return sum;
     }
 
     @Test
     void idleWorkersDoNotSpinWhileCallersWorkingOnTilesFillTheCpus() throws Exception {
         pool.close();
         // spinning for up to 30 s after each task, unless the CPUs are taken
-        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).spinTime(java.time.Duration.ofSeconds(30)).build());
+        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).spinTime(Duration.ofSeconds(30)).build());
         int cpus = Runtime.getRuntime().availableProcessors();
         pool.submit(() -> { }).await(); // wakes a worker, which then spins
         pool.outsideWorkers.addAndGet(cpus); // as many callers working on tiles as there are CPUs
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (pool.spinning.get() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(1);
-            }
-            assertEquals(0, pool.spinning.get(), "a worker kept spinning on a full machine");
+            ThreadPoolTest.waitUntil(() -> pool.spinning.get() == 0, Duration.ofSeconds(2),
+                    () -> "a worker kept spinning on a full machine");
             pool.submit(() -> { }).await(); // and a parked worker still takes new work
         } finally {
             pool.outsideWorkers.addAndGet(-cpus);
@@ -263,19 +299,11 @@ class TileLoopTest {
         for (int i = 0; i < p.size(); i++) {
             p.submit(() -> {
                 started.countDown();
-                awaitQuietly(release);
+                ThreadPoolTest.awaitQuietly(release);
             });
         }
         assertTrue(started.await(10, TimeUnit.SECONDS));
         return release;
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Test

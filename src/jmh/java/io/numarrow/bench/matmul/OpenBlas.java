@@ -18,7 +18,7 @@ import org.bytedeco.openblas.global.openblas;
  * <p>The bytedeco presets do not map {@code openblas_set_num_threads} and {@code openblas_get_corename},
  * so those two are called through FFM in the library bytedeco has loaded. The core name tells which
  * kernels OpenBLAS picked: an AVX-512 one (SkylakeX, Cooperlake, SapphireRapids) unless
- * {@code OPENBLAS_CORETYPE} forces another, which a fair run must not (DESIGN.md).
+ * {@code OPENBLAS_CORETYPE} forces another, which a fair run must not (docs/performance.md).
  */
 public final class OpenBlas {
     private static final MethodHandle SET_THREADS;

@@ -3,6 +3,7 @@ package io.numarrow.bench.pool;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
 import io.numarrow.threading.WorkItem;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
@@ -42,7 +43,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @BenchmarkMode(Mode.AverageTime)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(1) // JVM flags: jvm.flags, through BenchMain
 @State(Scope.Benchmark)
 public class PoolBenchmark {
     /** Elements summed by {@code forkJoinSum}. */
@@ -79,7 +80,7 @@ public class PoolBenchmark {
     public void setUp() {
         ThreadPoolConfig.Builder config = ThreadPoolConfig.builder();
         if (spinMicros >= 0) {
-            config.spinTime(java.time.Duration.ofNanos(spinMicros * 1000L));
+            config.spinTime(Duration.ofNanos(spinMicros * 1000L));
         }
         numarrow = ThreadPool.init(config.build());
         forkJoin = new ForkJoinPool(numarrow.size());
