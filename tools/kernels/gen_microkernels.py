@@ -102,7 +102,9 @@ def tile(w, mr, unchecked):
 
 
 def tile_masked(w, mr, unchecked):
-    """An edge tile: C's rows and columns limited, by branches and vector masks."""
+    """An edge tile: C's rows and columns limited, by branches and vector masks. Same order of
+    arithmetic as tile() (docs/reproducibility.md): products from zero, then the bias, then C, so a column
+    computed here has the bits it would have in a full tile."""
     signature(w, "tileMasked", [
         "An edge tile: like {@link #tile} with C's loads and stores limited to the first {@code mv} rows and",
         "{@code nv} columns (masked vector accesses, so nothing outside C is touched). A must be zero-padded",
@@ -111,15 +113,17 @@ def tile_masked(w, mr, unchecked):
     w("        VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);")
     w("        VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);")
     w("        FloatVector z = FloatVector.zero(SPECIES);")
-    for i in range(mr):
-        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
-        w(f"        FloatVector c{i}0 = loadC && {i} < mv ? FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER, m0) : z;")
-        w(f"        FloatVector c{i}1 = loadC && {i} < mv ? FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER, m1) : z;")
-    add_bias(w, mr, ", m0", ", m1")
+    decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(mr))
+    w(f"        FloatVector {decl};")
     k_loop(w, mr)
+    add_bias(w, mr, ", m0", ", m1")
     for i in range(mr):
         off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
         w(f"        if ({i} < mv) {{")
+        w("            if (loadC) {")
+        w(f"                c{i}0 = c{i}0.add(FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER, m0));")
+        w(f"                c{i}1 = c{i}1.add(FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER, m1));")
+        w("            }")
         w(f"            c{i}0.intoMemorySegment(c, {off}, ORDER, m0);")
         w(f"            c{i}1.intoMemorySegment(c, {off} + VB, ORDER, m1);")
         w("        }")
@@ -132,7 +136,7 @@ def tile_short(w, rows, unchecked):
         f"A bottom edge of at most {rows} rows ({{@code mv <= {rows}}}) and full columns: the full tile would spend a",
         "third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector",
         "masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the",
-        "next, and the method was seen stuck in that slow code (28 against 4.7 us for 64³).",
+        "next, and the method was seen stuck in that slow code for a whole JVM (docs/kernels.md).",
     ], ", int mv", unchecked)
     w("        FloatVector z = FloatVector.zero(SPECIES);")
     decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(rows))
@@ -180,13 +184,13 @@ def gen(bits, mr):
     w(" *")
     w(" * <p>Six rows (twelve accumulators) even where 32 registers would hold more: with eight or more rows")
     w(" * the JIT's first tier gives up on the method (\"out of virtual registers\") and, when the optimising")
-    w(" * compiler is busy, the kernel was seen stuck in slow code at about 1 GFLOPS. Six rows compile at")
-    w(" * every tier and measured within noise of 12 and 14 rows.")
+    w(" * compiler is busy, the kernel was seen stuck in slow code for a whole JVM. Six rows compile at")
+    w(" * every tier (figures for the other row counts: docs/kernels.md).")
     w(" *")
     w(" * <p>Each tile has an unchecked twin, the same code reading and writing through one constant segment")
     w(" * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of")
-    w(" * segments passed in are redone at every tile, about 90 cycles (64³: 104 against 113 GFLOPS for the")
-    w(" * tiles alone). {@link Matmul} uses the twins for native segments it has checked itself.")
+    w(" * segments passed in are redone at every tile, which small multiplies feel (docs/kernels.md).")
+    w(" * {@link Matmul} uses the twins for native segments it has checked itself.")
     w(" */")
     w(f"final class {cls} {{")
     w(f"    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_{bits};")
@@ -201,7 +205,7 @@ def gen(bits, mr):
     w("    private static final ByteOrder ORDER = ByteOrder.nativeOrder();")
     w("    /**")
     w("     * The whole address space, for the unchecked tiles: a constant segment whose bounds and scope the JIT")
-    w("     * folds away, where a segment passed in costs its checks at every tile (9% of a 64³ multiply).")
+    w("     * folds away, where a segment passed in costs its checks at every tile.")
     w("     */")
     w("    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);")
     w("")

@@ -1,6 +1,10 @@
 package io.numarrow.bench;
 
 import io.numarrow.JvmFlags;
+import io.numarrow.bench.matmul.OpenBlas;
+import io.numarrow.kernels.CpuIdentity;
+import io.numarrow.kernels.FmaPeak;
+import io.numarrow.kernels.Matmul;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -86,6 +90,7 @@ public final class BenchMain implements Callable<Integer> {
                 + " OPENBLAS_L2_SIZE=" + envOrUnset("OPENBLAS_L2_SIZE")
                 + " cpus=" + Runtime.getRuntime().availableProcessors()
                 + (quick ? " (quick: figures are indicative only)" : ""));
+        double peak = suites.contains("matmul") ? printMachine() : Double.NaN;
 
         // Every fork gets jvm.flags (these replace any @Fork(jvmArgsAppend) of the benchmarks).
         List<String> forkFlags = new ArrayList<>(JvmFlags.ofThisRepository());
@@ -117,12 +122,63 @@ public final class BenchMain implements Callable<Integer> {
         switch (format) {
             case "csv" -> printCsv(results);
             case "json" -> printJson(results);
-            default -> printTable(results);
+            default -> {
+                printTable(results);
+                printShareOfPeak(results, peak);
+            }
         }
         if (plot != null) {
             System.err.println("plot: " + BenchPlot.write(results, plot));
         }
         return 0;
+    }
+
+    /**
+     * The header a matmul figure needs: CPU model, the ISA features the kernels use, OpenBLAS's core, the
+     * kernel numarrow chose, and this core's Java FMA peak, which is returned (GFLOPS per thread).
+     */
+    private static double printMachine() {
+        CpuIdentity cpu = CpuIdentity.current();
+        System.err.println("cpu: " + cpu.summary());
+        System.err.println("openblas core: " + OpenBlas.coreName());
+        System.err.println("numarrow matmul kernel: " + String.join("; ", Matmul.kernelChoice()));
+        double peak = FmaPeak.gflopsPerThread(300_000_000L);
+        System.err.printf(Locale.ROOT, "fma peak: %.1f GFLOPS per thread (%s)%n", peak, FmaPeak.describe());
+        return peak;
+    }
+
+    /** Every matmul figure as GFLOPS and as a share of the FMA peak of the threads it ran on. */
+    private static void printShareOfPeak(List<BenchResult> results, double peakPerThread) {
+        if (!(peakPerThread > 0)) {
+            return;
+        }
+        boolean header = false;
+        for (BenchResult r : results) {
+            BenchPlot.Metric metric = BenchPlot.metric(r);
+            if (!r.suite().equals("matmul") || !metric.axis().startsWith("GFLOPS")) {
+                continue;
+            }
+            if (!header) {
+                System.out.printf(Locale.ROOT, "%nshare of the FMA peak (%.1f GFLOPS per thread, measured in this run):%n",
+                        peakPerThread);
+                header = true;
+            }
+            int threads = threads(r.params());
+            System.out.printf(Locale.ROOT, "  %-8s %-22s %-34s %-10s %8.1f GFLOPS %5.0f%% of %d thread%s%n",
+                    r.suite(), r.benchmark(), r.params(), r.impl(), metric.value(),
+                    100 * metric.value() / (peakPerThread * threads), threads, threads == 1 ? "" : "s");
+        }
+    }
+
+    /** The {@code threads} param of a benchmark: a number, or all CPUs for "all" or none. */
+    private static int threads(String params) {
+        for (String kv : params.split(";")) {
+            if (kv.startsWith("threads=")) {
+                String v = kv.substring("threads=".length());
+                return v.equals("all") ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(v);
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
     }
 
     /** The list of benchmarks JMH's annotation processor wrote for this build (empty if none). */

@@ -217,6 +217,13 @@ public final class BenchPlot {
         if (m.isPresent() && k.isPresent() && n.isPresent()) {
             return OptionalDouble.of(2 * m.getAsDouble() * k.getAsDouble() * n.getAsDouble());
         }
+        OptionalDouble rows = number(p, "rows");
+        OptionalDouble d = number(p, "d");
+        OptionalDouble h = number(p, "h");
+        if (rows.isPresent() && d.isPresent() && h.isPresent()) {
+            // the batch shape: rows×d times d×h
+            return OptionalDouble.of(2 * rows.getAsDouble() * d.getAsDouble() * h.getAsDouble());
+        }
         if (m.isEmpty() && k.isEmpty()) {
             OptionalDouble side = n.isPresent() ? n : size;
             if (side.isPresent()) {

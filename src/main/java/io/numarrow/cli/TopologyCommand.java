@@ -1,5 +1,8 @@
 package io.numarrow.cli;
 
+import io.numarrow.kernels.CpuIdentity;
+import io.numarrow.kernels.FmaPeak;
+import io.numarrow.kernels.Matmul;
 import io.numarrow.numa.CpuTopology;
 import io.numarrow.threading.ThreadPoolConfig;
 import io.numarrow.threading.WorkerPlacement;
@@ -32,6 +35,9 @@ final class TopologyCommand implements Callable<Integer> {
     @Option(names = "--root", paramLabel = "DIR", description = "Read another machine's /sys and /proc copied under DIR "
             + "(e.g. data/topology/epyc-4node); its 'affinity' file, if any, stands for the affinity mask.")
     Path root;
+
+    @Option(names = "--peak", description = "Measure this core's Java FMA peak (about 0.3 s) and show it with the CPU model.")
+    boolean peak;
 
     @Option(names = "--verbose", hidden = true)
     boolean verbose;
@@ -100,6 +106,25 @@ final class TopologyCommand implements Callable<Integer> {
         }
         if (!numaAware && !pin) {
             System.out.println("  (--numa-aware and --pin show the placement of such pools)");
+        }
+        if (root == null) {
+            printKernels();
+        }
+    }
+
+    /** The CPU, the matmul kernel this JVM chose and why, and with --peak the measured FMA peak. */
+    private void printKernels() {
+        CpuIdentity cpu = CpuIdentity.current();
+        System.out.printf("CPU: %s%n  vector features: %s%n  JVM: %s%n", cpu.model(), cpu.features(), cpu.jvmIsa());
+        System.out.println("Matmul kernel:");
+        for (String line : Matmul.kernelChoice()) {
+            System.out.println("  " + line);
+        }
+        if (peak) {
+            double gflops = FmaPeak.gflopsPerThread(300_000_000L);
+            System.out.printf(Locale.ROOT, "FMA peak: %.1f GFLOPS per thread (%s)%n", gflops, FmaPeak.describe());
+        } else {
+            System.out.println("  (--peak measures this core's FMA peak)");
         }
     }
 

@@ -30,9 +30,8 @@ record GemmBlocking(TileShape shape, int kc, int mc) {
      */
     static GemmBlocking of(TileShape shape, CacheSizes caches, int kcOverride, int mcOverride) {
         // The B panel may be twice L1: the micro-kernel's B loads are sequential, so the prefetcher keeps
-        // them coming from L2, while every K block costs one more pass of loads and stores over C.
-        // Measured on Zen 5 (32 KiB L1, 2048³, one thread): kc 512 beat 256 (one L1) by 5-8%, and 1024
-        // was no better than 512.
+        // them coming from L2, while every K block costs one more pass of loads and stores over C
+        // (two L1s beat one at 2048³, four were no better: docs/kernels.md).
         long kc = kcOverride > 0 ? kcOverride : 2 * caches.l1Data() / ((long) shape.nr * Float.BYTES);
         kc = Math.clamp(kc, 64, 512) & ~7L;
         // Half of L2 for the A block; the rest holds the B panels and C rows on their way through.

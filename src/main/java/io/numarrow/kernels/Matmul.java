@@ -2,6 +2,7 @@ package io.numarrow.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -29,12 +30,18 @@ public final class Matmul {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /**
      * Pack a block of A when it meets at least this many B panels (n ≥ 2048 with 512-bit vectors).
-     * Reading A in place (six row streams, broadcast loads) measured as fast as packing on Zen 5 up to
-     * n = 2048 and on 8192×256·256×256 (0.95x against 0.96x OpenBLAS, within noise), so the copy is
-     * kept for very wide B, where rows of A a power of two apart would crowd a few cache sets for
-     * many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
+     * Reading A in place (six row streams, broadcast loads) measured as fast as packing up to n = 2048
+     * and on the batch shape (docs/kernels.md), so the copy is kept for very wide B, where rows of A a
+     * power of two apart would crowd a few cache sets for many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
      */
     private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 64);
+    /**
+     * How packed blocks of A are laid out (property {@code numarrow.gemm.aLayout}): {@code rows}, each
+     * row's K block contiguous (a vector copy; the default), or {@code interleaved}, {@code [k][mr]}
+     * (a scalar transpose; the tile then reads one A stream). Both give the same bits. Not final, so
+     * tests can run both; read it only between calls.
+     */
+    static boolean interleavedA = "interleaved".equals(System.getProperty("numarrow.gemm.aLayout", "rows"));
     /**
      * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls:
      * it stays in L1/L2 anyway, and packing it would be a tenth of a 64³ multiply.
@@ -105,6 +112,35 @@ public final class Matmul {
             Packing.packB(shape, blocking.kc(), b, k, n, false, packed, 0, Packing.panels(n, shape));
         }
         run(shape, blocking, packed, true, a, c, n, k, rowStart, rowEnd, null, false);
+    }
+
+    /**
+     * The micro-kernel and blocking this JVM's matmul uses and why, in a few lines for {@code numarrow
+     * topology} and {@code bench}. The choice is a fixed rule from the vector width and the cache sizes,
+     * made once per JVM (packed weights stay valid for the JVM's life).
+     */
+    public static List<String> kernelChoice() {
+        TileShape shape = TileShape.preferred();
+        GemmBlocking blocking = GemmBlocking.forShape(shape);
+        CacheSizes caches = CacheSizes.current();
+        int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        return List.of(
+                shape.mr + "×" + shape.nr + " register tile (" + bits + "-bit vectors, " + 2 * shape.mr
+                        + " accumulators; more rows make C1 fail, see docs/kernels.md), " + shape.shortMr
+                        + "-row tile for short bottom edges",
+                "kc=" + blocking.kc() + " (2 × L1d " + caches.l1Data() / 1024 + " KiB / " + shape.nr
+                        + " columns of 4 bytes, kept within 64..512" + override("numarrow.gemm.kc") + "), mc="
+                        + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override("numarrow.gemm.mc") + ")",
+                "A read in place below " + PACK_A_MIN_PANELS + " panels of B (n < " + PACK_A_MIN_PANELS * shape.nr
+                        + "), packed above" + override("numarrow.gemm.packAPanels") + ", "
+                        + (interleavedA ? "interleaved [k][" + shape.mr + "]" : "row by row") + override("numarrow.gemm.aLayout")
+                        + "; B read in place when single-threaded, whole panels and at most "
+                        + DIRECT_B_MAX_BYTES / 1024 + " KiB, packed otherwise");
+    }
+
+    private static String override(String property) {
+        String v = System.getProperty(property);
+        return v == null ? "" : "; set by -D" + property + "=" + v;
     }
 
     /** Bytes {@link #packB} needs for a {@code k×n} B (or {@code n×k} transposed). */
@@ -178,6 +214,7 @@ public final class Matmul {
         int mcMax = blocking.mc();
         int panels = Packing.panels(n, shape);
         boolean packA = panels >= PACK_A_MIN_PANELS;
+        boolean interleaved = interleavedA;
         GemmScratch scratch = GemmScratch.current();
         MemorySegment aBlock = scratch.packedA((long) (mcMax + mr) * kc * Float.BYTES);
         boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock);
@@ -197,7 +234,11 @@ public final class Matmul {
                 MemorySegment biasNow = pc == 0 ? bias : null;
                 long groupBytes = (long) kcb * mr * Float.BYTES;
                 for (int g = packA ? 0 : fullGroups; g < (padLast ? groups : fullGroups); g++) {
-                    Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
+                    if (interleaved) {
+                        Packing.packAInterleaved(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
+                    } else {
+                        Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
+                    }
                 }
                 for (int jp = 0; jp < panels; jp++) {
                     int j0 = jp * nr;
@@ -213,7 +254,8 @@ public final class Matmul {
                         if (packA || (g >= fullGroups && !(shortInPlace && nv == nr))) {
                             aSeg = aBlock;
                             aOff = g * groupBytes;
-                            aRowStride = (long) kcb * Float.BYTES;
+                            aRowStride = interleaved ? Float.BYTES : (long) kcb * Float.BYTES;
+                            aStep = interleaved ? (long) mr * Float.BYTES : Float.BYTES;
                         } else {
                             aSeg = a;
                             aOff = ((long) i0 * k + pc) * Float.BYTES;
@@ -257,17 +299,24 @@ public final class Matmul {
         return true;
     }
 
-    /** k = 0: every product is an empty sum, so C is the bias (or zero), or unchanged plus the bias. */
+    /**
+     * k = 0: every product is an empty sum, so C is the bias (or zero), or unchanged plus the bias; in the
+     * tiles' order (docs/reproducibility.md): {@code (0 + bias) + c}, which differs from {@code c + bias}
+     * only in the sign of a zero, but bits are bits.
+     */
     private static void noProducts(MemorySegment c, int n, int rowStart, int rowEnd, MemorySegment bias,
                                    boolean accumulate) {
         for (int i = rowStart; i < rowEnd; i++) {
             for (int j = 0; j < n; j++) {
                 long off = ((long) i * n + j) * Float.BYTES;
-                float v = accumulate ? c.get(F, off) : 0f;
+                float s = 0f;
                 if (bias != null) {
-                    v += bias.get(F, (long) j * Float.BYTES);
+                    s += bias.get(F, (long) j * Float.BYTES);
                 }
-                c.set(F, off, v);
+                if (accumulate) {
+                    s += c.get(F, off);
+                }
+                c.set(F, off, s);
             }
         }
     }

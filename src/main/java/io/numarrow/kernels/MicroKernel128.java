@@ -19,13 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Six rows (twelve accumulators) even where 32 registers would hold more: with eight or more rows
  * the JIT's first tier gives up on the method ("out of virtual registers") and, when the optimising
- * compiler is busy, the kernel was seen stuck in slow code at about 1 GFLOPS. Six rows compile at
- * every tier and measured within noise of 12 and 14 rows.
+ * compiler is busy, the kernel was seen stuck in slow code for a whole JVM. Six rows compile at
+ * every tier (figures for the other row counts: docs/kernels.md).
  *
  * <p>Each tile has an unchecked twin, the same code reading and writing through one constant segment
  * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of
- * segments passed in are redone at every tile, about 90 cycles (64³: 104 against 113 GFLOPS for the
- * tiles alone). {@link Matmul} uses the twins for native segments it has checked itself.
+ * segments passed in are redone at every tile, which small multiplies feel (docs/kernels.md).
+ * {@link Matmul} uses the twins for native segments it has checked itself.
  */
 final class MicroKernel128 {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
@@ -40,7 +40,7 @@ final class MicroKernel128 {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /**
      * The whole address space, for the unchecked tiles: a constant segment whose bounds and scope the JIT
-     * folds away, where a segment passed in costs its checks at every tile (9% of a 64³ multiply).
+     * folds away, where a segment passed in costs its checks at every tile.
      */
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
@@ -142,34 +142,7 @@ final class MicroKernel128 {
         VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);
         VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);
         FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = loadC && 0 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER, m0) : z;
-        FloatVector c01 = loadC && 0 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER, m1) : z;
-        FloatVector c10 = loadC && 1 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER, m0) : z;
-        FloatVector c11 = loadC && 1 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c20 = loadC && 2 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER, m0) : z;
-        FloatVector c21 = loadC && 2 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c30 = loadC && 3 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER, m0) : z;
-        FloatVector c31 = loadC && 3 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c40 = loadC && 4 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER, m0) : z;
-        FloatVector c41 = loadC && 4 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c50 = loadC && 5 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER, m0) : z;
-        FloatVector c51 = loadC && 5 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER, m1) : z;
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER, m0);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER, m1);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-            c40 = c40.add(z0);
-            c41 = c41.add(z1);
-            c50 = c50.add(z0);
-            c51 = c51.add(z1);
-        }
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         long a0 = aOff;
         long a1 = aOff + 1 * aRowStride;
         long a2 = aOff + 2 * aRowStride;
@@ -202,27 +175,67 @@ final class MicroKernel128 {
             q += aStep;
             pb += bStep;
         }
+        if (bias != null) {
+            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER, m0);
+            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER, m1);
+            c00 = c00.add(z0);
+            c01 = c01.add(z1);
+            c10 = c10.add(z0);
+            c11 = c11.add(z1);
+            c20 = c20.add(z0);
+            c21 = c21.add(z1);
+            c30 = c30.add(z0);
+            c31 = c31.add(z1);
+            c40 = c40.add(z0);
+            c41 = c41.add(z1);
+            c50 = c50.add(z0);
+            c51 = c51.add(z1);
+        }
         if (0 < mv) {
+            if (loadC) {
+                c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER, m0));
+                c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER, m1));
+            }
             c00.intoMemorySegment(c, cOff, ORDER, m0);
             c01.intoMemorySegment(c, cOff + VB, ORDER, m1);
         }
         if (1 < mv) {
+            if (loadC) {
+                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER, m0));
+                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER, m1));
+            }
             c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER, m0);
             c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER, m1);
         }
         if (2 < mv) {
+            if (loadC) {
+                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER, m0));
+                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER, m1));
+            }
             c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER, m0);
             c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER, m1);
         }
         if (3 < mv) {
+            if (loadC) {
+                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER, m0));
+                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER, m1));
+            }
             c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER, m0);
             c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER, m1);
         }
         if (4 < mv) {
+            if (loadC) {
+                c40 = c40.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER, m0));
+                c41 = c41.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER, m1));
+            }
             c40.intoMemorySegment(c, cOff + 4 * cRowStride, ORDER, m0);
             c41.intoMemorySegment(c, cOff + 4 * cRowStride + VB, ORDER, m1);
         }
         if (5 < mv) {
+            if (loadC) {
+                c50 = c50.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER, m0));
+                c51 = c51.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER, m1));
+            }
             c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER, m0);
             c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER, m1);
         }
@@ -232,7 +245,7 @@ final class MicroKernel128 {
      * A bottom edge of at most 4 rows ({@code mv <= 4}) and full columns: the full tile would spend a
      * third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector
      * masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the
-     * next, and the method was seen stuck in that slow code (28 against 4.7 us for 64³).
+     * next, and the method was seen stuck in that slow code for a whole JVM (docs/kernels.md).
      */
     static void tileRows4(MemorySegment a, long aOff, long aRowStride, long aStep,
                           MemorySegment b, long bOff, long bStep, int kc,
@@ -419,34 +432,7 @@ final class MicroKernel128 {
         VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);
         VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);
         FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = loadC && 0 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER, m0) : z;
-        FloatVector c01 = loadC && 0 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER, m1) : z;
-        FloatVector c10 = loadC && 1 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER, m0) : z;
-        FloatVector c11 = loadC && 1 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c20 = loadC && 2 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER, m0) : z;
-        FloatVector c21 = loadC && 2 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c30 = loadC && 3 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER, m0) : z;
-        FloatVector c31 = loadC && 3 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c40 = loadC && 4 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER, m0) : z;
-        FloatVector c41 = loadC && 4 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER, m1) : z;
-        FloatVector c50 = loadC && 5 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER, m0) : z;
-        FloatVector c51 = loadC && 5 < mv ? FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER, m1) : z;
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER, m0);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER, m1);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-            c40 = c40.add(z0);
-            c41 = c41.add(z1);
-            c50 = c50.add(z0);
-            c51 = c51.add(z1);
-        }
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
         long a0 = aOff;
         long a1 = aOff + 1 * aRowStride;
         long a2 = aOff + 2 * aRowStride;
@@ -479,27 +465,67 @@ final class MicroKernel128 {
             q += aStep;
             pb += bStep;
         }
+        if (bias != null) {
+            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER, m0);
+            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER, m1);
+            c00 = c00.add(z0);
+            c01 = c01.add(z1);
+            c10 = c10.add(z0);
+            c11 = c11.add(z1);
+            c20 = c20.add(z0);
+            c21 = c21.add(z1);
+            c30 = c30.add(z0);
+            c31 = c31.add(z1);
+            c40 = c40.add(z0);
+            c41 = c41.add(z1);
+            c50 = c50.add(z0);
+            c51 = c51.add(z1);
+        }
         if (0 < mv) {
+            if (loadC) {
+                c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER, m0));
+                c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER, m1));
+            }
             c00.intoMemorySegment(c, cOff, ORDER, m0);
             c01.intoMemorySegment(c, cOff + VB, ORDER, m1);
         }
         if (1 < mv) {
+            if (loadC) {
+                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER, m0));
+                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER, m1));
+            }
             c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER, m0);
             c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER, m1);
         }
         if (2 < mv) {
+            if (loadC) {
+                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER, m0));
+                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER, m1));
+            }
             c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER, m0);
             c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER, m1);
         }
         if (3 < mv) {
+            if (loadC) {
+                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER, m0));
+                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER, m1));
+            }
             c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER, m0);
             c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER, m1);
         }
         if (4 < mv) {
+            if (loadC) {
+                c40 = c40.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER, m0));
+                c41 = c41.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER, m1));
+            }
             c40.intoMemorySegment(c, cOff + 4 * cRowStride, ORDER, m0);
             c41.intoMemorySegment(c, cOff + 4 * cRowStride + VB, ORDER, m1);
         }
         if (5 < mv) {
+            if (loadC) {
+                c50 = c50.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER, m0));
+                c51 = c51.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER, m1));
+            }
             c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER, m0);
             c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER, m1);
         }

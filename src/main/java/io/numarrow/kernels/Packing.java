@@ -104,6 +104,30 @@ final class Packing {
         }
     }
 
+    /**
+     * Packs the same rows and columns as {@link #packARows} interleaved, {@code [kcb][mr]}: the {@code mr}
+     * values the tile broadcasts at one step of K lie side by side, so the tile reads A as one stream
+     * (row stride 4 bytes, step {@code 4·mr}) instead of {@code mr}. Rows {@code mv..mr} are zeros. A
+     * scalar transpose, once per block of A and K block, reused against every panel of B.
+     */
+    static void packAInterleaved(MemorySegment a, int k, int i0, int mv, int pc, int kcb, int mr,
+                                 MemorySegment dst, long d) {
+        for (int i = 0; i < mr; i++) {
+            long src = ((long) (i0 + i) * k + pc) * Float.BYTES;
+            long to = d + (long) i * Float.BYTES;
+            long step = (long) mr * Float.BYTES;
+            if (i < mv) {
+                for (int p = 0; p < kcb; p++) {
+                    dst.set(F, to + p * step, a.get(F, src + (long) p * Float.BYTES));
+                }
+            } else {
+                for (int p = 0; p < kcb; p++) {
+                    dst.set(F, to + p * step, 0f);
+                }
+            }
+        }
+    }
+
     /** Zeros {@code count} floats with vector stores; a slice to fill would be an allocation per edge. */
     private static void zeroFloats(MemorySegment dst, long off, int count) {
         int i = 0;

@@ -53,6 +53,7 @@ public final class Softmax {
             return;
         }
         long rowBytes = (long) cols * Float.BYTES;
+        MemorySegment chains = RowSum.scratch();
         for (int r = rowStart; r < rowEnd; r++) {
             long base = (long) r * rowBytes;
             int head = alignedHead(out, base, cols);
@@ -63,11 +64,15 @@ public final class Softmax {
                 // NaN or +inf in the row, or every entry -inf: no defined softmax.
                 fill(out, base, cols, Float.NaN);
             } else if (head == 0) {
-                float sum = VectorExp.expMinusMaxAndSum(in, out, base, cols, max);
+                float sum = VectorExp.expMinusMaxAndSum(in, out, base, cols, max, chains);
                 scale(out, base, cols, 1f / sum);
             } else {
-                float sum = VectorExp.expMinusMaxAndSum(in, out, base, head, max)
-                        + VectorExp.expMinusMaxAndSum(in, out, rest, restCols, max);
+                // The split's vectors are not the row's: their sums are dropped and the row summed again
+                // from the output (in cache) in the row's own vectors, so the bits do not depend on where
+                // the output lies (docs/reproducibility.md)
+                VectorExp.expMinusMaxAndSum(in, out, base, head, max, chains);
+                VectorExp.expMinusMaxAndSum(in, out, rest, restCols, max, chains);
+                float sum = RowSum.of(out, base, cols, chains);
                 scale(out, base, head, 1f / sum);
                 scale(out, rest, restCols, 1f / sum);
             }
@@ -79,7 +84,7 @@ public final class Softmax {
      * of {@code out}: 0 for aligned rows and for short rows, where the split would cost more than it saves.
      * Buffers from Arrow's default allocator start 16 bytes past a cache line (malloc), and then every
      * vector load and store of a long row straddles two lines: measured 8192×4096, that cost more than a
-     * tenth of the time.
+     * tenth of the time. The sum's order does not follow the split (see {@link RowSum}).
      */
     static int alignedHead(MemorySegment out, long base, int cols) {
         long address = out.address() + base;

@@ -37,12 +37,21 @@ public final class VectorExp {
     private static final float SHIFTER = 0x1.8p23f;
     private static final float LN2_HI = 0.693147182464599609375f;
     private static final float LN2_LO = -1.904654299957768e-09f;
+    /** {@code e^r ≈ 1 + C1·r + C2·r² + … + C6·r⁶} on [-ln2/2, ln2/2] (the Chebyshev fit above). */
     private static final float C1 = 1.0000000377162138f;
     private static final float C2 = 0.50000000471177577f;
     private static final float C3 = 0.16666415514653275f;
     private static final float C4 = 0.041666352896775157f;
     private static final float C5 = 0.0083751263981533357f;
     private static final float C6 = 0.0013941108433972675f;
+    /**
+     * The same polynomial at {@code -s}, {@code e^-s ≈ 1 + M1·s + C2·s² + M3·s³ + …}: the odd coefficients
+     * negated, for the softmax pass, which works on {@code d = max - x ≥ 0}. Negation is exact, so both
+     * forms give the bits of one polynomial.
+     */
+    private static final float M1 = -C1;
+    private static final float M3 = -C3;
+    private static final float M5 = -C5;
 
     private static final VectorSpecies<Integer> I_SPECIES = SPECIES.withLanes(int.class);
     /**
@@ -125,18 +134,27 @@ public final class VectorExp {
      * {@code Math.exp(-d)} wherever that is a normal float; results below the normal range are the
      * correctly rounded subnormal or 0.
      */
-    static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max) {
+    static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max,
+                                   MemorySegment chains) {
         // Three parts in three methods that pass only scalars: one method with all of them came close to
         // the node count at which C2 stops inlining, and a Vector API call it does not inline runs the
-        // boxing fallback (docs/performance.md, "Warm-up and the JIT hazard")
+        // boxing fallback (docs/performance.md, "Warm-up and the JIT hazard"). The sum is RowSum's order,
+        // its chains kept in `chains`.
         int lanes = SPECIES.length();
         int full2 = cols - cols % (2 * lanes);
-        float sum = full2 == 0 ? 0f : expPairs(in, out, base, full2, max);
+        if (full2 == 0) {
+            RowSum.clear(chains);
+        } else {
+            expPairs(in, out, base, full2, max, chains);
+        }
         int j = full2;
         if (j + lanes <= cols) {
-            sum += expVector(in, out, base + (long) j * Float.BYTES, max);
+            long off = base + (long) j * Float.BYTES;
+            expVector(in, out, off, max);
+            RowSum.addToEvenChain(out, off, chains);
             j += lanes;
         }
+        float sum = j == 0 ? 0f : RowSum.fold(chains);
         for (; j < cols; j++) {
             long off = base + (long) j * Float.BYTES;
             float y = expMinusMaxScalar(max - in.get(F, off));
@@ -146,13 +164,17 @@ public final class VectorExp {
         return sum;
     }
 
-    /** {@link #expMinusMaxAndSum} over {@code cols} floats, a multiple of two vectors. */
-    private static float expPairs(MemorySegment in, MemorySegment out, long base, int cols, float max) {
+    /**
+     * {@link #expMinusMaxAndSum} over {@code cols} floats, a multiple of two vectors; the two sum chains
+     * are stored into {@code chains} ({@link RowSum}).
+     */
+    private static void expPairs(MemorySegment in, MemorySegment out, long base, int cols, float max,
+                                 MemorySegment chains) {
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
-        FloatVector c1 = FloatVector.broadcast(SPECIES, -C1);
+        FloatVector m1 = FloatVector.broadcast(SPECIES, M1);
         FloatVector c2 = FloatVector.broadcast(SPECIES, C2);
-        FloatVector c3 = FloatVector.broadcast(SPECIES, -C3);
+        FloatVector m3 = FloatVector.broadcast(SPECIES, M3);
         FloatVector c4 = FloatVector.broadcast(SPECIES, C4);
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector ln2Hi = FloatVector.broadcast(SPECIES, LN2_HI);
@@ -173,8 +195,8 @@ public final class VectorExp {
             FloatVector n1 = t1.sub(BIASED_SHIFTER);
             FloatVector s0 = n0.fma(ln2Lo, n0.fma(ln2Hi, d0));
             FloatVector s1 = n1.fma(ln2Lo, n1.fma(ln2Hi, d1));
-            FloatVector p0 = s0.fma(C6, -C5).fma(s0, c4).fma(s0, c3).fma(s0, c2).fma(s0, c1).fma(s0, one);
-            FloatVector p1 = s1.fma(C6, -C5).fma(s1, c4).fma(s1, c3).fma(s1, c2).fma(s1, c1).fma(s1, one);
+            FloatVector p0 = s0.fma(C6, M5).fma(s0, c4).fma(s0, m3).fma(s0, c2).fma(s0, m1).fma(s0, one);
+            FloatVector p1 = s1.fma(C6, M5).fma(s1, c4).fma(s1, m3).fma(s1, c2).fma(s1, m1).fma(s1, one);
             FloatVector y0 = p0.mul(t0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             FloatVector y1 = p1.mul(t1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             y0.intoMemorySegment(out, off, ORDER);
@@ -182,11 +204,12 @@ public final class VectorExp {
             sum0 = sum0.add(y0);
             sum1 = sum1.add(y1);
         }
-        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        sum0.intoMemorySegment(chains, 0, ORDER);
+        sum1.intoMemorySegment(chains, SPECIES.vectorByteSize(), ORDER);
     }
 
-    /** {@link #expMinusMaxAndSum} over one vector of floats. */
-    private static float expVector(MemorySegment in, MemorySegment out, long off, float max) {
+    /** {@link #expMinusMaxAndSum} over one vector of floats, without the sum. */
+    private static void expVector(MemorySegment in, MemorySegment out, long off, float max) {
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
         FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
@@ -194,12 +217,11 @@ public final class VectorExp {
         FloatVector t = d.fma(-LOG2E, BIASED_SHIFTER);
         FloatVector n = t.sub(BIASED_SHIFTER);
         FloatVector s = n.fma(FloatVector.broadcast(SPECIES, LN2_LO), n.fma(FloatVector.broadcast(SPECIES, LN2_HI), d));
-        FloatVector p = s.fma(C6, -C5).fma(s, FloatVector.broadcast(SPECIES, C4)).fma(s, FloatVector.broadcast(SPECIES, -C3))
-                .fma(s, FloatVector.broadcast(SPECIES, C2)).fma(s, FloatVector.broadcast(SPECIES, -C1))
+        FloatVector p = s.fma(C6, M5).fma(s, FloatVector.broadcast(SPECIES, C4)).fma(s, FloatVector.broadcast(SPECIES, M3))
+                .fma(s, FloatVector.broadcast(SPECIES, C2)).fma(s, FloatVector.broadcast(SPECIES, M1))
                 .fma(s, FloatVector.broadcast(SPECIES, 1f));
         FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
         y.intoMemorySegment(out, off, ORDER);
-        return y.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -218,7 +240,7 @@ public final class VectorExp {
         float t = Math.fma(d, -LOG2E, BIASED_SHIFTER);
         float n = t - BIASED_SHIFTER;
         float s = Math.fma(n, LN2_LO, Math.fma(n, LN2_HI, d));
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(s, C6, -C5), s, C4), s, -C3), s, C2), s, -C1), s, 1f);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(s, C6, M5), s, C4), s, M3), s, C2), s, M1), s, 1f);
         return p * Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
     }
 }

@@ -171,6 +171,23 @@ class MatmulTest {
     }
 
     @Test
+    void interleavedPackedAOnEveryWidth() {
+        // the other layout of packed A ([k][mr], numarrow.gemm.aLayout=interleaved), on the packed-A path
+        // and on padded bottom edges of A read in place
+        Matmul.interleavedA = true;
+        try {
+            for (VectorSpecies<Float> s : SPECIES) {
+                int nr = 2 * s.length();
+                check(s, 27, 64 * nr + 5, 40, false, false, false, 21);
+                check(s, 29, 3 * nr + 1, 70, false, true, true, 22);
+                withCheckedAccess(() -> check(s, 27, 64 * nr + 5, 40, false, true, false, 23));
+            }
+        } finally {
+            Matmul.interleavedA = "interleaved".equals(System.getProperty("numarrow.gemm.aLayout", "rows"));
+        }
+    }
+
+    @Test
     void largerThanOneCacheBlockInEveryDimension() {
         // Several K blocks, several M blocks, several panels (A read in place; packedAPathOnEveryWidth packs it)
         check(FloatVector.SPECIES_PREFERRED, 1000, 257, 1000, false, true, true, 5);

@@ -125,7 +125,7 @@ class VectorExpTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_FLOAT, xs);
             MemorySegment out = arena.allocate((long) xs.length * Float.BYTES);
-            float sum = VectorExp.expMinusMaxAndSum(in, out, 0, xs.length, max);
+            float sum = VectorExp.expMinusMaxAndSum(in, out, 0, xs.length, max, RowSum.scratch());
             MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, ys, 0, ys.length);
             return sum;
         }

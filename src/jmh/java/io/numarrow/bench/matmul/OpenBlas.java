@@ -20,7 +20,7 @@ import org.bytedeco.openblas.global.openblas;
  * kernels OpenBLAS picked: an AVX-512 one (SkylakeX, Cooperlake, SapphireRapids) unless
  * {@code OPENBLAS_CORETYPE} forces another, which a fair run must not (docs/performance.md).
  */
-final class OpenBlas {
+public final class OpenBlas {
     private static final MethodHandle SET_THREADS;
     private static final MethodHandle CORE_NAME;
 
@@ -45,7 +45,8 @@ final class OpenBlas {
         }
     }
 
-    static String coreName() {
+    /** OpenBLAS's name for the core kernels it picked (e.g. "Cooperlake"), for report headers. */
+    public static String coreName() {
         try {
             MemorySegment name = (MemorySegment) CORE_NAME.invokeExact();
             return name.reinterpret(256).getString(0);
