@@ -92,10 +92,12 @@ public final class ComputeJob {
      * @param setupNanos         opening the input, loading and preparing the weights, opening the output
      * @param readNanos          the reader thread's time taking batches from the source (mapped pages pre-faulted)
      * @param computeNanos       the calling thread's time computing batches
-     * @param writeNanos         the writer thread's time writing batches, and the final commit (flush to disk)
+     * @param writeNanos         the writer thread's time writing batches (into the page cache)
+     * @param commitNanos        finishing the output: its footer, the flush to disk and the rename
      * @param firstBatchNanoTime {@link System#nanoTime()} when the first batch began computing (0 if none)
      */
-    public record Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long firstBatchNanoTime) {
+    public record Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long commitNanos,
+                          long firstBatchNanoTime) {
     }
 
     /** Told after each batch is written (from the writer thread); lets a caller show progress. */
@@ -153,7 +155,7 @@ public final class ComputeJob {
                     sink.commit();
                     long commit = System.nanoTime() - commitStart;
                     return new Result(t.rows(), t.batches(), System.nanoTime() - start, spec.output(),
-                            new Timings(setup, t.readNanos(), t.computeNanos(), t.writeNanos() + commit,
+                            new Timings(setup, t.readNanos(), t.computeNanos(), t.writeNanos(), commit,
                                     t.firstBatchNanoTime()));
                 }
             } finally {
