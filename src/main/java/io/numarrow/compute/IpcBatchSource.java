@@ -21,7 +21,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * can hold {@link #maxInFlight()} of them at once. Nothing is copied: each batch's root takes
  * references to the reader's buffers, which for a mapped file are views of the mapping
  * ({@link MappedArrowFileReader}); the next batch of a mapped file is pre-faulted as the current
- * one is handed out ({@link MappedArrowFileReader#prefetch}), on the thread that calls {@link #next()}.
+ * one is handed out ({@link MappedArrowFileReader#prefetch}), on the thread that calls {@link #next()},
+ * and a closed batch's pages are unmapped ({@link MappedArrowFileReader#releasePages}). Nothing may
+ * write into a batch's buffers or keep them past its {@link InputBatch#close()}.
  */
 public final class IpcBatchSource implements BatchSource {
     /** One being read ahead, one computed, one being written. */
@@ -95,7 +97,7 @@ public final class IpcBatchSource implements BatchSource {
         }
         int i = index++;
         prefetch(index);
-        return new Batch(own, i);
+        return new Batch(own, i, reader instanceof MappedArrowFileReader mapped ? mapped : null);
     }
 
     private void prefetch(int batch) {
@@ -125,10 +127,14 @@ public final class IpcBatchSource implements BatchSource {
     private static final class Batch implements InputBatch {
         private final VectorSchemaRoot root;
         private final int index;
+        /** The mapped reader whose pages this batch's close gives back, or null. */
+        private final MappedArrowFileReader mapped;
+        private boolean closed;
 
-        Batch(VectorSchemaRoot root, int index) {
+        Batch(VectorSchemaRoot root, int index, MappedArrowFileReader mapped) {
             this.root = root;
             this.index = index;
+            this.mapped = mapped;
         }
 
         @Override
@@ -141,9 +147,17 @@ public final class IpcBatchSource implements BatchSource {
             return index;
         }
 
+        /** Also unmaps the batch's pages: a job's resident memory stays a few batches, whatever the file's size. */
         @Override
         public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             root.close();
+            if (mapped != null) {
+                mapped.releasePages(index);
+            }
         }
     }
 }
