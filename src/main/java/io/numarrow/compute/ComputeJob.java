@@ -120,18 +120,36 @@ public final class ComputeJob {
         // Input errors come before any weights error, and before the weights are loaded for nothing.
         ArrowFiles.checkIpcFile(spec.input());
         try (IpcBatchSource source = IpcBatchSource.open(spec.input(), allocator)) {
-            return run(spec, source, parallel, allocator, progress, start);
+            return run(spec, source, schema -> IpcBatchSink.open(spec.output(), schema, allocator, source.dictionaries()),
+                    parallel, allocator, progress, start);
         } catch (IOException e) {
             throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
         }
     }
 
-    private static Result run(Spec spec, IpcBatchSource source, ParallelOps parallel, BufferAllocator allocator,
-                              Progress progress, long start) throws IOException {
+    /** Opens the sink a job writes to, once the output's schema is known. */
+    @FunctionalInterface
+    public interface SinkFactory {
+        BatchSink open(Schema outputSchema) throws IOException;
+    }
+
+    /**
+     * The same job over any source and sink (a Parquet file, a set of files): the pipeline, the
+     * prepared weights and the checks are the IPC job's. {@code spec}'s input and output only name
+     * them in messages and the result. The caller closes {@code source}; the sink is opened,
+     * committed and closed here, so a failed run leaves nothing at its path.
+     */
+    public static Result run(Spec spec, BatchSource source, SinkFactory sinks, ParallelOps parallel,
+                             BufferAllocator allocator, Progress progress) throws IOException {
+        return run(spec, source, sinks, parallel, allocator, progress, System.nanoTime());
+    }
+
+    private static Result run(Spec spec, BatchSource source, SinkFactory sinks, ParallelOps parallel,
+                              BufferAllocator allocator, Progress progress, long start) throws IOException {
         Schema schema = source.schema();
         int d = featureWidth(schema, spec, allocator);
         if (schema.getFields().stream().anyMatch(f -> f.getName().equals(spec.outputColumn())) && spec.keepInputColumns()) {
-            throw new BadInputException(spec.input() + ": already has a column named '" + spec.outputColumn()
+            throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
                     + "'; choose another output column name");
         }
         try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
@@ -146,7 +164,7 @@ public final class ComputeJob {
                             .getNewVector(spec.outputColumn(), null, allocator)));
                 }
                 Schema outSchema = outputSchema(schema, slots.get(0).out.getField(), spec.keepInputColumns());
-                try (IpcBatchSink sink = IpcBatchSink.open(spec.output(), outSchema, allocator, source.dictionaries())) {
+                try (BatchSink sink = sinks.open(outSchema)) {
                     long setup = System.nanoTime() - start;
                     BatchPipeline<OutputSlot> pipeline = new BatchPipeline<>(source, sink, slots, inFlight,
                             (batch, slot) -> computeInto(spec, parallel, prepared, batch, slot, outSchema), progress);
