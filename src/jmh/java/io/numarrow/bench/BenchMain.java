@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
 public final class BenchMain implements Callable<Integer> {
     static final List<String> SUITES = List.of("pool", "matmul", "softmax", "memory");
 
-    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}); "
+            + "job: the whole compute command against a numpy script, wall time of fresh JVMs (not JMH, not in all).")
     String suite;
 
     @Option(names = "--quick", description = "One fork, short warm-up and measurement: a first look, not a claim.")
@@ -59,8 +60,18 @@ public final class BenchMain implements Callable<Integer> {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
+    @Option(names = "--runs", defaultValue = "3", description = "Runs per variant for --suite job; the median is reported (default: ${DEFAULT-VALUE}).")
+    int runs;
+
     @Override
     public Integer call() throws Exception {
+        if (suite.equals("job")) {
+            if (runs < 1) {
+                System.err.println("numarrow bench: --runs must be at least 1");
+                return 2;
+            }
+            return io.numarrow.bench.job.JobBench.run(runs);
+        }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {
             if (!SUITES.contains(s)) {

@@ -41,6 +41,12 @@ final class ComputeCommand implements Callable<Integer> {
             description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
     String numa;
 
+    @Option(names = "--drop-input", description = "Write the output column alone, not every input column beside it.")
+    boolean dropInput;
+
+    @Option(names = "--stats", description = "Print where the time went: JVM start to first batch, warm-up, read, compute, write, total, rows/s.")
+    boolean stats;
+
     @Mixin
     CommonOptions common;
 
@@ -53,17 +59,21 @@ final class ComputeCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);
         }
-        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output");
+        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
             ComputeJob.Result r;
-            try (ProgressReporter progress = ProgressReporter.start(input, common.quiet, progressOutput)) {
-                r = ComputeJob.run(spec, new ParallelOps(pool), allocator, progress);
+            ParallelOps parallel = new ParallelOps(pool);
+            try (ProgressReporter progress = ProgressReporter.start(input, common.quiet || stats, progressOutput)) {
+                r = ComputeJob.run(spec, parallel, allocator, progress);
             }
             if (!common.quiet) {
                 System.out.printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
+            }
+            if (stats) {
+                JobStats.print(r, parallel.warmupNanos(), System.out);
             }
         }
         return 0;

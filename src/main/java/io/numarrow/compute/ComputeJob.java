@@ -2,12 +2,12 @@ package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
 import io.numarrow.io.ArrowFiles;
-import io.numarrow.io.AtomicArrowWriter;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
 import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.PreparedWeights;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,17 +17,20 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
-import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.ipc.InvalidArrowFileException;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code output = ops(features)} for every batch of an Arrow IPC file: each batch's features
  * column is viewed as a tensor (no copy), run through {@link ParallelOps} straight into the
- * output column, and written with every input column beside it, one output batch per input
- * batch. The output file appears only when every batch is written.
+ * output column, and written with every input column beside it (or alone, see
+ * {@link Spec#keepInputColumns()}), one output batch per input batch. The weights are packed once
+ * for the whole job ({@link ParallelOps#prepare}). Reading the next batch and writing the previous
+ * one overlap with computing the current one ({@link BatchPipeline}), with at most
+ * {@link BatchSource#maxInFlight()} batches in memory. The output file appears only when every
+ * batch is written.
  */
 public final class ComputeJob {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeJob.class);
@@ -35,14 +38,16 @@ public final class ComputeJob {
     /**
      * What to compute.
      *
-     * @param input        the Arrow IPC file of feature rows
-     * @param weights      the weights file, or null for {@link Ops#SOFTMAX} alone
-     * @param output       where the result goes
-     * @param column       the features column, {@code FixedSizeList<float32>[d]}
-     * @param ops          the operations
-     * @param outputColumn the name of the added column
+     * @param input            the Arrow IPC file of feature rows
+     * @param weights          the weights file, or null for {@link Ops#SOFTMAX} alone
+     * @param output           where the result goes
+     * @param column           the features column, {@code FixedSizeList<float32>[d]}
+     * @param ops              the operations
+     * @param outputColumn     the name of the added column
+     * @param keepInputColumns write every input column beside the output (the default), or the output column alone
      */
-    public record Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn) {
+    public record Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
+                       boolean keepInputColumns) {
         public Spec {
             Objects.requireNonNull(input, "input");
             Objects.requireNonNull(output, "output");
@@ -53,10 +58,24 @@ public final class ComputeJob {
                 throw new BadInputException("ops '" + ops + "' need a weights file (--weights W.arrow)");
             }
         }
+
+        /** Every input column is written beside the output. */
+        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn) {
+            this(input, weights, output, column, ops, outputColumn, true);
+        }
     }
 
-    /** How a run went. */
-    public record Result(long rows, int batches, long nanos, Path output) {
+    /**
+     * How a run went.
+     *
+     * @param nanos   wall time of the whole run
+     * @param timings where the time went, or null
+     */
+    public record Result(long rows, int batches, long nanos, Path output, Timings timings) {
+        public Result(long rows, int batches, long nanos, Path output) {
+            this(rows, batches, nanos, output, null);
+        }
+
         public double seconds() {
             return nanos / 1e9;
         }
@@ -66,7 +85,22 @@ public final class ComputeJob {
         }
     }
 
-    /** Told after each batch is written; lets a caller show progress. */
+    /**
+     * Where a run's time went. Reading and writing run on threads of their own beside the compute,
+     * so the stage times add up to more than the wall time when they overlap.
+     *
+     * @param setupNanos         opening the input, loading and preparing the weights, opening the output
+     * @param readNanos          the reader thread's time taking batches from the source (mapped pages pre-faulted)
+     * @param computeNanos       the calling thread's time computing batches
+     * @param writeNanos         the writer thread's time writing batches (into the page cache)
+     * @param commitNanos        finishing the output: its footer, the flush to disk and the rename
+     * @param firstBatchNanoTime {@link System#nanoTime()} when the first batch began computing (0 if none)
+     */
+    public record Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long commitNanos,
+                          long firstBatchNanoTime) {
+    }
+
+    /** Told after each batch is written (from the writer thread); lets a caller show progress. */
     @FunctionalInterface
     public interface Progress {
         void batchDone(int batches, long rows);
@@ -85,52 +119,133 @@ public final class ComputeJob {
         long start = System.nanoTime();
         // Input errors come before any weights error, and before the weights are loaded for nothing.
         ArrowFiles.checkIpcFile(spec.input());
-        try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
-             ArrowReader reader = ArrowFiles.read(spec.input(), allocator)) {
-            VectorSchemaRoot in = readSchema(reader, spec.input());
-            String source = spec.input().toString();
-            FixedSizeListVector features = TensorColumns.floatListColumn(in, spec.column(), source);
-            int d = features.getListSize();
-            if (w != null && w.rows() != d) {
-                throw new BadInputException("shapes do not fit: column '" + spec.column() + "' of " + spec.input()
-                        + " has d=" + d + " features per row, but the weights " + spec.weights() + " have "
-                        + w.rows() + " rows (W must be d×h = " + d + "×" + w.cols() + ")");
-            }
-            if (in.getVector(spec.outputColumn()) != null) {
-                throw new BadInputException(spec.input() + ": already has a column named '" + spec.outputColumn()
-                        + "'; choose another output column name");
-            }
-            int h = w != null ? w.cols() : d;
-            LOG.debug("compute {} on {} (d={}, h={}) -> {}", spec.ops(), spec.input(), d, h, spec.output());
-
-            try (FixedShapeTensorVector out = (FixedShapeTensorVector) FixedShapeTensorType.float32(h)
-                    .getNewVector(spec.outputColumn(), null, allocator)) {
-                List<Field> fields = new ArrayList<>(in.getSchema().getFields());
-                List<FieldVector> vectors = new ArrayList<>(in.getFieldVectors());
-                fields.add(out.getField());
-                vectors.add(out);
-                VectorSchemaRoot outRoot = new VectorSchemaRoot(fields, vectors, 0);
-                long rows = 0;
-                int batches = 0;
-                try (AtomicArrowWriter writer = ArrowFiles.write(spec.output(), outRoot, reader)) {
-                    while (loadNext(reader, spec.input())) {
-                        int n = in.getRowCount();
-                        FixedSizeListVector x = TensorColumns.floatListColumn(in, spec.column(), source);
-                        TensorColumns.prepare(out, n);
-                        computeBatch(spec.ops(), parallel, x, w, out);
-                        outRoot.setRowCount(n);
-                        writer.writeBatch();
-                        rows += n;
-                        batches++;
-                        progress.batchDone(batches, rows);
-                    }
-                    writer.commit();
-                }
-                return new Result(rows, batches, System.nanoTime() - start, spec.output());
-            }
+        try (IpcBatchSource source = IpcBatchSource.open(spec.input(), allocator)) {
+            return run(spec, source, schema -> IpcBatchSink.open(spec.output(), schema, allocator, source.dictionaries()),
+                    parallel, allocator, progress, start);
         } catch (IOException e) {
             throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** Opens the sink a job writes to, once the output's schema is known. */
+    @FunctionalInterface
+    public interface SinkFactory {
+        BatchSink open(Schema outputSchema) throws IOException;
+    }
+
+    /**
+     * The same job over any source and sink (a Parquet file, a set of files): the pipeline, the
+     * prepared weights and the checks are the IPC job's. {@code spec}'s input and output only name
+     * them in messages and the result. The caller closes {@code source}; the sink is opened,
+     * committed and closed here, so a failed run leaves nothing at its path.
+     */
+    public static Result run(Spec spec, BatchSource source, SinkFactory sinks, ParallelOps parallel,
+                             BufferAllocator allocator, Progress progress) throws IOException {
+        return run(spec, source, sinks, parallel, allocator, progress, System.nanoTime());
+    }
+
+    private static Result run(Spec spec, BatchSource source, SinkFactory sinks, ParallelOps parallel,
+                              BufferAllocator allocator, Progress progress, long start) throws IOException {
+        Schema schema = source.schema();
+        int d = featureWidth(schema, spec, allocator);
+        if (schema.getFields().stream().anyMatch(f -> f.getName().equals(spec.outputColumn())) && spec.keepInputColumns()) {
+            throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
+                    + "'; choose another output column name");
+        }
+        try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
+             PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, d, spec)) {
+            int h = w != null ? w.cols() : d;
+            LOG.debug("compute {} on {} (d={}, h={}) -> {}", spec.ops(), spec.input(), d, h, spec.output());
+            int inFlight = Math.max(1, source.maxInFlight());
+            List<OutputSlot> slots = new ArrayList<>();
+            try {
+                for (int i = 0; i < inFlight; i++) {
+                    slots.add(new OutputSlot((FixedShapeTensorVector) FixedShapeTensorType.float32(h)
+                            .getNewVector(spec.outputColumn(), null, allocator)));
+                }
+                Schema outSchema = outputSchema(schema, slots.get(0).out.getField(), spec.keepInputColumns());
+                try (BatchSink sink = sinks.open(outSchema)) {
+                    long setup = System.nanoTime() - start;
+                    BatchPipeline<OutputSlot> pipeline = new BatchPipeline<>(source, sink, slots, inFlight,
+                            (batch, slot) -> computeInto(spec, parallel, prepared, batch, slot, outSchema), progress);
+                    BatchPipeline.Timings t = pipeline.run();
+                    long commitStart = System.nanoTime();
+                    sink.commit();
+                    long commit = System.nanoTime() - commitStart;
+                    return new Result(t.rows(), t.batches(), System.nanoTime() - start, spec.output(),
+                            new Timings(setup, t.readNanos(), t.computeNanos(), t.writeNanos(), commit,
+                                    t.firstBatchNanoTime()));
+                }
+            } finally {
+                slots.forEach(s -> s.out.close());
+            }
+        }
+    }
+
+    /** The buffers one batch's output column is computed into, reused batch after batch. */
+    private static final class OutputSlot {
+        final FixedShapeTensorVector out;
+
+        OutputSlot(FixedShapeTensorVector out) {
+            this.out = out;
+        }
+    }
+
+    private static VectorSchemaRoot computeInto(Spec spec, ParallelOps parallel, PreparedWeights w, InputBatch batch,
+                                                OutputSlot slot, Schema outSchema) {
+        VectorSchemaRoot in = batch.root();
+        int n = in.getRowCount();
+        FixedSizeListVector x = TensorColumns.floatListColumn(in, spec.column(), spec.input() + " batch " + batch.index());
+        TensorColumns.prepare(slot.out, n);
+        computeBatch(spec.ops(), parallel, x, w, slot.out);
+        List<FieldVector> vectors = new ArrayList<>();
+        if (spec.keepInputColumns()) {
+            vectors.addAll(in.getFieldVectors());
+        }
+        vectors.add(slot.out);
+        return new VectorSchemaRoot(outSchema.getFields(), vectors, n);
+    }
+
+    private static PreparedWeights prepareChecked(ParallelOps parallel, Tensor w, int d, Spec spec) {
+        if (w.rows() != d) {
+            throw new BadInputException("shapes do not fit: column '" + spec.column() + "' of " + spec.input()
+                    + " has d=" + d + " features per row, but the weights " + spec.weights() + " have "
+                    + w.rows() + " rows (W must be d×h = " + d + "×" + w.cols() + ")");
+        }
+        return parallel.prepare(w);
+    }
+
+    /** The features column's list size, from the schema alone (an empty root explains a wrong column). */
+    private static int featureWidth(Schema schema, Spec spec, BufferAllocator allocator) {
+        try (VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator)) {
+            return TensorColumns.floatListColumn(empty, spec.column(), spec.input().toString()).getListSize();
+        }
+    }
+
+    private static Schema outputSchema(Schema in, Field output, boolean keepInputColumns) {
+        List<Field> fields = new ArrayList<>();
+        if (keepInputColumns) {
+            fields.addAll(in.getFields());
+        }
+        fields.add(output);
+        return new Schema(fields, in.getCustomMetadata());
+    }
+
+    /**
+     * Runs the ops over one batch with prepared weights (null for softmax alone): {@code x} is the
+     * features list column, {@code out} a column made ready by {@link TensorColumns#prepare}. Null
+     * input rows become null output rows.
+     */
+    public static void computeBatch(Ops ops, ParallelOps parallel, FixedSizeListVector x, PreparedWeights w,
+                                    FixedShapeTensorVector out) {
+        try (Tensor xs = TensorColumns.view(x); Tensor ys = TensorColumns.view(out)) {
+            switch (ops) {
+                case MATMUL -> parallel.matmulInto(xs, w, ys);
+                case SOFTMAX -> parallel.softmaxInto(xs, ys);
+                case MATMUL_SOFTMAX -> parallel.matmulSoftmaxInto(xs, w, ys);
+            }
+        }
+        keepNullRows(x, out);
     }
 
     /**
@@ -146,6 +261,10 @@ public final class ComputeJob {
                 case MATMUL_SOFTMAX -> parallel.matmulSoftmaxInto(xs, w, ys);
             }
         }
+        keepNullRows(x, out);
+    }
+
+    private static void keepNullRows(FixedSizeListVector x, FixedShapeTensorVector out) {
         FixedSizeListVector list = out.getUnderlyingVector();
         if (x.getNullCount() > 0) {
             for (int r = 0; r < x.getValueCount(); r++) {
@@ -153,24 +272,6 @@ public final class ComputeJob {
                     list.setNull(r);
                 }
             }
-        }
-    }
-
-    private static VectorSchemaRoot readSchema(ArrowReader reader, Path file) throws IOException {
-        try {
-            return reader.getVectorSchemaRoot();
-        } catch (InvalidArrowFileException | IllegalArgumentException | IndexOutOfBoundsException
-                 | IllegalStateException e) {
-            throw new BadInputException(file + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
-        }
-    }
-
-    private static boolean loadNext(ArrowReader reader, Path file) throws IOException {
-        try {
-            return reader.loadNextBatch();
-        } catch (InvalidArrowFileException | IllegalArgumentException | IndexOutOfBoundsException
-                 | IllegalStateException e) {
-            throw new BadInputException(file + ": corrupt record batch (" + e.getMessage() + ")", e);
         }
     }
 }

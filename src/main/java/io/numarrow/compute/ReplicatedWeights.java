@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * weights from its own node's memory ("mirror" mode). Each copy lives in a
  * {@link NumaAllocator#forNode} allocator of its own; {@link #close()} frees them all.
  *
- * <p>How code that tiles rows itself uses it ({@code ParallelOps} keeps per-node copies of its packed
- * weights on its own): inside a tile task (running on a worker), take
+ * <p>Batch jobs do not need it: {@code ParallelOps.prepare} packs the weights once and places the
+ * packed copies on each node itself ({@link io.numarrow.threading.PreparedWeights}). This class is
+ * for code that tiles rows itself with the unpacked weights: inside a tile task (running on a worker), take
  * {@link #forCurrentNode()} and pass its segment to the kernel in place of {@code W}'s:
  * <pre>{@code
  *   TileScheduler.forEachRowTile(pool, m, cost, (start, end) -> {

@@ -194,6 +194,45 @@ public final class MappedArrowFileReader extends ArrowReader {
         }
     }
 
+    /**
+     * Asks the kernel to bring batch {@code index}'s pages in now and map them
+     * ({@code MADV_POPULATE_READ}; {@code MADV_WILLNEED}, read-ahead only, on kernels before 5.14),
+     * so that a pipeline reading one batch ahead takes the disk reads and page faults off the
+     * thread that computes on it. Only a hint: returns false when the kernel took neither.
+     */
+    public boolean prefetch(int index) {
+        IpcFileLayout.BatchPlan plan = layout.batches().get(index);
+        if (sourceClosed || plan.bodyLength() == 0) {
+            return false;
+        }
+        long start = mapping.address() + plan.bodyOffset();
+        long aligned = start & -io.numarrow.numa.LinuxMemory.PAGE_SIZE;
+        long length = plan.bodyLength() + (start - aligned);
+        return io.numarrow.numa.LinuxMemory.advise(aligned, length, io.numarrow.numa.LinuxMemory.MADV_POPULATE_READ)
+                || io.numarrow.numa.LinuxMemory.advise(aligned, length, io.numarrow.numa.LinuxMemory.MADV_WILLNEED);
+    }
+
+    /**
+     * Unmaps the pages that lie wholly inside batch {@code index}'s body from this process
+     * ({@code MADV_DONTNEED}): the page cache keeps them and a later read maps them again, but the
+     * process's resident size stops growing with the file. For a pipeline that is done with the
+     * batch: call it only once no buffer of that batch is used any more, and never for a batch
+     * something wrote into (this private mapping would forget the writes).
+     */
+    public void releasePages(int index) {
+        IpcFileLayout.BatchPlan plan = layout.batches().get(index);
+        if (sourceClosed) {
+            return;
+        }
+        long page = io.numarrow.numa.LinuxMemory.PAGE_SIZE;
+        long start = mapping.address() + plan.bodyOffset();
+        long first = (start + page - 1) & -page;
+        long end = (start + plan.bodyLength()) & -page;
+        if (end > first) {
+            io.numarrow.numa.LinuxMemory.advise(first, end - first, io.numarrow.numa.LinuxMemory.MADV_DONTNEED);
+        }
+    }
+
     @Override
     public long bytesRead() {
         return bytesRead;

@@ -31,8 +31,11 @@ public final class LinuxMemory {
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
     public static final int MADV_SEQUENTIAL = 2;
+    public static final int MADV_DONTNEED = 4;
     public static final int MADV_WILLNEED = 3;
     public static final int MADV_HUGEPAGE = 14;
+    /** Linux 5.14+: fault the range's pages in now (read), so that later reads take no page faults. */
+    public static final int MADV_POPULATE_READ = 22;
     public static final int O_RDONLY = 0;
     public static final int O_CLOEXEC = 0x80000;
 

@@ -3,6 +3,8 @@ package io.numarrow.spark;
 import io.numarrow.BadInputException;
 import io.numarrow.compute.Weights;
 import io.numarrow.tensor.Tensor;
+import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.PreparedWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,16 +27,26 @@ final class WeightsCache {
     private final BufferAllocator allocator;
     private final Map<String, Entry> entries = new HashMap<>();
     private long loads;
+    private long prepares;
 
     private static final class Entry {
         final String path;
         final Tensor weights;
+        /** The weights packed for the kernels, made by the first task that computes; null until then. */
+        PreparedWeights prepared;
         int holders;
         boolean replaced;
 
         Entry(String path, Tensor weights) {
             this.path = path;
             this.weights = weights;
+        }
+
+        void free() {
+            if (prepared != null) {
+                prepared.close();
+            }
+            weights.close();
         }
     }
 
@@ -53,6 +65,20 @@ final class WeightsCache {
             return entry.weights;
         }
 
+        /** The weights packed once per JVM for {@code ops}' kernels (the first caller packs them). */
+        PreparedWeights prepared(ParallelOps ops) {
+            synchronized (WeightsCache.this) {
+                if (closed) {
+                    throw new IllegalStateException("weights lease " + key + " is closed");
+                }
+                if (entry.prepared == null) {
+                    entry.prepared = ops.prepare(entry.weights);
+                    prepares++;
+                }
+                return entry.prepared;
+            }
+        }
+
         @Override
         public void close() {
             synchronized (WeightsCache.this) {
@@ -62,7 +88,7 @@ final class WeightsCache {
                 closed = true;
                 entry.holders--;
                 if (entry.replaced && entry.holders == 0) {
-                    entry.weights.close();
+                    entry.free();
                     LOG.debug("numarrow: freed replaced weights {}", key);
                 }
             }
@@ -123,7 +149,7 @@ final class WeightsCache {
             Entry old = entries.remove(key);
             old.replaced = true;
             if (old.holders == 0) {
-                old.weights.close();
+                old.free();
             }
         }
     }
@@ -133,9 +159,14 @@ final class WeightsCache {
         return loads;
     }
 
+    /** How many times weights were packed for the kernels in this JVM (once per weights file). */
+    synchronized long prepares() {
+        return prepares;
+    }
+
     synchronized void closeAll() {
         for (Entry e : entries.values()) {
-            e.weights.close();
+            e.free();
         }
         entries.clear();
     }

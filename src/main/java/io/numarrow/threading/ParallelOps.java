@@ -37,6 +37,9 @@ import org.apache.arrow.memory.BufferAllocator;
  * pages of its output rows to its node: the weights are read from local memory by every worker, as
  * the seed design's "mirror" placement asks. {@link #weightCopies()} counts the copies made.
  *
+ * <p>A job that multiplies many batches by the same weights packs (and copies) them once with
+ * {@link #prepare} and passes the {@link PreparedWeights} to every call instead.
+ *
  * <p>The {@code ...Into} forms write into a tensor the caller provides (such as an Arrow output column),
  * the others allocate the result from the given allocator.
  */
@@ -82,6 +85,13 @@ public final class ParallelOps {
 
     public ThreadPool pool() {
         return pool;
+    }
+
+    /**
+     * Nanoseconds the kernels' warm-up took: 0 if none ran, -1 while it runs.
+     */
+    public long warmupNanos() {
+        return 0; // lead: take issue-13's version
     }
 
     /** The NUMA nodes that get their own copy of the packed weights each matmul (empty: one shared copy). */
@@ -211,9 +221,7 @@ public final class ParallelOps {
         MemorySegment bs = b.segment();
         MemorySegment cs = out.segment();
         MemorySegment biasSeg = bias == null ? null : bias.segment();
-        long macs = (long) m * n * Math.max(k, 1);
-        int groups = (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
-        int units = (int) Math.min(groups, macs / MIN_TILE_MACS);
+        int units = matmulUnits(m, n, k);
         if (units <= 1) {
             Matmul.multiply(SPECIES, as, bs, cs, m, n, k, transposeB, biasSeg, accumulate);
             if (softmax) {
@@ -223,25 +231,13 @@ public final class ParallelOps {
         }
         long packedBytes = Matmul.packedBBytes(SPECIES, k, n);
         MemorySegment packed = borrowPackedB(packedBytes);
-        GemmTiles loop = gemmTiles.getAndSet(null);
-        if (loop == null) {
-            loop = new GemmTiles(pool, weightNodes.length);
-        }
-        MemorySegment[] copies = loop.copies;
+        GemmTiles loop = borrowGemmTiles();
+        MemorySegment[] copies = loop.ownCopies;
         try {
             packB(bs, k, n, transposeB, packed);
             copyToNodes(packed, packedBytes, copies);
-            loop.packed = packed;
-            loop.a = as;
-            loop.c = cs;
-            loop.bias = biasSeg;
-            loop.m = m;
-            loop.n = n;
-            loop.k = k;
-            loop.groups = groups;
-            loop.accumulate = accumulate;
-            loop.softmax = softmax;
-            loop.run(tileCount(units));
+            loop.copies = copies;
+            runGemmTiles(loop, packed, as, cs, biasSeg, m, n, k, accumulate, softmax, units);
         } finally {
             packedB.set(packed);
             for (int i = 0; i < copies.length; i++) {
@@ -250,11 +246,132 @@ public final class ParallelOps {
                     copies[i] = null;
                 }
             }
+            gemmTiles.set(loop);
+        }
+    }
+
+    /**
+     * Packs {@code w} ({@code k×n}) once, and copies it to each NUMA node this object's workers
+     * use, for any number of later {@link #matmulInto(Tensor, PreparedWeights, Tensor)} calls (by
+     * any thread, with this or another {@code ParallelOps}): a batch job's weights, prepared once
+     * per job instead of once per batch. Close the result to free it.
+     */
+    public PreparedWeights prepare(Tensor w) {
+        return prepare(w, false);
+    }
+
+    /** {@link #prepare(Tensor)} for weights stored transposed: {@code w} is {@code n×k}, one row per output. */
+    public PreparedWeights prepare(Tensor w, boolean transposed) {
+        PreparedWeights p = PreparedWeights.pack(w, transposed, weightNodes);
+        weightCopies.add(p.nodeCopies());
+        return p;
+    }
+
+    /** {@code out = a · w}; the same bits as {@link #matmulInto(Tensor, Tensor, Tensor)} with the unprepared weights. */
+    public void matmulInto(Tensor a, PreparedWeights w, Tensor out) {
+        gemmInto(a, w, null, false, out, false);
+    }
+
+    /** {@code out = softmax(a · w)}; the same bits as the unprepared call. */
+    public void matmulSoftmaxInto(Tensor a, PreparedWeights w, Tensor out) {
+        gemmInto(a, w, null, false, out, true);
+    }
+
+    /** {@code out = a · w} into a new tensor from {@code allocator}. */
+    public Tensor matmul(Tensor a, PreparedWeights w, BufferAllocator allocator) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(w, "w");
+        Tensor out = Tensor.allocate(allocator, a.rows(), w.cols());
+        try {
+            matmulInto(a, w, out);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
+        return out;
+    }
+
+    /**
+     * {@code out (=|+=) a · w (+ bias)} with prepared weights (transposed or not, as prepared); the
+     * same bits as {@link #gemmInto(Tensor, Tensor, boolean, Tensor, boolean, Tensor)}.
+     */
+    public void gemmInto(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out) {
+        gemmInto(a, w, bias, accumulate, out, false);
+    }
+
+    private void gemmInto(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out, boolean softmax) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(w, "prepared weights");
+        int m = a.rows();
+        int k = w.rows();
+        int n = w.cols();
+        if (a.cols() != k) {
+            throw new IllegalArgumentException("matmul shapes do not fit: a is " + m + "×" + a.cols()
+                    + ", the prepared weights are " + k + "×" + n + " (a's columns must equal the weights' rows)");
+        }
+        checkShape(out, m, n, "matmul output");
+        if (bias != null) {
+            checkShape(bias, 1, n, "bias");
+        }
+        MemorySegment as = a.segment();
+        MemorySegment cs = out.segment();
+        MemorySegment biasSeg = bias == null ? null : bias.segment();
+        w.acquire();
+        try {
+            int units = matmulUnits(m, n, k);
+            if (units <= 1) {
+                Matmul.multiplyPacked(SPECIES, w.packed(), as, cs, m, n, k, 0, m, biasSeg, accumulate);
+                if (softmax) {
+                    Softmax.rows(cs, cs, n, 0, m);
+                }
+                return;
+            }
+            GemmTiles loop = borrowGemmTiles();
+            try {
+                loop.prepared = w;
+                runGemmTiles(loop, w.packed(), as, cs, biasSeg, m, n, k, accumulate, softmax, units);
+            } finally {
+                loop.prepared = null;
+                gemmTiles.set(loop);
+            }
+        } finally {
+            w.release();
+        }
+    }
+
+    /** Tiles a {@code m×n×k} product is worth: at most one per row group, each of at least {@link #MIN_TILE_MACS}. */
+    private static int matmulUnits(int m, int n, int k) {
+        long macs = (long) m * n * Math.max(k, 1);
+        int groups = (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
+        return (int) Math.min(groups, macs / MIN_TILE_MACS);
+    }
+
+    private GemmTiles borrowGemmTiles() {
+        GemmTiles loop = gemmTiles.getAndSet(null);
+        return loop != null ? loop : new GemmTiles(pool, weightNodes.length);
+    }
+
+    private void runGemmTiles(GemmTiles loop, MemorySegment packed, MemorySegment as, MemorySegment cs,
+                              MemorySegment biasSeg, int m, int n, int k, boolean accumulate, boolean softmax,
+                              int units) {
+        try {
+            loop.packed = packed;
+            loop.a = as;
+            loop.c = cs;
+            loop.bias = biasSeg;
+            loop.m = m;
+            loop.n = n;
+            loop.k = k;
+            loop.groups = (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
+            loop.accumulate = accumulate;
+            loop.softmax = softmax;
+            loop.run(tileCount(units));
+        } finally {
             loop.packed = null;
             loop.a = null;
             loop.c = null;
             loop.bias = null;
-            gemmTiles.set(loop);
+            loop.copies = null;
         }
     }
 
@@ -286,7 +403,12 @@ public final class ParallelOps {
 
     /** The tiles of a matmul (or fused matmul and softmax): whole row groups of A against the shared packed B. */
     private final class GemmTiles extends TileLoop {
-        final MemorySegment[] copies;
+        /** This loop's own per-node copies of packed B, for unprepared calls. */
+        final MemorySegment[] ownCopies;
+        /** The per-node copies of this call (unprepared), or null. */
+        MemorySegment[] copies;
+        /** The weights of this call when prepared, or null. */
+        PreparedWeights prepared;
         MemorySegment packed;
         MemorySegment a;
         MemorySegment c;
@@ -300,7 +422,7 @@ public final class ParallelOps {
 
         GemmTiles(ThreadPool pool, int nodes) {
             super(pool);
-            this.copies = new MemorySegment[nodes];
+            this.ownCopies = new MemorySegment[nodes];
         }
 
         @Override
@@ -308,7 +430,7 @@ public final class ParallelOps {
             int mr = Matmul.rowGroup(SPECIES);
             int rs = split(groups, tiles, tile) * mr;
             int re = Math.min(m, split(groups, tiles, tile + 1) * mr);
-            MemorySegment local = copies.length == 0 ? packed : localCopy(copies, packed, c, rs, re, n);
+            MemorySegment local = weightNodes.length == 0 ? packed : localCopy(this, rs, re);
             if (!softmax) {
                 Matmul.multiplyPacked(SPECIES, local, a, c, m, n, k, rs, re, bias, accumulate);
                 return;
@@ -373,22 +495,22 @@ public final class ParallelOps {
     }
 
     /**
-     * The calling worker's node's copy of packed B (the shared one for a caller off the pool), and
-     * the output rows {@code [rs, re)} moved to that node before they are written.
+     * The calling worker's node's copy of the tiles' packed B (the shared one for a caller off the
+     * pool), and the output rows {@code [rs, re)} moved to that node before they are written.
      */
-    private MemorySegment localCopy(MemorySegment[] copies, MemorySegment packed, MemorySegment cs,
-                                    int rs, int re, int n) {
+    private MemorySegment localCopy(GemmTiles loop, int rs, int re) {
         if (ThreadPool.currentWorkerIndex() < 0) {
-            return packed; // the calling thread belongs to no node in particular
+            return loop.packed; // the calling thread belongs to no node in particular
         }
         int node = ThreadPool.currentNode();
         for (int i = 0; i < weightNodes.length; i++) {
             if (weightNodes[i] == node) {
-                NodePages.moveTo(cs.asSlice((long) rs * n * Float.BYTES, (long) (re - rs) * n * Float.BYTES), node);
-                return copies[i];
+                NodePages.moveTo(loop.c.asSlice((long) rs * loop.n * Float.BYTES,
+                        (long) (re - rs) * loop.n * Float.BYTES), node);
+                return loop.prepared != null ? loop.prepared.forNode(node) : loop.copies[i];
             }
         }
-        return packed;
+        return loop.packed;
     }
 
     /** The first of {@code count} items that belongs to part {@code part} of {@code parts} even parts. */

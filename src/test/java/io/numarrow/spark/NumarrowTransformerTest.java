@@ -319,9 +319,11 @@ class NumarrowTransformerTest {
         WeightsCache cache = ExecutorResources.get().weights();
 
         long before = cache.loads();
+        long preparedBefore = cache.prepares();
         t.transform(df).collectAsList();
         t.transform(df).collectAsList();
         assertEquals(before + 1, cache.loads(), "two jobs, four tasks, one load");
+        assertEquals(preparedBefore + 1, cache.prepares(), "two jobs, four tasks, the weights packed once");
 
         // New weights at the same path: a newer modification time loads them again.
         try (BufferAllocator allocator = new RootAllocator()) {

@@ -47,6 +47,12 @@ class ParallelOpsNumaTest {
                         assertEquals(expected, c.get(i, j), 1e-6 * k, "c[" + i + "][" + j + "]");
                     }
                 }
+                try (PreparedWeights w = ops.prepare(tb); Tensor p = ops.matmul(ta, w, allocator)) {
+                    assertEquals(nodes.size(), w.nodeCopies(), "prepared weights: one copy per node, once");
+                    ops.matmul(ta, w, allocator).close();
+                    assertEquals(2L * nodes.size(), ops.weightCopies(), "no copies per prepared call");
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(c.toArray(), p.toArray(), "same bits as unprepared");
+                }
             }
         }
     }
