@@ -68,9 +68,13 @@ public final class ParallelOps {
     private final AtomicReference<GemmTiles> gemmTiles = new AtomicReference<>();
     private final AtomicReference<PackTiles> packTiles = new AtomicReference<>();
     private final AtomicReference<SoftmaxTiles> softmaxTiles = new AtomicReference<>();
+    /** Matmul while the vector kernels are not compiled yet ({@link KernelWarmup}). */
+    private final BridgeGemm bridge;
 
     public ParallelOps(ThreadPool pool) {
         this.pool = Objects.requireNonNull(pool, "pool");
+        KernelWarmup.start();
+        this.bridge = new BridgeGemm(pool, SPECIES);
         int[] nodes = pool.placements().stream().mapToInt(WorkerPlacement::node).filter(n -> n >= 0)
                 .distinct().sorted().toArray();
         this.weightNodes = nodes.length > 1 ? nodes : new int[0];
@@ -92,6 +96,21 @@ public final class ParallelOps {
     /** How many per-node copies of packed weights this object has made so far. */
     public long weightCopies() {
         return weightCopies.sum();
+    }
+
+    /**
+     * Starts getting the Vector API kernels compiled on a background thread, once per JVM (creating a
+     * {@code ParallelOps} does it too): call it as early as possible, before reading input. Until they
+     * are compiled, matmuls run on a scalar kernel that gives the same bits. Property
+     * {@code numarrow.warmup=false} turns this off.
+     */
+    public static void startWarmup() {
+        KernelWarmup.start();
+    }
+
+    /** Wall nanoseconds this JVM's kernel warm-up took; 0 if none ran, -1 while it is still running. */
+    public long warmupNanos() {
+        return KernelWarmup.nanos();
     }
 
     /** {@code a[m×k] · b[k×n]} into a new {@code m×n} tensor from {@code allocator}. */
@@ -214,6 +233,11 @@ public final class ParallelOps {
         long macs = (long) m * n * Math.max(k, 1);
         int groups = (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
         int units = (int) Math.min(groups, macs / MIN_TILE_MACS);
+        if (!KernelWarmup.vectorKernelsReady()) {
+            bridge.gemm(as, bs, cs, m, n, k, transposeB, biasSeg, accumulate, softmax, units <= 1 ? 1 : tileCount(units),
+                    Matmul.rowGroup(SPECIES));
+            return;
+        }
         if (units <= 1) {
             Matmul.multiply(SPECIES, as, bs, cs, m, n, k, transposeB, biasSeg, accumulate);
             if (softmax) {
