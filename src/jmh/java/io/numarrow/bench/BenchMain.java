@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
 public final class BenchMain implements Callable<Integer> {
     static final List<String> SUITES = List.of("pool", "matmul", "softmax", "memory");
 
-    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}); "
+            + "startup: fresh JVMs' first second and a 1-batch compute (not JMH, not in all).")
     String suite;
 
     @Option(names = "--quick", description = "One fork, short warm-up and measurement: a first look, not a claim.")
@@ -54,8 +55,14 @@ public final class BenchMain implements Callable<Integer> {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
+    @Option(names = "--runs", defaultValue = "3", description = "Fresh JVMs per side in the startup suite (default: ${DEFAULT-VALUE}).")
+    int runs;
+
     @Override
     public Integer call() throws Exception {
+        if (suite.equals("startup")) {
+            return io.numarrow.bench.startup.StartupSuite.run(Math.max(1, runs));
+        }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {
             if (!SUITES.contains(s)) {
