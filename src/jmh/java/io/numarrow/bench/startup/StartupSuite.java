@@ -21,7 +21,8 @@ import org.apache.arrow.memory.RootAllocator;
  * own, numarrow and its baseline alternating, medians of the runs:
  * <ul>
  *   <li>the work {@code ParallelOps.matmul} does on 8192×256·256×256 in its first second against what
- *       OpenBLAS does in its first second ({@link FirstSecondProbe});</li>
+ *       OpenBLAS does in its first second ({@link FirstSecondProbe}), and numarrow without its warm-up
+ *       ({@code -Dnumarrow.warmup=false}, "numarrow-cold");</li>
  *   <li>the wall time of {@code ./numarrow compute} on one 4000-row batch (256 → 256, matmul and softmax),
  *       JVM start and launcher included, against {@code ./numarrow --version} (the launcher and a JVM
  *       that does nothing).</li>
@@ -44,9 +45,9 @@ public final class StartupSuite {
         }
         Map<String, List<Map<String, String>>> probes = new LinkedHashMap<>();
         for (int r = 0; r < runs; r++) {
-            for (String impl : List.of("numarrow", "openblas")) {
+            for (String impl : List.of("numarrow", "numarrow-cold", "openblas")) {
                 Map<String, String> line = probe(impl);
-                System.err.println("  run " + (r + 1) + ": " + line);
+                System.err.println("  run " + (r + 1) + " " + impl + ": " + line);
                 probes.computeIfAbsent(impl, x -> new ArrayList<>()).add(line);
             }
         }
@@ -89,8 +90,9 @@ public final class StartupSuite {
         }
         double mine = median(probes.get("numarrow"), "firstSecondGflop");
         double theirs = median(probes.get("openblas"), "firstSecondGflop");
-        System.out.printf(Locale.ROOT, "%nfirst-second work %dx%d·%dx%d, numarrow / OpenBLAS: %.2f× (target ≥ 0.8×)%n",
-                M, K, K, N, mine / theirs);
+        double cold = median(probes.get("numarrow-cold"), "firstSecondGflop");
+        System.out.printf(Locale.ROOT, "%nfirst-second work %dx%d·%dx%d, numarrow / OpenBLAS: %.2f× (target ≥ 0.8×); "
+                + "without warm-up %.2f×%n", M, K, K, N, mine / theirs, cold / theirs);
         System.out.printf(Locale.ROOT, "compute, 1 batch of 4000×256→256 with JVM start: median %.3f s (target ≤ 0.6 s); "
                 + "./numarrow --version: %.3f s%n", median(compute), median(floor));
         System.out.println("(medians of " + compute.length + " runs, each in a fresh JVM; cpus="
@@ -103,7 +105,11 @@ public final class StartupSuite {
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FirstSecondProbe.class.getName(), impl,
+        if (impl.equals("numarrow-cold")) {
+            command.add("-Dnumarrow.warmup=false"); // the vector kernels from the first call: the baseline of the warm-up
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), FirstSecondProbe.class.getName(),
+                impl.replace("-cold", ""),
                 String.valueOf(M), String.valueOf(N), String.valueOf(K)));
         String out = runForOutput(command);
         String line = out.lines().filter(l -> l.startsWith("impl=")).findFirst()
