@@ -35,7 +35,8 @@ public final class BenchMain implements Callable<Integer> {
     static final List<String> SUITES = List.of("pool", "matmul", "softmax", "memory");
 
     @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}); "
-            + "job: the whole compute command against a numpy script, wall time of fresh JVMs (not JMH, not in all).")
+            + "job: the whole compute command against a numpy script, wall time of fresh JVMs; "
+            + "startup: fresh JVMs' first second and a 1-batch compute (neither is JMH or in all).")
     String suite;
 
     @Option(names = "--quick", description = "One fork, short warm-up and measurement: a first look, not a claim.")
@@ -60,7 +61,7 @@ public final class BenchMain implements Callable<Integer> {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
-    @Option(names = "--runs", defaultValue = "3", description = "Runs per variant for --suite job; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "3", description = "Fresh JVMs per variant for --suite job and startup; the median is reported (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Override
@@ -71,6 +72,9 @@ public final class BenchMain implements Callable<Integer> {
                 return 2;
             }
             return io.numarrow.bench.job.JobBench.run(runs);
+        }
+        if (suite.equals("startup")) {
+            return io.numarrow.bench.startup.StartupSuite.run(Math.max(1, runs));
         }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {

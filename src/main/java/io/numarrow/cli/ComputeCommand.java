@@ -55,6 +55,7 @@ final class ComputeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ParallelOps.startWarmup(); // the kernels compile while the input is opened and mapped
         Ops parsed = Ops.parse(ops);
         if (threads != null && threads < 1) {
             throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);

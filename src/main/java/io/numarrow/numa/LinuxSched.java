@@ -33,6 +33,8 @@ public final class LinuxSched {
     private static final MethodHandle GET_AFFINITY;
     private static final MethodHandle SET_AFFINITY;
     private static final MethodHandle GET_CPU;
+    private static final MethodHandle GET_TID;
+    private static final MethodHandle SET_PRIORITY;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -43,6 +45,9 @@ public final class LinuxSched {
         GET_AFFINITY = find(linker, libc, "sched_getaffinity", affinity, errno);
         SET_AFFINITY = find(linker, libc, "sched_setaffinity", affinity, errno);
         GET_CPU = find(linker, libc, "sched_getcpu", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        GET_TID = find(linker, libc, "gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        SET_PRIORITY = find(linker, libc, "setpriority", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     }
 
     private LinuxSched() {
@@ -115,6 +120,22 @@ public final class LinuxSched {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("sched_setaffinity failed", t);
+        }
+    }
+
+    /**
+     * Gives the calling thread (only it: Linux nice values are per thread) the nice value {@code nice},
+     * so it runs on CPU time other threads leave. Returns whether it worked; never throws.
+     */
+    public static boolean niceCurrentThread(int nice) {
+        if (GET_TID == null || SET_PRIORITY == null) {
+            return false;
+        }
+        try {
+            int tid = (int) GET_TID.invokeExact();
+            return (int) SET_PRIORITY.invokeExact(0 /* PRIO_PROCESS: one thread when given a tid */, tid, nice) == 0;
+        } catch (Throwable t) {
+            return false;
         }
     }
 

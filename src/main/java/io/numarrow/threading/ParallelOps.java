@@ -71,9 +71,13 @@ public final class ParallelOps {
     private final AtomicReference<GemmTiles> gemmTiles = new AtomicReference<>();
     private final AtomicReference<PackTiles> packTiles = new AtomicReference<>();
     private final AtomicReference<SoftmaxTiles> softmaxTiles = new AtomicReference<>();
+    /** Matmul while the vector kernels are not compiled yet ({@link KernelWarmup}). */
+    private final BridgeGemm bridge;
 
     public ParallelOps(ThreadPool pool) {
         this.pool = Objects.requireNonNull(pool, "pool");
+        KernelWarmup.start();
+        this.bridge = new BridgeGemm(pool, SPECIES);
         int[] nodes = pool.placements().stream().mapToInt(WorkerPlacement::node).filter(n -> n >= 0)
                 .distinct().sorted().toArray();
         this.weightNodes = nodes.length > 1 ? nodes : new int[0];
@@ -87,13 +91,6 @@ public final class ParallelOps {
         return pool;
     }
 
-    /**
-     * Nanoseconds the kernels' warm-up took: 0 if none ran, -1 while it runs.
-     */
-    public long warmupNanos() {
-        return 0; // lead: take issue-13's version
-    }
-
     /** The NUMA nodes that get their own copy of the packed weights each matmul (empty: one shared copy). */
     public List<Integer> weightNodes() {
         return java.util.Arrays.stream(weightNodes).boxed().toList();
@@ -102,6 +99,21 @@ public final class ParallelOps {
     /** How many per-node copies of packed weights this object has made so far. */
     public long weightCopies() {
         return weightCopies.sum();
+    }
+
+    /**
+     * Starts getting the Vector API kernels compiled on a background thread, once per JVM (creating a
+     * {@code ParallelOps} does it too): call it as early as possible, before reading input. Until they
+     * are compiled, matmuls run on a scalar kernel that gives the same bits. Property
+     * {@code numarrow.warmup=false} turns this off.
+     */
+    public static void startWarmup() {
+        KernelWarmup.start();
+    }
+
+    /** Wall nanoseconds this JVM's kernel warm-up took; 0 if none ran, -1 while it is still running. */
+    public long warmupNanos() {
+        return KernelWarmup.nanos();
     }
 
     /** {@code a[m×k] · b[k×n]} into a new {@code m×n} tensor from {@code allocator}. */
@@ -222,6 +234,11 @@ public final class ParallelOps {
         MemorySegment cs = out.segment();
         MemorySegment biasSeg = bias == null ? null : bias.segment();
         int units = matmulUnits(m, n, k);
+        if (!KernelWarmup.vectorKernelsReady()) {
+            bridge.gemm(as, bs, cs, m, n, k, transposeB, biasSeg, accumulate, softmax, units <= 1 ? 1 : tileCount(units),
+                    Matmul.rowGroup(SPECIES));
+            return;
+        }
         if (units <= 1) {
             Matmul.multiply(SPECIES, as, bs, cs, m, n, k, transposeB, biasSeg, accumulate);
             if (softmax) {
@@ -319,6 +336,12 @@ public final class ParallelOps {
         w.acquire();
         try {
             int units = matmulUnits(m, n, k);
+            float[][] rowsForBridge = w.rowsForBridge();
+            if (rowsForBridge != null && !KernelWarmup.vectorKernelsReady()) {
+                bridge.gemmRows(as, rowsForBridge, cs, m, n, k, biasSeg, accumulate, softmax,
+                        units <= 1 ? 1 : tileCount(units), Matmul.rowGroup(SPECIES));
+                return;
+            }
             if (units <= 1) {
                 Matmul.multiplyPacked(SPECIES, w.packed(), as, cs, m, n, k, 0, m, biasSeg, accumulate);
                 if (softmax) {

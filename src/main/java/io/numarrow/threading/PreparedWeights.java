@@ -1,6 +1,7 @@
 package io.numarrow.threading;
 
 import io.numarrow.kernels.Matmul;
+import io.numarrow.kernels.ScalarGemm;
 import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -36,9 +37,15 @@ public final class PreparedWeights implements AutoCloseable {
     /** Per node of {@link #nodes}, the packed copy in that node's memory. */
     private final MemorySegment[] nodeCopies;
     private final AtomicInteger state = new AtomicInteger();
+    /**
+     * B in rows for the scalar bridge, kept only when the weights were prepared before the vector
+     * kernels were compiled (a job's first batches): null otherwise, and dropped once they are.
+     */
+    private volatile float[][] rowsForBridge;
 
     private PreparedWeights(int k, int n, boolean transposed, int[] nodes, Arena arena, MemorySegment packed,
-                            MemorySegment[] nodeCopies) {
+                            MemorySegment[] nodeCopies, float[][] rowsForBridge) {
+        this.rowsForBridge = rowsForBridge;
         this.k = k;
         this.n = n;
         this.transposed = transposed;
@@ -70,11 +77,22 @@ public final class PreparedWeights implements AutoCloseable {
                 NodePages.moveTo(copies[i], nodes[i]);
                 MemorySegment.copy(packed, 0, copies[i], 0, bytes);
             }
-            return new PreparedWeights(k, n, transposed, nodes.clone(), arena, packed, copies);
+            float[][] rows = KernelWarmup.vectorKernelsReady() ? null : ScalarGemm.copyB(b.segment(), k, n, transposed, null);
+            return new PreparedWeights(k, n, transposed, nodes.clone(), arena, packed, copies, rows);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         }
+    }
+
+    /** B in rows for {@link BridgeGemm} while the vector kernels are not compiled yet, else null. */
+    float[][] rowsForBridge() {
+        float[][] rows = rowsForBridge;
+        if (rows != null && KernelWarmup.vectorKernelsReady()) {
+            rowsForBridge = null; // never needed again in this JVM
+            return null;
+        }
+        return rows;
     }
 
     /** Rows of B as multiplied: the {@code k} of {@code a[m×k] · B}. */

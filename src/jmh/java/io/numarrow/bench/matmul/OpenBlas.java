@@ -37,7 +37,7 @@ public final class OpenBlas {
     private OpenBlas() {
     }
 
-    static void setThreads(int n) {
+    public static void setThreads(int n) {
         try {
             SET_THREADS.invokeExact(n);
         } catch (Throwable e) {
@@ -56,18 +56,18 @@ public final class OpenBlas {
     }
 
     /** A pointer over {@code segment}'s bytes, no copy. */
-    static FloatPointer over(MemorySegment segment) {
+    public static FloatPointer over(MemorySegment segment) {
         return new FloatPointer(segment.asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer());
     }
 
     /** Row-major {@code C = A·B}. */
-    static void sgemm(FloatPointer a, FloatPointer b, FloatPointer c, int m, int n, int k) {
+    public static void sgemm(FloatPointer a, FloatPointer b, FloatPointer c, int m, int n, int k) {
         openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
                 m, n, k, 1f, a, k, b, n, 0f, c, n);
     }
 
     /** Prints (once per trial) what the baseline runs with, so a result can be judged fair or not. */
-    static void report(int threads) {
+    public static void report(int threads) {
         System.err.println("openblas core=" + coreName() + " threads=" + threads
                 + " OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE")
                 + " OPENBLAS_L2_SIZE=" + System.getenv("OPENBLAS_L2_SIZE"));
