@@ -48,24 +48,44 @@ public final class SubmissionQueueStress {
         return t;
     }
 
-    /** Takes what {@code q} holds into {@code seen} (by id), checking each payload; returns how many came out. */
-    static int drain(SubmissionQueue<Task> q, int[] seen, int[] badPayloads) {
-        int n = 0;
-        for (Task t = q.poll(); t != null; t = q.poll()) {
-            record(t, seen, badPayloads);
-            n++;
-        }
-        return n;
-    }
+    /** What came out of a queue: how often each item, and how many were wrong (stale, unknown, payload unseen). */
+    static final class Tally {
+        final int[] seen;
+        int wrong;
 
-    static void record(Task t, int[] seen, int[] badPayloads) {
-        if (t.id < 0 || t.id >= seen.length) {
-            badPayloads[0]++; // an item from the set-up, or from nowhere
-            return;
+        Tally(int items) {
+            seen = new int[items + 1];
         }
-        seen[t.id]++;
-        if (t.payload != 100 + t.id) {
-            badPayloads[0]++;
+
+        void record(Task t) {
+            if (t == null) {
+                return;
+            }
+            if (t.id < 1 || t.id >= seen.length) {
+                wrong++; // an item from the set-up, or from nowhere
+                return;
+            }
+            seen[t.id]++;
+            if (t.payload != 100 + t.id) {
+                wrong++;
+            }
+        }
+
+        /** Takes and records what {@code q} still holds; returns how many came out. */
+        int drain(SubmissionQueue<Task> q) {
+            int n = 0;
+            for (Task t = q.poll(); t != null; t = q.poll()) {
+                record(t);
+                n++;
+            }
+            return n;
+        }
+
+        /** r1, r2: how often items 1 and 2 came out; r3: wrong ones. */
+        void report(III_Result r) {
+            r.r1 = seen[1];
+            r.r2 = seen[2];
+            r.r3 = wrong;
         }
     }
 
@@ -80,8 +100,6 @@ public final class SubmissionQueueStress {
     @State
     public static class ProducerVsConsumer {
         final SubmissionQueue<Task> q = wrappedQueue();
-        final int[] seen = new int[3];
-        final int[] bad = new int[1];
         Task first;
         Task second;
 
@@ -99,28 +117,20 @@ public final class SubmissionQueueStress {
 
         @Arbiter
         public void arbiter(IIII_Result r) {
+            Tally tally = new Tally(2);
             int order = 0;
             int last = 0;
-            for (Task t : new Task[] {first, second}) {
+            for (Task t : new Task[] {first, second, q.poll()}) {
+                tally.record(t);
                 if (t != null) {
-                    record(t, seen, bad);
-                    if (t.id < last) {
-                        order = 1;
-                    }
+                    order |= t.id < last ? 1 : 0;
                     last = t.id;
                 }
             }
-            Task rest = q.poll();
-            if (rest != null) {
-                record(rest, seen, bad);
-                if (rest.id < last) {
-                    order = 1;
-                }
-            }
-            drain(q, seen, bad);
-            r.r1 = seen[1];
-            r.r2 = seen[2];
-            r.r3 = bad[0];
+            tally.drain(q);
+            r.r1 = tally.seen[1];
+            r.r2 = tally.seen[2];
+            r.r3 = tally.wrong;
             r.r4 = order;
         }
     }
@@ -152,16 +162,15 @@ public final class SubmissionQueueStress {
 
         @Arbiter
         public void arbiter(III_Result r) {
-            int[] seen = new int[5];
-            int[] bad = new int[1];
-            int polled = drain(q, seen, bad);
-            int wrong = bad[0];
+            Tally tally = new Tally(4);
+            int polled = tally.drain(q);
+            int wrong = tally.wrong;
             int acceptedCount = 0;
             for (int i = 1; i <= 4; i++) {
                 if (accepted[i]) {
                     acceptedCount++;
                 }
-                if (seen[i] != (accepted[i] ? 1 : 0)) {
+                if (tally.seen[i] != (accepted[i] ? 1 : 0)) {
                     wrong++;
                 }
             }
@@ -203,17 +212,11 @@ public final class SubmissionQueueStress {
 
         @Arbiter
         public void arbiter(III_Result r) {
-            int[] seen = new int[3];
-            int[] bad = new int[1];
-            for (Task t : new Task[] {first, second}) {
-                if (t != null) {
-                    record(t, seen, bad);
-                }
-            }
-            drain(q, seen, bad);
-            r.r1 = seen[1];
-            r.r2 = seen[2];
-            r.r3 = bad[0];
+            Tally tally = new Tally(2);
+            tally.record(first);
+            tally.record(second);
+            tally.drain(q);
+            tally.report(r);
         }
     }
 
@@ -243,18 +246,13 @@ public final class SubmissionQueueStress {
 
         @Arbiter
         public void arbiter(III_Result r) {
-            int[] seen = new int[3];
-            int[] bad = new int[1];
-            if (taken != null) {
-                record(taken, seen, bad);
-                if (taken.id != 1) {
-                    bad[0]++; // the test refused it
-                }
+            Tally tally = new Tally(2);
+            tally.record(taken);
+            if (taken != null && taken.id != 1) {
+                tally.wrong++; // the test refused it
             }
-            drain(q, seen, bad);
-            r.r1 = seen[1];
-            r.r2 = seen[2];
-            r.r3 = bad[0];
+            tally.drain(q);
+            tally.report(r);
         }
     }
 }
