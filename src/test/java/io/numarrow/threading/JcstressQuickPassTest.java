@@ -46,7 +46,9 @@ class JcstressQuickPassTest {
 
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(Arrays.asList(System.getProperty("numarrow.jvm.flags", "").trim().split("\\s+")));
+        String flags = System.getProperty("numarrow.jvm.flags", ""); // the pom's, through surefire
+        assertTrue(!flags.isBlank(), "system property numarrow.jvm.flags not set (pom.xml's surefire configuration)");
+        command.addAll(Arrays.asList(flags.trim().split("\\s+")));
         command.addAll(List.of("-cp", classes + File.pathSeparator + jcstressClasspath(repo),
                 "org.openjdk.jcstress.Main"));
         command.addAll(QUICK_PASS);
