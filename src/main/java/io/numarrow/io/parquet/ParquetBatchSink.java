@@ -1,0 +1,188 @@
+package io.numarrow.io.parquet;
+
+import io.numarrow.BadInputException;
+import io.numarrow.compute.BatchSink;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+import org.apache.arrow.c.ArrowArrayStream;
+import org.apache.arrow.c.Data;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Writes batches to a Parquet file through DuckDB's {@code COPY ... TO}: DuckDB pulls the batches
+ * (by reference, through the C stream interface) on a thread of its own while the job goes on. The
+ * file's {@code ARROW:schema} metadata holds the Arrow schema, so pyarrow and arrow-rs read the
+ * lists back as {@code FixedSizeList<float32>} and {@code output} with its
+ * {@code arrow.fixed_shape_tensor} type; DuckDB itself is given the plain storage types. The file is
+ * written beside the target and moved onto it by {@link #commit()}.
+ */
+public final class ParquetBatchSink implements BatchSink {
+    private static final String STREAM = "numarrow_batches";
+
+    private final Path target;
+    private final Path temp;
+    private final DuckDBConnection connection;
+    private final ArrowArrayStream stream;
+    private final QueuedArrowReader reader;
+    private final Thread copier;
+    private volatile Throwable failure;
+    private boolean committed;
+    private boolean closed;
+
+    private ParquetBatchSink(Path target, Path temp, DuckDBConnection connection, ArrowArrayStream stream,
+                             QueuedArrowReader reader, String copy) {
+        this.target = target;
+        this.temp = temp;
+        this.connection = connection;
+        this.stream = stream;
+        this.reader = reader;
+        this.copier = Thread.ofPlatform().name("numarrow-parquet-writer").daemon().unstarted(() -> {
+            try (Statement s = connection.createStatement()) {
+                s.execute(copy);
+            } catch (Throwable e) {
+                failure = e;
+            }
+        });
+        copier.start();
+    }
+
+    /**
+     * Starts writing batches of {@code schema} to {@code target}.
+     *
+     * @param compression {@code SNAPPY} or {@code ZSTD}
+     */
+    public static ParquetBatchSink open(Path target, Schema schema, String compression, BufferAllocator allocator) {
+        Path temp = TempBesideTarget.create(target);
+        DuckDBConnection connection = null;
+        ArrowArrayStream stream = null;
+        QueuedArrowReader reader = null;
+        try {
+            connection = DuckDb.open();
+            reader = new QueuedArrowReader(allocator, storageSchema(schema));
+            stream = ArrowArrayStream.allocateNew(allocator);
+            Data.exportArrayStream(allocator, reader, stream);
+            connection.registerArrowStream(STREAM, stream);
+            String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(temp.toString())
+                    + " (FORMAT parquet, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
+                    + ", KV_METADATA {" + DuckDb.literal(ArrowSchemaMetadata.KEY) + ": "
+                    + DuckDb.literal(ArrowSchemaMetadata.encode(schema)) + "})";
+            return new ParquetBatchSink(target, temp, connection, stream, reader, copy);
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(connection);
+            closeQuietly(stream);
+            closeQuietly(reader);
+            TempBesideTarget.deleteQuietly(temp);
+            if (e instanceof BadInputException bad) {
+                throw bad;
+            }
+            throw new IllegalStateException("cannot start writing " + target + " (" + DuckDb.message(e) + ")", e);
+        }
+    }
+
+    /** The schema as DuckDB is given it: extension types replaced by their storage. */
+    private static Schema storageSchema(Schema schema) {
+        return new Schema(schema.getFields().stream().map(ParquetBatchSink::storageField).toList());
+    }
+
+    private static Field storageField(Field f) {
+        if (f.getType() instanceof ArrowType.ExtensionType ext) {
+            return new Field(f.getName(), new FieldType(f.isNullable(), ext.storageType(), f.getDictionary()),
+                    f.getChildren());
+        }
+        return f;
+    }
+
+    @Override
+    public void write(VectorSchemaRoot batch) {
+        checkCopier();
+        try {
+            reader.put(new VectorUnloader(batch).getRecordBatch(), copier::isAlive);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing " + target, e);
+        } catch (IllegalStateException e) {
+            checkCopier();
+            throw e;
+        }
+    }
+
+    @Override
+    public void commit() throws IOException {
+        if (committed) {
+            return;
+        }
+        try {
+            reader.end(copier::isAlive);
+            copier.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while finishing " + target, e);
+        } catch (IllegalStateException e) {
+            // the copier stopped; its failure is the message
+        }
+        checkCopier();
+        closeQuietly(connection);
+        TempBesideTarget.moveOnto(temp, target);
+        committed = true;
+    }
+
+    private void checkCopier() {
+        Throwable f = failure;
+        if (f != null) {
+            throw new UncheckedIOException(new IOException("writing " + target + " failed (" + DuckDb.message(f) + ")", f));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (!committed) {
+                reader.abort();
+                try {
+                    copier.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        } finally {
+            closeQuietly(connection);
+            closeQuietly(stream);
+            closeQuietly(reader);
+            if (!committed) {
+                TempBesideTarget.deleteQuietly(temp);
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing a writer that is done or abandoned
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ParquetBatchSink[" + target + "]";
+    }
+
+}
