@@ -38,6 +38,7 @@ public final class ParquetBatchSource implements BatchSource {
     /** About this many bytes of features per batch: a few cache-sized tiles per worker, few batches. */
     private static final long BATCH_BYTES = 16L << 20;
     private static final int DUCKDB_VECTOR = 2048;
+    private static final long MAX_BATCH_ROWS = 32 * DUCKDB_VECTOR;
 
     private final String description;
     private final List<Path> files;
@@ -98,7 +99,7 @@ public final class ParquetBatchSource implements BatchSource {
             } catch (SQLException e) {
                 throw badRows(connection, files, column, d, description, e);
             }
-            long batchRows = Math.max(DUCKDB_VECTOR, BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR);
+            long batchRows = Math.clamp(BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR, DUCKDB_VECTOR, MAX_BATCH_ROWS);
             ArrowReader reader = (ArrowReader) results.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows);
             return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader);
         } catch (SQLException | IOException | RuntimeException e) {
