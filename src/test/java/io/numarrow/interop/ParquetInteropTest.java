@@ -80,6 +80,72 @@ class ParquetInteropTest {
                 "--output-format parquet writes Parquet whatever the name");
     }
 
+    /**
+     * DuckDB's {@code FLOAT[d]} array type, as DuckDB writes it to Parquet (a list of float, no Arrow
+     * schema), 1000 rows in one file with null rows; softmax(X·W) against a float64 reference.
+     */
+    @Test
+    void duckDbFloatArrayColumn(@TempDir Path dir) throws Exception {
+        Path x = dir.resolve("duck.parquet");
+        Path w = dir.resolve("w.arrow");
+        int d = 5;
+        int h = 3;
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("COPY (SELECT i::INTEGER AS row_id, CASE WHEN i % 7 = 3 THEN NULL ELSE"
+                    + " list_transform(range(" + d + "), k -> sin(i * 0.37 + k))::FLOAT[" + d + "] END AS features"
+                    + " FROM range(1000) t(i)) TO '" + x + "' (FORMAT parquet)");
+        }
+        try (BufferAllocator allocator = new RootAllocator()) {
+            io.numarrow.compute.SyntheticData.writeWeights(w, allocator, d, h, 9);
+            Path out = dir.resolve("out.arrow");
+            assertEquals(0, Main.run("compute", "--input", x.toString(), "--weights", w.toString(),
+                    "--output", out.toString(), "--quiet"));
+            List<double[]> weights = Reference.readRows(w, "weights", allocator);
+            List<double[]> actual = Reference.readRows(out, "output", allocator);
+            assertEquals(1000, actual.size());
+            for (int i = 0; i < 1000; i++) {
+                if (i % 7 == 3) {
+                    assertNull(actual.get(i), "row " + i + " is null in the input");
+                    continue;
+                }
+                double[] row = new double[d];
+                for (int k = 0; k < d; k++) {
+                    row[k] = (float) Math.sin(i * 0.37 + k);
+                }
+                Reference.assertClose(Reference.softmaxRow(Reference.matmulRow(row, weights)), actual.get(i),
+                        1e-5, 1e-4, "DuckDB FLOAT[5] row " + i);
+            }
+        }
+    }
+
+    /** {@code gen --format parquet} writes the same rows as the Arrow file: compute gives the same output. */
+    @Test
+    void genParquetGivesTheSameRowsAsGenArrow(@TempDir Path dir) throws Exception {
+        for (String format : List.of("arrow", "parquet")) {
+            assertEquals(0, Main.run("gen", "--out-dir", dir.toString(), "--rows", "3000", "--dim", "16", "--hidden", "8",
+                    "--batches", "3", "--null-every", "97", "--format", format, "--quiet"));
+            assertEquals(0, Main.run("compute", "--input", dir.resolve("batch." + format).toString(),
+                    "--weights", dir.resolve("weights.arrow").toString(),
+                    "--output", dir.resolve("out-" + format + ".arrow").toString(), "--quiet"));
+        }
+        try (BufferAllocator allocator = new RootAllocator()) {
+            List<double[]> fromArrow = Reference.readRows(dir.resolve("out-arrow.arrow"), "output", allocator);
+            List<double[]> fromParquet = Reference.readRows(dir.resolve("out-parquet.arrow"), "output", allocator);
+            assertEquals(3000, fromParquet.size());
+            int nulls = 0;
+            for (int r = 0; r < fromArrow.size(); r++) {
+                if (fromArrow.get(r) == null) {
+                    assertNull(fromParquet.get(r), "row " + r);
+                    nulls++;
+                } else {
+                    Reference.assertClose(fromArrow.get(r), fromParquet.get(r), 1e-6, 1e-5, "row " + r);
+                }
+            }
+            assertEquals(3000 / 97, nulls);
+        }
+    }
+
     /** numarrow's Parquet output read by arrow-rs (parquet-wasm in Node.js): types, tags and values. */
     @Test
     void parquetOutputReadsBackInArrowRs(@TempDir Path dir) throws Exception {
