@@ -93,7 +93,7 @@ class ParquetInteropTest {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
              java.sql.Statement s = c.createStatement()) {
             s.execute("COPY (SELECT i::INTEGER AS row_id, CASE WHEN i % 7 = 3 THEN NULL ELSE"
-                    + " list_transform(range(" + d + "), k -> sin(i * 0.37 + k))::FLOAT[" + d + "] END AS features"
+                    + " list_transform(range(" + d + "), lambda k: sin(i * 0.37 + k))::FLOAT[" + d + "] END AS features"
                     + " FROM range(1000) t(i)) TO '" + x + "' (FORMAT parquet)");
         }
         try (BufferAllocator allocator = new RootAllocator()) {

@@ -39,6 +39,8 @@ public final class ParquetBatchSource implements BatchSource {
     private static final long BATCH_BYTES = 16L << 20;
     private static final int DUCKDB_VECTOR = 2048;
     private static final long MAX_BATCH_ROWS = 32 * DUCKDB_VECTOR;
+    /** Batches decoded ahead of the job. */
+    private static final int READ_AHEAD = 2;
 
     private final String description;
     private final List<Path> files;
@@ -48,12 +50,14 @@ public final class ParquetBatchSource implements BatchSource {
     private final Statement statement;
     private final ResultSet results;
     private final ArrowReader reader;
+    private final ReadAhead readAhead;
     private final VectorSchemaRoot root;
     private int index;
     private long rowsBefore;
 
     private ParquetBatchSource(String description, List<Path> files, String column, int d, DuckDBConnection connection,
-                               Statement statement, ResultSet results, ArrowReader reader) throws IOException {
+                               Statement statement, ResultSet results, ArrowReader reader, BufferAllocator allocator)
+            throws IOException {
         this.description = description;
         this.files = files;
         this.column = column;
@@ -62,7 +66,8 @@ public final class ParquetBatchSource implements BatchSource {
         this.statement = statement;
         this.results = results;
         this.reader = reader;
-        this.root = reader.getVectorSchemaRoot();
+        this.root = VectorSchemaRoot.create(reader.getVectorSchemaRoot().getSchema(), allocator);
+        this.readAhead = new ReadAhead(reader, READ_AHEAD);
     }
 
     /** Opens {@code input} (a file, a folder or a glob); {@code column} is the features column. */
@@ -101,7 +106,7 @@ public final class ParquetBatchSource implements BatchSource {
             }
             long batchRows = Math.clamp(BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR, DUCKDB_VECTOR, MAX_BATCH_ROWS);
             ArrowReader reader = (ArrowReader) results.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows);
-            return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader);
+            return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader, allocator);
         } catch (SQLException | IOException | RuntimeException e) {
             closeQuietly(statement);
             closeQuietly(connection);
@@ -198,7 +203,7 @@ public final class ParquetBatchSource implements BatchSource {
     public InputBatch next() throws IOException {
         boolean loaded;
         try {
-            loaded = reader.loadNextBatch();
+            loaded = readAhead.loadInto(root);
         } catch (IOException | RuntimeException e) {
             throw badRows(connection, files, column, d, description, e);
         }
@@ -221,7 +226,7 @@ public final class ParquetBatchSource implements BatchSource {
 
             @Override
             public void close() {
-                // the reader's root, reloaded by the next call
+                // one root, reloaded by the next call
             }
         };
     }
@@ -273,6 +278,8 @@ public final class ParquetBatchSource implements BatchSource {
     @Override
     public void close() throws IOException {
         try {
+            readAhead.close();
+            root.close();
             reader.close();
         } finally {
             closeQuietly(results);
