@@ -62,22 +62,7 @@ final class IpcBatchSource implements BatchSource {
             return null;
         }
         int i = index++;
-        return new InputBatch() {
-            @Override
-            public VectorSchemaRoot root() {
-                return root;
-            }
-
-            @Override
-            public int index() {
-                return i;
-            }
-
-            @Override
-            public void close() {
-                // the reader's root: reloaded by the next call
-            }
-        };
+        return InputBatch.ofReusedRoot(root, i);
     }
 
     @Override

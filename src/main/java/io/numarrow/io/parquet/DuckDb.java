@@ -38,4 +38,15 @@ final class DuckDb {
         int nl = m.indexOf('\n');
         return (nl >= 0 ? m.substring(0, nl) : m).strip();
     }
+
+    /** Closes {@code c}, if any, ignoring failure: for closing after a failure, or a writer being abandoned. */
+    static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // nothing more to do
+            }
+        }
+    }
 }

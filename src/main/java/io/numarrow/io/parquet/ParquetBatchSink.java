@@ -88,9 +88,9 @@ public final class ParquetBatchSink implements BatchSink {
                     + DuckDb.literal(ArrowSchemaMetadata.encode(schema)) + "})";
             return new ParquetBatchSink(target, temp, connection, stream, reader, copy);
         } catch (SQLException | RuntimeException e) {
-            closeQuietly(connection);
-            closeQuietly(stream);
-            closeQuietly(reader);
+            DuckDb.closeQuietly(connection);
+            DuckDb.closeQuietly(stream);
+            DuckDb.closeQuietly(reader);
             TempBesideTarget.deleteQuietly(temp);
             if (e instanceof BadInputException bad) {
                 throw bad;
@@ -155,7 +155,7 @@ public final class ParquetBatchSink implements BatchSink {
             // the copier stopped; its failure is the message
         }
         checkCopier();
-        closeQuietly(connection);
+        DuckDb.closeQuietly(connection);
         TempBesideTarget.moveOnto(temp, target);
         committed = true;
     }
@@ -183,21 +183,11 @@ public final class ParquetBatchSink implements BatchSink {
                 }
             }
         } finally {
-            closeQuietly(connection);
-            closeQuietly(stream);
-            closeQuietly(reader);
+            DuckDb.closeQuietly(connection);
+            DuckDb.closeQuietly(stream);
+            DuckDb.closeQuietly(reader);
             if (!committed) {
                 TempBesideTarget.deleteQuietly(temp);
-            }
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // closing a writer that is done or abandoned
             }
         }
     }

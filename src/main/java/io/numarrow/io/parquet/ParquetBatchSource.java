@@ -108,8 +108,8 @@ public final class ParquetBatchSource implements BatchSource {
             ArrowReader reader = (ArrowReader) results.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows);
             return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader, allocator);
         } catch (SQLException | IOException | RuntimeException e) {
-            closeQuietly(statement);
-            closeQuietly(connection);
+            DuckDb.closeQuietly(statement);
+            DuckDb.closeQuietly(connection);
             if (e instanceof BadInputException bad) {
                 throw bad;
             }
@@ -213,22 +213,7 @@ public final class ParquetBatchSource implements BatchSource {
         checkNoNullValues();
         int i = index++;
         rowsBefore += root.getRowCount();
-        return new InputBatch() {
-            @Override
-            public VectorSchemaRoot root() {
-                return root;
-            }
-
-            @Override
-            public int index() {
-                return i;
-            }
-
-            @Override
-            public void close() {
-                // one root, reloaded by the next call
-            }
-        };
+        return InputBatch.ofReusedRoot(root, i);
     }
 
     /** A null inside a non-null row would reach the kernels as a number; name its row. */
@@ -282,19 +267,9 @@ public final class ParquetBatchSource implements BatchSource {
             root.close();
             reader.close();
         } finally {
-            closeQuietly(results);
-            closeQuietly(statement);
-            closeQuietly(connection);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // closing after a failure, or at the end
-            }
+            DuckDb.closeQuietly(results);
+            DuckDb.closeQuietly(statement);
+            DuckDb.closeQuietly(connection);
         }
     }
 
