@@ -1,6 +1,7 @@
 package io.numarrow.cli;
 
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.Formats;
 import io.numarrow.compute.Ops;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
@@ -14,16 +15,26 @@ import picocli.CommandLine.Option;
 
 /** {@code numarrow compute}: ops over the features column of every batch of an Arrow file. */
 @Command(name = "compute", mixinStandardHelpOptions = true,
-        description = "Compute ops(features) for every row of an Arrow IPC file; write the rows with an 'output' column.")
+        description = "Compute ops(features) for every row of an Arrow IPC or Parquet input; write the rows with an 'output' column.")
 final class ComputeCommand implements Callable<Integer> {
-    @Option(names = "--input", required = true, paramLabel = "X.arrow", description = "Arrow IPC file of feature rows.")
+    @Option(names = "--input", required = true, paramLabel = "X.arrow|X.parquet|DIR|GLOB",
+            description = "Feature rows: an Arrow IPC file, or Parquet: a file, a folder of *.parquet or a glob ('parts/*.parquet').")
     Path input;
 
     @Option(names = "--weights", paramLabel = "W.arrow", description = "Arrow IPC file of d rows of FixedSizeList<float32>[h].")
     Path weights;
 
-    @Option(names = "--output", required = true, paramLabel = "OUT.arrow", description = "Where to write the result.")
+    @Option(names = "--output", required = true, paramLabel = "OUT.arrow|OUT.parquet", description = "Where to write the result (Parquet for a .parquet name).")
     Path output;
+
+    @Option(names = "--input-format", paramLabel = "auto|arrow|parquet", description = "Input format (default: from the file's first bytes).")
+    String inputFormat;
+
+    @Option(names = "--output-format", paramLabel = "auto|arrow|parquet", description = "Output format (default: from the output name).")
+    String outputFormat;
+
+    @Option(names = "--compression", paramLabel = "snappy|zstd", defaultValue = "snappy", description = "Parquet output compression (default: ${DEFAULT-VALUE}).")
+    String compression;
 
     @Option(names = "--ops", defaultValue = "matmul,softmax", description = "matmul, softmax or matmul,softmax (default: ${DEFAULT-VALUE}).")
     String ops;
@@ -60,7 +71,9 @@ final class ComputeCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);
         }
-        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput);
+        Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
+                Formats.Compression.parse(compression));
+        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput, formats);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {

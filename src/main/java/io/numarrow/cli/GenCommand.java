@@ -1,5 +1,6 @@
 package io.numarrow.cli;
 
+import io.numarrow.compute.Formats;
 import io.numarrow.compute.SyntheticData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,10 @@ final class GenCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--format", defaultValue = "arrow", paramLabel = "arrow|parquet",
+            description = "Format of the batch file: batch.arrow or batch.parquet (default: ${DEFAULT-VALUE}; weights are always Arrow IPC).")
+    String format;
+
     @Mixin
     CommonOptions common;
 
@@ -43,11 +48,15 @@ final class GenCommand implements Callable<Integer> {
         if (rows < 0 || dim < 1 || hidden < 1 || batches < 1 || nullEvery < 0) {
             throw new io.numarrow.BadInputException("gen needs --rows >= 0, --dim >= 1, --hidden >= 1, --batches >= 1, --null-every >= 0");
         }
+        Formats.Format batchFormat = Formats.Format.parse(format);
+        if (batchFormat == null) {
+            throw new io.numarrow.BadInputException("gen --format needs arrow or parquet");
+        }
         Files.createDirectories(outDir);
-        Path batch = outDir.resolve("batch.arrow");
+        Path batch = outDir.resolve(batchFormat == Formats.Format.PARQUET ? "batch.parquet" : "batch.arrow");
         Path weights = outDir.resolve("weights.arrow");
         try (BufferAllocator allocator = new RootAllocator()) {
-            SyntheticData.writeFeatures(batch, allocator, rows, dim, batches, nullEvery, seed);
+            SyntheticData.writeFeatures(batch, batchFormat, allocator, rows, dim, batches, nullEvery, seed);
             SyntheticData.writeWeights(weights, allocator, dim, hidden, seed + 1);
         }
         if (!common.quiet) {

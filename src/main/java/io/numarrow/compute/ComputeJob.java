@@ -45,10 +45,12 @@ public final class ComputeJob {
      * @param ops              the operations
      * @param outputColumn     the name of the added column
      * @param keepInputColumns write every input column beside the output (the default), or the output column alone
+     * @param formats          input and output formats ({@link Formats.Options#AUTO}: from the files)
      */
     public record Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                       boolean keepInputColumns) {
+                       boolean keepInputColumns, Formats.Options formats) {
         public Spec {
+            formats = formats == null ? Formats.Options.AUTO : formats;
             Objects.requireNonNull(input, "input");
             Objects.requireNonNull(output, "output");
             Objects.requireNonNull(ops, "ops");
@@ -59,9 +61,21 @@ public final class ComputeJob {
             }
         }
 
-        /** Every input column is written beside the output. */
+        /** Every input column is written beside the output; formats told from the input file and the output name. */
         public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn) {
-            this(input, weights, output, column, ops, outputColumn, true);
+            this(input, weights, output, column, ops, outputColumn, true, Formats.Options.AUTO);
+        }
+
+        /** Formats told from the input file and the output name. */
+        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
+                    boolean keepInputColumns) {
+            this(input, weights, output, column, ops, outputColumn, keepInputColumns, Formats.Options.AUTO);
+        }
+
+        /** Every input column is written beside the output. */
+        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
+                    Formats.Options formats) {
+            this(input, weights, output, column, ops, outputColumn, true, formats);
         }
     }
 
@@ -117,11 +131,15 @@ public final class ComputeJob {
 
     public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator, Progress progress) {
         long start = System.nanoTime();
+        Formats.Format inFormat = Formats.inputFormat(spec.input(), spec.formats().input());
+        Formats.Format outFormat = Formats.outputFormat(spec.output(), spec.formats().output());
         // Input errors come before any weights error, and before the weights are loaded for nothing.
-        ArrowFiles.checkIpcFile(spec.input());
-        try (IpcBatchSource source = IpcBatchSource.open(spec.input(), allocator)) {
-            return run(spec, source, schema -> IpcBatchSink.open(spec.output(), schema, allocator, source.dictionaries()),
-                    parallel, allocator, progress, start);
+        if (inFormat == Formats.Format.ARROW) {
+            ArrowFiles.checkIpcFile(spec.input());
+        }
+        try (BatchSource source = Formats.openSource(spec.input(), inFormat, spec.column(), allocator)) {
+            return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
+                    spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
         } catch (IOException e) {
             throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
         }

@@ -16,4 +16,24 @@ public interface InputBatch extends AutoCloseable {
     /** Releases the batch's buffers; idempotent. */
     @Override
     void close();
+
+    /** A batch that is a source's reused root, valid until the source's next call; closing it does nothing. */
+    static InputBatch ofReusedRoot(VectorSchemaRoot root, int index) {
+        return new InputBatch() {
+            @Override
+            public VectorSchemaRoot root() {
+                return root;
+            }
+
+            @Override
+            public int index() {
+                return index;
+            }
+
+            @Override
+            public void close() {
+                // the source reloads the root at its next call
+            }
+        };
+    }
 }

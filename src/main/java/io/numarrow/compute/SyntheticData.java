@@ -1,7 +1,6 @@
 package io.numarrow.compute;
 
 import io.numarrow.io.ArrowFiles;
-import io.numarrow.io.AtomicArrowWriter;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -32,6 +31,12 @@ public final class SyntheticData {
      */
     public static void writeFeatures(Path file, BufferAllocator allocator, int rows, int d, int batches,
                                      int nullEvery, long seed) {
+        writeFeatures(file, Formats.Format.ARROW, allocator, rows, d, batches, nullEvery, seed);
+    }
+
+    /** As {@link #writeFeatures(Path, BufferAllocator, int, int, int, int, long)}, in {@code format} (Parquet: snappy, a row group per batch or more). */
+    public static void writeFeatures(Path file, Formats.Format format, BufferAllocator allocator, int rows, int d,
+                                     int batches, int nullEvery, long seed) {
         if (batches < 1 || rows < 0 || d < 1) {
             throw new IllegalArgumentException("need rows >= 0, d >= 1, batches >= 1");
         }
@@ -43,7 +48,7 @@ public final class SyntheticData {
             List<FieldVector> vectors = List.of(id, features, label);
             VectorSchemaRoot root = new VectorSchemaRoot(vectors.stream().map(FieldVector::getField).toList(),
                     vectors, 0);
-            try (AtomicArrowWriter writer = ArrowFiles.write(file, root, null)) {
+            try (BatchSink writer = Formats.openSink(file, format, root.getSchema(), Formats.Compression.SNAPPY, null, allocator)) {
                 int per = (rows + batches - 1) / batches;
                 for (int b = 0, start = 0; b < batches; b++, start += per) {
                     int n = Math.max(0, Math.min(per, rows - start));
@@ -66,9 +71,11 @@ public final class SyntheticData {
                     id.setValueCount(n);
                     label.setValueCount(n);
                     root.setRowCount(n);
-                    writer.writeBatch();
+                    writer.write(root);
                 }
                 writer.commit();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("writing " + file, e);
             }
         }
     }

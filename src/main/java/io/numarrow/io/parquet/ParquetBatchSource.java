@@ -1,0 +1,280 @@
+package io.numarrow.io.parquet;
+
+import io.numarrow.BadInputException;
+import io.numarrow.compute.BatchSource;
+import io.numarrow.compute.InputBatch;
+import io.numarrow.tensor.FixedShapeTensorType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBResultSet;
+
+/**
+ * The rows of one or more Parquet files ({@link ParquetInput}), read by DuckDB in batches and
+ * handed over as Arrow through the C Data interface. Every column is read (the job passes them
+ * through); the features column arrives as {@code FixedSizeList<float32>[d]} whichever way the
+ * file stores it: DuckDB's {@code FLOAT[d]} array, or a Parquet list of float with one length for
+ * every row, whose length comes from the {@code ARROW:schema} metadata (pyarrow, arrow-rs) or from
+ * the first row. A row of another length is bad input naming the file, column and row.
+ */
+public final class ParquetBatchSource implements BatchSource {
+    private static final Pattern LIST_OF_FLOAT = Pattern.compile("FLOAT\\[(\\d*)]");
+    /** About this many bytes of features per batch: a few cache-sized tiles per worker, few batches. */
+    private static final long BATCH_BYTES = 16L << 20;
+    private static final int DUCKDB_VECTOR = 2048;
+    private static final long MAX_BATCH_ROWS = 32 * DUCKDB_VECTOR;
+    /** Batches decoded ahead of the job. */
+    private static final int READ_AHEAD = 2;
+
+    private final String description;
+    private final List<Path> files;
+    private final String column;
+    private final int d;
+    private final DuckDBConnection connection;
+    private final Statement statement;
+    private final ResultSet results;
+    private final ArrowReader reader;
+    private final ReadAhead readAhead;
+    private final VectorSchemaRoot root;
+    private int index;
+    private long rowsBefore;
+
+    private ParquetBatchSource(String description, List<Path> files, String column, int d, DuckDBConnection connection,
+                               Statement statement, ResultSet results, ArrowReader reader, BufferAllocator allocator)
+            throws IOException {
+        this.description = description;
+        this.files = files;
+        this.column = column;
+        this.d = d;
+        this.connection = connection;
+        this.statement = statement;
+        this.results = results;
+        this.reader = reader;
+        this.root = VectorSchemaRoot.create(reader.getVectorSchemaRoot().getSchema(), allocator);
+        this.readAhead = new ReadAhead(reader, READ_AHEAD);
+    }
+
+    /** Opens {@code input} (a file, a folder or a glob); {@code column} is the features column. */
+    public static ParquetBatchSource open(Path input, String column, BufferAllocator allocator) {
+        FixedShapeTensorType.register();
+        List<Path> files = ParquetInput.resolve(input);
+        String description = files.size() == 1 ? files.get(0).toString() : input + " (" + files.size() + " files)";
+        DuckDBConnection connection = null;
+        Statement statement = null;
+        try {
+            connection = DuckDb.open();
+            List<Column> columns = sameSchema(connection, files);
+            String type = columns.stream().filter(c -> c.name().equals(column)).map(Column::type)
+                    .findFirst().orElseThrow(() -> new BadInputException(description + ": no column '" + column
+                            + "'; the columns are: " + Column.list(columns)));
+            Matcher m = LIST_OF_FLOAT.matcher(type);
+            if (!m.matches()) {
+                throw new BadInputException(description + ": column '" + column + "' is " + type
+                        + " (DuckDB's name for its type), expected a list of FLOAT with the same length d in every row"
+                        + " (FixedSizeList<float32>[d], FLOAT[d] or a list of float32)");
+            }
+            int d = m.group(1).isEmpty() ? listLength(connection, files, column, description) : Integer.parseInt(m.group(1));
+            StringBuilder select = new StringBuilder("SELECT ");
+            for (int i = 0; i < columns.size(); i++) {
+                String name = DuckDb.identifier(columns.get(i).name());
+                select.append(i == 0 ? "" : ", ").append(columns.get(i).name().equals(column)
+                        ? "CAST(" + name + " AS FLOAT[" + d + "]) AS " + name : name);
+            }
+            select.append(" FROM read_parquet(").append(DuckDb.fileList(files)).append(")");
+            statement = connection.createStatement();
+            ResultSet results;
+            try {
+                results = statement.executeQuery(select.toString());
+            } catch (SQLException e) {
+                throw badRows(connection, files, column, d, description, e);
+            }
+            long batchRows = Math.clamp(BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR, DUCKDB_VECTOR, MAX_BATCH_ROWS);
+            ArrowReader reader = (ArrowReader) results.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows);
+            return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader, allocator);
+        } catch (SQLException | IOException | RuntimeException e) {
+            DuckDb.closeQuietly(statement);
+            DuckDb.closeQuietly(connection);
+            if (e instanceof BadInputException bad) {
+                throw bad;
+            }
+            throw new BadInputException(description + ": cannot read (" + DuckDb.message(e) + ")", e);
+        }
+    }
+
+    /** A column as DuckDB names it and its type. */
+    private record Column(String name, String type) {
+        static String list(List<Column> columns) {
+            return columns.stream().map(c -> c.name() + " " + c.type()).collect(Collectors.joining(", "));
+        }
+    }
+
+    /** The files' columns; bad input when a file is corrupt or two files differ. */
+    private static List<Column> sameSchema(DuckDBConnection connection, List<Path> files) {
+        List<Column> first = null;
+        for (Path file : files) {
+            List<Column> columns = new ArrayList<>();
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + DuckDb.literal(file.toString()) + ")")) {
+                while (rs.next()) {
+                    columns.add(new Column(rs.getString(1), rs.getString(2)));
+                }
+            } catch (SQLException e) {
+                throw new BadInputException(file + ": corrupt Parquet file (" + DuckDb.message(e) + ")", e);
+            }
+            if (first == null) {
+                first = columns;
+            } else if (!first.equals(columns)) {
+                throw new BadInputException(files.get(0) + " and " + file + " have different columns ("
+                        + Column.list(first) + " against " + Column.list(columns)
+                        + "); the files of one input need the same schema");
+            }
+        }
+        return first;
+    }
+
+    /** d for a variable-length list column: the ARROW:schema's fixed size, else the first row's length. */
+    private static int listLength(DuckDBConnection connection, List<Path> files, String column, String description)
+            throws SQLException {
+        Integer fixed = arrowSchemaListSize(connection, files.get(0), column);
+        if (fixed != null) {
+            return fixed;
+        }
+        String col = DuckDb.identifier(column);
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT len(" + col + ") FROM read_parquet(" + DuckDb.fileList(files)
+                     + ") WHERE " + col + " IS NOT NULL LIMIT 1")) {
+            if (!rs.next()) {
+                throw new BadInputException(description + ": column '" + column
+                        + "' has no non-null row, so its length d is unknown");
+            }
+            int d = rs.getInt(1);
+            if (d < 1) {
+                throw new BadInputException(description + ": column '" + column + "' has empty lists; need d >= 1 values per row");
+            }
+            return d;
+        }
+    }
+
+    private static Integer arrowSchemaListSize(DuckDBConnection connection, Path file, String column) throws SQLException {
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT value FROM parquet_kv_metadata(" + DuckDb.literal(file.toString())
+                     + ") WHERE decode(key) = " + DuckDb.literal(ArrowSchemaMetadata.KEY))) {
+            if (!rs.next()) {
+                return null;
+            }
+            Schema schema = ArrowSchemaMetadata.decode(new String(rs.getBytes(1), java.nio.charset.StandardCharsets.UTF_8));
+            Field field = schema == null ? null : schema.getFields().stream()
+                    .filter(f -> f.getName().equals(column)).findFirst().orElse(null);
+            ArrowType type = field == null ? null : field.getType();
+            if (type instanceof ArrowType.ExtensionType ext) {
+                type = ext.storageType();
+            }
+            return type instanceof ArrowType.FixedSizeList list ? list.getListSize() : null;
+        }
+    }
+
+    @Override
+    public Schema schema() {
+        return root.getSchema();
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public InputBatch next() throws IOException {
+        boolean loaded;
+        try {
+            loaded = readAhead.loadInto(root);
+        } catch (IOException | RuntimeException e) {
+            throw badRows(connection, files, column, d, description, e);
+        }
+        if (!loaded) {
+            return null;
+        }
+        checkNoNullValues();
+        int i = index++;
+        rowsBefore += root.getRowCount();
+        return InputBatch.ofReusedRoot(root, i);
+    }
+
+    /** A null inside a non-null row would reach the kernels as a number; name its row. */
+    private void checkNoNullValues() {
+        FixedSizeListVector list = (FixedSizeListVector) root.getVector(column);
+        Float4Vector values = (Float4Vector) list.getDataVector();
+        if (values.getNullCount() == 0) {
+            return;
+        }
+        for (int r = 0; r < list.getValueCount(); r++) {
+            if (list.isNull(r)) {
+                continue;
+            }
+            for (int c = 0; c < d; c++) {
+                if (values.isNull(r * d + c)) {
+                    throw new BadInputException(description + ": column '" + column + "' row " + (rowsBefore + r)
+                            + " (from 0) has a null value at position " + c + "; features must be numbers");
+                }
+            }
+        }
+    }
+
+    /** DuckDB's cast to FLOAT[d] failed: find the first row of another length and name it. */
+    private static BadInputException badRows(DuckDBConnection connection, List<Path> files, String column, int d,
+                                             String description, Exception e) {
+        String message = DuckDb.message(e);
+        if (message.contains("Cannot cast list with length")) {
+            String col = DuckDb.identifier(column);
+            for (Path file : files) {
+                try (Statement s = connection.createStatement();
+                     ResultSet rs = s.executeQuery("SELECT file_row_number, len(" + col + ") FROM read_parquet("
+                             + DuckDb.literal(file.toString()) + ", file_row_number = true) WHERE " + col
+                             + " IS NOT NULL AND len(" + col + ") <> " + d + " ORDER BY file_row_number LIMIT 1")) {
+                    if (rs.next()) {
+                        return new BadInputException(file + ": column '" + column + "' row " + rs.getLong(1)
+                                + " (from 0) has " + rs.getInt(2) + " values, but d=" + d
+                                + " (every row of a features column needs the same length)", e);
+                    }
+                } catch (SQLException again) {
+                    e.addSuppressed(again);
+                }
+            }
+        }
+        return new BadInputException(description + ": cannot read (" + message + ")", e);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            readAhead.close();
+            root.close();
+            reader.close();
+        } finally {
+            DuckDb.closeQuietly(results);
+            DuckDb.closeQuietly(statement);
+            DuckDb.closeQuietly(connection);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return files.stream().map(Path::toString).collect(Collectors.joining(", "));
+    }
+}
