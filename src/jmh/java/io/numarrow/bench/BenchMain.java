@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 public final class BenchMain implements Callable<Integer> {
     static final List<String> SUITES = List.of("pool", "matmul", "softmax", "memory");
 
-    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory, all (these four) or onnx (numarrow against ONNX Runtime in fresh JVMs, not JMH) (default: ${DEFAULT-VALUE}).")
     String suite;
 
     @Option(names = "--quick", description = "One fork, short warm-up and measurement: a first look, not a claim.")
@@ -57,6 +57,10 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (suite.equals("onnx")) {
+            // Whole fresh jobs, first batch included: JMH's warmed-up forks would hide what this compares.
+            return io.numarrow.bench.onnx.OnnxSuite.run(quick ? 1 : 3, System.out);
+        }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {
             if (!SUITES.contains(s)) {
