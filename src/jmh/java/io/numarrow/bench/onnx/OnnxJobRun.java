@@ -35,7 +35,11 @@ public final class OnnxJobRun {
     private OnnxJobRun() {
     }
 
-    /** Arguments: {@code ort|numarrow rows k n batches threads}. */
+    /**
+     * Arguments: {@code ort|ort-nospin|numarrow rows k n batches threads}; {@code ort-nospin} turns off
+     * the spinning of ORT's intra-op threads (on by default), which matters on a machine shared with
+     * other work.
+     */
     public static void main(String[] args) throws Exception {
         String side = args[0];
         int rows = Integer.parseInt(args[1]);
@@ -49,15 +53,17 @@ public final class OnnxJobRun {
             xs[i] = random(new SplittableRandom(1000 + i), rows * k);
         }
         long[] ends = switch (side) {
-            case "ort" -> runOrt(w, xs, rows, k, n, batches, threads);
+            case "ort" -> runOrt(w, xs, rows, k, n, batches, threads, true);
+            case "ort-nospin" -> runOrt(w, xs, rows, k, n, batches, threads, false);
             case "numarrow" -> runNumarrow(w, xs, rows, k, n, batches, threads);
-            default -> throw new IllegalArgumentException("side must be ort or numarrow, not " + side);
+            default -> throw new IllegalArgumentException("side must be ort, ort-nospin or numarrow, not " + side);
         };
         System.out.println(OnnxSuite.Figures.of(ends).line());
     }
 
     /** @return nanoseconds from before session creation to the end of each batch */
-    static long[] runOrt(float[] w, float[][] xs, int rows, int k, int n, int batches, int threads) throws OrtException {
+    static long[] runOrt(float[] w, float[][] xs, int rows, int k, int n, int batches, int threads, boolean spin)
+            throws OrtException {
         byte[] model = MatmulSoftmaxModel.bytes(w, k, n);
         FloatBuffer[] inputs = new FloatBuffer[xs.length];
         for (int i = 0; i < xs.length; i++) {
@@ -73,6 +79,9 @@ public final class OnnxJobRun {
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (!spin) {
+                options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
             try (OrtSession session = env.createSession(model, options);
                  OnnxTensor out = OnnxTensor.createTensor(env, output, new long[] {rows, n})) {
                 Map<String, OnnxTensor> pinned = Map.of(MatmulSoftmaxModel.OUTPUT, out);
