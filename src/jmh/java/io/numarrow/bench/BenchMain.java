@@ -58,6 +58,10 @@ public final class BenchMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (suite.equals("onnx")) {
+            if (!format.equals("table") || plot != null || gc || filter != null) {
+                System.err.println("numarrow bench: --suite onnx takes only --quick (it prints a table; --format, --plot, --gc and --filter are for the JMH suites)");
+                return 2;
+            }
             // Whole fresh jobs, first batch included: JMH's warmed-up forks would hide what this compares.
             return io.numarrow.bench.onnx.OnnxSuite.run(quick ? 1 : 3, System.out);
         }
