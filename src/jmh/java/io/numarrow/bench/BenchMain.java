@@ -34,9 +34,10 @@ import picocli.CommandLine.Option;
 public final class BenchMain implements Callable<Integer> {
     static final List<String> SUITES = List.of("pool", "matmul", "softmax", "memory");
 
-    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (default: ${DEFAULT-VALUE}); "
+    @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (these four; default: ${DEFAULT-VALUE}); "
             + "job: the whole compute command against a numpy script, wall time of fresh JVMs; "
-            + "startup: fresh JVMs' first second and a 1-batch compute (neither is JMH or in all).")
+            + "startup: fresh JVMs' first second and a 1-batch compute; "
+            + "onnx: numarrow against ONNX Runtime in fresh JVMs (these three are not JMH and not in all).")
     String suite;
 
     @Option(names = "--quick", description = "One fork, short warm-up and measurement: a first look, not a claim.")
@@ -61,7 +62,7 @@ public final class BenchMain implements Callable<Integer> {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
-    @Option(names = "--runs", defaultValue = "3", description = "Fresh JVMs per variant for --suite job and startup; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "3", description = "Fresh JVMs per variant for --suite job, startup and onnx; the median is reported (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Override
@@ -75,6 +76,14 @@ public final class BenchMain implements Callable<Integer> {
         }
         if (suite.equals("startup")) {
             return io.numarrow.bench.startup.StartupSuite.run(Math.max(1, runs));
+        }
+        if (suite.equals("onnx")) {
+            if (!format.equals("table") || plot != null || gc || filter != null) {
+                System.err.println("numarrow bench: --suite onnx takes only --quick (it prints a table; --format, --plot, --gc and --filter are for the JMH suites)");
+                return 2;
+            }
+            // Whole fresh jobs, first batch included: JMH's warmed-up forks would hide what this compares.
+            return io.numarrow.bench.onnx.OnnxSuite.run(quick ? 1 : Math.max(1, runs), System.out);
         }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {
