@@ -1,5 +1,6 @@
 package io.numarrow.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
@@ -14,26 +15,51 @@ import org.apache.arrow.vector.Float4Vector;
  *
  * <p>A tensor made by {@link #allocate} or {@link #fromArray} owns its vector and frees it on
  * {@link #close()}; one made by {@link #wrap} is a view and leaves the vector to its owner.
+ *
+ * <p>Safe by default: the segment belongs to a shared arena of this tensor's own, which
+ * {@link #close()} closes, so any later access through it (a kept {@link #segment()} included)
+ * throws {@link IllegalStateException} instead of reading freed memory. A tensor also notices
+ * when its data buffer is released behind its back (its vector or a batch's reader closed, the
+ * vector reallocated): {@link #get}, {@link #set}, {@link #toArray} and {@link #segment()} then
+ * close the arena and throw. Kernels take the segment once per call, which is that call's
+ * liveness check. Closing a tensor while a kernel runs on it from another thread is as undefined
+ * as freeing memory under a native call.
+ *
+ * <p>The opt-out, for code that makes very many tiny tensors: {@code -Dnumarrow.tensor.unscoped=true}
+ * gives every tensor a global segment, as before, which saves the arena's open and close (a
+ * shared arena's close is a handshake with every thread; docs/safety.md has the figures). The
+ * release checks stay; a segment kept past close is then a dangling pointer.
  */
 public final class Tensor implements AutoCloseable {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final boolean UNSCOPED = Boolean.getBoolean("numarrow.tensor.unscoped");
 
     private final Float4Vector vector;
     private final int rows;
     private final int cols;
     private final boolean ownsVector;
+    /** The data buffer the segment points into; its release makes this tensor unusable. */
+    private final ArrowBuf buffer;
+    /** Null for empty tensors and with the opt-out. */
+    private final Arena arena;
     private final MemorySegment segment;
-    private boolean closed;
+    private volatile boolean closed;
 
     private Tensor(Float4Vector vector, int rows, int cols, boolean ownsVector) {
         this.vector = vector;
         this.rows = rows;
         this.cols = cols;
         this.ownsVector = ownsVector;
+        this.buffer = vector.getDataBuffer();
         long bytes = (long) rows * cols * Float.BYTES;
-        this.segment = bytes == 0
-                ? MemorySegment.NULL
-                : MemorySegment.ofAddress(vector.getDataBufferAddress()).reinterpret(bytes);
+        if (bytes == 0) {
+            this.arena = null;
+            this.segment = MemorySegment.NULL;
+        } else {
+            this.arena = UNSCOPED ? null : Arena.ofShared();
+            MemorySegment raw = MemorySegment.ofAddress(buffer.memoryAddress());
+            this.segment = arena == null ? raw.reinterpret(bytes) : raw.reinterpret(bytes, arena, null);
+        }
     }
 
     /** A new tensor of zeros, every element valid. */
@@ -125,19 +151,20 @@ public final class Tensor implements AutoCloseable {
     public float get(int r, int c) {
         Objects.checkIndex(r, rows);
         Objects.checkIndex(c, cols);
-        return segment.getAtIndex(FLOAT, (long) r * cols + c);
+        return segment().getAtIndex(FLOAT, (long) r * cols + c);
     }
 
     public void set(int r, int c, float value) {
         Objects.checkIndex(r, rows);
         Objects.checkIndex(c, cols);
-        segment.setAtIndex(FLOAT, (long) r * cols + c, value);
+        segment().setAtIndex(FLOAT, (long) r * cols + c, value);
     }
 
     /** A row-major copy on the heap. */
     public float[] toArray() {
+        MemorySegment live = segment();
         float[] out = new float[Math.toIntExact(elementCount())];
-        MemorySegment.copy(segment, FLOAT, 0, out, 0, out.length);
+        MemorySegment.copy(live, FLOAT, 0, out, 0, out.length);
         return out;
     }
 
@@ -146,9 +173,36 @@ public final class Tensor implements AutoCloseable {
         return vector;
     }
 
-    /** The tensor's bytes ({@code rows*cols*4}, native order), the same memory as {@link #vector()}. */
+    /**
+     * The tensor's bytes ({@code rows*cols*4}, native order), the same memory as {@link #vector()}.
+     *
+     * @throws IllegalStateException when the tensor is closed or its data buffer was released
+     */
     public MemorySegment segment() {
+        checkLive();
         return segment;
+    }
+
+    /** Whether the tensor can still be used: not closed, and its data buffer not released. */
+    public boolean isLive() {
+        return !closed && buffer.refCnt() > 0;
+    }
+
+    private void checkLive() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        if (buffer.refCnt() <= 0) {
+            closeArena();
+            throw new IllegalStateException(this + ": its data buffer was released (the vector '" + vector.getName()
+                    + "', its batch's reader or its allocator was closed, or the vector was reallocated)");
+        }
+    }
+
+    private synchronized void closeArena() {
+        if (arena != null && arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 
     /** Whether closing this tensor frees its vector (false for {@link #wrap} views). */
@@ -160,6 +214,7 @@ public final class Tensor implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            closeArena(); // first: from here on every access through the segment throws
             if (ownsVector) {
                 vector.close();
             }
