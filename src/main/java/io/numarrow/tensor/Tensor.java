@@ -16,19 +16,19 @@ import org.apache.arrow.vector.Float4Vector;
  * <p>A tensor made by {@link #allocate} or {@link #fromArray} owns its vector and frees it on
  * {@link #close()}; one made by {@link #wrap} is a view and leaves the vector to its owner.
  *
- * <p>Safe by default: the segment belongs to a shared arena of this tensor's own, which
- * {@link #close()} closes, so any later access through it (a kept {@link #segment()} included)
- * throws {@link IllegalStateException} instead of reading freed memory. A tensor also notices
- * when its data buffer is released behind its back (its vector or a batch's reader closed, the
- * vector reallocated): {@link #get}, {@link #set}, {@link #toArray} and {@link #segment()} then
- * close the arena and throw. Kernels take the segment once per call, which is that call's
- * liveness check. Closing a tensor while a kernel runs on it from another thread is as undefined
- * as freeing memory under a native call.
+ * <p>Safe by default: every method checks that the tensor is open and that its data buffer was not
+ * released behind its back (its vector or a batch's reader closed, the vector reallocated), and
+ * throws {@link IllegalStateException} otherwise, instead of reading freed memory. The segment
+ * {@link #segment()} hands out belongs to a shared arena of this tensor's own, made on the first
+ * call, which {@link #close()} (or the first check that finds the buffer released) closes, so a
+ * segment kept past close throws on use too. Kernels take {@link #liveSegment()} once per call
+ * instead, which is that call's liveness check and costs no arena. Closing a tensor while a kernel
+ * runs on it from another thread is as undefined as freeing memory under a native call.
  *
- * <p>The opt-out, for code that makes very many tiny tensors: {@code -Dnumarrow.tensor.unscoped=true}
- * gives every tensor a global segment, as before, which saves the arena's open and close (a
- * shared arena's close is a handshake with every thread; docs/safety.md has the figures). The
- * release checks stay; a segment kept past close is then a dangling pointer.
+ * <p>The opt-out: a shared arena's close is a handshake with every thread of the JVM (tens of
+ * microseconds on a busy machine, docs/safety.md), paid by tensors whose {@link #segment()} was
+ * taken. {@code -Dnumarrow.tensor.unscoped=true} hands out unscoped segments instead; the checks
+ * of every method stay, but a segment kept past close is then a dangling pointer.
  */
 public final class Tensor implements AutoCloseable {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -40,9 +40,11 @@ public final class Tensor implements AutoCloseable {
     private final boolean ownsVector;
     /** The data buffer the segment points into; its release makes this tensor unusable. */
     private final ArrowBuf buffer;
-    /** Null for empty tensors and with the opt-out. */
-    private final Arena arena;
-    private final MemorySegment segment;
+    /** The memory, unscoped: used only after a liveness check, never handed out but by {@link #liveSegment()}. */
+    private final MemorySegment raw;
+    /** Made by the first {@link #segment()} call; null before, for empty tensors, and with the opt-out. */
+    private Arena arena;
+    private volatile MemorySegment scoped;
     private volatile boolean closed;
 
     private Tensor(Float4Vector vector, int rows, int cols, boolean ownsVector) {
@@ -52,14 +54,7 @@ public final class Tensor implements AutoCloseable {
         this.ownsVector = ownsVector;
         this.buffer = vector.getDataBuffer();
         long bytes = (long) rows * cols * Float.BYTES;
-        if (bytes == 0) {
-            this.arena = null;
-            this.segment = MemorySegment.NULL;
-        } else {
-            this.arena = UNSCOPED ? null : Arena.ofShared();
-            MemorySegment raw = MemorySegment.ofAddress(buffer.memoryAddress());
-            this.segment = arena == null ? raw.reinterpret(bytes) : raw.reinterpret(bytes, arena, null);
-        }
+        this.raw = bytes == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(buffer.memoryAddress()).reinterpret(bytes);
     }
 
     /** A new tensor of zeros, every element valid. */
@@ -88,7 +83,7 @@ public final class Tensor implements AutoCloseable {
                     + rows + "×" + cols + " tensor (needs " + count + ")");
         }
         Tensor t = allocate(allocator, rows, cols);
-        MemorySegment.copy(rowMajor, 0, t.segment, FLOAT, 0, count);
+        MemorySegment.copy(rowMajor, 0, t.raw, FLOAT, 0, count);
         return t;
     }
 
@@ -151,18 +146,18 @@ public final class Tensor implements AutoCloseable {
     public float get(int r, int c) {
         Objects.checkIndex(r, rows);
         Objects.checkIndex(c, cols);
-        return segment().getAtIndex(FLOAT, (long) r * cols + c);
+        return liveSegment().getAtIndex(FLOAT, (long) r * cols + c);
     }
 
     public void set(int r, int c, float value) {
         Objects.checkIndex(r, rows);
         Objects.checkIndex(c, cols);
-        segment().setAtIndex(FLOAT, (long) r * cols + c, value);
+        liveSegment().setAtIndex(FLOAT, (long) r * cols + c, value);
     }
 
     /** A row-major copy on the heap. */
     public float[] toArray() {
-        MemorySegment live = segment();
+        MemorySegment live = liveSegment();
         float[] out = new float[Math.toIntExact(elementCount())];
         MemorySegment.copy(live, FLOAT, 0, out, 0, out.length);
         return out;
@@ -174,13 +169,45 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The tensor's bytes ({@code rows*cols*4}, native order), the same memory as {@link #vector()}.
+     * The tensor's bytes ({@code rows*cols*4}, native order), the same memory as {@link #vector()}, in
+     * a segment that {@link #close()} invalidates: keep it as long as you like, a use after close
+     * throws.
      *
      * @throws IllegalStateException when the tensor is closed or its data buffer was released
      */
     public MemorySegment segment() {
         checkLive();
-        return segment;
+        MemorySegment s = scoped;
+        if (s == null) {
+            s = makeScoped();
+        }
+        return s;
+    }
+
+    private synchronized MemorySegment makeScoped() {
+        if (scoped == null) {
+            checkLive();
+            if (UNSCOPED || raw.byteSize() == 0) {
+                scoped = raw;
+            } else {
+                arena = Arena.ofShared();
+                scoped = raw.reinterpret(arena, null);
+            }
+        }
+        return scoped;
+    }
+
+    /**
+     * The tensor's bytes for the duration of one call: checks now that the tensor is open and its
+     * buffer not released, and returns a segment with no scope of its own. For kernels and copies
+     * that check once at entry and then run; do not keep it past the call ({@link #segment()} is the
+     * one to keep).
+     *
+     * @throws IllegalStateException when the tensor is closed or its data buffer was released
+     */
+    public MemorySegment liveSegment() {
+        checkLive();
+        return raw;
     }
 
     /** Whether the tensor can still be used: not closed, and its data buffer not released. */

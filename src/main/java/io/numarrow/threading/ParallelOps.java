@@ -146,8 +146,8 @@ public final class ParallelOps {
         checkShape(out, input.rows(), input.cols(), "softmax output");
         int rows = input.rows();
         int cols = input.cols();
-        MemorySegment in = input.segment();
-        MemorySegment o = out.segment();
+        MemorySegment in = input.liveSegment();
+        MemorySegment o = out.liveSegment();
         long elements = (long) rows * cols;
         int units = (int) Math.min(rows, elements / MIN_TILE_ELEMENTS);
         if (units <= 1) {
@@ -207,10 +207,10 @@ public final class ParallelOps {
         if (bias != null) {
             checkShape(bias, 1, n, "bias");
         }
-        MemorySegment as = a.segment();
-        MemorySegment bs = b.segment();
-        MemorySegment cs = out.segment();
-        MemorySegment biasSeg = bias == null ? null : bias.segment();
+        MemorySegment as = a.liveSegment();
+        MemorySegment bs = b.liveSegment();
+        MemorySegment cs = out.liveSegment();
+        MemorySegment biasSeg = bias == null ? null : bias.liveSegment();
         long macs = (long) m * n * Math.max(k, 1);
         int groups = (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
         int units = (int) Math.min(groups, macs / MIN_TILE_MACS);
