@@ -50,9 +50,7 @@ final class ComputeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Ops parsed = Ops.parse(ops);
-        if (threads != null && threads < 1) {
-            throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);
-        }
+        ThreadCount.check(threads);
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output");
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
@@ -62,7 +60,8 @@ final class ComputeCommand implements Callable<Integer> {
                 r = ComputeJob.run(spec, new ParallelOps(pool), allocator, progress);
             }
             if (!common.quiet) {
-                System.out.printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
+                // with the Arrow file on standard output, the summary must not go there too
+                (io.numarrow.io.AtomicOutput.isStandardOutput(output) ? System.err : System.out).printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
         }

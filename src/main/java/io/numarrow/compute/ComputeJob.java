@@ -3,6 +3,7 @@ package io.numarrow.compute;
 import io.numarrow.BadInputException;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.io.AtomicArrowWriter;
+import io.numarrow.io.FileSnapshot;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -85,6 +86,7 @@ public final class ComputeJob {
         long start = System.nanoTime();
         // Input errors come before any weights error, and before the weights are loaded for nothing.
         ArrowFiles.checkIpcFile(spec.input());
+        FileSnapshot inputAtStart = FileSnapshot.take(spec.input());
         try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
              ArrowReader reader = ArrowFiles.read(spec.input(), allocator)) {
             VectorSchemaRoot in = readSchema(reader, spec.input());
@@ -130,6 +132,9 @@ public final class ComputeJob {
             }
         } catch (IOException e) {
             throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
+        } catch (InternalError e) {
+            // a fault reading the mapped input, which shrank under the job: "input file changed while being read"
+            throw inputAtStart.explain(e);
         }
     }
 

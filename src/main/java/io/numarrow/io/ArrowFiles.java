@@ -63,6 +63,11 @@ public final class ArrowFiles {
         if (Files.isDirectory(file)) {
             throw new BadInputException(file + ": is a folder, not an Arrow file");
         }
+        if (!Files.isRegularFile(file)) {
+            // checked before opening: opening a FIFO that has no writer blocks for ever
+            throw new BadInputException(file + ": not a regular file (a pipe, FIFO or device); numarrow reads"
+                    + " Arrow IPC files and streams saved to disk: save the data to a file first");
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size == 0) {
