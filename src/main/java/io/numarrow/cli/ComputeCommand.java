@@ -51,6 +51,8 @@ final class ComputeCommand implements Callable<Integer> {
     public Integer call() {
         Ops parsed = Ops.parse(ops);
         ThreadCount.check(threads);
+        // before the progress bar reads the input's footer: opening a FIFO with no writer would block
+        io.numarrow.io.ArrowFiles.checkIpcFile(input);
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output");
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();

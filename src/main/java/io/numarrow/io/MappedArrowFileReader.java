@@ -109,7 +109,7 @@ public final class MappedArrowFileReader extends ArrowReader {
     static ArrowReader ordinaryReader(Path file, BufferAllocator allocator) {
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-            return new ArrowFileReader(channel, allocator, CompressionCodec.Factory.INSTANCE);
+            return new CheckedReaders.File(file, channel, allocator);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
