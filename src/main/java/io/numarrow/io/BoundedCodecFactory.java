@@ -40,6 +40,15 @@ final class BoundedCodecFactory implements CompressionCodec.Factory {
         return Math.min(Integer.MAX_VALUE, Math.max(MIN_CAP_BYTES, compressedBytes * MAX_RATIO));
     }
 
+    /** Why a compressed buffer's declared decompressed length is refused, or null when it is accepted. */
+    static String refusal(long declared, long compressedBytes) {
+        if (declared == CompressionUtil.NO_COMPRESSION_LENGTH || (declared >= 0 && declared <= cap(compressedBytes))) {
+            return null;
+        }
+        return "it declares " + declared + " decompressed bytes from " + compressedBytes + " compressed (at most "
+                + cap(compressedBytes) + " accepted)";
+    }
+
     private record Bounded(CompressionCodec codec, Path file) implements CompressionCodec {
         @Override
         public ArrowBuf compress(BufferAllocator allocator, ArrowBuf uncompressedBuffer) {
@@ -56,9 +65,9 @@ final class BoundedCodecFactory implements CompressionCodec.Factory {
             long raw = compressedBuffer.getLong(0); // the prefix is little-endian; ArrowBuf reads native order
             long declared = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN ? raw : Long.reverseBytes(raw);
             long data = bytes - CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH;
-            if (declared != CompressionUtil.NO_COMPRESSION_LENGTH && (declared < 0 || declared > cap(data))) {
-                throw new BadInputException(file + ": corrupt compressed buffer: it declares " + declared
-                        + " decompressed bytes from " + data + " compressed (at most " + cap(data) + " accepted)");
+            String refusal = refusal(declared, data);
+            if (refusal != null) {
+                throw new BadInputException(file + ": corrupt compressed buffer: " + refusal);
             }
             try {
                 return codec.decompress(allocator, compressedBuffer);

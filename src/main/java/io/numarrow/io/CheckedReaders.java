@@ -37,6 +37,25 @@ final class CheckedReaders {
         }
     }
 
+    /**
+     * Every vector of a loaded batch checked in full (buffer sizes, offsets, dictionary indices):
+     * Arrow's readers load buffers shorter than their nodes claim, and the failure came later, from
+     * whatever read them (the output writer, as exit 1).
+     */
+    private static boolean validated(boolean loaded, org.apache.arrow.vector.ipc.ArrowReader reader) throws IOException {
+        if (loaded) {
+            for (org.apache.arrow.vector.FieldVector v : reader.getVectorSchemaRoot().getFieldVectors()) {
+                try {
+                    org.apache.arrow.vector.util.ValueVectorUtility.validateFull(v);
+                } catch (UnsupportedOperationException e) {
+                    // Arrow has no full validation for this type (seen for extension types): sizes at least
+                    org.apache.arrow.vector.util.ValueVectorUtility.validate(v);
+                }
+            }
+        }
+        return loaded;
+    }
+
     private static String describe(Throwable e) {
         String m = e.getMessage();
         return m == null || m.isBlank() || m.equals("null") ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
@@ -58,7 +77,7 @@ final class CheckedReaders {
 
         @Override
         public boolean loadNextBatch() {
-            return guard(file, "stream", super::loadNextBatch);
+            return guard(file, "stream", () -> validated(super.loadNextBatch(), this));
         }
     }
 
@@ -78,12 +97,12 @@ final class CheckedReaders {
 
         @Override
         public boolean loadNextBatch() {
-            return guard(file, "file", super::loadNextBatch);
+            return guard(file, "file", () -> validated(super.loadNextBatch(), this));
         }
 
         @Override
         public boolean loadRecordBatch(ArrowBlock block) {
-            return guard(file, "file", () -> super.loadRecordBatch(block));
+            return guard(file, "file", () -> validated(super.loadRecordBatch(block), this));
         }
     }
 }

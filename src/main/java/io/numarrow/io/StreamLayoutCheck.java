@@ -111,10 +111,9 @@ final class StreamLayoutCheck {
                         + body + "-byte body");
             }
             if (compressed && len >= 8) {
-                long declared = readLong(ch, bodyStart + off);
-                if (declared != -1 && (declared < 0 || declared > BoundedCodecFactory.cap(len - 8))) {
-                    throw bad(file, index, pos, "compressed buffer " + i + " declares " + declared
-                            + " decompressed bytes from " + (len - 8));
+                String refusal = BoundedCodecFactory.refusal(readLong(ch, bodyStart + off), len - 8);
+                if (refusal != null) {
+                    throw bad(file, index, pos, "compressed buffer " + i + ": " + refusal);
                 }
             }
         }
