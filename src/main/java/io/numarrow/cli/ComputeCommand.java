@@ -68,11 +68,13 @@ final class ComputeCommand implements Callable<Integer> {
     public Integer call() {
         ParallelOps.startWarmup(); // the kernels compile while the input is opened and mapped
         Ops parsed = Ops.parse(ops);
-        if (threads != null && threads < 1) {
-            throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);
-        }
+        ThreadCount.check(threads);
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
                 Formats.Compression.parse(compression));
+        if (Formats.inputFormat(input, formats.input()) == Formats.Format.ARROW) {
+            // before the progress bar reads the input's footer: opening a FIFO with no writer would block
+            io.numarrow.io.ArrowFiles.checkIpcFile(input);
+        }
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput, formats);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
@@ -83,7 +85,8 @@ final class ComputeCommand implements Callable<Integer> {
                 r = ComputeJob.run(spec, parallel, allocator, progress);
             }
             if (!common.quiet) {
-                System.out.printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
+                // with the Arrow file on standard output, the summary must not go there too
+                (io.numarrow.io.AtomicOutput.isStandardOutput(output) ? System.err : System.out).printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {

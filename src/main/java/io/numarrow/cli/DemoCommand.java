@@ -53,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
 
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, out, "features", Ops.MATMUL_SOFTMAX, "output");
         try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
-             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build())) {
+             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(ThreadCount.check(threads)).pinThreads(pin).build())) {
             ParallelOps ops = new ParallelOps(pool);
             // The first run pays for the JIT compiling the vector kernels (the interpreter runs
             // Vector API code hundreds of times slower); later runs show the steady state.

@@ -37,7 +37,9 @@ public final class Main implements Runnable {
                 err.flush();
                 return EXIT_BAD_INPUT;
             }
-            err.println("numarrow: failed: " + ex + (verbose ? "" : " (--verbose shows the stack trace)"));
+            // an I/O failure of the output (a full disk) says what happened in its message, which names the file
+            String what = ex instanceof java.io.UncheckedIOException ? ex.getMessage() : "failed: " + ex;
+            err.println("numarrow: " + what + (verbose ? "" : " (--verbose shows the stack trace)"));
             if (verbose) {
                 ex.printStackTrace(err);
             }

@@ -45,9 +45,7 @@ final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         CpuTopology t = detect();
-        if (threads != null && threads < 1) {
-            throw new io.numarrow.BadInputException("--threads must be at least 1, was " + threads);
-        }
+        ThreadCount.check(threads);
         int workers = threads != null ? threads : t.defaultWorkerCount();
         List<WorkerPlacement> plan = WorkerPlacement.plan(t, workers, numaAware, pin);
         if (json) {

@@ -2,6 +2,7 @@ package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.FileSnapshot;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -134,14 +135,22 @@ public final class ComputeJob {
         Formats.Format inFormat = Formats.inputFormat(spec.input(), spec.formats().input());
         Formats.Format outFormat = Formats.outputFormat(spec.output(), spec.formats().output());
         // Input errors come before any weights error, and before the weights are loaded for nothing.
+        FileSnapshot inputAtStart = null;
         if (inFormat == Formats.Format.ARROW) {
             ArrowFiles.checkIpcFile(spec.input());
+            inputAtStart = FileSnapshot.take(spec.input());
         }
         try (BatchSource source = Formats.openSource(spec.input(), inFormat, spec.column(), allocator)) {
             return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
                     spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
         } catch (IOException e) {
             throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
+        } catch (InternalError e) {
+            // a fault reading the mapped input, which shrank under the job: "input file changed while being read"
+            if (inputAtStart == null) {
+                throw e;
+            }
+            throw inputAtStart.explain(e);
         }
     }
 

@@ -80,7 +80,7 @@ public final class ReplicatedWeights implements AutoCloseable {
                 allocators[i] = NumaAllocator.forNode(ids[i]);
                 copies[i] = Tensor.allocate(allocators[i], w.rows(), w.cols());
                 if (bytes > 0) {
-                    MemorySegment.copy(w.segment(), 0, copies[i].segment(), 0, bytes);
+                    MemorySegment.copy(w.liveSegment(), 0, copies[i].liveSegment(), 0, bytes);
                 }
             }
         } catch (RuntimeException e) {

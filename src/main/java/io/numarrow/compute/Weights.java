@@ -2,6 +2,7 @@ package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.FileSnapshot;
 import io.numarrow.io.MappedArrowFileReader;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
@@ -30,6 +31,8 @@ public final class Weights {
      * {@code weights} when there are several.
      */
     public static Tensor load(Path file, BufferAllocator allocator) {
+        ArrowFiles.checkIpcFile(file); // its errors first: missing, empty, not Arrow
+        FileSnapshot atStart = FileSnapshot.take(file);
         try (ArrowReader reader = ArrowFiles.read(file, allocator)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             String column = pickColumn(root, file);
@@ -38,6 +41,8 @@ public final class Weights {
                     : loadCopying(reader, root, column, file, allocator);
         } catch (IOException e) {
             throw new BadInputException(file + ": not a readable Arrow IPC file (" + e.getMessage() + ")", e);
+        } catch (InternalError e) {
+            throw atStart.explain(e); // the mapped file shrank while being read
         }
     }
 
@@ -66,7 +71,7 @@ public final class Weights {
                 long bytes = (long) root.getRowCount() * h * Float.BYTES;
                 if (bytes > 0) {
                     try (Tensor view = TensorColumns.view(list)) {
-                        MemorySegment.copy(view.segment(), 0, w.segment(), offset, bytes);
+                        MemorySegment.copy(view.liveSegment(), 0, w.liveSegment(), offset, bytes);
                     }
                 }
                 offset += bytes;
@@ -101,7 +106,7 @@ public final class Weights {
         Tensor w = Tensor.allocate(allocator, Math.toIntExact(d), h);
         long offset = 0;
         for (float[] chunk : chunks) {
-            MemorySegment.copy(chunk, 0, w.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED,
+            MemorySegment.copy(chunk, 0, w.liveSegment(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED,
                     offset, chunk.length);
             offset += (long) chunk.length * Float.BYTES;
         }

@@ -14,7 +14,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
 
 /** Opening Arrow IPC files for reading, and writing them atomically. */
 public final class ArrowFiles {
@@ -49,7 +48,20 @@ public final class ArrowFiles {
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
-        return new ArrowStreamReader(channel, allocator);
+        try {
+            StreamLayoutCheck.check(file, channel, channel.size());
+        } catch (IOException | RuntimeException e) {
+            try {
+                channel.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (e instanceof BadInputException bad) {
+                throw bad;
+            }
+            throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+        return new CheckedReaders.Stream(file, channel, allocator);
     }
 
     /** The two Arrow IPC layouts. */
@@ -62,6 +74,11 @@ public final class ArrowFiles {
         }
         if (Files.isDirectory(file)) {
             throw new BadInputException(file + ": is a folder, not an Arrow file");
+        }
+        if (!Files.isRegularFile(file)) {
+            // checked before opening: opening a FIFO that has no writer blocks for ever
+            throw new BadInputException(file + ": not a regular file (a pipe, FIFO or device); numarrow reads"
+                    + " Arrow IPC files and streams saved to disk: save the data to a file first");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();

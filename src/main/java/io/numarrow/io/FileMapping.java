@@ -2,6 +2,7 @@ package io.numarrow.io;
 
 import io.numarrow.BadInputException;
 import io.numarrow.numa.LinuxMemory;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,7 +18,13 @@ import org.slf4j.LoggerFactory;
  * reference, every Arrow buffer over it another, and the last {@link #release()} unmaps it.
  *
  * <p>Reads of metadata go through {@link #bytes} and {@link #segment}, which are bounds-checked:
- * a corrupt offset becomes an exception, never a read outside the mapping.
+ * a corrupt offset becomes an exception, never a read outside the mapping. The segment is scoped to
+ * a shared arena that the last release closes (which unmaps the file), so a read through it after
+ * that throws instead of faulting.
+ *
+ * <p>The file must not shrink while mapped: a page past its new end raises SIGBUS. The JVM turns
+ * that into an {@link InternalError} for accesses it marks as unsafe; {@link #snapshot()} lets the
+ * readers say why, and check between batches.
  */
 final class FileMapping {
     private static final Logger LOG = LoggerFactory.getLogger(FileMapping.class);
@@ -25,14 +32,21 @@ final class FileMapping {
     private final Path file;
     private final long address;
     private final long size;
+    private final Arena arena;
     private final MemorySegment segment;
+    private final FileSnapshot snapshot;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private FileMapping(Path file, long address, long size) {
+    private FileMapping(Path file, long address, long size, FileSnapshot snapshot) {
         this.file = file;
         this.address = address;
         this.size = size;
-        this.segment = MemorySegment.ofAddress(address).reinterpret(size);
+        this.snapshot = snapshot;
+        this.arena = Arena.ofShared();
+        this.segment = MemorySegment.ofAddress(address).reinterpret(size, arena, s -> {
+            LinuxMemory.unmap(address, size);
+            LOG.debug("unmapped {}", file);
+        });
     }
 
     /** Maps all {@code size} bytes of {@code file} (size > 0); the caller holds the first reference. */
@@ -46,9 +60,13 @@ final class FileMapping {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
         try {
+            FileSnapshot snapshot = FileSnapshot.take(file);
+            if (snapshot.size() != size) {
+                throw snapshot.changedError(null);
+            }
             long address = LinuxMemory.mapFilePrivate(fd, size, 0);
             LOG.debug("mapped {} ({} bytes) at 0x{}", file, size, Long.toHexString(address));
-            return new FileMapping(file, address, size);
+            return new FileMapping(file, address, size, snapshot);
         } catch (LinuxMemory.NativeCallException e) {
             throw new Unavailable(file + ": cannot map into memory (" + e.getMessage() + ")", e);
         } finally {
@@ -69,6 +87,11 @@ final class FileMapping {
 
     long size() {
         return size;
+    }
+
+    /** The file as it was when mapped. */
+    FileSnapshot snapshot() {
+        return snapshot;
     }
 
     long address() {
@@ -112,8 +135,7 @@ final class FileMapping {
     void release() {
         int left = references.decrementAndGet();
         if (left == 0) {
-            LinuxMemory.unmap(address, size);
-            LOG.debug("unmapped {}", file);
+            arena.close(); // unmaps
         } else if (left < 0) {
             throw new IllegalStateException(file + ": mapping released more often than retained");
         }

@@ -28,6 +28,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  */
 final class IpcFileLayout {
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     private static final long MAGIC_AND_PADDING = 8;
     /** Footer length (int32) and "ARROW1" at the end of the file. */
     private static final long TRAILER = 4 + 6;
@@ -97,11 +98,14 @@ final class IpcFileLayout {
         for (int i = 0; i < blocks.size(); i++) {
             ArrowBlock block = blocks.get(i);
             try {
-                RecordBatch rb = readHeader(m, block, footerStart);
+                RecordBatch rb = readHeader(m, block, footerStart, false);
                 if (rb.compression() != null) {
                     reason = reason != null ? reason : "its record batches are compressed";
                 }
                 BatchPlan plan = plan(block, rb);
+                if (rb.compression() != null) {
+                    checkDeclaredLengths(m, plan); // before Arrow's reader allocates for them
+                }
                 if (reason == null) {
                     String unsupported = BatchLayoutCheck.check(m, schema, plan);
                     if (unsupported != null) {
@@ -116,7 +120,35 @@ final class IpcFileLayout {
                         + block.getOffset() + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
         }
+        List<ArrowBlock> dictionaries = footer.getDictionaries();
+        for (int i = 0; i < dictionaries.size(); i++) {
+            ArrowBlock block = dictionaries.get(i);
+            try {
+                // checked like the batches: Arrow's reader leaks a dictionary body it fails to load
+                RecordBatch rb = readHeader(m, block, footerStart, true);
+                BatchPlan plan = plan(block, rb);
+                if (rb.compression() != null) {
+                    checkDeclaredLengths(m, plan);
+                }
+            } catch (RuntimeException e) {
+                throw new BadInputException(file + ": corrupt Arrow file: dictionary batch " + i + " at byte "
+                        + block.getOffset() + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+            }
+        }
         return new IpcFileLayout(schema, List.copyOf(plans), reason);
+    }
+
+    private static void checkDeclaredLengths(FileMapping m, BatchPlan plan) {
+        long[] b = plan.buffers();
+        for (int i = 0; i < b.length; i += 2) {
+            if (b[i + 1] >= 8) {
+                long declared = m.segment().get(LONG_LE, plan.bodyOffset() + b[i]);
+                String refusal = BoundedCodecFactory.refusal(declared, b[i + 1] - 8);
+                if (refusal != null) {
+                    throw new IllegalArgumentException("compressed buffer " + i / 2 + ": " + refusal);
+                }
+            }
+        }
     }
 
     private static boolean hasDictionary(List<Field> fields) {
@@ -129,7 +161,7 @@ final class IpcFileLayout {
     }
 
     /** The record batch header of {@code block}, every length and offset checked against the file. */
-    private static RecordBatch readHeader(FileMapping m, ArrowBlock block, long footerStart) {
+    private static RecordBatch readHeader(FileMapping m, ArrowBlock block, long footerStart, boolean dictionary) {
         long offset = block.getOffset();
         long metaLength = block.getMetadataLength();
         long bodyLength = block.getBodyLength();
@@ -147,11 +179,19 @@ final class IpcFileLayout {
         }
         ByteBuffer bytes = m.bytes(fbStart, fbLength);
         Message message = Message.getRootAsMessage(bytes);
-        if (message.headerType() != MessageHeader.RecordBatch) {
-            throw new IllegalArgumentException("expected a record batch message, found message type "
-                    + message.headerType());
+        byte expected = dictionary ? MessageHeader.DictionaryBatch : MessageHeader.RecordBatch;
+        if (message.headerType() != expected) {
+            throw new IllegalArgumentException("expected a " + (dictionary ? "dictionary" : "record") + " batch message,"
+                    + " found message type " + message.headerType());
         }
-        RecordBatch rb = (RecordBatch) message.header(new RecordBatch());
+        RecordBatch rb;
+        if (dictionary) {
+            org.apache.arrow.flatbuf.DictionaryBatch d = (org.apache.arrow.flatbuf.DictionaryBatch)
+                    message.header(new org.apache.arrow.flatbuf.DictionaryBatch());
+            rb = d == null ? null : d.data();
+        } else {
+            rb = (RecordBatch) message.header(new RecordBatch());
+        }
         if (rb == null) {
             throw new IllegalArgumentException("record batch message without a header");
         }
@@ -173,6 +213,12 @@ final class IpcFileLayout {
         FieldNode node = new FieldNode();
         for (int i = 0; i < nodeCount; i++) {
             rb.nodes(node, i);
+            if (node.length() < 0 || node.length() > Integer.MAX_VALUE || node.nullCount() < 0
+                    || node.nullCount() > node.length()) {
+                // checked here: Arrow's reader refuses these only after allocating the body, which it then leaks
+                throw new IllegalArgumentException("field node " + i + " has length " + node.length()
+                        + " and null count " + node.nullCount());
+            }
             nodes[2 * i] = node.length();
             nodes[2 * i + 1] = node.nullCount();
         }

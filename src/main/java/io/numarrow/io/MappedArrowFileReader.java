@@ -37,7 +37,12 @@ import org.slf4j.LoggerFactory;
  * (pyarrow does; Arrow Java and numarrow write it), Arrow's vectors allocate an all-valid bitmap
  * of one bit per value when the batch loads.
  *
- * <p>The file must not shrink while it is mapped: pages past its new end cannot be read.
+ * <p>The file must not change while it is mapped: pages past a new, shorter end cannot be read. Each
+ * batch load compares the file's size and modification time with those at open and throws
+ * "input file changed while being read" (a {@link BadInputException}) when they differ; a fault
+ * inside a batch that was already loaded comes as an {@link InternalError}, which callers turn into
+ * the same error with {@link #snapshot()}{@code .explain(e)}. A file replaced by a rename is no
+ * change: the mapping holds the old one.
  */
 public final class MappedArrowFileReader extends ArrowReader {
     private static final Logger LOG = LoggerFactory.getLogger(MappedArrowFileReader.class);
@@ -104,7 +109,7 @@ public final class MappedArrowFileReader extends ArrowReader {
     static ArrowReader ordinaryReader(Path file, BufferAllocator allocator) {
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-            return new ArrowFileReader(channel, allocator, CompressionCodec.Factory.INSTANCE);
+            return new CheckedReaders.File(file, channel, allocator);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
@@ -128,6 +133,11 @@ public final class MappedArrowFileReader extends ArrowReader {
 
     public Path file() {
         return mapping.file();
+    }
+
+    /** The file as it was when mapped: to check it between batches, or to explain a fault. */
+    public FileSnapshot snapshot() {
+        return mapping.snapshot();
     }
 
     public int getRecordBatchCount() {
@@ -161,6 +171,7 @@ public final class MappedArrowFileReader extends ArrowReader {
         if (sourceClosed) {
             throw new IllegalStateException(mapping.file() + ": reader is closed");
         }
+        mapping.snapshot().checkUnchanged();
         IpcFileLayout.BatchPlan plan = layout.batches().get(index);
         loadRecordBatch(recordBatch(plan));
         bytesRead += plan.bodyLength();

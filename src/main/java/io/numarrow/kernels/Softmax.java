@@ -52,6 +52,9 @@ public final class Softmax {
         if (cols == 0 || rowStart == rowEnd) {
             return;
         }
+        // Liveness once per call, as Matmul's entry does: a closed arena throws here, before any write
+        in.get(ValueLayout.JAVA_BYTE, 0);
+        out.get(ValueLayout.JAVA_BYTE, 0);
         long rowBytes = (long) cols * Float.BYTES;
         MemorySegment chains = RowSum.scratch();
         for (int r = rowStart; r < rowEnd; r++) {

@@ -1,5 +1,6 @@
 package io.numarrow.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Objects;
@@ -14,26 +15,46 @@ import org.apache.arrow.vector.Float4Vector;
  *
  * <p>A tensor made by {@link #allocate} or {@link #fromArray} owns its vector and frees it on
  * {@link #close()}; one made by {@link #wrap} is a view and leaves the vector to its owner.
+ *
+ * <p>Safe by default: every method checks that the tensor is open and that its data buffer was not
+ * released behind its back (its vector or a batch's reader closed, the vector reallocated), and
+ * throws {@link IllegalStateException} otherwise, instead of reading freed memory. The segment
+ * {@link #segment()} hands out belongs to a shared arena of this tensor's own, made on the first
+ * call, which {@link #close()} (or the first check that finds the buffer released) closes, so a
+ * segment kept past close throws on use too. Kernels take {@link #liveSegment()} once per call
+ * instead, which is that call's liveness check and costs no arena. Closing a tensor while a kernel
+ * runs on it from another thread is as undefined as freeing memory under a native call.
+ *
+ * <p>The opt-out: a shared arena's close is a handshake with every thread of the JVM (tens of
+ * microseconds on a busy machine, docs/safety.md), paid by tensors whose {@link #segment()} was
+ * taken. {@code -Dnumarrow.tensor.unscoped=true} hands out unscoped segments instead; the checks
+ * of every method stay, but a segment kept past close is then a dangling pointer.
  */
 public final class Tensor implements AutoCloseable {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final boolean UNSCOPED = Boolean.getBoolean("numarrow.tensor.unscoped");
 
     private final Float4Vector vector;
     private final int rows;
     private final int cols;
     private final boolean ownsVector;
-    private final MemorySegment segment;
-    private boolean closed;
+    /** The data buffer the segment points into; its release makes this tensor unusable. */
+    private final ArrowBuf buffer;
+    /** The memory, unscoped: used only after a liveness check, never handed out but by {@link #liveSegment()}. */
+    private final MemorySegment raw;
+    /** Made by the first {@link #segment()} call; null before, for empty tensors, and with the opt-out. */
+    private Arena arena;
+    private volatile MemorySegment scoped;
+    private volatile boolean closed;
 
     private Tensor(Float4Vector vector, int rows, int cols, boolean ownsVector) {
         this.vector = vector;
         this.rows = rows;
         this.cols = cols;
         this.ownsVector = ownsVector;
+        this.buffer = vector.getDataBuffer();
         long bytes = (long) rows * cols * Float.BYTES;
-        this.segment = bytes == 0
-                ? MemorySegment.NULL
-                : MemorySegment.ofAddress(vector.getDataBufferAddress()).reinterpret(bytes);
+        this.raw = bytes == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(buffer.memoryAddress()).reinterpret(bytes);
     }
 
     /** A new tensor of zeros, every element valid. */
@@ -62,7 +83,7 @@ public final class Tensor implements AutoCloseable {
                     + rows + "×" + cols + " tensor (needs " + count + ")");
         }
         Tensor t = allocate(allocator, rows, cols);
-        MemorySegment.copy(rowMajor, 0, t.segment, FLOAT, 0, count);
+        MemorySegment.copy(rowMajor, 0, t.raw, FLOAT, 0, count);
         return t;
     }
 
@@ -125,19 +146,20 @@ public final class Tensor implements AutoCloseable {
     public float get(int r, int c) {
         Objects.checkIndex(r, rows);
         Objects.checkIndex(c, cols);
-        return segment.getAtIndex(FLOAT, (long) r * cols + c);
+        return liveSegment().getAtIndex(FLOAT, (long) r * cols + c);
     }
 
     public void set(int r, int c, float value) {
         Objects.checkIndex(r, rows);
         Objects.checkIndex(c, cols);
-        segment.setAtIndex(FLOAT, (long) r * cols + c, value);
+        liveSegment().setAtIndex(FLOAT, (long) r * cols + c, value);
     }
 
     /** A row-major copy on the heap. */
     public float[] toArray() {
+        MemorySegment live = liveSegment();
         float[] out = new float[Math.toIntExact(elementCount())];
-        MemorySegment.copy(segment, FLOAT, 0, out, 0, out.length);
+        MemorySegment.copy(live, FLOAT, 0, out, 0, out.length);
         return out;
     }
 
@@ -146,9 +168,68 @@ public final class Tensor implements AutoCloseable {
         return vector;
     }
 
-    /** The tensor's bytes ({@code rows*cols*4}, native order), the same memory as {@link #vector()}. */
+    /**
+     * The tensor's bytes ({@code rows*cols*4}, native order), the same memory as {@link #vector()}, in
+     * a segment that {@link #close()} invalidates: keep it as long as you like, a use after close
+     * throws.
+     *
+     * @throws IllegalStateException when the tensor is closed or its data buffer was released
+     */
     public MemorySegment segment() {
-        return segment;
+        checkLive();
+        MemorySegment s = scoped;
+        if (s == null) {
+            s = makeScoped();
+        }
+        return s;
+    }
+
+    private synchronized MemorySegment makeScoped() {
+        if (scoped == null) {
+            checkLive();
+            if (UNSCOPED || raw.byteSize() == 0) {
+                scoped = raw;
+            } else {
+                arena = Arena.ofShared();
+                scoped = raw.reinterpret(arena, null);
+            }
+        }
+        return scoped;
+    }
+
+    /**
+     * The tensor's bytes for the duration of one call: checks now that the tensor is open and its
+     * buffer not released, and returns a segment with no scope of its own. For kernels and copies
+     * that check once at entry and then run; do not keep it past the call ({@link #segment()} is the
+     * one to keep).
+     *
+     * @throws IllegalStateException when the tensor is closed or its data buffer was released
+     */
+    public MemorySegment liveSegment() {
+        checkLive();
+        return raw;
+    }
+
+    /** Whether the tensor can still be used: not closed, and its data buffer not released. */
+    public boolean isLive() {
+        return !closed && buffer.refCnt() > 0;
+    }
+
+    private void checkLive() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        if (buffer.refCnt() <= 0) {
+            closeArena();
+            throw new IllegalStateException(this + ": its data buffer was released (the vector '" + vector.getName()
+                    + "', its batch's reader or its allocator was closed, or the vector was reallocated)");
+        }
+    }
+
+    private synchronized void closeArena() {
+        if (arena != null && arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 
     /** Whether closing this tensor frees its vector (false for {@link #wrap} views). */
@@ -160,6 +241,7 @@ public final class Tensor implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            closeArena(); // first: from here on every access through the segment throws
             if (ownsVector) {
                 vector.close();
             }

@@ -168,8 +168,8 @@ public final class ParallelOps {
         checkShape(out, input.rows(), input.cols(), "softmax output");
         int rows = input.rows();
         int cols = input.cols();
-        MemorySegment in = input.segment();
-        MemorySegment o = out.segment();
+        MemorySegment in = input.liveSegment();
+        MemorySegment o = out.liveSegment();
         long elements = (long) rows * cols;
         int units = (int) Math.min(rows, elements / MIN_TILE_ELEMENTS);
         if (units <= 1) {
@@ -229,10 +229,10 @@ public final class ParallelOps {
         if (bias != null) {
             checkShape(bias, 1, n, "bias");
         }
-        MemorySegment as = a.segment();
-        MemorySegment bs = b.segment();
-        MemorySegment cs = out.segment();
-        MemorySegment biasSeg = bias == null ? null : bias.segment();
+        MemorySegment as = a.liveSegment();
+        MemorySegment bs = b.liveSegment();
+        MemorySegment cs = out.liveSegment();
+        MemorySegment biasSeg = bias == null ? null : bias.liveSegment();
         int units = matmulUnits(m, n, k);
         if (!KernelWarmup.vectorKernelsReady()) {
             bridge.gemm(as, bs, cs, m, n, k, transposeB, biasSeg, accumulate, softmax, units <= 1 ? 1 : tileCount(units),
@@ -330,9 +330,9 @@ public final class ParallelOps {
         if (bias != null) {
             checkShape(bias, 1, n, "bias");
         }
-        MemorySegment as = a.segment();
-        MemorySegment cs = out.segment();
-        MemorySegment biasSeg = bias == null ? null : bias.segment();
+        MemorySegment as = a.liveSegment();
+        MemorySegment cs = out.liveSegment();
+        MemorySegment biasSeg = bias == null ? null : bias.liveSegment();
         w.acquire();
         try {
             int units = matmulUnits(m, n, k);

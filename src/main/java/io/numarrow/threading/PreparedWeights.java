@@ -68,7 +68,7 @@ public final class PreparedWeights implements AutoCloseable {
         try {
             MemorySegment packed = arena.allocate(bytes, 64);
             if (k > 0 && n > 0) {
-                Matmul.packB(SPECIES, b.segment(), k, n, transposed, packed, 0, Matmul.panelCount(SPECIES, n));
+                Matmul.packB(SPECIES, b.liveSegment(), k, n, transposed, packed, 0, Matmul.panelCount(SPECIES, n));
             }
             MemorySegment[] copies = new MemorySegment[nodes.length];
             for (int i = 0; i < nodes.length; i++) {
@@ -77,7 +77,7 @@ public final class PreparedWeights implements AutoCloseable {
                 NodePages.moveTo(copies[i], nodes[i]);
                 MemorySegment.copy(packed, 0, copies[i], 0, bytes);
             }
-            float[][] rows = KernelWarmup.vectorKernelsReady() ? null : ScalarGemm.copyB(b.segment(), k, n, transposed, null);
+            float[][] rows = KernelWarmup.vectorKernelsReady() ? null : ScalarGemm.copyB(b.liveSegment(), k, n, transposed, null);
             return new PreparedWeights(k, n, transposed, nodes.clone(), arena, packed, copies, rows);
         } catch (RuntimeException | Error e) {
             arena.close();

@@ -1,0 +1,108 @@
+package io.numarrow.io;
+
+import io.numarrow.BadInputException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.message.ArrowBlock;
+
+/**
+ * Arrow's own readers, for the inputs the mapped reader leaves to them (streams, compressed and
+ * dictionary-encoded files), with the mapped path's error discipline: whatever Arrow throws on
+ * corrupt input (IllegalArgumentException, IndexOutOfBoundsException, ArithmeticException,
+ * "Error decompressing", an allocator refusing a huge length, ...) becomes a
+ * {@link BadInputException} naming the file; decompression goes through {@link BoundedCodecFactory}.
+ */
+final class CheckedReaders {
+    private CheckedReaders() {
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws IOException;
+    }
+
+    static <T> T guard(Path file, String what, Call<T> call) {
+        try {
+            return call.run();
+        } catch (BadInputException e) {
+            throw e;
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError: a length that passed every check but still did not fit the heap
+            throw new BadInputException(file + ": corrupt Arrow " + what + " (" + describe(e) + ")", e);
+        }
+    }
+
+    /**
+     * Every vector of a loaded batch checked in full (buffer sizes, offsets, dictionary indices):
+     * Arrow's readers load buffers shorter than their nodes claim, and the failure came later, from
+     * whatever read them (the output writer, as exit 1).
+     */
+    private static boolean validated(boolean loaded, org.apache.arrow.vector.ipc.ArrowReader reader) throws IOException {
+        if (loaded) {
+            for (org.apache.arrow.vector.FieldVector v : reader.getVectorSchemaRoot().getFieldVectors()) {
+                try {
+                    org.apache.arrow.vector.util.ValueVectorUtility.validateFull(v);
+                } catch (UnsupportedOperationException e) {
+                    // Arrow has no full validation for this type (seen for extension types): sizes at least
+                    org.apache.arrow.vector.util.ValueVectorUtility.validate(v);
+                }
+            }
+        }
+        return loaded;
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() || m.equals("null") ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+    }
+
+    /** A stream file, already checked by {@link StreamLayoutCheck}. */
+    static final class Stream extends ArrowStreamReader {
+        private final Path file;
+
+        Stream(Path file, FileChannel channel, BufferAllocator allocator) {
+            super(channel, allocator, new BoundedCodecFactory(file));
+            this.file = file;
+        }
+
+        @Override
+        public VectorSchemaRoot getVectorSchemaRoot() {
+            return guard(file, "stream", super::getVectorSchemaRoot);
+        }
+
+        @Override
+        public boolean loadNextBatch() {
+            return guard(file, "stream", () -> validated(super.loadNextBatch(), this));
+        }
+    }
+
+    /** A compressed or dictionary-encoded IPC file, its footer and batch headers already checked by {@link IpcFileLayout}. */
+    static final class File extends ArrowFileReader {
+        private final Path file;
+
+        File(Path file, FileChannel channel, BufferAllocator allocator) {
+            super(channel, allocator, new BoundedCodecFactory(file));
+            this.file = file;
+        }
+
+        @Override
+        public VectorSchemaRoot getVectorSchemaRoot() {
+            return guard(file, "file", super::getVectorSchemaRoot);
+        }
+
+        @Override
+        public boolean loadNextBatch() {
+            return guard(file, "file", () -> validated(super.loadNextBatch(), this));
+        }
+
+        @Override
+        public boolean loadRecordBatch(ArrowBlock block) {
+            return guard(file, "file", () -> validated(super.loadRecordBatch(block), this));
+        }
+    }
+}

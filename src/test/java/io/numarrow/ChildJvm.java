@@ -1,0 +1,35 @@
+package io.numarrow;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A JVM of its own for a test's probe: same flags and class path as this one, less agents. */
+public final class ChildJvm {
+    private ChildJvm() {
+    }
+
+    /** The command that runs {@code main} of {@code probe} with {@code args}. */
+    public static List<String> command(Class<?> probe, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp")
+                    && !arg.startsWith("-Xmx")) {
+                command.add(arg);
+            }
+        }
+        command.add("-Xmx1g");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), probe.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** Starts the probe with its output (stdout and stderr) going to {@code log}. */
+    public static Process start(Path log, Class<?> probe, String... args) throws IOException {
+        return new ProcessBuilder(command(probe, args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+}

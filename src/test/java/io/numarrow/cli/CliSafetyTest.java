@@ -1,0 +1,123 @@
+package io.numarrow.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.numarrow.BadInputException;
+import io.numarrow.ChildJvm;
+import io.numarrow.compute.SyntheticData;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Issue 15, items 4, 5 and 8 through the command line: exit 2 with one line, nothing replaced, no hang. */
+@Timeout(120)
+class CliSafetyTest {
+    @TempDir
+    Path dir;
+    Path x;
+
+    @BeforeEach
+    void writeInput() {
+        x = dir.resolve("x.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            SyntheticData.writeFeatures(x, allocator, 50, 8, 3, 10, 1);
+        }
+    }
+
+    private static void assertOneLine(CliBadInputTest.Run run, String expected) {
+        assertEquals(2, run.status(), "exit status; stderr was: " + run.stderr());
+        assertEquals(1, run.errLines().size(), "one line on stderr:\n" + run.stderr());
+        assertTrue(run.errLines().get(0).contains(expected), run.errLines().get(0));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"100000", "2147483647"})
+    void tooManyThreadsIsBadInputAtOnce(String threads) {
+        CliBadInputTest.Run run = CliBadInputTest.cli("compute", "--input", x.toString(), "--ops", "softmax",
+                "--output", dir.resolve("o.arrow").toString(), "--threads", threads);
+        assertOneLine(run, "is too many: at most");
+        assertFalse(Files.exists(dir.resolve("o.arrow")));
+    }
+
+    @Test
+    void theThreadBoundIs64PerCpu() {
+        assertEquals(128, ThreadCount.check(128, 2));
+        assertThrows(BadInputException.class, () -> ThreadCount.check(129, 2));
+        assertThrows(BadInputException.class, () -> ThreadCount.check(0, 2));
+        assertEquals(null, ThreadCount.check(null, 2));
+    }
+
+    @Test
+    void aFifoInputWithNoWriterIsRefusedNotWaitedOn() throws Exception {
+        Path fifo = dir.resolve("in.arrow");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        CliBadInputTest.Run run = CliBadInputTest.cli("compute", "--input", fifo.toString(), "--ops", "softmax",
+                "--output", dir.resolve("o.arrow").toString());
+        assertOneLine(run, "not a regular file");
+    }
+
+    @Test
+    void aFifoWeightsFileIsRefusedToo() throws Exception {
+        Path fifo = dir.resolve("w.arrow");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        CliBadInputTest.Run run = CliBadInputTest.cli("compute", "--input", x.toString(), "--weights", fifo.toString(),
+                "--output", dir.resolve("o.arrow").toString());
+        assertOneLine(run, "not a regular file");
+    }
+
+    @Test
+    void anOutputSymlinkIsRefusedAndKept() throws Exception {
+        Path real = Files.writeString(dir.resolve("keep.txt"), "keep");
+        Path link = Files.createSymbolicLink(dir.resolve("o.arrow"), real);
+        CliBadInputTest.Run run = CliBadInputTest.cli("compute", "--input", x.toString(), "--ops", "softmax",
+                "--output", link.toString());
+        assertOneLine(run, "symbolic link");
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("keep", Files.readString(real));
+    }
+
+    @Test
+    void aDeviceOutputIsRefused() {
+        CliBadInputTest.Run run = CliBadInputTest.cli("compute", "--input", x.toString(), "--ops", "softmax",
+                "--output", "/dev/null");
+        assertOneLine(run, "not a regular file");
+        assertFalse(Files.isRegularFile(Path.of("/dev/null")));
+    }
+
+    @Test
+    void dashWritesTheArrowFileToStandardOutput() throws Exception {
+        Path captured = dir.resolve("stdout.arrow");
+        List<String> command = ChildJvm.command(Main.class, "compute", "--input", x.toString(), "--ops", "softmax",
+                "--output", "-");
+        Process child = new ProcessBuilder(command).redirectOutput(captured.toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile()).start();
+        assertTrue(child.waitFor(90, TimeUnit.SECONDS), "compute did not finish");
+        assertEquals(0, child.exitValue(), Files.readString(dir.resolve("stderr.txt")));
+        try (BufferAllocator allocator = new RootAllocator();
+             FileChannel ch = FileChannel.open(captured, StandardOpenOption.READ);
+             ArrowFileReader reader = new ArrowFileReader(ch, allocator)) {
+            int rows = 0;
+            while (reader.loadNextBatch()) {
+                rows += reader.getVectorSchemaRoot().getRowCount();
+            }
+            assertEquals(50, rows);
+            assertTrue(reader.getVectorSchemaRoot().getSchema().findField("output") != null);
+        }
+        assertTrue(Files.readString(dir.resolve("stderr.txt")).contains("50 rows"), "the summary goes to stderr");
+    }
+}

@@ -1,0 +1,169 @@
+package io.numarrow.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.numarrow.BadInputException;
+import io.numarrow.ChildJvm;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Issue 15, items 5, 6 and the disk-full part of 8: outputs that leave no debris and replace only regular files. */
+@Timeout(120)
+class AtomicOutputTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void commitRenamesAndCloseWithoutCommitLeavesNothing() throws IOException {
+        Path target = dir.resolve("out.arrow");
+        try (AtomicOutput out = AtomicOutput.create(target)) {
+            assertTrue(out.temp().getFileName().toString().contains(".numarrow-" + ProcessHandle.current().pid() + "-"),
+                    out.temp().toString());
+            out.channel().write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            out.commit();
+        }
+        assertEquals(3, Files.size(target));
+        try (AtomicOutput out = AtomicOutput.create(target)) {
+            out.channel().write(ByteBuffer.wrap(new byte[] {9}));
+        }
+        assertEquals(List.of(target), entries(), "the failed write left only the old target");
+        assertEquals(3, Files.size(target));
+    }
+
+    @Test
+    void aSymbolicLinkIsRefusedAndLeftAlone() throws IOException {
+        Path real = Files.writeString(dir.resolve("real.arrow"), "keep");
+        Path link = Files.createSymbolicLink(dir.resolve("link.arrow"), real);
+        BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.create(link));
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("keep", Files.readString(real));
+        assertEquals(2, entries().size(), "no temporary file");
+    }
+
+    @Test
+    void aDeviceNodeIsRefusedNotReplaced() {
+        // /dev/null itself: refused before anything is created, so it is never touched
+        BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.create(Path.of("/dev/null")));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        assertTrue(Files.exists(Path.of("/dev/null")) && !Files.isRegularFile(Path.of("/dev/null")));
+    }
+
+    @Test
+    void aFifoIsRefused() throws Exception {
+        Path fifo = dir.resolve("fifo.arrow");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.create(fifo));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        assertFalse(Files.isRegularFile(fifo));
+    }
+
+    @Test
+    void aFolderIsRefused() {
+        BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.create(dir));
+        assertTrue(e.getMessage().contains("is a folder"), e.getMessage());
+    }
+
+    @Test
+    void dashAndDevStdoutMeanStandardOutput() {
+        for (String s : new String[] {"-", "/dev/stdout"}) {
+            try (AtomicOutput out = AtomicOutput.create(Path.of(s))) {
+                assertTrue(out.isStandardOutput());
+                out.commit();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {200, 246, 250, 255})
+    void longTargetNamesGetTemporaryNamesWithin255Bytes(int length) throws IOException {
+        Path target = dir.resolve("o".repeat(length - 6) + ".arrow");
+        try (AtomicOutput out = AtomicOutput.create(target)) {
+            assertTrue(out.temp().getFileName().toString().getBytes(StandardCharsets.UTF_8).length <= 255);
+            out.commit();
+        }
+        assertTrue(Files.isRegularFile(target));
+    }
+
+    @Test
+    void multiByteNamesAreShortenedAtACharacterBoundary() throws IOException {
+        String name = "é".repeat(120) + ".arrow"; // 246 bytes
+        try (AtomicOutput out = AtomicOutput.create(dir.resolve(name))) {
+            String temp = out.temp().getFileName().toString();
+            assertTrue(temp.getBytes(StandardCharsets.UTF_8).length <= 255, temp);
+            assertFalse(temp.contains("\uFFFD"));
+            out.commit();
+        }
+        assertEquals("ab", AtomicOutput.truncateUtf8("abé", 3));
+        assertEquals("abé", AtomicOutput.truncateUtf8("abé", 4));
+    }
+
+    @Test
+    void staleTemporaryFilesOfDeadProcessesAreRemovedLiveOnesKept() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        long deadPid = gone.pid();
+        Path stale = Files.write(dir.resolve(".out.arrow.numarrow-" + deadPid + "-abc123.tmp"), new byte[10]);
+        Path live = Files.write(dir.resolve(".out.arrow.numarrow-" + ProcessHandle.current().pid() + "-zz9.tmp"), new byte[10]);
+        Path unrelated = Files.write(dir.resolve(".notes.tmp"), new byte[1]);
+        try (AtomicOutput out = AtomicOutput.create(dir.resolve("other.arrow"))) {
+            assertFalse(Files.exists(stale), "a dead process's temp file is removed");
+            assertTrue(Files.exists(live), "a running process's temp file is kept");
+            assertTrue(Files.exists(unrelated), "files not named by numarrow are kept");
+        }
+    }
+
+    @Test
+    void aFullDiskIsNamed() {
+        try (AtomicOutput out = AtomicOutput.create(dir.resolve("out.arrow"))) {
+            String message = out.writeFailure(new IOException("No space left on device")).getMessage();
+            assertTrue(message.contains("no space left on device"), message);
+            assertTrue(message.contains("out.arrow"), message);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TERM", "INT"})
+    void aSignalDeletesTheTemporaryFile(String signal) throws Exception {
+        Process child = new ProcessBuilder(ChildJvm.command(TempFileHolder.class, dir.toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Path temp;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            do {
+                line = out.readLine();
+            } while (line != null && !line.startsWith("temp "));
+            assertTrue(line != null, "the holder did not start");
+            temp = Path.of(line.substring(5));
+            assertTrue(Files.exists(temp));
+            assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).start().waitFor());
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the holder did not stop on SIG" + signal);
+        } finally {
+            child.destroyForcibly();
+        }
+        assertFalse(Files.exists(temp), "SIG" + signal + " left " + temp);
+        assertEquals(List.of(), entries());
+    }
+
+    private List<Path> entries() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+}
