@@ -3,6 +3,7 @@ package io.numarrow.numa.vm;
 import io.numarrow.numa.CpuTopology;
 import io.numarrow.numa.LinuxMemory;
 import io.numarrow.numa.LinuxSched;
+import io.numarrow.numa.NodeMemory;
 import io.numarrow.numa.NumaAllocator;
 import io.numarrow.numa.NumaNodes;
 import io.numarrow.numa.NumaPolicy;
@@ -12,6 +13,7 @@ import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
 import io.numarrow.threading.WorkItem;
 import io.numarrow.threading.WorkerPlacement;
+import io.numarrow.threading.WorkerStats;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +86,9 @@ public final class NumaGuestChecks {
         if (!failures.isEmpty()) {
             return; // nothing below means anything on the wrong machine
         }
+        check("per-node memory as the kernel reports it", this::nodeMemory);
+        check("numarrow topology --numa-aware --pin runs", () -> require(
+                io.numarrow.cli.Main.run("topology", "--numa-aware", "--pin") == 0, "topology exit status"));
         check("forNode(n): small and large buffers on node n", this::forNodeSmallAndLarge);
         check("forNode(missing) fails naming the node", this::forMissingNode);
         check("PREFERRED(last node) places pages on it", this::preferred);
@@ -92,8 +97,21 @@ public final class NumaGuestChecks {
         check("huge-page path: 2 MiB-aligned, advised, on the asked node", this::hugePages);
         check("NUMA-aware pinned pool: a worker per node, running on its CPUs", this::poolPlacement);
         check("LOCAL allocations inside each worker land on its node", this::localInsideWorkers);
+        check("compute --numa local|interleave|preferred=N: output equal to float64", this::computeEndToEnd);
         check("ParallelOps: weights on every node, output rows on the computing node, right result",
                 this::parallelOps);
+    }
+
+    private void nodeMemory() {
+        long asked = Long.getLong("numarrow.vm.memPerNodeMiB", -1) << 20;
+        List<NodeMemory> memory = NodeMemory.detect(java.nio.file.Path.of("/"), nodes.ids());
+        System.out.println("  memory per node: " + memory);
+        require(memory.size() == nodes.count(), "meminfo for every node: " + memory);
+        for (NodeMemory m : memory) {
+            // the kernel keeps some of each node for itself, node 0 the most
+            require(m.totalBytes() > asked / 2 && m.totalBytes() <= asked && m.freeBytes() <= m.totalBytes(),
+                    "node " + m.node() + " has about the " + (asked >> 20) + " MiB QEMU gave it: " + m);
+        }
     }
 
     /** Writes every page (first touch), then the node of each page, counted. */
@@ -145,16 +163,24 @@ public final class NumaGuestChecks {
     }
 
     private void interleave() {
-        long bytes = 4L << 20;
+        // Below the huge-page threshold the kernel interleaves 4 KiB pages: each node its share.
+        long bytes = 1L << 20;
         try (BufferAllocator a = NumaAllocator.root(NumaPolicy.INTERLEAVE); ArrowBuf buf = a.buffer(bytes)) {
             Map<Integer, Integer> counts = pageNodes(buf.memoryAddress(), bytes);
             require(counts.keySet().equals(new java.util.TreeSet<>(nodes.ids())),
                     "INTERLEAVE pages by node " + counts + ", wanted every node of " + nodes.ids());
             int pages = (int) (bytes / PAGE);
             for (int count : counts.values()) {
-                // round-robin by page: each node within a few pages of its share
                 require(Math.abs(count - pages / nodes.count()) <= 8, "uneven interleave " + counts);
             }
+        }
+        // Huge pages interleave by 2 MiB page (4 MiB on 4 nodes reached only nodes 0 and 1):
+        // two huge pages per node reach every node.
+        long huge = (2L << 20) * 2 * nodes.count();
+        try (BufferAllocator a = NumaAllocator.root(NumaPolicy.INTERLEAVE); ArrowBuf buf = a.buffer(huge)) {
+            Map<Integer, Integer> counts = pageNodes(buf.memoryAddress(), huge);
+            require(counts.keySet().equals(new java.util.TreeSet<>(nodes.ids())),
+                    "INTERLEAVE of " + (huge >> 20) + " MiB: pages by node " + counts + ", wanted every node");
         }
     }
 
@@ -226,6 +252,12 @@ public final class NumaGuestChecks {
                 item.join();
             }
             System.out.println("  workers: " + new TreeMap<>(ran));
+            var perNode = WorkerStats.perNode(pool.stats());
+            System.out.println("  tasks and steals per node: " + perNode);
+            require(perNode.keySet().equals(new java.util.TreeSet<>(nodes.ids())), "stats per node " + perNode);
+            for (WorkerStats s : perNode.values()) {
+                require(s.tasksRun() >= 1, "node " + s.node() + " ran the task sent to it: " + s);
+            }
         }
     }
 
@@ -248,6 +280,46 @@ public final class NumaGuestChecks {
             for (int node : nodes.ids()) {
                 requireAllOn(node, byNode.get(node), "LOCAL inside a worker of node " + node);
             }
+        }
+    }
+
+    /** The CLI in this JVM (Main.run), on a gen'd file, each NUMA mode against the float64 result. */
+    private void computeEndToEnd() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("numa-vm-compute");
+        require(io.numarrow.cli.Main.run("gen", "--out-dir", dir.toString(), "--rows", "600", "--dim", "48",
+                "--hidden", "24", "--batches", "2", "--quiet") == 0, "gen");
+        java.nio.file.Path batch = dir.resolve("batch.arrow");
+        java.nio.file.Path weights = dir.resolve("weights.arrow");
+        String last = "preferred=" + nodes.ids().getLast();
+        try (BufferAllocator allocator = new RootAllocator()) {
+            List<double[]> x = io.numarrow.Reference.readRows(batch, "features", allocator);
+            List<double[]> w = io.numarrow.Reference.readRows(weights, "weights", allocator);
+            for (String mode : List.of("local", "interleave", last)) {
+                java.nio.file.Path out = dir.resolve("out-" + mode.replace('=', '-') + ".arrow");
+                int status = io.numarrow.cli.Main.run("compute", "--input", batch.toString(), "--weights",
+                        weights.toString(), "--output", out.toString(), "--numa", mode, "--pin", "--quiet");
+                require(status == 0, "compute --numa " + mode + " exit " + status);
+                List<double[]> y = io.numarrow.Reference.readRows(out, "output", allocator);
+                require(y.size() == x.size(), "--numa " + mode + ": " + y.size() + " rows of " + x.size());
+                for (int r = 0; r < x.size(); r++) {
+                    if (x.get(r) == null) {
+                        require(y.get(r) == null, "--numa " + mode + " row " + r + " null in the input");
+                        continue;
+                    }
+                    double[] want = io.numarrow.Reference.softmaxRow(io.numarrow.Reference.matmulRow(x.get(r), w));
+                    for (int j = 0; j < want.length; j++) {
+                        require(Math.abs(want[j] - y.get(r)[j]) <= 1e-6 + 1e-4 * Math.abs(want[j]),
+                                "--numa " + mode + " row " + r + " col " + j + ": " + y.get(r)[j] + ", float64 " + want[j]);
+                    }
+                }
+            }
+        } finally {
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (java.nio.file.Path f : files.toList()) {
+                    java.nio.file.Files.deleteIfExists(f);
+                }
+            }
+            java.nio.file.Files.deleteIfExists(dir);
         }
     }
 
