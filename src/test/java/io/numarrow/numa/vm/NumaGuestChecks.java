@@ -154,12 +154,21 @@ public final class NumaGuestChecks {
         }
     }
 
-    private void preferred() {
+    private void preferred() throws Exception {
+        // From a thread on node 0, so that first touch alone would put the pages elsewhere.
         int last = nodes.ids().getLast();
-        try (BufferAllocator a = NumaAllocator.root(NumaPolicy.PREFERRED, last);
-             ArrowBuf buf = a.buffer(1 << 20)) {
-            requireAllOn(last, pageNodes(buf.memoryAddress(), 1 << 20), "PREFERRED(" + last + ")");
-        }
+        int cpu = topology.cpusOfNode(nodes.ids().getFirst()).getFirst();
+        Map<Integer, Integer>[] seen = new Map[1];
+        Thread t = new Thread(() -> {
+            LinuxSched.setCurrentThreadAffinity(List.of(cpu));
+            try (BufferAllocator a = NumaAllocator.root(NumaPolicy.PREFERRED, last);
+                 ArrowBuf buf = a.buffer(1 << 20)) {
+                seen[0] = pageNodes(buf.memoryAddress(), 1 << 20);
+            }
+        });
+        t.start();
+        t.join();
+        requireAllOn(last, seen[0], "PREFERRED(" + last + ") from cpu " + cpu);
     }
 
     private void interleave() {

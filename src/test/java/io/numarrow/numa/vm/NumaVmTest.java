@@ -58,7 +58,7 @@ class NumaVmTest {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                     .filter(l -> l.startsWith("PASS") || l.startsWith("FAIL") || l.startsWith("    at ")
                             || l.startsWith("guest:") || l.startsWith("  workers") || l.startsWith("numa-vm")
-                            || l.startsWith("NUMA guest"))
+                            || l.startsWith("NUMA guest") || l.startsWith("  "))
                     .toList();
             lines.forEach(l -> System.out.println("[" + nodes + " nodes] " + l));
             assertEquals(0, guest.exitValue(), "the " + nodes + "-node guest's checks: "
