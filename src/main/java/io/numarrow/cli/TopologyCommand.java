@@ -83,7 +83,12 @@ final class TopologyCommand implements Callable<Integer> {
             List<Integer> cpus = t.nodeCpus().get(i);
             long cores = t.cpus().stream().filter(c -> cpus.contains(c.id()))
                     .map(c -> c.packageId() + ":" + c.coreId()).distinct().count();
-            System.out.printf("  node %d: CPUs %s (%d cores)%n", t.nodeIds().get(i), CpuTopology.formatCpuList(cpus), cores);
+            int node = t.nodeIds().get(i);
+            String memory = io.numarrow.numa.NodeMemory.detect(root == null ? Path.of("/") : root, List.of(node))
+                    .stream().map(m -> String.format(Locale.ROOT, ", memory %.1f GiB (%.1f GiB free)",
+                            m.totalBytes() / 1073741824.0, m.freeBytes() / 1073741824.0))
+                    .findFirst().orElse("");
+            System.out.printf("  node %d: CPUs %s (%d cores)%s%n", node, CpuTopology.formatCpuList(cpus), cores, memory);
         }
         ThreadPoolConfig d = ThreadPoolConfig.defaults();
         System.out.printf("%s pool: %d workers%s, work stealing %s, idle spin %d µs, %s, %s%n",

@@ -26,4 +26,21 @@ public record WorkerStats(int worker, int node, int cpu, long tasksRun, long ste
         }
         return new WorkerStats(-1, -1, -1, run, stolen, failed, parked);
     }
+
+    /**
+     * The counters of {@code all} summed per NUMA node (worker and cpu -1), by node id; workers
+     * of a pool that is not NUMA-aware count under node -1.
+     */
+    public static java.util.SortedMap<Integer, WorkerStats> perNode(Iterable<WorkerStats> all) {
+        java.util.SortedMap<Integer, java.util.List<WorkerStats>> byNode = new java.util.TreeMap<>();
+        for (WorkerStats s : all) {
+            byNode.computeIfAbsent(s.node, n -> new java.util.ArrayList<>()).add(s);
+        }
+        java.util.SortedMap<Integer, WorkerStats> sums = new java.util.TreeMap<>();
+        byNode.forEach((node, stats) -> {
+            WorkerStats t = total(stats);
+            sums.put(node, new WorkerStats(-1, node, -1, t.tasksRun, t.steals, t.failedSteals, t.parks));
+        });
+        return sums;
+    }
 }
