@@ -91,6 +91,7 @@ final class ComputeCommand implements Callable<Integer> {
             }
             if (stats) {
                 JobStats.print(r, parallel.warmupNanos(), System.out);
+                JobStats.printPerNode(pool.stats(), System.out);
             }
         }
         return 0;

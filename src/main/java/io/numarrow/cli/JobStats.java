@@ -1,9 +1,14 @@
 package io.numarrow.cli;
 
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.numa.NodeMemory;
+import io.numarrow.threading.WorkerStats;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.SortedMap;
 
 /**
  * {@code compute --stats}: one line per share of a run's time. Read and write run on threads of
@@ -34,6 +39,18 @@ final class JobStats {
         }
         line(out, "total", r.seconds(), "s (the job, JVM start not included)");
         out.printf(Locale.ROOT, "%-26s %,.0f%n", "rows/s", r.rowsPerSecond());
+    }
+
+    /** One line per NUMA node the pool's workers sit on: the node's memory, and its workers' tasks and steals. */
+    static void printPerNode(List<WorkerStats> workers, PrintStream out) {
+        SortedMap<Integer, WorkerStats> byNode = WorkerStats.perNode(workers);
+        List<NodeMemory> memory = NodeMemory.detect(Path.of("/"), List.copyOf(byNode.keySet()));
+        byNode.forEach((node, s) -> {
+            String mem = memory.stream().filter(m -> m.node() == node).findFirst()
+                    .map(m -> String.format(Locale.ROOT, "%,d of %,d MiB free", m.freeBytes() >> 20, m.totalBytes() >> 20))
+                    .orElse("memory unknown");
+            out.printf(Locale.ROOT, "%-26s %s; %,d tasks, %,d steals%n", "node " + node, mem, s.tasksRun(), s.steals());
+        });
     }
 
     private static void line(PrintStream out, String what, double seconds, String unit) {

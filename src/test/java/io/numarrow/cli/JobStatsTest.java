@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.threading.WorkerStats;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -42,5 +43,19 @@ class JobStatsTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("still running"), out);
         assertTrue(out.lines().findFirst().orElseThrow().contains("NaN"), "no batch, no first-batch time: " + out);
+    }
+
+    @Test
+    void onePerNodeLineSumsThatNodesWorkers() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        List<WorkerStats> workers = List.of(
+                new WorkerStats(0, 0, 0, 10, 2, 0, 1),
+                new WorkerStats(1, 0, 1, 5, 1, 0, 1),
+                new WorkerStats(2, 3, 2, 7, 4, 1, 0));
+        JobStats.printPerNode(workers, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).startsWith("node 0 ") && lines.get(0).endsWith("15 tasks, 3 steals"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("node 3 ") && lines.get(1).endsWith("7 tasks, 4 steals"), lines.get(1));
     }
 }
