@@ -29,13 +29,17 @@ import org.slf4j.LoggerFactory;
  * <p>The thread first runs the scalar kernel alone until it is compiled (at most half a second), so
  * that C2 compiles the bridge before the Vector API's many methods queue up. It then works flat out
  * for its first vector rounds (enough calls for the JIT to queue every method),
- * then only probes, pausing between probes, to leave the CPUs to the compilers and the job. Property
- * {@code numarrow.warmup=false} turns all of it off: the vector kernels run from the first call, cold.
+ * then only probes, pausing between probes, to leave the CPUs to the compilers and the job.
+ *
+ * <p>Off unless property {@code numarrow.warmup=true}: on a quiet machine it helped a one-batch job but
+ * slowed a 100-batch one, and where the job keeps both CPUs busy the probe thread (at a lower priority)
+ * was seen not to finish, which left long-running JVMs on the scalar kernel (docs/warmup.md). Off, the
+ * vector kernels run from the first call, cold.
  */
 final class KernelWarmup {
     static final String PROPERTY = "numarrow.warmup";
     private static final Logger LOG = LoggerFactory.getLogger(KernelWarmup.class);
-    private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY));
+    private static final boolean ENABLED = "true".equalsIgnoreCase(System.getProperty(PROPERTY));
     /** Rounds run back to back: each tile method then has thousands of calls, past every JIT threshold. */
     private static final int BURST_ROUNDS = 200;
     /** Pause between probes after the burst, and after {@link #SLOW_AFTER_NANOS} (a JVM where C2 is slow or off). */

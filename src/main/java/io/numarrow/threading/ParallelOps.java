@@ -104,8 +104,8 @@ public final class ParallelOps {
     /**
      * Starts getting the Vector API kernels compiled on a background thread, once per JVM (creating a
      * {@code ParallelOps} does it too): call it as early as possible, before reading input. Until they
-     * are compiled, matmuls run on a scalar kernel that gives the same bits. Property
-     * {@code numarrow.warmup=false} turns this off.
+     * are compiled, matmuls run on a scalar kernel that gives the same bits. Off unless the property
+     * {@code numarrow.warmup=true} is set (see {@code docs/warmup.md} for why).
      */
     public static void startWarmup() {
         KernelWarmup.start();

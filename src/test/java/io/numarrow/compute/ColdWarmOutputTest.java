@@ -53,7 +53,7 @@ class ColdWarmOutputTest {
         }
         Path coldBridge = dir.resolve("cold-bridge.arrow");
         Path coldNoWarmup = dir.resolve("cold-no-warmup.arrow");
-        runChild(List.of(), job, input, weights, coldBridge);
+        runChild(List.of("-Dnumarrow.warmup=true"), job, input, weights, coldBridge);
         runChild(List.of("-Dnumarrow.warmup=false"), job, input, weights, coldNoWarmup);
 
         Path warm = dir.resolve("warm.arrow");

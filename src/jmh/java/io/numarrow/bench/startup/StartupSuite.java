@@ -107,6 +107,8 @@ public final class StartupSuite {
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         if (impl.equals("numarrow-cold")) {
             command.add("-Dnumarrow.warmup=false"); // the vector kernels from the first call: the baseline of the warm-up
+        } else if (impl.equals("numarrow")) {
+            command.add("-Dnumarrow.warmup=true"); // the warm-up and bridge, off by default
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), FirstSecondProbe.class.getName(),
                 impl.replace("-cold", ""),
