@@ -25,23 +25,28 @@ public final class Reference {
         try (ArrowReader reader = ArrowFiles.read(file, allocator)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             while (reader.loadNextBatch()) {
-                FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
-                Float4Vector data = (Float4Vector) list.getDataVector();
-                int d = list.getListSize();
-                for (int r = 0; r < root.getRowCount(); r++) {
-                    if (list.isNull(r)) {
-                        rows.add(null);
-                        continue;
-                    }
-                    double[] row = new double[d];
-                    for (int c = 0; c < d; c++) {
-                        row[c] = data.get(r * d + c);
-                    }
-                    rows.add(row);
-                }
+                addRows(root, column, file.toString(), rows);
             }
         }
         return rows;
+    }
+
+    /** Appends the rows of {@code root}'s float list column {@code column} to {@code rows}; a null row as null. */
+    public static void addRows(VectorSchemaRoot root, String column, String source, List<double[]> rows) {
+        FixedSizeListVector list = TensorColumns.floatListColumn(root, column, source);
+        Float4Vector data = (Float4Vector) list.getDataVector();
+        int d = list.getListSize();
+        for (int r = 0; r < root.getRowCount(); r++) {
+            if (list.isNull(r)) {
+                rows.add(null);
+                continue;
+            }
+            double[] row = new double[d];
+            for (int c = 0; c < d; c++) {
+                row[c] = data.get(r * d + c);
+            }
+            rows.add(row);
+        }
     }
 
     /**

@@ -11,7 +11,6 @@ import io.numarrow.cli.Main;
 import io.numarrow.compute.BatchSource;
 import io.numarrow.compute.Formats;
 import io.numarrow.compute.InputBatch;
-import io.numarrow.tensor.TensorColumns;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
-import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -225,22 +222,11 @@ class ParquetInteropTest {
         try (BatchSource source = Formats.openSource(file, Formats.Format.PARQUET, column, allocator)) {
             for (InputBatch next = source.next(); next != null; next = source.next()) {
                 try (InputBatch b = next) {
-                    FixedSizeListVector list = TensorColumns.floatListColumn(b.root(), column, file.toString());
-                    Float4Vector data = (Float4Vector) list.getDataVector();
                     IntVector id = (IntVector) b.root().getVector("row_id");
-                    int d = list.getListSize();
                     for (int r = 0; r < b.root().getRowCount(); r++) {
                         ids.add(id.get(r));
-                        if (list.isNull(r)) {
-                            rows.add(null);
-                            continue;
-                        }
-                        double[] row = new double[d];
-                        for (int c = 0; c < d; c++) {
-                            row[c] = data.get(r * d + c);
-                        }
-                        rows.add(row);
                     }
+                    Reference.addRows(b.root(), column, file.toString(), rows);
                 }
             }
         }
