@@ -337,7 +337,7 @@ public final class ParallelOps {
         try {
             int units = matmulUnits(m, n, k);
             float[][] rowsForBridge = w.rowsForBridge();
-            if (rowsForBridge != null && !KernelWarmup.vectorKernelsReady()) {
+            if (rowsForBridge != null) { // null once the vector kernels are compiled
                 bridge.gemmRows(as, rowsForBridge, cs, m, n, k, biasSeg, accumulate, softmax,
                         units <= 1 ? 1 : tileCount(units), Matmul.rowGroup(SPECIES));
                 return;
