@@ -3,6 +3,7 @@ package io.numarrow.cli;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Formats;
 import io.numarrow.compute.Ops;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -90,7 +91,7 @@ final class ComputeCommand implements Callable<Integer> {
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {
-                JobStats.print(r, parallel.warmupNanos(), System.out);
+                JobStats.print(r, KernelCompile.result(), System.out);
                 JobStats.printPerNode(pool.stats(), System.out);
             }
         }

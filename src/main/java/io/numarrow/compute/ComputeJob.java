@@ -3,6 +3,7 @@ package io.numarrow.compute;
 import io.numarrow.BadInputException;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.io.FileSnapshot;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -182,6 +183,9 @@ public final class ComputeJob {
         try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
              PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, d, spec)) {
             int h = w != null ? w.cols() : d;
+            if (w == null) {
+                KernelCompile.compile(d, d, false, true); // softmax alone; with weights, prepareChecked did it
+            }
             LOG.debug("compute {} on {} (d={}, h={}) -> {}", spec.ops(), spec.input(), d, h, spec.output());
             int inFlight = Math.max(1, source.maxInFlight());
             List<OutputSlot> slots = new ArrayList<>();
@@ -239,6 +243,8 @@ public final class ComputeJob {
                     + " has d=" + d + " features per row, but the weights " + spec.weights() + " have "
                     + w.rows() + " rows (W must be d×h = " + d + "×" + w.cols() + ")");
         }
+        // the kernels compiled now, on this thread, before the workers start, and before packing W (docs/warmup.md)
+        KernelCompile.compile(d, w.cols(), true, spec.ops() == Ops.MATMUL_SOFTMAX);
         return parallel.prepare(w);
     }
 
