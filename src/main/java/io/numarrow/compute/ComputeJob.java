@@ -126,8 +126,8 @@ public final class ComputeJob {
     private ComputeJob() {
     }
 
-    public static Result run(Spec spec, ParallelOps ops, BufferAllocator allocator) {
-        return run(spec, ops, allocator, Progress.NONE);
+    public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator) {
+        return run(spec, parallel, allocator, Progress.NONE);
     }
 
     public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator, Progress progress) {
@@ -276,19 +276,14 @@ public final class ComputeJob {
     }
 
     /**
-     * Runs the ops over one batch: {@code x} is the features list column, {@code w} the weights
-     * (null for softmax alone), {@code out} a column made ready by {@link TensorColumns#prepare}.
-     * Null input rows become null output rows.
+     * {@link #computeBatch(Ops, ParallelOps, FixedSizeListVector, PreparedWeights, FixedShapeTensorVector)}
+     * with the weights {@code w} (null for softmax alone) prepared for this batch alone: a job of many
+     * batches prepares them once instead.
      */
     public static void computeBatch(Ops ops, ParallelOps parallel, FixedSizeListVector x, Tensor w, FixedShapeTensorVector out) {
-        try (Tensor xs = TensorColumns.view(x); Tensor ys = TensorColumns.view(out)) {
-            switch (ops) {
-                case MATMUL -> parallel.matmulInto(xs, w, ys);
-                case SOFTMAX -> parallel.softmaxInto(xs, ys);
-                case MATMUL_SOFTMAX -> parallel.matmulSoftmaxInto(xs, w, ys);
-            }
+        try (PreparedWeights prepared = w == null || !ops.needsWeights() ? null : parallel.prepare(w)) {
+            computeBatch(ops, parallel, x, prepared, out);
         }
-        keepNullRows(x, out);
     }
 
     private static void keepNullRows(FixedSizeListVector x, FixedShapeTensorVector out) {
