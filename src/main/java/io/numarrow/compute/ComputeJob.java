@@ -66,18 +66,6 @@ public final class ComputeJob {
         public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn) {
             this(input, weights, output, column, ops, outputColumn, true, Formats.Options.AUTO);
         }
-
-        /** Formats told from the input file and the output name. */
-        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                    boolean keepInputColumns) {
-            this(input, weights, output, column, ops, outputColumn, keepInputColumns, Formats.Options.AUTO);
-        }
-
-        /** Every input column is written beside the output. */
-        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                    Formats.Options formats) {
-            this(input, weights, output, column, ops, outputColumn, true, formats);
-        }
     }
 
     /**
@@ -87,10 +75,6 @@ public final class ComputeJob {
      * @param timings where the time went, or null
      */
     public record Result(long rows, int batches, long nanos, Path output, Timings timings) {
-        public Result(long rows, int batches, long nanos, Path output) {
-            this(rows, batches, nanos, output, null);
-        }
-
         public double seconds() {
             return nanos / 1e9;
         }
