@@ -27,19 +27,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Implementation overview. Every matmul takes one route: B is packed into a {@link PreparedWeights}
  * (once per job by {@link #prepare}, or per call into one this object keeps), the call's operands go
- * into one holder ({@link GemmCall}), and its tiles run on the pool:
+ * into one holder ({@code GemmCall}), and its tiles run on the pool:
  * <pre>{@code
  *   for each tile, in parallel:   C[rows] = A[rows] · packed B    (+ softmax of each cache block, fused)
  * }</pre>
- * What the code keeps true:
+ * The one exception: a call given plain weights that is one thread's work runs the kernel at once,
+ * which reads a small B in place rather than pack it. What the code keeps true:
  * <ul>
  * <li>Same bits on every path (docs/reproducibility.md): the tile count, packing, per-node copies and
- * the scalar kernel used until {@link KernelWarmup} has the vector kernels compiled change no result.</li>
+ * the scalar kernel used until {@code KernelWarmup} has the vector kernels compiled change no result.</li>
  * <li>Nothing allocated per call in steady state: the reusable weights, the tile loops with their
- * operand holders, and the kernels' scratch are kept for the next call ({@link Kept}).</li>
+ * operand holders, and the kernels' scratch are kept for the next call ({@code Kept}).</li>
  * <li>Concurrent calls share nothing mutable: a call takes each kept object and puts it back when done,
  * so a second call running meanwhile makes its own; a holder is cleared before it goes back.</li>
- * <li>No more tiles than the work justifies, each worth {@link #MIN_TILE_MACS}: a small problem runs on
+ * <li>No more tiles than the work justifies, each worth {@code MIN_TILE_MACS}: a small problem runs on
  * the calling thread, a larger one on the caller and a few workers, a large one on the whole pool.</li>
  * <li>On a pool whose workers sit on several NUMA nodes, packed B has a copy on each
  * ({@link #weightNodes()}); a worker reads its node's copy and first moves the pages of the output rows

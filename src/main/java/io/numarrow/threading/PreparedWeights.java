@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ParallelOps#matmulInto(Tensor, PreparedWeights, Tensor)}, which then packs and copies nothing;
  * a call given a plain tensor packs it into a reusable one its {@code ParallelOps} keeps. The packed
  * layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it. Until the vector kernels
- * are compiled ({@link KernelWarmup}), B is also kept in rows for the scalar kernel.
+ * are compiled ({@code KernelWarmup}), B is also kept in rows for the scalar kernel.
  *
  * <p>Threading: prepared weights do not change once made, and any number of callers may use one object
  * at once. {@link #close()} frees the memory once the calls that are running have finished; a call
