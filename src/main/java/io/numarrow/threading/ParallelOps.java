@@ -205,14 +205,10 @@ public final class ParallelOps {
         int cols = input.cols();
         SoftmaxTiles tiles = softmaxTiles.take();
         try {
-            tiles.in = input.liveSegment();
-            tiles.out = out.liveSegment();
-            tiles.rows = rows;
-            tiles.cols = cols;
+            tiles.set(input.liveSegment(), out.liveSegment(), rows, cols);
             tiles.run(tileCount((int) Math.min(rows, (long) rows * cols / MIN_TILE_ELEMENTS)));
         } finally {
-            tiles.in = null;
-            tiles.out = null;
+            tiles.clear();
             softmaxTiles.put(tiles);
         }
     }
@@ -290,33 +286,27 @@ public final class ParallelOps {
         int panels = Matmul.panelCount(SPECIES, n);
         PackTiles tiles = packTiles.take();
         try {
-            tiles.b = b;
-            tiles.packed = packed;
-            tiles.k = k;
-            tiles.n = n;
-            tiles.transposed = transposed;
-            tiles.panels = panels;
+            tiles.set(b, packed, k, n, transposed, panels);
             tiles.run((long) k * n < PARALLEL_PACK_FLOATS ? 1 : tileCount(panels));
         } finally {
-            tiles.b = null;
-            tiles.packed = null;
+            tiles.clear();
             packTiles.put(tiles);
         }
     }
 
     /** A matmul's operands, as its tiles read them: set for one call, cleared after it. */
     private final class GemmCall {
-        MemorySegment a;
-        PreparedWeights w;
+        private MemorySegment a;
+        private PreparedWeights w;
         /** B in rows while the vector kernels are not compiled, else null: read once per call. */
-        float[][] bridgeRows;
-        MemorySegment c;
-        MemorySegment bias;
-        int m;
-        int n;
-        int k;
-        boolean accumulate;
-        boolean softmax;
+        private float[][] bridgeRows;
+        private MemorySegment c;
+        private MemorySegment bias;
+        private int m;
+        private int n;
+        private int k;
+        private boolean accumulate;
+        private boolean softmax;
 
         void set(MemorySegment a, PreparedWeights w, MemorySegment c, MemorySegment bias, int m, int n, int k,
                  boolean accumulate, boolean softmax) {
@@ -390,17 +380,31 @@ public final class ParallelOps {
         }
     }
 
-    /** Packing a large B, a range of column panels per tile. */
+    /** Packing a large B, a range of column panels per tile; its operands set for one call, cleared after. */
     private final class PackTiles extends TileLoop {
-        MemorySegment b;
-        MemorySegment packed;
-        int k;
-        int n;
-        int panels;
-        boolean transposed;
+        private MemorySegment b;
+        private MemorySegment packed;
+        private int k;
+        private int n;
+        private boolean transposed;
+        private int panels;
 
         PackTiles() {
             super(pool);
+        }
+
+        void set(MemorySegment b, MemorySegment packed, int k, int n, boolean transposed, int panels) {
+            this.b = b;
+            this.packed = packed;
+            this.k = k;
+            this.n = n;
+            this.transposed = transposed;
+            this.panels = panels;
+        }
+
+        void clear() {
+            b = null;
+            packed = null;
         }
 
         @Override
@@ -409,15 +413,27 @@ public final class ParallelOps {
         }
     }
 
-    /** Softmax, a range of rows per tile. */
+    /** Softmax, a range of rows per tile; its operands set for one call, cleared after. */
     private final class SoftmaxTiles extends TileLoop {
-        MemorySegment in;
-        MemorySegment out;
-        int rows;
-        int cols;
+        private MemorySegment in;
+        private MemorySegment out;
+        private int rows;
+        private int cols;
 
         SoftmaxTiles() {
             super(pool);
+        }
+
+        void set(MemorySegment in, MemorySegment out, int rows, int cols) {
+            this.in = in;
+            this.out = out;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        void clear() {
+            in = null;
+            out = null;
         }
 
         @Override

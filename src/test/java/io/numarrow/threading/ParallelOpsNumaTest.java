@@ -33,14 +33,8 @@ class ParallelOpsNumaTest {
 
             int m = 700, k = 150, n = 90;
             SplittableRandom random = new SplittableRandom(7);
-            float[] a = new float[m * k];
-            float[] b = new float[k * n];
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (float) random.nextDouble(-1, 1);
-            }
-            for (int i = 0; i < b.length; i++) {
-                b[i] = (float) random.nextDouble(-1, 1);
-            }
+            float[] a = uniform(random, m * k);
+            float[] b = uniform(random, k * n);
             try (Tensor ta = Tensor.fromArray(allocator, m, k, a);
                  Tensor tb = Tensor.fromArray(allocator, k, n, b);
                  Tensor c = ops.matmul(ta, tb, allocator)) {
@@ -77,14 +71,8 @@ class ParallelOpsNumaTest {
             KernelWarmupTest.awaitVectorKernels(); // the scalar kernel reads B in rows, no copy
             int m = 13, k = 40, n = 33; // 17k multiply-adds: one tile, run by the calling worker
             SplittableRandom random = new SplittableRandom(3);
-            float[] av = new float[m * k];
-            float[] bv = new float[k * n];
-            for (int i = 0; i < av.length; i++) {
-                av[i] = (float) random.nextDouble(-1, 1);
-            }
-            for (int i = 0; i < bv.length; i++) {
-                bv[i] = (float) random.nextDouble(-1, 1);
-            }
+            float[] av = uniform(random, m * k);
+            float[] bv = uniform(random, k * n);
             try (Tensor a = Tensor.fromArray(allocator, m, k, av); Tensor b = Tensor.fromArray(allocator, k, n, bv);
                  Tensor plain = parallel.matmul(a, b, allocator); PreparedWeights w = parallel.prepare(b)) {
                 for (int node = 0; node < 4; node++) {
@@ -132,5 +120,13 @@ class ParallelOpsNumaTest {
             ParallelOps ops = new ParallelOps(pool);
             assertEquals(List.of(), ops.weightNodes());
         }
+    }
+
+    private static float[] uniform(SplittableRandom random, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (float) random.nextDouble(-1, 1);
+        }
+        return v;
     }
 }
