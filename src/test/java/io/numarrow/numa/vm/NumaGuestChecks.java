@@ -398,14 +398,15 @@ public final class NumaGuestChecks {
     /**
      * A worker of each node multiplies by prepared weights on its own (a call of one tile, so the worker
      * runs it): the output rows it writes, allocated on the first node, are moved to its node first, and
-     * the bits are those of the same call from outside the pool.
+     * the bits are those of the same call from outside the pool. Each output is a mapping of its own, on
+     * 2 MiB pages: small buffers share huge pages, which move whole, so a neighbour's move would decide.
      */
     private void parallelOpsOnEachNode() throws Exception {
         int first = nodes.ids().getFirst();
         try (ThreadPool pool = numaPoolWithoutStealing(); BufferAllocator allocator = new RootAllocator();
              BufferAllocator onFirst = NumaAllocator.forNode(first)) {
             ParallelOps parallel = new ParallelOps(pool);
-            int m = 64, k = 32, n = 64; // 16 KiB of output, whole pages inside; 131k multiply-adds, one tile
+            int m = 1024, k = 1, n = 1024; // 4 MiB of output; 1M multiply-adds, one tile
             try (Tensor a = randomTensor(allocator, m, k, 12); Tensor b = randomTensor(allocator, k, n, 13);
                  Tensor expected = parallel.matmul(a, b, allocator); PreparedWeights w = parallel.prepare(b)) {
                 require(w.nodeCopies() == nodes.count(), "prepared weights copied to every node: " + w);
