@@ -2,7 +2,12 @@ package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.BatchSource;
 import io.numarrow.io.FileSnapshot;
+import io.numarrow.io.Formats;
+import io.numarrow.io.InputBatch;
+import io.numarrow.io.WeightsFile;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -179,7 +184,7 @@ public final class ComputeJob {
             throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
                     + "'; choose another output column name");
         }
-        try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
+        try (Tensor w = spec.ops().needsWeights() ? WeightsFile.load(spec.weights(), allocator) : null;
              PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, d, spec)) {
             int h = w != null ? w.cols() : d;
             LOG.debug("compute {} on {} (d={}, h={}) -> {}", spec.ops(), spec.input(), d, h, spec.output());

@@ -1,6 +1,8 @@
 package io.numarrow.compute;
 
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.Formats;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;

@@ -1,12 +1,15 @@
 package io.numarrow.io;
 
 import io.numarrow.BadInputException;
+import io.numarrow.numa.LinuxMemory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.compression.CompressionCodec;
@@ -117,7 +120,7 @@ public final class MappedArrowFileReader extends ArrowReader {
 
     static long sizeOf(Path file) {
         try {
-            return java.nio.file.Files.size(file);
+            return Files.size(file);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
@@ -161,7 +164,7 @@ public final class MappedArrowFileReader extends ArrowReader {
 
     /** Loads batch {@code index} (0-based) into the schema root; later {@link #loadNextBatch} calls go on from it. */
     public void loadRecordBatch(int index) throws IOException {
-        java.util.Objects.checkIndex(index, layout.batches().size());
+        Objects.checkIndex(index, layout.batches().size());
         prepareLoadNextBatch();
         loadBatch(index);
         nextBatch = index + 1;
@@ -217,10 +220,10 @@ public final class MappedArrowFileReader extends ArrowReader {
             return false;
         }
         long start = mapping.address() + plan.bodyOffset();
-        long aligned = start & -io.numarrow.numa.LinuxMemory.PAGE_SIZE;
+        long aligned = start & -LinuxMemory.PAGE_SIZE;
         long length = plan.bodyLength() + (start - aligned);
-        return io.numarrow.numa.LinuxMemory.advise(aligned, length, io.numarrow.numa.LinuxMemory.MADV_POPULATE_READ)
-                || io.numarrow.numa.LinuxMemory.advise(aligned, length, io.numarrow.numa.LinuxMemory.MADV_WILLNEED);
+        return LinuxMemory.advise(aligned, length, LinuxMemory.MADV_POPULATE_READ)
+                || LinuxMemory.advise(aligned, length, LinuxMemory.MADV_WILLNEED);
     }
 
     /**
@@ -235,12 +238,12 @@ public final class MappedArrowFileReader extends ArrowReader {
         if (sourceClosed) {
             return;
         }
-        long page = io.numarrow.numa.LinuxMemory.PAGE_SIZE;
+        long page = LinuxMemory.PAGE_SIZE;
         long start = mapping.address() + plan.bodyOffset();
         long first = (start + page - 1) & -page;
         long end = (start + plan.bodyLength()) & -page;
         if (end > first) {
-            io.numarrow.numa.LinuxMemory.advise(first, end - first, io.numarrow.numa.LinuxMemory.MADV_DONTNEED);
+            LinuxMemory.advise(first, end - first, LinuxMemory.MADV_DONTNEED);
         }
     }
 

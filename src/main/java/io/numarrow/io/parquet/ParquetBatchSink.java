@@ -1,7 +1,7 @@
 package io.numarrow.io.parquet;
 
 import io.numarrow.BadInputException;
-import io.numarrow.compute.BatchSink;
+import io.numarrow.io.BatchSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.numarrow.io.parquet;
 
 import io.numarrow.BadInputException;
-import io.numarrow.compute.BatchSource;
-import io.numarrow.compute.InputBatch;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.InputBatch;
 import io.numarrow.tensor.FixedShapeTensorType;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,8 +1,6 @@
-package io.numarrow.compute;
+package io.numarrow.io;
 
 import io.numarrow.BadInputException;
-import io.numarrow.io.ArrowFiles;
-import io.numarrow.io.MappedArrowFileReader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -71,7 +69,7 @@ public final class IpcBatchSource implements BatchSource {
         return file.toString();
     }
 
-    /** The dictionaries of dictionary-encoded columns, for a sink that writes them through. */
+    @Override
     public DictionaryProvider dictionaries() {
         return reader;
     }

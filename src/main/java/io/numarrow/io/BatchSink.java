@@ -1,4 +1,4 @@
-package io.numarrow.compute;
+package io.numarrow.io;
 
 import java.io.IOException;
 import org.apache.arrow.vector.VectorSchemaRoot;

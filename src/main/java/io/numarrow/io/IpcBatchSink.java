@@ -1,7 +1,5 @@
-package io.numarrow.compute;
+package io.numarrow.io;
 
-import io.numarrow.io.ArrowFiles;
-import io.numarrow.io.AtomicArrowWriter;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.arrow.memory.BufferAllocator;

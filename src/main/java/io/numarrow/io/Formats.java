@@ -1,4 +1,4 @@
-package io.numarrow.compute;
+package io.numarrow.io;
 
 import io.numarrow.BadInputException;
 import java.io.IOException;
@@ -8,18 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.ServiceLoader;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.apache.arrow.vector.dictionary.DictionaryProvider;
 
 /**
  * Which file format a job reads and writes, and the {@link BatchSource}/{@link BatchSink} for it.
  * Input: Parquet when the file starts with {@code PAR1}, or for a folder or a glob; Arrow IPC
  * otherwise. Output: Parquet when the name ends in {@code .parquet}, Arrow IPC otherwise. Either
- * can be forced. The Parquet classes (and DuckDB's native engine) load only when a Parquet file is
- * used.
+ * can be forced. Parquet comes from {@link ParquetFormat}, which {@code io.parquet} provides as a
+ * service, so that {@code io} does not depend on it; its classes (and DuckDB's native engine) load
+ * only when a Parquet file is used.
  */
-public final class Formats {
+public class Formats {
     /** The DuckDB and Arrow C Data artifacts the Parquet path needs, for the message when they are absent. */
     static final String PARQUET_ARTIFACTS = "org.duckdb:duckdb_jdbc and org.apache.arrow:arrow-c-data";
 
@@ -71,7 +72,8 @@ public final class Formats {
         }
     }
 
-    private Formats() {
+    /** Only for the deprecated {@code compute.Formats}, which inherits these names. */
+    protected Formats() {
     }
 
     /** The format of {@code input}: {@code forced} if given, else Parquet for a folder, a glob or a file starting with PAR1. */
@@ -111,24 +113,30 @@ public final class Formats {
      */
     public static BatchSource openSource(Path input, Format format, String column, BufferAllocator allocator) {
         if (format == Format.PARQUET) {
-            requireParquetSupport();
-            return io.numarrow.io.parquet.ParquetBatchSource.open(input, column, allocator);
+            return parquet().openSource(input, column, allocator);
         }
         return IpcBatchSource.open(input, allocator);
     }
 
     /**
-     * Opens a sink for batches of {@code schema} at {@code output}. An Arrow IPC sink is bound to the
-     * first root written, so every write must pass that same root.
+     * Opens a sink for batches of {@code schema} at {@code output}; {@code source} (or null) is where
+     * the batches come from, for the dictionaries of dictionary-encoded columns. An Arrow IPC sink is
+     * bound to the first root written, so every write must pass that same root.
      */
     public static BatchSink openSink(Path output, Format format, Schema schema, Compression compression,
                                      BatchSource source, BufferAllocator allocator) {
         if (format == Format.PARQUET) {
-            requireParquetSupport();
-            return io.numarrow.io.parquet.ParquetBatchSink.open(output, schema, compression.name(), allocator);
+            return parquet().openSink(output, schema, compression, allocator);
         }
-        DictionaryProvider dictionaries = source instanceof IpcBatchSource ipc ? ipc.dictionaries() : null;
-        return IpcBatchSink.open(output, schema, allocator, dictionaries);
+        return IpcBatchSink.open(output, schema, allocator, source == null ? null : source.dictionaries());
+    }
+
+    /** The Parquet implementation on the class path, with its DuckDB and Arrow C Data artifacts. */
+    private static ParquetFormat parquet() {
+        requireParquetSupport();
+        return ServiceLoader.load(ParquetFormat.class, Formats.class.getClassLoader()).findFirst()
+                .orElseThrow(() -> new BadInputException("Parquet files need numarrow's io.parquet classes"
+                        + " (the ParquetFormat service is not on the class path)"));
     }
 
     private static void requireParquetSupport() {

@@ -1,4 +1,4 @@
-package io.numarrow.compute;
+package io.numarrow.io;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 
