@@ -5,6 +5,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -330,7 +331,7 @@ public final class AtomicOutput implements AutoCloseable {
         private boolean open = true;
 
         @Override
-        public int write(java.nio.ByteBuffer src) throws IOException {
+        public int write(ByteBuffer src) throws IOException {
             return out.write(src);
         }
 
