@@ -2,7 +2,6 @@ package io.numarrow.cli;
 
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
-import io.numarrow.io.ArrowFiles;
 import io.numarrow.io.AtomicOutput;
 import io.numarrow.io.Formats;
 import io.numarrow.numa.NumaOption;
@@ -74,17 +73,13 @@ final class ComputeCommand implements Callable<Integer> {
         ThreadCount.check(threads);
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
                 Formats.Compression.parse(compression));
-        if (Formats.inputFormat(input, formats.input()) == Formats.Format.ARROW) {
-            // before the progress bar reads the input's footer: opening a FIFO with no writer would block
-            ArrowFiles.checkIpcFile(input);
-        }
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput, formats);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
             ComputeJob.Result r;
             ParallelOps parallel = new ParallelOps(pool);
-            try (ProgressReporter progress = ProgressReporter.start(input, common.quiet || stats, progressOutput)) {
+            try (ProgressReporter progress = ProgressReporter.start(common.quiet || stats, progressOutput)) {
                 r = ComputeJob.run(spec, parallel, allocator, progress);
             }
             if (!common.quiet) {

@@ -1,10 +1,8 @@
 package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
-import io.numarrow.io.ArrowFiles;
 import io.numarrow.io.BatchSink;
 import io.numarrow.io.BatchSource;
-import io.numarrow.io.FileSnapshot;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
 import io.numarrow.io.WeightsFile;
@@ -125,6 +123,10 @@ public final class ComputeJob {
     public interface Progress {
         void batchDone(int batches, long rows);
 
+        /** Told once, before the first batch, what the input holds (its source's {@link BatchSource#totals()}). */
+        default void inputTotals(BatchSource.Totals totals) {
+        }
+
         Progress NONE = (b, r) -> { };
     }
 
@@ -139,23 +141,18 @@ public final class ComputeJob {
         long start = System.nanoTime();
         Formats.Format inFormat = Formats.inputFormat(spec.input(), spec.formats().input());
         Formats.Format outFormat = Formats.outputFormat(spec.output(), spec.formats().output());
-        // Input errors come before any weights error, and before the weights are loaded for nothing.
-        FileSnapshot inputAtStart = null;
-        if (inFormat == Formats.Format.ARROW) {
-            ArrowFiles.checkIpcFile(spec.input());
-            inputAtStart = FileSnapshot.take(spec.input());
-        }
+        // Opening the source is the one check of the input: its errors come before any weights error,
+        // and before the weights are loaded for nothing.
         try (BatchSource source = Formats.openSource(spec.input(), inFormat, spec.column(), allocator)) {
-            return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
-                    spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
+            try {
+                return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
+                        spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
+            } catch (InternalError e) {
+                // a fault reading the mapped input, which shrank under the job: "input file changed while being read"
+                throw source.explainFault(e);
+            }
         } catch (IOException e) {
             throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
-        } catch (InternalError e) {
-            // a fault reading the mapped input, which shrank under the job: "input file changed while being read"
-            if (inputAtStart == null) {
-                throw e;
-            }
-            throw inputAtStart.explain(e);
         }
     }
 
@@ -180,6 +177,7 @@ public final class ComputeJob {
                               BufferAllocator allocator, Progress progress, long start) throws IOException {
         Schema schema = source.schema();
         int d = featureWidth(schema, spec, allocator);
+        progress.inputTotals(source.totals());
         if (schema.getFields().stream().anyMatch(f -> f.getName().equals(spec.outputColumn())) && spec.keepInputColumns()) {
             throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
                     + "'; choose another output column name");

@@ -62,6 +62,16 @@ final class Forwarding {
         }
 
         @Override
+        public Totals totals() {
+            return source.totals();
+        }
+
+        @Override
+        public RuntimeException explainFault(InternalError fault) {
+            return source.explainFault(fault);
+        }
+
+        @Override
         public int maxInFlight() {
             return source.maxInFlight();
         }

@@ -11,6 +11,18 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * Bad input is reported as a {@link io.numarrow.BadInputException} naming the file.
  */
 public interface BatchSource extends AutoCloseable {
+    /**
+     * What the input holds, as far as its metadata tells without reading any batch: for progress, and
+     * so that nothing else needs to open the input to find out. Each figure is -1 when unknown.
+     *
+     * @param rows    rows in every batch together
+     * @param batches record batches
+     * @param bytes   the input's size on disk
+     */
+    record Totals(long rows, int batches, long bytes) {
+        public static final Totals UNKNOWN = new Totals(-1, -1, -1);
+    }
+
     /** The schema every batch has. */
     Schema schema();
 
@@ -23,6 +35,20 @@ public interface BatchSource extends AutoCloseable {
     /** The dictionaries of dictionary-encoded columns, for a sink that writes them through; null if none. */
     default DictionaryProvider dictionaries() {
         return null;
+    }
+
+    /** What the input holds, from its metadata; {@link Totals#UNKNOWN} by default. */
+    default Totals totals() {
+        return Totals.UNKNOWN;
+    }
+
+    /**
+     * The error to throw for a memory fault met while this source's batches were in use: a mapped
+     * input that shrank under the job faults as an {@link InternalError}, which this turns into
+     * "input file changed while being read". Rethrows the fault when the source cannot explain it.
+     */
+    default RuntimeException explainFault(InternalError fault) {
+        throw fault;
     }
 
     /** How many batches a caller may hold open at once; at least 1. */

@@ -31,22 +31,28 @@ public final class IpcBatchSource implements BatchSource {
     private final BufferAllocator allocator;
     private final ArrowReader reader;
     private final Schema schema;
+    private final ArrowFiles.Opened opened;
     private int index;
 
-    private IpcBatchSource(Path file, BufferAllocator allocator, ArrowReader reader, Schema schema) {
+    private IpcBatchSource(Path file, BufferAllocator allocator, ArrowFiles.Opened opened, Schema schema) {
         this.file = file;
         this.allocator = allocator;
-        this.reader = reader;
+        this.reader = opened.reader();
         this.schema = schema;
+        this.opened = opened;
     }
 
-    /** Opens {@code file}; a missing, truncated or corrupt file is a {@link BadInputException} naming it. */
+    /**
+     * Opens {@code file}, checking it once ({@link ArrowFiles#checkIpcFile}, then its footer); a
+     * missing, truncated or corrupt file is a {@link BadInputException} naming it.
+     */
     public static IpcBatchSource open(Path file, BufferAllocator allocator) {
         Objects.requireNonNull(file, "file");
-        ArrowReader reader = ArrowFiles.read(file, allocator);
+        ArrowFiles.Opened opened = ArrowFiles.open(file, allocator);
+        ArrowReader reader = opened.reader();
         try {
             Schema schema = reader.getVectorSchemaRoot().getSchema();
-            IpcBatchSource source = new IpcBatchSource(file, allocator, reader, schema);
+            IpcBatchSource source = new IpcBatchSource(file, allocator, opened, schema);
             source.prefetch(0);
             return source;
         } catch (InvalidArrowFileException | IllegalArgumentException | IndexOutOfBoundsException
@@ -74,6 +80,17 @@ public final class IpcBatchSource implements BatchSource {
         return reader;
     }
 
+    /** Rows and batches from the footer (unknown for a stream), and the file's size. */
+    @Override
+    public Totals totals() {
+        return opened.totals();
+    }
+
+    @Override
+    public RuntimeException explainFault(InternalError fault) {
+        return opened.explainFault(fault);
+    }
+
     @Override
     public InputBatch next() throws IOException {
         boolean loaded;
@@ -82,6 +99,8 @@ public final class IpcBatchSource implements BatchSource {
         } catch (InvalidArrowFileException | IllegalArgumentException | IndexOutOfBoundsException
                  | IllegalStateException e) {
             throw new BadInputException(file + ": corrupt record batch " + index + " (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot read record batch " + index + " (" + e.getMessage() + ")", e);
         }
         if (!loaded) {
             return null;

@@ -65,15 +65,16 @@ public final class MappedArrowFileReader extends ArrowReader {
     /**
      * Opens {@code file} (already checked to be a complete Arrow IPC file of {@code size} bytes):
      * a mapped reader, or Arrow's own {@link ArrowFileReader} for files it does not read in place
-     * (compressed, dictionary-encoded), with a note in the log.
+     * (compressed, dictionary-encoded), with a note in the log. The totals come from the checked
+     * footer, which the mapping lets us read without Arrow's reader.
      */
-    static ArrowReader open(Path file, long size, BufferAllocator allocator) {
+    static ArrowFiles.Opened open(Path file, long size, BufferAllocator allocator) {
         FileMapping mapping;
         try {
             mapping = FileMapping.map(file, size);
         } catch (FileMapping.Unavailable e) {
             LOG.info("{}; read by Arrow's ordinary reader (copying) instead", e.getMessage());
-            return ordinaryReader(file, allocator);
+            return new ArrowFiles.Opened(ordinaryReader(file, allocator), new BatchSource.Totals(-1, -1, size), null);
         }
         IpcFileLayout layout;
         try {
@@ -82,13 +83,14 @@ public final class MappedArrowFileReader extends ArrowReader {
             mapping.release();
             throw e;
         }
+        BatchSource.Totals totals = layout.totals(size);
         if (layout.ordinaryReaderReason() != null) {
             mapping.release();
             LOG.info("{}: read by Arrow's ordinary reader (copying), because {}", file, layout.ordinaryReaderReason());
-            return ordinaryReader(file, allocator);
+            return new ArrowFiles.Opened(ordinaryReader(file, allocator), totals, null);
         }
         LOG.debug("{}: {} record batches, read in place from the mapping", file, layout.batches().size());
-        return new MappedArrowFileReader(mapping, layout, allocator);
+        return new ArrowFiles.Opened(new MappedArrowFileReader(mapping, layout, allocator), totals, mapping.snapshot());
     }
 
     /**
@@ -101,7 +103,7 @@ public final class MappedArrowFileReader extends ArrowReader {
         if (format != ArrowFiles.IpcFormat.FILE) {
             throw new BadInputException(file + ": an Arrow stream, not a file; only files can be read in place");
         }
-        ArrowReader r = open(file, sizeOf(file), allocator);
+        ArrowReader r = open(file, sizeOf(file), allocator).reader();
         if (r instanceof MappedArrowFileReader m) {
             return m;
         }

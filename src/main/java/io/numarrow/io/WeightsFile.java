@@ -30,9 +30,8 @@ public final class WeightsFile {
      * {@code weights} when there are several.
      */
     public static Tensor load(Path file, BufferAllocator allocator) {
-        ArrowFiles.checkIpcFile(file); // its errors first: missing, empty, not Arrow
-        FileSnapshot atStart = FileSnapshot.take(file);
-        try (ArrowReader reader = ArrowFiles.read(file, allocator)) {
+        ArrowFiles.Opened opened = ArrowFiles.open(file, allocator);
+        try (ArrowReader reader = opened.reader()) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             String column = pickColumn(root, file);
             return reader instanceof MappedArrowFileReader mapped
@@ -41,7 +40,7 @@ public final class WeightsFile {
         } catch (IOException e) {
             throw new BadInputException(file + ": not a readable Arrow IPC file (" + e.getMessage() + ")", e);
         } catch (InternalError e) {
-            throw atStart.explain(e); // the mapped file shrank while being read
+            throw opened.explainFault(e); // the mapped file shrank while being read
         }
     }
 
