@@ -152,7 +152,9 @@ public final class ComputeJob {
                 throw source.explainFault(e);
             }
         } catch (IOException e) {
-            throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
+            // Formats' sinks report their own failures, naming the output (UncheckedIOException), and
+            // the sources name the input in theirs; what is left comes from reading or closing the input.
+            throw new BadInputException(spec.input() + ": cannot read (" + e.getMessage() + ")", e);
         }
     }
 

@@ -6,7 +6,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 /**
  * Where a job's output batches go: written in the order given, to a temporary file beside the
  * target that {@link #commit()} renames into place. Closing a sink that was not committed deletes
- * what it wrote, so a failed run leaves nothing at the output path.
+ * what it wrote, so a failed run leaves nothing at the output path. A failure to write names the
+ * output and the reason (numarrow's sinks throw {@link java.io.UncheckedIOException}s from
+ * {@link AtomicOutput#writeFailure}), so that it is never taken for the input's.
  */
 public interface BatchSink extends AutoCloseable {
     /** Writes one batch; its buffers are not kept after the call returns. */

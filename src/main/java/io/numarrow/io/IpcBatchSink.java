@@ -1,6 +1,5 @@
 package io.numarrow.io;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
@@ -36,7 +35,7 @@ public final class IpcBatchSink implements BatchSink {
     }
 
     @Override
-    public void write(VectorSchemaRoot batch) throws IOException {
+    public void write(VectorSchemaRoot batch) {
         try (ArrowRecordBatch buffers = new VectorUnloader(batch).getRecordBatch()) {
             new VectorLoader(root).load(buffers);
         }
@@ -48,12 +47,12 @@ public final class IpcBatchSink implements BatchSink {
     }
 
     @Override
-    public void commit() throws IOException {
+    public void commit() {
         writer.commit();
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         if (!closed) {
             closed = true;
             try {
