@@ -27,10 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code output = ops(features)} for every batch of an Arrow IPC file: each batch's features
- * column is viewed as a tensor (no copy), run through {@link ParallelOps} straight into the
- * output column, and written with every input column beside it (or alone, see
- * {@link Spec#keepInputColumns()}), one output batch per input batch. The weights are packed once
+ * {@code output = ops(features)} for every batch of an input ({@link BatchSource}: an Arrow IPC
+ * file or Parquet files, chosen by {@link Formats}): each batch's features column is viewed as a
+ * tensor (no copy), run through {@link ParallelOps} straight into the output column, and written
+ * with every input column beside it (or alone, see {@link Spec#keepInputColumns()}), one output
+ * batch per input batch. The weights are packed once
  * for the whole job ({@link ParallelOps#prepare}). Reading the next batch and writing the previous
  * one overlap with computing the current one ({@link BatchPipeline}), with at most
  * {@link BatchSource#maxInFlight()} batches in memory. The output file appears only when every
@@ -42,7 +43,7 @@ public final class ComputeJob {
     /**
      * What to compute.
      *
-     * @param input            the Arrow IPC file of feature rows
+     * @param input            the feature rows: an Arrow IPC file, or a Parquet file, folder or glob
      * @param weights          the weights file, or null for {@link Ops#SOFTMAX} alone
      * @param output           where the result goes
      * @param column           the features column, {@code FixedSizeList<float32>[d]}
