@@ -69,7 +69,6 @@ final class ComputeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ParallelOps.startWarmup(); // the kernels compile while the input is opened and mapped
         Ops parsed = Ops.parse(ops);
         ThreadCount.check(threads);
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),

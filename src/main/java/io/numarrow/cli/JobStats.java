@@ -29,7 +29,7 @@ final class JobStats {
                 : (uptimeMs - (now - t.firstBatchNanoTime()) / 1e6) / 1e3, "s (launcher not included)");
         if (kernels == null) {
             out.printf(Locale.ROOT, "%-26s %s%n", "kernels compiled", "n/a (no kernel ran)");
-        } else if (!kernels.ran()) {
+        } else if (!kernels.compiled()) {
             out.printf(Locale.ROOT, "%-26s %s%n", "kernels compiled", "n/a (" + kernels.note() + "): they compile as the job runs");
         } else {
             line(out, "kernels compiled", kernels.endUptimeMillis() / 1e3, String.format(Locale.ROOT,

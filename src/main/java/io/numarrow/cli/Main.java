@@ -1,6 +1,7 @@
 package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
+import io.numarrow.threading.ParallelOps;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -25,6 +26,9 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit status (tests call this). */
     public static int run(String... args) {
+        if (runsKernels(args)) {
+            ParallelOps.startWarmup(); // the kernels compile while the command line is parsed and the input opened
+        }
         boolean verbose = Arrays.asList(args).contains("--verbose");
         Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
         CommandLine cli = new CommandLine(new Main());
@@ -55,6 +59,16 @@ public final class Main implements Runnable {
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /** Whether the command is one that computes (its name: the first argument that is not an option). */
+    static boolean runsKernels(String... args) {
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                return arg.equals("compute") || arg.equals("demo");
+            }
+        }
+        return false;
     }
 
     @Override

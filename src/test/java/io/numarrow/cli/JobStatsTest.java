@@ -20,7 +20,7 @@ class JobStatsTest {
         ComputeJob.Result r = new ComputeJob.Result(400_000, 100, 2_000_000_000L, Path.of("out.arrow"),
                 new ComputeJob.Timings(100_000_000L, 300_000_000L, 1_500_000_000L, 400_000_000L, 50_000_000L, now - 1_000_000_000L));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        JobStats.print(r, new KernelCompile.Result(true, 100, 350, null), new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        JobStats.print(r, new KernelCompile.Result(true, true, 100, 350, 40, null), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         List<String> labels = List.of("jvm start to first batch", "kernels compiled", "jit compile time", "setup", "read",
                 "compute", "write", "commit", "total", "rows/s");
@@ -40,7 +40,7 @@ class JobStatsTest {
         ComputeJob.Result r = new ComputeJob.Result(0, 0, 1, Path.of("out.arrow"),
                 new ComputeJob.Timings(0, 0, 0, 0, 0, 0));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        JobStats.print(r, new KernelCompile.Result(false, 80, 80, "-Xint: nothing is compiled"),
+        JobStats.print(r, new KernelCompile.Result(false, false, 80, 80, 0, "-Xint: nothing is compiled"),
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("kernels compiled           n/a (-Xint: nothing is compiled): they compile as the job runs"), out);

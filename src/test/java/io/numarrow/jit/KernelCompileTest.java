@@ -31,15 +31,16 @@ class KernelCompileTest {
 
     /**
      * In a fresh JVM with jvm.flags, the warm-up returns with the preferred width's tile and softmax's
-     * exp compiled by C2, and a 4000×256→256 batch afterwards compiles no kernel and throws no compiled
-     * kernel away.
+     * exp compiled by C2, and a 4000×256→256 batch afterwards allocates nothing (no vector op ran outside
+     * C2's code: boxed vectors allocate) and compiles no tile. (Softmax's small outer methods, fast enough
+     * at C1, may reach C2 during the batch when a busy machine kept the compiler's queue long.)
      */
     @Test
     void theKernelsAreCompiledWhenItReturnsAndABatchCompilesNothingMore() throws Exception {
         List<String> out = runProbe(true, List.of("-XX:+PrintCompilation"));
         int warmed = indexOf(out, KernelCompileProbe.WARMED);
         int done = indexOf(out, KernelCompileProbe.BATCH_DONE);
-        assertTrue(out.get(warmed).contains("ran=true"), out.get(warmed));
+        assertTrue(out.get(warmed).contains("ran=true compiled=true"), out.get(warmed));
         String tile = "io.numarrow.kernels.MicroKernel" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "::";
         List<String> c2 = new ArrayList<>();
         for (String line : out.subList(0, warmed)) {
@@ -56,11 +57,13 @@ class KernelCompileTest {
         List<String> during = new ArrayList<>();
         for (String line : out.subList(warmed + 1, done)) {
             Matcher m = COMPILE.matcher(line);
-            if (m.matches() && POLICY_CLASS.matcher(m.group(3)).matches()) {
+            if (m.matches() && m.group(3).startsWith(tile)) {
                 during.add(line.strip());
             }
         }
-        assertEquals(List.of(), during, "kernel compiles (or compiled kernels dropped) during the batch");
+        assertEquals(List.of(), during, "tile compiles (or compiled tiles dropped) during the batch");
+        long allocated = Long.parseLong(out.get(done).replaceAll(".*allocated=", ""));
+        assertTrue(allocated < 1 << 20, "the batch allocated " + allocated + " bytes: kernels compiled with boxed vectors");
     }
 
     /** Without the policy lines the kernels would compile only after thousands of calls: it does nothing. */
