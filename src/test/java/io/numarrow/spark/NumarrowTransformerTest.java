@@ -376,6 +376,20 @@ class NumarrowTransformerTest {
         assertTrue(e.getMessage().contains("nope.arrow': no such file"), e.getMessage());
     }
 
+    @Test
+    @Timeout(60)
+    void weightsMissingOnTheExecutorFailTheTaskNamingPartitionAndRow() throws Exception {
+        // The driver finds the file when the plan is made; by the time the tasks run it is gone.
+        Path vanishing = dir.resolve("vanishing.arrow");
+        Files.copy(weights, vanishing);
+        Dataset<Row> planned = transformer(Ops.MATMUL).setWeightsPath(vanishing.toString())
+                .transform(SparkTestData.frame(spark, rows.subList(0, 20), 2));
+        Files.delete(vanishing);
+        SparkException e = assertThrows(SparkException.class, planned::collectAsList);
+        assertTrue(messages(e).matches("(?s).*NumarrowTransformer: partition [01], row 0: cannot load the weights on"
+                + " this executor: [^\\n]*vanishing\\.arrow[^\\n]*no such file.*"), messages(e));
+    }
+
     private static String messages(Throwable e) {
         StringBuilder all = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
