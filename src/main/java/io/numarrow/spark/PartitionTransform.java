@@ -57,6 +57,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
 
     /** This task's totals, for its log line and {@link TaskFigures}. */
     private long batches;
+    private long upstreamNanos;
+    private long toArrowNanos;
+    private long toRowsNanos;
     private long kernelNanos;
     private long poolWaitNanos;
     private long flops;
@@ -105,7 +108,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         // The projection copies into its own (reused) row at once, so outValue can be reused too.
         InternalRow result = projection.apply(joined.apply(in, appended));
-        TransformTimes.toRows(System.nanoTime() - start);
+        long took = System.nanoTime() - start;
+        TransformTimes.toRows(took);
+        toRowsNanos += took;
         return result;
     }
 
@@ -151,6 +156,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         long kernels = System.nanoTime() - filled - waited;
         TransformTimes.batch(n, upstream, filled - start - upstream, waited, kernels);
+        upstreamNanos += upstream;
+        toArrowNanos += filled - start - upstream;
         batches++;
         kernelNanos += kernels;
         poolWaitNanos += waited;
@@ -238,9 +245,10 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         if (LOG.isInfoEnabled()) {
             LOG.info(String.format("numarrow: partition %d: %,d rows in %d batches, kernels %.1f ms%s,"
-                            + " waiting for the pool %.1f ms", partition, position, batches, kernelNanos / 1e6,
+                            + " waiting for the pool %.1f ms; rows from upstream (the scan) %.1f ms, into Arrow %.1f ms,"
+                            + " back to rows %.1f ms", partition, position, batches, kernelNanos / 1e6,
                     flops > 0 && kernelNanos > 0 ? String.format(" (%.1f GFLOP/s)", (double) flops / kernelNanos) : "",
-                    poolWaitNanos / 1e6));
+                    poolWaitNanos / 1e6, upstreamNanos / 1e6, toArrowNanos / 1e6, toRowsNanos / 1e6));
         }
     }
 

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * {@code --ops} (matmul,softmax), {@code --input-col} (features), {@code --output-col} (output),
  * {@code --batch-rows} (spark.numarrow.batchRows, else 4096), {@code --threads}
  * (spark.numarrow.threads, else 0 = every executor core), {@code --format} (parquet; any Spark source
- * name), {@code --mode} (errorifexists; or overwrite, append), {@code --runs} (1; more runs score the
+ * name), {@code --output-format} (the input's; {@code noop} scores without writing), {@code --mode} (errorifexists; or overwrite, append), {@code --runs} (1; more runs score the
  * same input again on the same executors, with {@code --mode overwrite}). Each run prints its rows per
  * second. The master comes from {@code spark-submit --master} or {@code -Dspark.master=local[2]}.
  *
@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class ScoreJob {
     private static final Logger LOG = LoggerFactory.getLogger(ScoreJob.class);
     private static final List<String> OPTIONS = List.of("input", "output", "weights", "ops", "input-col",
-            "output-col", "batch-rows", "threads", "format", "mode", "runs");
+            "output-col", "batch-rows", "threads", "format", "output-format", "mode", "runs");
 
     private ScoreJob() {
     }
@@ -114,9 +114,13 @@ public final class ScoreJob {
         if (options.containsKey("weights")) {
             transformer.setWeightsPath(options.get("weights"));
         }
-        Dataset<Row> scored = transformer.transform(spark.read().format(format).load(options.get("input")));
-        scored.write().format(format).mode(SaveMode.valueOf(mode(options))).save(options.get("output"));
-        return spark.read().format(format).load(options.get("output")).count();
+        String outputFormat = options.getOrDefault("output-format", format);
+        Dataset<Row> input = spark.read().format(format).load(options.get("input"));
+        Dataset<Row> scored = transformer.transform(input);
+        scored.write().format(outputFormat).mode(SaveMode.valueOf(mode(options))).save(options.get("output"));
+        // noop writes nothing to read back: the rows scored are the input's
+        return outputFormat.equals("noop") ? input.count()
+                : spark.read().format(outputFormat).load(options.get("output")).count();
     }
 
     /** {@code --name value} pairs; {@code --input} and {@code --output} are required. */
