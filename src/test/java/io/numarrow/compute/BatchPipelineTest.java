@@ -10,6 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.numarrow.BadInputException;
 import io.numarrow.Reference;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.InputBatch;
+import io.numarrow.io.IpcBatchSink;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -95,7 +99,7 @@ class BatchPipelineTest {
         SyntheticData.writeFeatures(x, allocator, 300, 8, 3, 7, 3);
         SyntheticData.writeWeights(w, allocator, 8, 5, 4);
         try (ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
-            ComputeJob.run(new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output", false),
+            ComputeJob.run(new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output", false, null),
                     new ParallelOps(pool), allocator);
         }
         try (ArrowReader reader = ArrowFiles.read(out, allocator)) {
