@@ -38,22 +38,29 @@ find_java_home() {
 
 pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$ROOT/pom.xml" | head -n1; }
 
+resolve_classpath() { # POM OUT: the runtime class path of POM's dependencies into OUT (Maven, offline first)
+  local pom="$1" out="$2" log="$SPARK_HOME/maven.log"
+  local props=(-Dspark.version="$(pom_property spark.version)" -Dscala.version="$(pom_property scala.version)")
+  if ! mvn -B -q -o -f "$pom" "${props[@]}" dependency:build-classpath -Dmdep.outputFile="$out" >>"$log" 2>&1 \
+     && ! mvn -B -q -f "$pom" "${props[@]}" dependency:build-classpath -Dmdep.outputFile="$out" >>"$log" 2>&1; then
+    cat "$log" >&2
+    fail "could not resolve the jars of $pom (Maven's output above)"
+  fi
+}
+
 # $SPARK_HOME/jars: Spark's jars at Spark's own versions (examples/spark-home/pom.xml), as links
-# into the local Maven repository.
+# into the local Maven repository; beside them the class path of the Spark Connect JVM client
+# (connect-client.classpath), for client JVMs of their own.
 build_spark_home() {
-  local pom="$ROOT/examples/spark-home/pom.xml" list="$SPARK_HOME/classpath.txt"
-  if [[ -f "$list" && "$list" -nt "$pom" && "$list" -nt "$ROOT/pom.xml" ]]; then return 0; fi
+  local pom="$ROOT/examples/spark-home/pom.xml" client="$ROOT/examples/spark-home/connect-client/pom.xml"
+  local list="$SPARK_HOME/classpath.txt"
+  if [[ -f "$list" && "$list" -nt "$pom" && "$list" -nt "$client" && "$list" -nt "$ROOT/pom.xml" ]]; then return 0; fi
   command -v mvn >/dev/null 2>&1 || fail "needs Apache Maven on PATH to fetch Spark's jars"
   echo "spark-cluster: resolving Spark's jars into $SPARK_HOME/jars" >&2
   rm -rf "$SPARK_HOME"
   mkdir -p "$SPARK_HOME/jars"
-  local props=(-Dspark.version="$(pom_property spark.version)" -Dscala.version="$(pom_property scala.version)")
-  local log="$SPARK_HOME/maven.log"
-  if ! mvn -B -q -o -f "$pom" "${props[@]}" dependency:build-classpath -Dmdep.outputFile="$list.tmp" >"$log" 2>&1 \
-     && ! mvn -B -q -f "$pom" "${props[@]}" dependency:build-classpath -Dmdep.outputFile="$list.tmp" >>"$log" 2>&1; then
-    cat "$log" >&2
-    fail "could not resolve Spark's jars (Maven's output above)"
-  fi
+  resolve_classpath "$client" "$SPARK_HOME/connect-client.classpath"
+  resolve_classpath "$pom" "$list.tmp"
   local jar
   while IFS= read -r jar; do ln -s "$jar" "$SPARK_HOME/jars/"; done < <(tr ':' '\n' <"$list.tmp")
   mv "$list.tmp" "$list"

@@ -2,7 +2,6 @@ package io.numarrow.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,20 +86,7 @@ class NumarrowTransformerTest {
     }
 
     private static void assertMatchesReference(List<FeatureRow> input, Map<Long, float[]> out, Ops ops) {
-        assertEquals(input.size(), out.size(), "one output row per input row");
-        for (FeatureRow row : input) {
-            float[] y = out.get(row.id());
-            if (row.features() == null) {
-                assertNull(y, "null features give a null output, id " + row.id());
-                continue;
-            }
-            assertNotNull(y, "id " + row.id());
-            double[] ref = SparkTestData.reference(row.features(), w, ops);
-            assertEquals(ref.length, y.length, "output length, id " + row.id());
-            for (int c = 0; c < y.length; c++) {
-                assertEquals(ref[c], y[c], 1e-5, "id " + row.id() + " column " + c + " vs float64 reference");
-            }
-        }
+        SparkTestData.assertMatchesReference(ops.toString(), input, out, w, ops);
     }
 
     @ParameterizedTest

@@ -2,7 +2,6 @@ package io.numarrow.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -59,7 +58,6 @@ class SparkClusterTest {
     private static final int ROWS = PARTITIONS * 1000;
     private static final int BATCH_ROWS = 300;
     private static final int NULL_EVERY = 7;
-    private static final double TOLERANCE = 1e-5;
     private static final Duration APP_LIMIT = Duration.ofMinutes(6);
 
     @TempDir
@@ -215,6 +213,41 @@ class SparkClusterTest {
                 + " spark.executor.extraJavaOptions"), run.output);
     }
 
+    /**
+     * Spark Connect: a Connect server (Spark's own, from the Maven jars) runs on the cluster with
+     * numarrow shipped by {@code --jars}; a Connect client in a JVM of its own asks it to transform
+     * with {@code io.numarrow.spark.NumarrowTransformer} by name, which the server finds through
+     * {@code ServiceLoader} and makes with its {@code uid} constructor. Every row comes back once.
+     */
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void aSparkConnectClientScoresThroughTheServer() throws Exception {
+        Path serverLog = dir.resolve("connect-server.log");
+        List<String> command = submit(List.of("--jars", jars,
+                "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", "spark.connect.grpc.binding.port=0",
+                "--class", "org.apache.spark.sql.connect.service.SparkConnectServer", "spark-internal"));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+        try {
+            String port = await("the Connect server", server, serverLog,
+                    () -> match(serverLog, "Spark Connect server started at: 127\\.0\\.0\\.1:(\\d+)"));
+            List<String> client = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            client.addAll(JvmFlags.ofThisRepository());
+            client.addAll(List.of("-cp", Files.readString(REPO.resolve("target/spark-home/connect-client.classpath")).strip(),
+                    REPO.resolve("src/test/connect/ConnectScore.java").toString(), "sc://127.0.0.1:" + port,
+                    dir.resolve("input.parquet").toString(), dir.resolve("weights-v2.arrow").toString(),
+                    dir.resolve("connect-out").toString(), Integer.toString(BATCH_ROWS)));
+            Run run = Run.of(client, Map.of(), dir.resolve("connect-client.log"), APP_LIMIT);
+            assertEquals(0, run.exit, run.output + "\nserver:\n" + Files.readString(serverLog));
+            assertTrue(run.output.contains("CONNECT scored " + ROWS + " rows"), run.output);
+            assertEveryRowOnce("connect-out", w2);
+        } finally {
+            server.destroy();
+            if (!server.waitFor(60, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
     private static List<String> scoreJob(String weights, String output, String... more) {
         List<String> args = new ArrayList<>(List.of("--class", ScoreJob.class.getName(), jars,
                 "--input", dir.resolve("input.parquet").toString(), "--weights", dir.resolve(weights).toString(),
@@ -243,20 +276,8 @@ class SparkClusterTest {
     private static void assertEveryRowOnce(String output, float[][] w) {
         List<Row> out = spark.read().parquet(dir.resolve(output).toString()).select("id", "scores").collectAsList();
         assertEquals(ROWS, out.size(), output + ": one output row per input row");
-        Map<Long, float[]> byId = SparkTestData.outputById(out, "id", "scores");
-        assertEquals(ROWS, byId.size(), output + ": no row twice");
-        for (FeatureRow row : rows) {
-            assertTrue(byId.containsKey(row.id()), output + ": id " + row.id() + " is missing");
-            float[] y = byId.get(row.id());
-            if (row.features() == null) {
-                assertNull(y, output + ": null features give a null output, id " + row.id());
-                continue;
-            }
-            double[] ref = SparkTestData.reference(row.features(), w, Ops.MATMUL_SOFTMAX);
-            for (int c = 0; c < H; c++) {
-                assertEquals(ref[c], y[c], TOLERANCE, output + ": id " + row.id() + " column " + c);
-            }
-        }
+        SparkTestData.assertMatchesReference(output, rows, SparkTestData.outputById(out, "id", "scores"), w,
+                Ops.MATMUL_SOFTMAX);
     }
 
     private static void assertBadInputReachedTheDriver(String out) {
