@@ -179,8 +179,9 @@ class SparkClusterTest {
         assertTrue(good.output.contains("numarrow: run 2 of 2: " + String.format("%,d", ROWS) + " rows"), good.output);
         assertEveryRowOnce("score-out", w2);
 
-        Run bad = Run.of(submit(scoreJob("weights-wrong-d.arrow", "bad-out")), Map.of(), dir.resolve("bad.log"),
-                APP_LIMIT);
+        List<String> once = new ArrayList<>(List.of("--conf", "spark.task.maxFailures=1")); // bad input stays bad
+        once.addAll(scoreJob("weights-wrong-d.arrow", "bad-out"));
+        Run bad = Run.of(submit(once), Map.of(), dir.resolve("bad.log"), APP_LIMIT);
         assertEquals(2, bad.exit, bad.output);
         Pattern line = Pattern.compile("(?m)^numarrow: NumarrowTransformer: column 'features', partition \\d+, row \\d+"
                 + " \\(counted from 0 within the partition\\) has " + D + " values, but the weights \\S+ are "
