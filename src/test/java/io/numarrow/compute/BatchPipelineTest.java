@@ -182,6 +182,42 @@ class BatchPipelineTest {
         assertFolderEmpty();
     }
 
+    /**
+     * Issue 27 item 5: the writer fails (a full disk) while the next batch is being computed; the
+     * failure interrupts the computing thread, whose hand-over of that batch then fails too. The
+     * batch must still be closed: it leaked before (Arrow's "Memory was leaked" at exit).
+     */
+    @Test
+    void aSinkFailingWhileTheNextBatchComputesLeavesEveryBatchClosed() throws Exception {
+        CountingSource source = new CountingSource(10, -1);
+        BatchSink full = new BatchSink() {
+            @Override
+            public void write(VectorSchemaRoot batch) throws IOException {
+                throw new IOException("No space left on device (test)");
+            }
+
+            @Override
+            public void commit() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> new BatchPipeline<>(source, full, slots(3), 3,
+                (b, slot) -> {
+                    if (b.index() == 1) {
+                        // batch 0 is with the writer, which fails and interrupts this thread
+                        while (!Thread.currentThread().isInterrupted()) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    return b.root();
+                }, ComputeJob.Progress.NONE).run());
+        assertEquals("No space left on device (test)", e.getMessage());
+        assertEquals(0, source.open.get(), "every batch read was closed, the one being computed too");
+    }
+
     @Test
     void aFailingComputeStopsTheReaderAndTheWriter() throws Exception {
         CountingSource source = new CountingSource(50, -1);
