@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -190,9 +191,15 @@ class BatchPipelineTest {
     @Test
     void aSinkFailingWhileTheNextBatchComputesLeavesEveryBatchClosed() throws Exception {
         CountingSource source = new CountingSource(10, -1);
+        CountDownLatch computingSecond = new CountDownLatch(1);
         BatchSink full = new BatchSink() {
             @Override
             public void write(VectorSchemaRoot batch) throws IOException {
+                try {
+                    computingSecond.await(); // fail only once batch 1 is being computed
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 throw new IOException("No space left on device (test)");
             }
 
@@ -207,8 +214,8 @@ class BatchPipelineTest {
         IOException e = assertThrows(IOException.class, () -> new BatchPipeline<>(source, full, slots(3), 3,
                 (b, slot) -> {
                     if (b.index() == 1) {
-                        // batch 0 is with the writer, which fails and interrupts this thread
-                        while (!Thread.currentThread().isInterrupted()) {
+                        computingSecond.countDown();
+                        while (!Thread.currentThread().isInterrupted()) { // the writer's failure interrupts this thread
                             Thread.onSpinWait();
                         }
                     }
