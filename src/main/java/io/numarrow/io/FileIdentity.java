@@ -34,8 +34,8 @@ public final class FileIdentity {
             return;
         }
         boolean sameName = output.toAbsolutePath().normalize().equals(input.toAbsolutePath().normalize());
-        throw new BadInputException(output + ": is " + (sameName ? "" : "the same file as ") + "the " + role
-                + (sameName ? "" : " " + input + " (a link to it)")
+        throw new BadInputException(output + ": is the " + role + (sameName ? "" : " " + input
+                + " under another name (a hard or symbolic link)")
                 + "; writing the output there would replace it: choose another --output");
     }
 
