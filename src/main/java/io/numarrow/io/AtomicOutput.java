@@ -106,7 +106,7 @@ public final class AtomicOutput implements AutoCloseable {
 
     /**
      * Opens a temporary file for {@code target} (or standard output), after checking the target and
-     * removing stale temporary files of dead processes from its folder.
+     * removing from its folder the temporary files of runs that no longer run (whose lock it can take).
      *
      * @throws BadInputException when the target is a folder, a link or a special file, or its folder is missing or not writable
      */
