@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.numarrow.BadInputException;
 import io.numarrow.ChildJvm;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -287,8 +285,7 @@ class AtomicOutputTest {
         assumeTrue(runs("flock", "--version"), "skipped: flock(1) is not installed");
         Process p = new ProcessBuilder("flock", file.toString(), "-c", "echo locked; exec cat")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        assertEquals("locked", out.readLine(), "flock(1) took the lock");
+        assertEquals("locked", ChildJvm.awaitLine(p, "locked"), "flock(1) took the lock");
         return p;
     }
 
@@ -299,11 +296,7 @@ class AtomicOutputTest {
 
     /** Reads the holder's "temp PATH" line. */
     private static Path awaitTemp(Process child) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        do {
-            line = out.readLine();
-        } while (line != null && !line.startsWith("temp "));
+        String line = ChildJvm.awaitLine(child, "temp ");
         assertTrue(line != null, "the holder did not start");
         Path temp = Path.of(line.substring(5));
         assertTrue(Files.exists(temp));

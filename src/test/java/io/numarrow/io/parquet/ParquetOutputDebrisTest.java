@@ -7,10 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.numarrow.ChildJvm;
 import io.numarrow.io.AtomicOutput;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,11 +69,7 @@ class ParquetOutputDebrisTest {
     }
 
     private static String awaitWriting(Process child) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        do {
-            line = out.readLine();
-        } while (line != null && !line.startsWith("writing "));
+        String line = ChildJvm.awaitLine(child, "writing ");
         assertTrue(line != null, "the writer did not start");
         return line;
     }
