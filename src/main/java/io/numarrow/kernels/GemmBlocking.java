@@ -1,5 +1,7 @@
 package io.numarrow.kernels;
 
+import io.numarrow.Settings;
+
 /**
  * Cache blocking of the matmul for one tile shape: K is cut into blocks of {@code kc} so that one packed
  * B panel ({@code kc×nr} floats) stays in L1 while it is reused against every row tile of A, and rows
@@ -15,8 +17,7 @@ record GemmBlocking(TileShape shape, int kc, int mc) {
     static {
         CacheSizes caches = CacheSizes.current();
         for (TileShape s : TileShape.values()) {
-            BY_SHAPE[s.ordinal()] = of(s, caches, Integer.getInteger("numarrow.gemm.kc", 0),
-                    Integer.getInteger("numarrow.gemm.mc", 0));
+            BY_SHAPE[s.ordinal()] = of(s, caches, Settings.gemmKc(), Settings.gemmMc());
         }
     }
 

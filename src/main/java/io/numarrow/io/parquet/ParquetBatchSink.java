@@ -1,6 +1,7 @@
 package io.numarrow.io.parquet;
 
 import io.numarrow.BadInputException;
+import io.numarrow.Settings;
 import io.numarrow.compute.BatchSink;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -83,7 +84,7 @@ public final class ParquetBatchSink implements BatchSink {
             connection.registerArrowStream(STREAM, stream);
             String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(temp.toString())
                     + " (FORMAT parquet, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
-                    + ", ROW_GROUP_SIZE " + Integer.getInteger("numarrow.parquet.rowGroupRows", rowGroupRows(schema))
+                    + ", ROW_GROUP_SIZE " + (Settings.parquetRowGroupRows() > 0 ? Settings.parquetRowGroupRows() : rowGroupRows(schema))
                     + ", KV_METADATA {" + DuckDb.literal(ArrowSchemaMetadata.KEY) + ": "
                     + DuckDb.literal(ArrowSchemaMetadata.encode(schema)) + "})";
             return new ParquetBatchSink(target, temp, connection, stream, reader, copy);
