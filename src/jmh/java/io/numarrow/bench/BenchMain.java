@@ -58,7 +58,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
     String filter;
 
+    /** slf4j-simple's level, for this JVM and the JVMs it starts. */
+    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
     public static void main(String[] args) {
+        System.setProperty(LOG_LEVEL, System.getProperty(LOG_LEVEL, "warn")); // before the first logger
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
@@ -119,6 +123,7 @@ public final class BenchMain implements Callable<Integer> {
         // Every fork gets jvm.flags (these replace any @Fork(jvmArgsAppend) of the benchmarks).
         List<String> forkFlags = new ArrayList<>(JvmFlags.ofThisRepository());
         forkFlags.add("-Xmx8g");
+        forkFlags.addAll(loggingFlags());
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .jvmArgsAppend(forkFlags.toArray(String[]::new))
                 .shouldFailOnError(true);
@@ -155,6 +160,14 @@ public final class BenchMain implements Callable<Integer> {
             System.err.println("plot: " + BenchPlot.write(results, plot));
         }
         return 0;
+    }
+
+    /**
+     * Warnings and errors only, in this JVM and the JVMs a suite starts, so that info lines (Arrow's
+     * allocator choice, the one-NUMA-node note) do not break up the figures; a {@code -D} given wins.
+     */
+    public static List<String> loggingFlags() {
+        return List.of("-D" + LOG_LEVEL + "=" + System.getProperty(LOG_LEVEL, "warn"));
     }
 
     /**
