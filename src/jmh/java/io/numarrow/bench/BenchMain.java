@@ -252,8 +252,10 @@ public final class BenchMain implements Callable<Integer> {
                     .collect(Collectors.joining(";"));
             var primary = run.getPrimaryResult();
             var alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+            var stats = primary.getStatistics();
             out.add(new BenchResult(suiteName, benchmark, p, impl, primary.getScore(), primary.getScoreUnit(),
-                    alloc == null ? Double.NaN : alloc.getScore()));
+                    alloc == null ? Double.NaN : alloc.getScore(),
+                    new BenchResult.Spread(stats.getPercentile(50), stats.getMin(), stats.getMax(), stats.getN())));
         }
         return out;
     }
@@ -313,11 +315,15 @@ public final class BenchMain implements Callable<Integer> {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
     }
 
+    /** One object per score: the csv's columns, then the iterations' median, min, max and count (tools/bench reads them). */
     private static void printJson(List<BenchResult> results) {
         String body = results.stream().map(r -> String.format(Locale.ROOT,
-                        "{\"suite\":\"%s\",\"benchmark\":\"%s\",\"params\":\"%s\",\"impl\":\"%s\",\"score\":%.6f,\"unit\":\"%s\"%s}",
+                        "{\"suite\":\"%s\",\"benchmark\":\"%s\",\"params\":\"%s\",\"impl\":\"%s\",\"score\":%.6f,\"unit\":\"%s\"%s%s}",
                         r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit(),
-                        Double.isNaN(r.allocBytesPerOp()) ? "" : ",\"alloc_bytes_per_op\":" + finiteOrEmpty(r.allocBytesPerOp())))
+                        Double.isNaN(r.allocBytesPerOp()) ? "" : ",\"alloc_bytes_per_op\":" + finiteOrEmpty(r.allocBytesPerOp()),
+                        r.spread().iterations() == 0 ? "" : String.format(Locale.ROOT,
+                                ",\"median\":%.6f,\"min\":%.6f,\"max\":%.6f,\"iterations\":%d",
+                                r.spread().median(), r.spread().min(), r.spread().max(), r.spread().iterations())))
                 .collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
         System.out.println(body);
     }
