@@ -146,7 +146,11 @@ public final class BenchMain implements Callable<Integer> {
         if (!format.equals("table")) {
             options.verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
         }
-        Collection<RunResult> runs = new Runner(options.build()).run();
+        // csv and json are for programs: JMH's own lines (and what its forks print) go to stderr
+        Runner runner = format.equals("table") ? new Runner(options.build())
+                : new Runner(options.build(), org.openjdk.jmh.runner.format.OutputFormatFactory.createFormatInstance(
+                        System.err, org.openjdk.jmh.runner.options.VerboseMode.SILENT));
+        Collection<RunResult> runs = runner.run();
         List<BenchResult> results = toResults(runs);
         switch (format) {
             case "csv" -> printCsv(results);
