@@ -32,7 +32,7 @@ public final class Matmul {
     /**
      * Pack a block of A when it meets at least this many B panels (n ≥ 2048 with 512-bit vectors).
      * Reading A in place (six row streams, broadcast loads) measured as fast as packing up to n = 2048
-     * and on the batch shape (docs/kernels.md), so the copy is kept for very wide B, where rows of A a
+     * and on the batch shape (docs/performance.md), so the copy is kept for very wide B, where rows of A a
      * power of two apart would crowd a few cache sets for many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
      */
     private static final int PACK_A_MIN_PANELS = Settings.gemmPackAPanels();
@@ -127,7 +127,7 @@ public final class Matmul {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         return List.of(
                 shape.mr + "×" + shape.nr + " register tile (" + bits + "-bit vectors, " + 2 * shape.mr
-                        + " accumulators; more rows make C1 fail, see docs/kernels.md), " + shape.shortMr
+                        + " accumulators; more rows make C1 fail, see docs/performance.md), " + shape.shortMr
                         + "-row tile for short bottom edges",
                 "kc=" + blocking.kc() + " (2 × L1d " + caches.l1Data() / 1024 + " KiB / " + shape.nr
                         + " columns of 4 bytes, kept within 64..512" + override(Settings.GEMM_KC) + "), mc="

@@ -102,8 +102,8 @@ public final class ParquetBatchSink implements BatchSink {
 
     /**
      * Rows per row group: about 16 MiB of row data. DuckDB's writer holds several times a row
-     * group's data while it encodes a list column (measured: about 26 KB per 2 KB row), so its
-     * default of 122,880 rows took the peak RSS of a 100k×256→256 run to 2.4 GB; 8,192 rows, 1.0 GB.
+     * group's data while it encodes a list column, so its default of 122,880 rows multiplied the
+     * peak RSS of wide rows (docs/performance.md).
      */
     static int rowGroupRows(Schema schema) {
         long rowBytes = 8;
