@@ -1,8 +1,10 @@
 package io.numarrow.cli;
 
 import io.numarrow.compute.ComputeJob;
-import io.numarrow.compute.Formats;
 import io.numarrow.compute.Ops;
+import io.numarrow.io.AtomicOutput;
+import io.numarrow.io.Formats;
+import io.numarrow.numa.NumaOption;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -48,7 +50,7 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
     boolean pin;
 
-    @Option(names = "--numa", defaultValue = io.numarrow.numa.NumaOption.DEFAULT, paramLabel = io.numarrow.numa.NumaOption.SYNTAX,
+    @Option(names = "--numa", defaultValue = NumaOption.DEFAULT, paramLabel = NumaOption.SYNTAX,
             description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
     String numa;
 
@@ -71,22 +73,18 @@ final class ComputeCommand implements Callable<Integer> {
         ThreadCount.check(threads);
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
                 Formats.Compression.parse(compression));
-        if (Formats.inputFormat(input, formats.input()) == Formats.Format.ARROW) {
-            // before the progress bar reads the input's footer: opening a FIFO with no writer would block
-            io.numarrow.io.ArrowFiles.checkIpcFile(input);
-        }
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput, formats);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
-        try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
+        try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
             ComputeJob.Result r;
             ParallelOps parallel = new ParallelOps(pool);
-            try (ProgressReporter progress = ProgressReporter.start(input, common.quiet || stats, progressOutput)) {
+            try (ProgressReporter progress = ProgressReporter.start(common.quiet || stats, progressOutput)) {
                 r = ComputeJob.run(spec, parallel, allocator, progress);
             }
             if (!common.quiet) {
                 // with the Arrow file on standard output, the summary must not go there too
-                (io.numarrow.io.AtomicOutput.isStandardOutput(output) ? System.err : System.out).printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
+                (AtomicOutput.isStandardOutput(output) ? System.err : System.out).printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {

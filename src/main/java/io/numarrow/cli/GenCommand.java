@@ -1,7 +1,7 @@
 package io.numarrow.cli;
 
-import io.numarrow.compute.Formats;
 import io.numarrow.compute.SyntheticData;
+import io.numarrow.io.Formats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

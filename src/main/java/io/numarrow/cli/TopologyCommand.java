@@ -6,6 +6,7 @@ import io.numarrow.kernels.CpuIdentity;
 import io.numarrow.kernels.FmaPeak;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.numa.CpuTopology;
+import io.numarrow.numa.NodeMemory;
 import io.numarrow.threading.ThreadPoolConfig;
 import io.numarrow.threading.WorkerPlacement;
 import java.io.IOException;
@@ -86,7 +87,7 @@ final class TopologyCommand implements Callable<Integer> {
             long cores = t.cpus().stream().filter(c -> cpus.contains(c.id()))
                     .map(c -> c.packageId() + ":" + c.coreId()).distinct().count();
             int node = t.nodeIds().get(i);
-            String memory = io.numarrow.numa.NodeMemory.detect(root == null ? Path.of("/") : root, List.of(node))
+            String memory = NodeMemory.detect(root == null ? Path.of("/") : root, List.of(node))
                     .stream().map(m -> String.format(Locale.ROOT, ", memory %.1f GiB (%.1f GiB free)",
                             m.totalBytes() / 1073741824.0, m.freeBytes() / 1073741824.0))
                     .findFirst().orElse("");

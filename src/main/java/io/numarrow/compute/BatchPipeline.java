@@ -1,5 +1,8 @@
 package io.numarrow.compute;
 
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.InputBatch;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Objects;

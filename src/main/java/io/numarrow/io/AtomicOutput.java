@@ -5,6 +5,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -29,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An output file that appears complete or not at all, whatever the format: bytes go to a temporary
- * file beside the target, renamed onto it by {@link #commit()}. Any writer (Arrow IPC, Parquet, ...)
- * writes through {@link #channel()}.
+ * file beside the target, renamed onto it by {@link #commit()}. Two forms: a writer of ours (Arrow
+ * IPC) writes through {@link #channel()} ({@link #create}); a writer that opens files by name itself
+ * (DuckDB's Parquet {@code COPY}) writes to the path {@link #temp()} ({@link #createForPath}).
  *
  * <p>No debris: the temporary file is deleted by {@link #close()} without a commit, by a shutdown hook
  * on SIGINT and SIGTERM, and, after a kill -9 or a crash, by the next output opened in the same
@@ -38,8 +40,10 @@ import org.slf4j.LoggerFactory;
  * longer a running process is removed. Names stay within 255 bytes (the target's part is shortened).
  *
  * <p>Targets: a regular file (replaced) or a path that does not exist yet. A symbolic link, a device
- * node, a FIFO or a socket is refused, never replaced. {@code -} and {@code /dev/stdout} write straight
- * to standard output (no temporary file; {@link #isStandardOutput()}).
+ * node, a FIFO or a socket is refused, never replaced. {@code -} and {@code /dev/stdout} mean standard
+ * output ({@link #isStandardOutput()}): the channel form writes straight to it, with no temporary file;
+ * the path form writes a temporary file in {@code java.io.tmpdir}, copied to standard output by
+ * {@link #commit()}.
  */
 public final class AtomicOutput implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AtomicOutput.class);
@@ -54,14 +58,17 @@ public final class AtomicOutput implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
+    /** Null in the path form. */
     private final WritableByteChannel channel;
+    private final boolean standardOutput;
     private boolean committed;
     private boolean closed;
 
-    private AtomicOutput(Path target, Path temp, WritableByteChannel channel) {
+    private AtomicOutput(Path target, Path temp, WritableByteChannel channel, boolean standardOutput) {
         this.target = target;
         this.temp = temp;
         this.channel = channel;
+        this.standardOutput = standardOutput;
     }
 
     /** Whether {@code target} means standard output ({@code -} or {@code /dev/stdout}). */
@@ -78,8 +85,38 @@ public final class AtomicOutput implements AutoCloseable {
      */
     public static AtomicOutput create(Path target) {
         if (isStandardOutput(target)) {
-            return new AtomicOutput(target, null, new StandardOutputChannel());
+            return new AtomicOutput(target, null, new StandardOutputChannel(), true);
         }
+        Path temp = checkedTemp(target);
+        try {
+            return new AtomicOutput(target.toAbsolutePath(), temp, FileChannel.open(temp, StandardOpenOption.WRITE), false);
+        } catch (IOException e) {
+            LIVE_TEMPS.remove(temp);
+            deleteQuietly(temp);
+            throw new BadInputException(target + ": cannot write in " + temp.getParent() + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * The path form of {@link #create}, for a writer that opens the file by name itself: it writes to
+     * {@link #temp()} (created empty, beside the target), and {@link #channel()} is not used. The
+     * same checks, cleanup and signal hook apply.
+     *
+     * @throws BadInputException as {@link #create} does
+     */
+    public static AtomicOutput createForPath(Path target) {
+        if (isStandardOutput(target)) {
+            Path folder = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+            removeStaleTemps(folder);
+            Path temp = createTemp(target, folder, "stdout");
+            LIVE_TEMPS.add(temp);
+            return new AtomicOutput(target, temp, null, true);
+        }
+        return new AtomicOutput(target.toAbsolutePath(), checkedTemp(target), null, false);
+    }
+
+    /** Checks the target and its folder, clears stale temporary files there and makes this run's. */
+    private static Path checkedTemp(Path target) {
         Path absolute = target.toAbsolutePath();
         Path folder = absolute.getParent();
         if (folder == null || !Files.isDirectory(folder)) {
@@ -89,13 +126,7 @@ public final class AtomicOutput implements AutoCloseable {
         removeStaleTemps(folder);
         Path temp = createTemp(target, folder, absolute.getFileName().toString());
         LIVE_TEMPS.add(temp);
-        try {
-            return new AtomicOutput(absolute, temp, FileChannel.open(temp, StandardOpenOption.WRITE));
-        } catch (IOException e) {
-            LIVE_TEMPS.remove(temp);
-            deleteQuietly(temp);
-            throw new BadInputException(target + ": cannot write in " + folder + " (" + e.getMessage() + ")", e);
-        }
+        return temp;
     }
 
     /** Refuses a target that is not a regular file, so that a rename never replaces a device, FIFO or link. */
@@ -196,8 +227,11 @@ public final class AtomicOutput implements AutoCloseable {
         }
     }
 
-    /** Where the bytes go until {@link #commit()}. */
+    /** Where the bytes go until {@link #commit()}; the path form has none (write to {@link #temp()}). */
     public WritableByteChannel channel() {
+        if (channel == null) {
+            throw new IllegalStateException(target + ": opened in the path form; write to temp()");
+        }
         return channel;
     }
 
@@ -205,30 +239,42 @@ public final class AtomicOutput implements AutoCloseable {
         return target;
     }
 
-    /** The temporary file, or null when writing to standard output. */
+    /** The temporary file, or null when the channel form writes to standard output. */
     public Path temp() {
         return temp;
     }
 
     public boolean isStandardOutput() {
-        return temp == null;
+        return standardOutput;
     }
 
     /**
-     * Makes the written bytes durable and moves them onto the target. The writer must have written
-     * everything; the channel is closed here (standard output is only flushed).
+     * Makes the written bytes durable and moves them onto the target (or, in the path form for
+     * standard output, copies them there). The writer must have written and closed everything; the
+     * channel is closed here (standard output is only flushed).
+     *
+     * @throws UncheckedIOException naming the target and the reason ({@link #writeFailure})
      */
     public void commit() {
         if (committed) {
             return;
         }
         try {
-            if (temp == null) {
+            if (standardOutput) {
+                if (temp != null) {
+                    copyToStandardOutput(temp);
+                }
                 committed = true;
                 return;
             }
-            ((FileChannel) channel).force(true);
-            channel.close();
+            if (channel != null) {
+                ((FileChannel) channel).force(true);
+                channel.close();
+            } else {
+                try (FileChannel written = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                    written.force(true); // whoever wrote it, its pages reach the disk before the rename
+                }
+            }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -241,26 +287,38 @@ public final class AtomicOutput implements AutoCloseable {
         }
     }
 
+    private static void copyToStandardOutput(Path temp) throws IOException {
+        WritableByteChannel out = new StandardOutputChannel();
+        try (FileChannel in = FileChannel.open(temp, StandardOpenOption.READ)) {
+            long size = in.size();
+            for (long done = 0; done < size; ) {
+                done += in.transferTo(done, size - done, out);
+            }
+        }
+    }
+
     /** A write error the user can read: a full disk says so, whatever the exception's class. */
     public UncheckedIOException writeFailure(IOException e) {
         String why = e.getMessage() != null && e.getMessage().contains("No space left on device")
                 ? "no space left on device" : String.valueOf(e.getMessage());
         return new UncheckedIOException(target + ": cannot write the output: " + why
-                + (temp != null ? " (nothing was left behind)" : ""), e);
+                + (standardOutput ? "" : " (nothing was left behind)"), e);
     }
 
-    /** Without a commit, deletes the temporary file. */
+    /** Deletes the temporary file unless a commit moved it onto the target. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        if (temp != null && !committed) {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // the file is abandoned anyway
+        if (temp != null && (!committed || standardOutput)) {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // the file is abandoned anyway
+                }
             }
             deleteQuietly(temp);
             LIVE_TEMPS.remove(temp);
@@ -273,7 +331,7 @@ public final class AtomicOutput implements AutoCloseable {
         private boolean open = true;
 
         @Override
-        public int write(java.nio.ByteBuffer src) throws IOException {
+        public int write(ByteBuffer src) throws IOException {
             return out.write(src);
         }
 

@@ -5,10 +5,13 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.util.ValueVectorUtility;
 
 /**
  * Arrow's own readers, for the inputs the mapped reader leaves to them (streams, compressed and
@@ -42,14 +45,14 @@ final class CheckedReaders {
      * Arrow's readers load buffers shorter than their nodes claim, and the failure came later, from
      * whatever read them (the output writer, as exit 1).
      */
-    private static boolean validated(boolean loaded, org.apache.arrow.vector.ipc.ArrowReader reader) throws IOException {
+    private static boolean validated(boolean loaded, ArrowReader reader) throws IOException {
         if (loaded) {
-            for (org.apache.arrow.vector.FieldVector v : reader.getVectorSchemaRoot().getFieldVectors()) {
+            for (FieldVector v : reader.getVectorSchemaRoot().getFieldVectors()) {
                 try {
-                    org.apache.arrow.vector.util.ValueVectorUtility.validateFull(v);
+                    ValueVectorUtility.validateFull(v);
                 } catch (UnsupportedOperationException e) {
                     // Arrow has no full validation for this type (seen for extension types): sizes at least
-                    org.apache.arrow.vector.util.ValueVectorUtility.validate(v);
+                    ValueVectorUtility.validate(v);
                 }
             }
         }

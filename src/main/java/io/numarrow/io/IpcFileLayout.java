@@ -3,9 +3,11 @@ package io.numarrow.io;
 import io.numarrow.BadInputException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.flatbuf.Buffer;
+import org.apache.arrow.flatbuf.DictionaryBatch;
 import org.apache.arrow.flatbuf.FieldNode;
 import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.Message;
@@ -27,8 +29,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * own reader instead.
  */
 final class IpcFileLayout {
-    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long MAGIC_AND_PADDING = 8;
     /** Footer length (int32) and "ARROW1" at the end of the file. */
     private static final long TRAILER = 4 + 6;
@@ -61,6 +63,15 @@ final class IpcFileLayout {
 
     List<BatchPlan> batches() {
         return batches;
+    }
+
+    /** The rows and batches of a file of {@code size} bytes. */
+    BatchSource.Totals totals(long size) {
+        long rows = 0;
+        for (BatchPlan plan : batches) {
+            rows += plan.rows();
+        }
+        return new BatchSource.Totals(rows, batches.size(), size);
     }
 
     /** Why the file needs Arrow's ordinary reader, or null when it can be read in place. */
@@ -186,8 +197,8 @@ final class IpcFileLayout {
         }
         RecordBatch rb;
         if (dictionary) {
-            org.apache.arrow.flatbuf.DictionaryBatch d = (org.apache.arrow.flatbuf.DictionaryBatch)
-                    message.header(new org.apache.arrow.flatbuf.DictionaryBatch());
+            DictionaryBatch d = (DictionaryBatch)
+                    message.header(new DictionaryBatch());
             rb = d == null ? null : d.data();
         } else {
             rb = (RecordBatch) message.header(new RecordBatch());

@@ -62,7 +62,8 @@ public final class NumaAllocator implements AllocationManager.Factory {
         }
         this.name = "numa-" + b.policy.name().toLowerCase(Locale.ROOT) + "-" + IDS.incrementAndGet();
         if (planner.ordinaryMemoryOnly() && ONE_NODE_LOGGED.compareAndSet(false, true)) {
-            LOG.info("one NUMA node with memory ({}): {} gives ordinary memory, nothing to place",
+            // DEBUG: nothing is wrong, and a bad-input run must print its one error line alone
+            LOG.debug("one NUMA node with memory ({}): {} gives ordinary memory, nothing to place",
                     b.nodes.ids(), b.policy);
         }
         LOG.debug("{}: policy {} over nodes {}, heaps {}, huge pages from {} bytes, small buffers up to {} bytes",

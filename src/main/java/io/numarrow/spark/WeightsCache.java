@@ -1,7 +1,7 @@
 package io.numarrow.spark;
 
 import io.numarrow.BadInputException;
-import io.numarrow.compute.Weights;
+import io.numarrow.io.WeightsFile;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.PreparedWeights;
@@ -122,7 +122,7 @@ final class WeightsCache {
                     + e.getMessage() + ")", e);
         }
         try {
-            Tensor w = Weights.load(local, allocator);
+            Tensor w = WeightsFile.load(local, allocator);
             loads++;
             LOG.info("numarrow: loaded weights {} ({}×{}) in {} ms", source.path(), w.rows(), w.cols(),
                     (System.nanoTime() - start) / 1_000_000);

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.numarrow.BadInputException;
 import io.numarrow.ChildJvm;
 import io.numarrow.compute.SyntheticData;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.Formats;
+import io.numarrow.io.InputBatch;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,5 +122,25 @@ class CliSafetyTest {
             assertTrue(reader.getVectorSchemaRoot().getSchema().findField("output") != null);
         }
         assertTrue(Files.readString(dir.resolve("stderr.txt")).contains("50 rows"), "the summary goes to stderr");
+    }
+
+    @Test
+    void dashWritesAParquetFileToStandardOutputToo() throws Exception {
+        Path captured = dir.resolve("stdout.parquet");
+        List<String> command = ChildJvm.command(Main.class, "compute", "--input", x.toString(), "--ops", "softmax",
+                "--output", "-", "--output-format", "parquet");
+        Process child = new ProcessBuilder(command).redirectOutput(captured.toFile())
+                .redirectError(dir.resolve("stderr.txt").toFile()).start();
+        assertTrue(child.waitFor(90, TimeUnit.SECONDS), "compute did not finish");
+        assertEquals(0, child.exitValue(), Files.readString(dir.resolve("stderr.txt")));
+        try (BufferAllocator allocator = new RootAllocator();
+             BatchSource source = Formats.openSource(captured, Formats.Format.PARQUET, "output", allocator)) {
+            int rows = 0;
+            for (InputBatch b = source.next(); b != null; b = source.next()) {
+                rows += b.root().getRowCount();
+                b.close();
+            }
+            assertEquals(50, rows);
+        }
     }
 }

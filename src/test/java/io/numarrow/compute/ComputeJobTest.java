@@ -14,6 +14,8 @@ import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -183,6 +185,37 @@ class ComputeJobTest {
         assertFalse(Files.exists(out));
         try (var files = Files.list(dir)) {
             assertEquals(2, files.count(), "no temporary file is left behind");
+        }
+    }
+
+    /** Issue 24 item 3: a failure writing the output names the output and the reason, never the input. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"out.parquet", "out.arrow"})
+    void anOutputThatCannotBeRenamedIntoPlaceIsNamed(String name) throws Exception {
+        Path x = dir.resolve("x.arrow");
+        Path w = dir.resolve("w.arrow");
+        Path out = dir.resolve(name);
+        SyntheticData.writeFeatures(x, allocator, 50, 8, 3, 0, 1);
+        SyntheticData.writeWeights(w, allocator, 8, 4, 2);
+        // once the first batch is written, a folder with a file in it takes the output's path: no rename
+        // may replace it, not even root's
+        ComputeJob.Progress folderAppears = (batches, rows) -> {
+            if (batches == 1) {
+                try {
+                    Files.createDirectory(out);
+                    Files.writeString(out.resolve("keep"), "mine");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ComputeJob.run(
+                new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output"), ops, allocator, folderAppears));
+        assertTrue(e.getMessage().startsWith(out + ": cannot write the output: "), e.getMessage());
+        assertFalse(e.getMessage().contains("x.arrow"), "the input is not at fault: " + e.getMessage());
+        assertEquals("mine", Files.readString(out.resolve("keep")), "the folder is left as it was");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(out, w, x), files.sorted().toList(), "no temporary file is left behind");
         }
     }
 }

@@ -10,6 +10,7 @@ import io.numarrow.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,6 +45,47 @@ class AtomicOutputTest {
         }
         assertEquals(List.of(target), entries(), "the failed write left only the old target");
         assertEquals(3, Files.size(target));
+    }
+
+    @Test
+    void thePathFormIsWrittenByNameAndCommittedOrDeletedTheSameWay() throws IOException {
+        Path target = dir.resolve("out.parquet");
+        try (AtomicOutput out = AtomicOutput.createForPath(target)) {
+            assertTrue(out.temp().getFileName().toString().contains(".numarrow-" + ProcessHandle.current().pid() + "-"),
+                    out.temp().toString());
+            assertEquals(dir, out.temp().getParent(), "beside the target");
+            assertThrows(IllegalStateException.class, out::channel);
+            Files.write(out.temp(), new byte[] {1, 2, 3, 4}); // as DuckDB does: by name, truncating
+            out.commit();
+        }
+        assertEquals(4, Files.size(target));
+        try (AtomicOutput out = AtomicOutput.createForPath(target)) {
+            Files.write(out.temp(), new byte[] {9});
+        }
+        assertEquals(List.of(target), entries(), "the failed write left only the old target");
+        assertEquals(4, Files.size(target));
+
+        Path link = Files.createSymbolicLink(dir.resolve("link.parquet"), target);
+        BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.createForPath(link));
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        assertThrows(BadInputException.class, () -> AtomicOutput.createForPath(dir));
+        assertEquals(List.of(link, target), entries(), "no temporary file");
+    }
+
+    @Test
+    void aRenameThatFailsNamesTheTargetAndLeavesNothing() throws IOException {
+        Path target = dir.resolve("out.parquet");
+        try (AtomicOutput out = AtomicOutput.createForPath(target)) {
+            Files.write(out.temp(), new byte[] {1});
+            Files.createDirectory(target); // a folder appeared at the target meanwhile, not empty:
+            Files.write(target.resolve("keep"), new byte[] {2}); // no rename may replace it, even as root
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, out::commit);
+            assertTrue(e.getMessage().startsWith(target + ": cannot write the output: "), e.getMessage());
+        }
+        assertEquals(List.of(target), entries(), "the temporary file is gone");
+        try (Stream<Path> inside = Files.list(target)) {
+            assertEquals(List.of(target.resolve("keep")), inside.toList(), "the folder is left as it was");
+        }
     }
 
     @Test

@@ -3,8 +3,8 @@ package io.numarrow.spark;
 import io.numarrow.Reference;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
-import io.numarrow.compute.Weights;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.WeightsFile;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
 import io.numarrow.threading.ParallelOps;
@@ -151,7 +151,7 @@ final class SparkTestData {
     /** The weights file as {@code float[d][h]}. */
     static float[][] readWeights(Path file) {
         try (BufferAllocator allocator = new RootAllocator();
-             Tensor w = Weights.load(file, allocator)) {
+             Tensor w = WeightsFile.load(file, allocator)) {
             float[][] out = new float[w.rows()][w.cols()];
             for (int r = 0; r < w.rows(); r++) {
                 for (int c = 0; c < w.cols(); c++) {

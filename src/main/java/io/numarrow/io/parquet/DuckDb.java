@@ -1,5 +1,6 @@
 package io.numarrow.io.parquet;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -28,7 +29,7 @@ final class DuckDb {
     }
 
     /** A DuckDB list of file names, {@code ['a.parquet', 'b.parquet']}. */
-    static String fileList(List<java.nio.file.Path> files) {
+    static String fileList(List<Path> files) {
         return files.stream().map(p -> literal(p.toString())).collect(Collectors.joining(", ", "[", "]"));
     }
 

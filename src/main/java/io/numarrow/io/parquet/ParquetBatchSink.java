@@ -2,9 +2,9 @@ package io.numarrow.io.parquet;
 
 import io.numarrow.BadInputException;
 import io.numarrow.Settings;
-import io.numarrow.compute.BatchSink;
+import io.numarrow.io.AtomicOutput;
+import io.numarrow.io.BatchSink;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,15 +26,16 @@ import org.duckdb.DuckDBConnection;
  * (by reference, through the C stream interface) on a thread of its own while the job goes on. The
  * file's {@code ARROW:schema} metadata holds the Arrow schema, so pyarrow and arrow-rs read the
  * lists back as {@code FixedSizeList<float32>} and {@code output} with its
- * {@code arrow.fixed_shape_tensor} type; DuckDB itself is given the plain storage types. The file is
- * written beside the target and moved onto it by {@link #commit()}.
+ * {@code arrow.fixed_shape_tensor} type; DuckDB itself is given the plain storage types. DuckDB
+ * writes the path form of an {@link AtomicOutput}, a temporary file beside the target moved onto it
+ * by {@link #commit()}. A failure to write names the output.
  */
 public final class ParquetBatchSink implements BatchSink {
     private static final String STREAM = "numarrow_batches";
     private static final long ROW_GROUP_BYTES = 16L << 20;
 
     private final Path target;
-    private final Path temp;
+    private final AtomicOutput output;
     private final DuckDBConnection connection;
     private final ArrowArrayStream stream;
     private final QueuedArrowReader reader;
@@ -43,10 +44,10 @@ public final class ParquetBatchSink implements BatchSink {
     private boolean committed;
     private boolean closed;
 
-    private ParquetBatchSink(Path target, Path temp, DuckDBConnection connection, ArrowArrayStream stream,
+    private ParquetBatchSink(Path target, AtomicOutput output, DuckDBConnection connection, ArrowArrayStream stream,
                              QueuedArrowReader reader, String copy) {
         this.target = target;
-        this.temp = temp;
+        this.output = output;
         this.connection = connection;
         this.stream = stream;
         this.reader = reader;
@@ -66,7 +67,7 @@ public final class ParquetBatchSink implements BatchSink {
      * @param compression {@code SNAPPY} or {@code ZSTD}
      */
     public static ParquetBatchSink open(Path target, Schema schema, String compression, BufferAllocator allocator) {
-        Path temp = TempBesideTarget.create(target);
+        AtomicOutput output = AtomicOutput.createForPath(target);
         DuckDBConnection connection = null;
         ArrowArrayStream stream = null;
         QueuedArrowReader reader = null;
@@ -82,17 +83,17 @@ public final class ParquetBatchSink implements BatchSink {
             stream = ArrowArrayStream.allocateNew(allocator);
             Data.exportArrayStream(allocator, reader, stream);
             connection.registerArrowStream(STREAM, stream);
-            String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(temp.toString())
+            String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(output.temp().toString())
                     + " (FORMAT parquet, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
                     + ", ROW_GROUP_SIZE " + (Settings.parquetRowGroupRows() > 0 ? Settings.parquetRowGroupRows() : rowGroupRows(schema))
                     + ", KV_METADATA {" + DuckDb.literal(ArrowSchemaMetadata.KEY) + ": "
                     + DuckDb.literal(ArrowSchemaMetadata.encode(schema)) + "})";
-            return new ParquetBatchSink(target, temp, connection, stream, reader, copy);
+            return new ParquetBatchSink(target, output, connection, stream, reader, copy);
         } catch (SQLException | RuntimeException e) {
             DuckDb.closeQuietly(connection);
             DuckDb.closeQuietly(stream);
             DuckDb.closeQuietly(reader);
-            TempBesideTarget.deleteQuietly(temp);
+            output.close();
             if (e instanceof BadInputException bad) {
                 throw bad;
             }
@@ -142,7 +143,7 @@ public final class ParquetBatchSink implements BatchSink {
     }
 
     @Override
-    public void commit() throws IOException {
+    public void commit() {
         if (committed) {
             return;
         }
@@ -157,14 +158,14 @@ public final class ParquetBatchSink implements BatchSink {
         }
         checkCopier();
         DuckDb.closeQuietly(connection);
-        TempBesideTarget.moveOnto(temp, target);
+        output.commit();
         committed = true;
     }
 
     private void checkCopier() {
         Throwable f = failure;
         if (f != null) {
-            throw new UncheckedIOException(new IOException("writing " + target + " failed (" + DuckDb.message(f) + ")", f));
+            throw output.writeFailure(new IOException(DuckDb.message(f), f));
         }
     }
 
@@ -187,9 +188,7 @@ public final class ParquetBatchSink implements BatchSink {
             DuckDb.closeQuietly(connection);
             DuckDb.closeQuietly(stream);
             DuckDb.closeQuietly(reader);
-            if (!committed) {
-                TempBesideTarget.deleteQuietly(temp);
-            }
+            output.close();
         }
     }
 

@@ -1,10 +1,12 @@
 package io.numarrow.io.parquet;
 
 import io.numarrow.BadInputException;
-import io.numarrow.compute.BatchSource;
-import io.numarrow.compute.InputBatch;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.InputBatch;
 import io.numarrow.tensor.FixedShapeTensorType;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -52,12 +54,13 @@ public final class ParquetBatchSource implements BatchSource {
     private final ArrowReader reader;
     private final ReadAhead readAhead;
     private final VectorSchemaRoot root;
+    private final Totals totals;
     private int index;
     private long rowsBefore;
 
     private ParquetBatchSource(String description, List<Path> files, String column, int d, DuckDBConnection connection,
-                               Statement statement, ResultSet results, ArrowReader reader, BufferAllocator allocator)
-            throws IOException {
+                               Statement statement, ResultSet results, ArrowReader reader, Totals totals,
+                               BufferAllocator allocator) throws IOException {
         this.description = description;
         this.files = files;
         this.column = column;
@@ -66,6 +69,7 @@ public final class ParquetBatchSource implements BatchSource {
         this.statement = statement;
         this.results = results;
         this.reader = reader;
+        this.totals = totals;
         this.root = VectorSchemaRoot.create(reader.getVectorSchemaRoot().getSchema(), allocator);
         this.readAhead = new ReadAhead(reader, READ_AHEAD);
     }
@@ -90,6 +94,7 @@ public final class ParquetBatchSource implements BatchSource {
                         + " (FixedSizeList<float32>[d], FLOAT[d] or a list of float32)");
             }
             int d = m.group(1).isEmpty() ? listLength(connection, files, column, description) : Integer.parseInt(m.group(1));
+            Totals totals = totals(connection, files);
             StringBuilder select = new StringBuilder("SELECT ");
             for (int i = 0; i < columns.size(); i++) {
                 String name = DuckDb.identifier(columns.get(i).name());
@@ -106,7 +111,8 @@ public final class ParquetBatchSource implements BatchSource {
             }
             long batchRows = Math.clamp(BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR, DUCKDB_VECTOR, MAX_BATCH_ROWS);
             ArrowReader reader = (ArrowReader) results.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows);
-            return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader, allocator);
+            return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader, totals,
+                    allocator);
         } catch (SQLException | IOException | RuntimeException e) {
             DuckDb.closeQuietly(statement);
             DuckDb.closeQuietly(connection);
@@ -114,6 +120,18 @@ public final class ParquetBatchSource implements BatchSource {
                 throw bad;
             }
             throw new BadInputException(description + ": cannot read (" + DuckDb.message(e) + ")", e);
+        }
+    }
+
+    /** Rows from the files' footers and their sizes; the batches are DuckDB's to cut, so unknown. */
+    private static Totals totals(DuckDBConnection connection, List<Path> files) throws SQLException, IOException {
+        long bytes = 0;
+        for (Path file : files) {
+            bytes += Files.size(file);
+        }
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT sum(num_rows) FROM parquet_file_metadata(" + DuckDb.fileList(files) + ")")) {
+            return new Totals(rs.next() ? rs.getLong(1) : -1, -1, bytes);
         }
     }
 
@@ -178,7 +196,7 @@ public final class ParquetBatchSource implements BatchSource {
             if (!rs.next()) {
                 return null;
             }
-            Schema schema = ArrowSchemaMetadata.decode(new String(rs.getBytes(1), java.nio.charset.StandardCharsets.UTF_8));
+            Schema schema = ArrowSchemaMetadata.decode(new String(rs.getBytes(1), StandardCharsets.UTF_8));
             Field field = schema == null ? null : schema.getFields().stream()
                     .filter(f -> f.getName().equals(column)).findFirst().orElse(null);
             ArrowType type = field == null ? null : field.getType();
@@ -197,6 +215,11 @@ public final class ParquetBatchSource implements BatchSource {
     @Override
     public String describe() {
         return description;
+    }
+
+    @Override
+    public Totals totals() {
+        return totals;
     }
 
     @Override
