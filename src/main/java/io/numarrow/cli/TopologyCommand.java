@@ -1,6 +1,7 @@
 package io.numarrow.cli;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.numarrow.BadInputException;
 import io.numarrow.Settings;
 import io.numarrow.kernels.CpuIdentity;
 import io.numarrow.kernels.FmaPeak;
@@ -64,14 +65,14 @@ final class TopologyCommand implements Callable<Integer> {
             return CpuTopology.detect();
         }
         if (!Files.isDirectory(root)) {
-            throw new io.numarrow.BadInputException("--root " + root + " is not a directory");
+            throw new BadInputException("--root " + root + " is not a directory");
         }
         Path affinityFile = root.resolve("affinity");
         List<Integer> affinity = Files.isRegularFile(affinityFile)
                 ? CpuTopology.parseCpuList(Files.readString(affinityFile).trim()) : null;
         CpuTopology t = CpuTopology.detect(root, affinity);
         if (t.numThreads() == 0) {
-            throw new io.numarrow.BadInputException("--root " + root + " holds no usable CPU (no sys/devices/system/cpu/online or proc/cpuinfo)");
+            throw new BadInputException("--root " + root + " holds no usable CPU (no sys/devices/system/cpu/online or proc/cpuinfo)");
         }
         return t;
     }
