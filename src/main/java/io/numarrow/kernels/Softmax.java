@@ -85,8 +85,8 @@ public final class Softmax {
      * How many leading floats of a row to take apart so that the rest of it starts on a vector boundary
      * of {@code out}: 0 for aligned rows and for short rows, where the split would cost more than it saves.
      * Buffers from Arrow's default allocator start 16 bytes past a cache line (malloc), and then every
-     * vector load and store of a long row straddles two lines: measured 8192×4096, that cost more than a
-     * tenth of the time. The sum's order does not follow the split (see {@link RowSum}).
+     * vector load and store of a long row straddles two lines (the cost: docs/performance.md, "Memory").
+     * The sum's order does not follow the split (see {@link RowSum}).
      */
     static int alignedHead(MemorySegment out, long base, int cols) {
         long address = out.address() + base;
