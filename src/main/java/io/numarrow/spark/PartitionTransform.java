@@ -1,5 +1,6 @@
 package io.numarrow.spark;
 
+import io.numarrow.BadInputException;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -157,7 +158,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     /** Softmax alone has no weights to fix d: the partition's first non-null row does. */
     private void startShape(int length) {
         if (length == 0) {
-            throw new io.numarrow.BadInputException("NumarrowTransformer: column '" + spec.column().name()
+            throw new BadInputException("NumarrowTransformer: column '" + spec.column().name()
                     + "', partition " + partition + ", row " + position + " has 0 values; softmax needs at least one");
         }
         d = length;

@@ -1,5 +1,6 @@
 package io.numarrow.io.parquet;
 
+import io.numarrow.Settings;
 import io.numarrow.io.BatchSink;
 import io.numarrow.io.Formats;
 import io.numarrow.tensor.FixedShapeTensorType;
@@ -31,7 +32,7 @@ public final class ParquetSinkHolder {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
-        System.setProperty("numarrow.parquet.rowGroupRows", Integer.toString(ROWS)); // a row group per batch
+        System.setProperty(Settings.PARQUET_ROW_GROUP_ROWS.name(), Integer.toString(ROWS)); // a row group per batch
         try (BufferAllocator allocator = new RootAllocator();
              FixedShapeTensorVector features = (FixedShapeTensorVector) FixedShapeTensorType.float32(D)
                      .getNewVector("features", null, allocator)) {
