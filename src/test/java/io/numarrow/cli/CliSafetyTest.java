@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
@@ -27,7 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Issue 15, items 4, 5 and 8 through the command line: exit 2 with one line, nothing replaced, no hang. */
+/**
+ * Issue 15, items 4, 5 and 8 through the command line: exit 2 with one line, nothing replaced, no hang;
+ * issue 27 item 2: an output that is one of the inputs.
+ */
 @Timeout(120)
 class CliSafetyTest {
     @TempDir
@@ -100,6 +104,57 @@ class CliSafetyTest {
                 "--output", "/dev/null");
         assertOneLine(run, "not a regular file");
         assertFalse(Files.isRegularFile(Path.of("/dev/null")));
+    }
+
+    /**
+     * Issue 27 item 2: an output that is the weights or the input file, by name or through a hard
+     * or symbolic link, is refused before anything is written, and the file stays as it was.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"weights", "weights-hard-link", "weights-via-symlinked-weights", "input", "input-hard-link",
+            "input-via-symlinked-input"})
+    void anOutputThatIsAnInputIsRefusedAndTheInputKept(String how) throws Exception {
+        Path w = dir.resolve("w.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            SyntheticData.writeWeights(w, allocator, 8, 5, 2);
+        }
+        Path victim = how.startsWith("weights") ? w : x;
+        byte[] before = Files.readAllBytes(victim);
+        Path weightsArg = w;
+        Path inputArg = x;
+        Path output = victim;
+        if (how.endsWith("hard-link")) {
+            output = Files.createLink(dir.resolve("other-name.arrow"), victim);
+        } else if (how.startsWith("weights-via")) {
+            weightsArg = Files.createSymbolicLink(dir.resolve("w-link.arrow"), w);
+        } else if (how.startsWith("input-via")) {
+            inputArg = Files.createSymbolicLink(dir.resolve("x-link.arrow"), x);
+        }
+        CliBadInputTest.Run run = CliBadInputTest.cli("compute", "--input", inputArg.toString(), "--weights",
+                weightsArg.toString(), "--output", output.toString());
+        assertOneLine(run, how.startsWith("weights") ? "the weights file" : "the input file");
+        assertTrue(run.errLines().get(0).contains("choose another --output"), run.errLines().get(0));
+        assertTrue(Arrays.equals(before, Files.readAllBytes(victim)), how + ": the file is unchanged");
+        try (var files = Files.list(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file");
+        }
+    }
+
+    /** A Parquet input folder (or glob) whose files include the output: refused the same way. */
+    @Test
+    void anOutputInsideTheParquetInputIsRefused() throws Exception {
+        Path parts = Files.createDirectory(dir.resolve("parts"));
+        Path part = parts.resolve("a.parquet");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            SyntheticData.writeFeatures(part, Formats.Format.PARQUET, allocator, 40, 8, 2, 0, 3);
+        }
+        byte[] before = Files.readAllBytes(part);
+        for (String input : new String[] {parts.toString(), parts + "/*.parquet"}) {
+            CliBadInputTest.Run run = CliBadInputTest.cli("compute", "--input", input, "--ops", "softmax",
+                    "--output", part.toString());
+            assertOneLine(run, "is the input file");
+            assertTrue(Arrays.equals(before, Files.readAllBytes(part)), input + ": the part is unchanged");
+        }
     }
 
     @Test

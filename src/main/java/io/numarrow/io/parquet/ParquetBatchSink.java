@@ -84,7 +84,7 @@ public final class ParquetBatchSink implements BatchSink {
             Data.exportArrayStream(allocator, reader, stream);
             connection.registerArrowStream(STREAM, stream);
             String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(output.temp().toString())
-                    + " (FORMAT parquet, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
+                    + " (FORMAT parquet, USE_TMP_FILE false, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
                     + ", ROW_GROUP_SIZE " + (Settings.parquetRowGroupRows() > 0 ? Settings.parquetRowGroupRows() : rowGroupRows(schema))
                     + ", KV_METADATA {" + DuckDb.literal(ArrowSchemaMetadata.KEY) + ": "
                     + DuckDb.literal(ArrowSchemaMetadata.encode(schema)) + "})";

@@ -218,6 +218,11 @@ public final class ParquetBatchSource implements BatchSource {
     }
 
     @Override
+    public List<Path> files() {
+        return files;
+    }
+
+    @Override
     public Totals totals() {
         return totals;
     }
