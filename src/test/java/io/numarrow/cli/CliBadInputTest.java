@@ -155,6 +155,12 @@ class CliBadInputTest {
     }
 
     @Test
+    void aBigEndianFileWithADictionaryColumnIsRefusedNamingIt() throws Exception {
+        Path be = Path.of(System.getProperty("numarrow.repo", ".")).resolve("data/interop/big-endian/dictionary-be.arrow");
+        assertBadInput(compute(be, w, "--ops", "softmax"), "dictionary-be.arrow", "column 'city'", "big-endian");
+    }
+
+    @Test
     void featuresWidthNotEqualToTheRowsOfW() throws Exception {
         Path w6 = dir.resolve("w6.arrow");
         try (BufferAllocator allocator = new RootAllocator()) {
