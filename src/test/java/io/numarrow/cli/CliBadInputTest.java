@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.Reference;
 import io.numarrow.compute.SyntheticData;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.tensor.FixedShapeTensorType;
@@ -187,6 +188,38 @@ class CliBadInputTest {
     void aBigEndianFileWithADictionaryColumnIsRefusedNamingIt() throws Exception {
         Path be = Path.of(System.getProperty("numarrow.repo", ".")).resolve("data/interop/big-endian/dictionary-be.arrow");
         assertBadInput(compute(be, w, "--ops", "softmax"), "dictionary-be.arrow", "column 'city'", "big-endian");
+    }
+
+    /** An input that already has an 'output' column (an earlier run's output) is told the option, which works. */
+    @Test
+    void anInputWithAnOutputColumnNamesTheOptionForAnotherName() throws Exception {
+        Path first = dir.resolve("first.arrow");
+        assertEquals(0, cli("compute", "--input", x.toString(), "--weights", w.toString(), "--output", first.toString(),
+                "--quiet").status());
+        assertBadInput(compute(first, w), "already has a column named 'output'", "--output-column");
+        Run run = compute(first, w, "--output-column", "again", "--quiet");
+        assertEquals(0, run.status(), run.stderr());
+        try (BufferAllocator allocator = new RootAllocator()) {
+            List<double[]> before = Reference.readRows(first, "output", allocator);
+            List<double[]> passed = Reference.readRows(out, "output", allocator);
+            List<double[]> again = Reference.readRows(out, "again", allocator);
+            assertEquals(50, before.size());
+            for (int r = 0; r < before.size(); r++) {
+                assertTrue(Arrays.equals(before.get(r), passed.get(r)), "row " + r + ": the earlier output passes through");
+                assertTrue(Arrays.equals(before.get(r), again.get(r)), "row " + r + ": computed again, the same");
+            }
+        }
+    }
+
+    /** An empty path or name (an unset variable) is said as such, not "numarrow: : is a folder". */
+    @Test
+    void emptyPathsAndNamesAreSaidToBeEmpty() throws Exception {
+        assertBadInput(cli("compute", "--input", x.toString(), "--weights", w.toString(), "--output", ""),
+                "numarrow: --output is empty: give the output file's path");
+        assertBadInput(compute(Path.of(""), w), "numarrow: --input is empty");
+        assertBadInput(cli("compute", "--input", x.toString(), "--weights", "", "--output", out.toString()),
+                "numarrow: --weights is empty");
+        assertBadInput(compute(x, w, "--output-column", ""), "numarrow: --output-column is empty");
     }
 
     @Test
