@@ -40,6 +40,13 @@ class ParquetBadInputTest {
                 "--output", dir.resolve(output).toString());
     }
 
+    /** Runs {@code sql} in a DuckDB of its own (to write a Parquet file). */
+    private static void duckDb(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     private void assertBadInput(CliBadInputTest.Run run, String... expected) throws Exception {
         assertEquals(2, run.status(), "exit status; stderr was: " + run.stderr());
         List<String> lines = run.errLines();
@@ -83,11 +90,9 @@ class ParquetBadInputTest {
     @Test
     void aFirstRowOfTheOddLengthIsTheOneNamed() throws Exception {
         Path odd = dir.resolve("odd.parquet");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
-            s.execute("COPY (SELECT range::INTEGER AS id, CASE WHEN range = 0 THEN list_value(0.5, 0.25, 0.125)::FLOAT[]"
-                    + " ELSE list_value(0.5, 0.25, 0.125, 0.0625)::FLOAT[] END AS features FROM range(40)) TO '"
-                    + odd + "' (FORMAT parquet)");
-        }
+        duckDb("COPY (SELECT range::INTEGER AS id, CASE WHEN range = 0 THEN list_value(0.5, 0.25, 0.125)::FLOAT[]"
+                + " ELSE list_value(0.5, 0.25, 0.125, 0.0625)::FLOAT[] END AS features FROM range(40)) TO '"
+                + odd + "' (FORMAT parquet)");
         assertBadInput(compute(odd, "out.arrow"), "odd.parquet", "column 'features' row 0 (from 0)", "has 3 values",
                 "most rows have 4");
     }
@@ -101,11 +106,9 @@ class ParquetBadInputTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         MessageSerializer.serialize(new WriteChannel(Channels.newChannel(bytes)), schema);
         Path permuted = dir.resolve("permuted.parquet");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
-            s.execute("COPY (SELECT range::INTEGER AS id, list_value(0.5, 0.25, 0.125, 0.0625)::FLOAT[] AS features"
-                    + " FROM range(10)) TO '" + permuted + "' (FORMAT parquet, KV_METADATA {'ARROW:schema': '"
-                    + Base64.getEncoder().encodeToString(bytes.toByteArray()) + "'})");
-        }
+        duckDb("COPY (SELECT range::INTEGER AS id, list_value(0.5, 0.25, 0.125, 0.0625)::FLOAT[] AS features"
+                + " FROM range(10)) TO '" + permuted + "' (FORMAT parquet, KV_METADATA {'ARROW:schema': '"
+                + Base64.getEncoder().encodeToString(bytes.toByteArray()) + "'})");
         assertBadInput(compute(permuted, "out.arrow"), "permuted.parquet", "column 'features'", "permutation [1, 0]");
     }
 
@@ -113,11 +116,9 @@ class ParquetBadInputTest {
     @Test
     void raggedRowAfterTheFirstBatches() throws Exception {
         Path late = dir.resolve("late.parquet");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
-            s.execute("COPY (SELECT range::INTEGER AS id, CASE WHEN range = 250000 THEN [0.5, 0.25]::FLOAT[]"
-                    + " ELSE list_value(0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625)::FLOAT[] END"
-                    + " AS features FROM range(300000)) TO '" + late + "' (FORMAT parquet)");
-        }
+        duckDb("COPY (SELECT range::INTEGER AS id, CASE WHEN range = 250000 THEN [0.5, 0.25]::FLOAT[]"
+                + " ELSE list_value(0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625)::FLOAT[] END"
+                + " AS features FROM range(300000)) TO '" + late + "' (FORMAT parquet)");
         assertBadInput(compute(late, "out.parquet"), "late.parquet", "column 'features' row 250000", "has 2 values");
     }
 
