@@ -70,18 +70,6 @@ public final class ComputeJob {
         public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn) {
             this(input, weights, output, column, ops, outputColumn, true, Formats.Options.AUTO);
         }
-
-        /** Formats told from the input file and the output name. */
-        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                    boolean keepInputColumns) {
-            this(input, weights, output, column, ops, outputColumn, keepInputColumns, Formats.Options.AUTO);
-        }
-
-        /** Every input column is written beside the output. */
-        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                    Formats.Options formats) {
-            this(input, weights, output, column, ops, outputColumn, true, formats);
-        }
     }
 
     /**
@@ -91,10 +79,6 @@ public final class ComputeJob {
      * @param timings where the time went, or null
      */
     public record Result(long rows, int batches, long nanos, Path output, Timings timings) {
-        public Result(long rows, int batches, long nanos, Path output) {
-            this(rows, batches, nanos, output, null);
-        }
-
         public double seconds() {
             return nanos / 1e9;
         }
@@ -134,8 +118,8 @@ public final class ComputeJob {
     private ComputeJob() {
     }
 
-    public static Result run(Spec spec, ParallelOps ops, BufferAllocator allocator) {
-        return run(spec, ops, allocator, Progress.NONE);
+    public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator) {
+        return run(spec, parallel, allocator, Progress.NONE);
     }
 
     public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator, Progress progress) {
@@ -282,19 +266,14 @@ public final class ComputeJob {
     }
 
     /**
-     * Runs the ops over one batch: {@code x} is the features list column, {@code w} the weights
-     * (null for softmax alone), {@code out} a column made ready by {@link TensorColumns#prepare}.
-     * Null input rows become null output rows.
+     * {@link #computeBatch(Ops, ParallelOps, FixedSizeListVector, PreparedWeights, FixedShapeTensorVector)}
+     * with the weights {@code w} (null for softmax alone) prepared for this batch alone: a job of many
+     * batches prepares them once instead.
      */
     public static void computeBatch(Ops ops, ParallelOps parallel, FixedSizeListVector x, Tensor w, FixedShapeTensorVector out) {
-        try (Tensor xs = TensorColumns.view(x); Tensor ys = TensorColumns.view(out)) {
-            switch (ops) {
-                case MATMUL -> parallel.matmulInto(xs, w, ys);
-                case SOFTMAX -> parallel.softmaxInto(xs, ys);
-                case MATMUL_SOFTMAX -> parallel.matmulSoftmaxInto(xs, w, ys);
-            }
+        try (PreparedWeights prepared = w == null || !ops.needsWeights() ? null : parallel.prepare(w)) {
+            computeBatch(ops, parallel, x, prepared, out);
         }
-        keepNullRows(x, out);
     }
 
     private static void keepNullRows(FixedSizeListVector x, FixedShapeTensorVector out) {

@@ -94,27 +94,6 @@ public final class Matmul {
     }
 
     /**
-     * Rows {@code [rowStart, rowEnd)} of {@code C = A·B} with the preferred vector width, all of B packed
-     * on the calling thread first: a convenience for callers that tile rows themselves and do not share
-     * a packed B.
-     */
-    public static void rows(MemorySegment a, MemorySegment b, MemorySegment c, int k, int n, int rowStart, int rowEnd) {
-        Objects.checkFromToIndex(rowStart, rowEnd, Integer.MAX_VALUE);
-        TileShape shape = TileShape.preferred();
-        GemmBlocking blocking = GemmBlocking.forShape(shape);
-        checkOperands(a, b, c, rowEnd, n, k, null);
-        if (rowStart == rowEnd || n == 0) {
-            return;
-        }
-        MemorySegment packed = k == 0 ? MemorySegment.NULL
-                : GemmScratch.current().packedB(Packing.packedBBytes(shape, k, n));
-        if (k > 0) {
-            Packing.packB(shape, blocking.kc(), b, k, n, false, packed, 0, Packing.panels(n, shape));
-        }
-        run(shape, blocking, packed, true, a, c, n, k, rowStart, rowEnd, null, false);
-    }
-
-    /**
      * The micro-kernel and blocking this JVM's matmul uses and why, in a few lines for {@code numarrow
      * topology} and {@code bench}. The choice is a fixed rule from the vector width and the cache sizes,
      * made once per JVM (packed weights stay valid for the JVM's life).

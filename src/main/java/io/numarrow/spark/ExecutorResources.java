@@ -34,7 +34,7 @@ final class ExecutorResources {
     private final WeightsCache weights = new WeightsCache(root);
 
     /** A pool and the lock that lets one batch at a time onto it. */
-    record Compute(ParallelOps ops, ReentrantLock lock) {
+    record Compute(ParallelOps parallel, ReentrantLock lock) {
     }
 
     private ExecutorResources() {
@@ -85,7 +85,7 @@ final class ExecutorResources {
         List<Compute> all = new ArrayList<>(pools.values());
         pools.clear();
         for (Compute c : all) {
-            c.ops().pool().close();
+            c.parallel().pool().close();
         }
         weights.closeAll();
         try {

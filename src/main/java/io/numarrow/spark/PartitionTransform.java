@@ -194,7 +194,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         c.lock().lock();
         long waited = System.nanoTime() - start;
         try {
-            ComputeJob.computeBatch(spec.ops(), c.ops(), list, weights == null ? null : weights.prepared(c.ops()), out);
+            ComputeJob.computeBatch(spec.ops(), c.parallel(), list, weights == null ? null : weights.prepared(c.parallel()), out);
         } finally {
             c.lock().unlock();
         }

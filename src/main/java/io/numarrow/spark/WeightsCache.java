@@ -65,14 +65,14 @@ final class WeightsCache {
             return entry.weights;
         }
 
-        /** The weights packed once per JVM for {@code ops}' kernels (the first caller packs them). */
-        PreparedWeights prepared(ParallelOps ops) {
+        /** The weights packed once per JVM for {@code parallel}'s kernels (the first caller packs them). */
+        PreparedWeights prepared(ParallelOps parallel) {
             synchronized (WeightsCache.this) {
                 if (closed) {
                     throw new IllegalStateException("weights lease " + key + " is closed");
                 }
                 if (entry.prepared == null) {
-                    entry.prepared = ops.prepare(entry.weights);
+                    entry.prepared = parallel.prepare(entry.weights);
                     prepares++;
                 }
                 return entry.prepared;

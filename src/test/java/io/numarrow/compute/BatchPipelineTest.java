@@ -99,7 +99,7 @@ class BatchPipelineTest {
         SyntheticData.writeFeatures(x, allocator, 300, 8, 3, 7, 3);
         SyntheticData.writeWeights(w, allocator, 8, 5, 4);
         try (ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
-            ComputeJob.run(new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output", false),
+            ComputeJob.run(new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output", false, null),
                     new ParallelOps(pool), allocator);
         }
         try (ArrowReader reader = ArrowFiles.read(out, allocator)) {

@@ -38,7 +38,7 @@ class DeprecatedNamesTest {
             // the nested types are the io ones, so a Spec takes the old names
             assertSame(io.numarrow.io.Formats.Format.PARQUET, Formats.Format.parse("parquet"));
             assertSame(io.numarrow.io.Formats.Options.AUTO, new ComputeJob.Spec(x, w, copy, null, Ops.MATMUL, null,
-                    Formats.Options.AUTO).formats());
+                    true, Formats.Options.AUTO).formats());
             assertEquals(Formats.Format.ARROW, Formats.inputFormat(x, null));
 
             // copy x batch by batch through the old source and sink types
