@@ -1,10 +1,12 @@
 package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
+import io.numarrow.Settings;
 import io.numarrow.threading.ParallelOps;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,6 +28,13 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit status (tests call this). */
     public static int run(String... args) {
+        List<String> badSettings = Settings.problems();
+        if (!badSettings.isEmpty()) { // before any class keeps a value in a static final
+            PrintWriter err = new PrintWriter(System.err);
+            badSettings.forEach(line -> err.println("numarrow: " + line));
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
         if (runsKernels(args)) {
             ParallelOps.startWarmup(); // the kernels compile while the command line is parsed and the input opened
         }
@@ -43,7 +52,7 @@ public final class Main implements Runnable {
                 return EXIT_BAD_INPUT;
             }
             // an I/O failure of the output (a full disk) says what happened in its message, which names the file
-            String what = ex instanceof UncheckedIOException ? ex.getMessage() : "failed: " + ex;
+            String what = (ex instanceof UncheckedIOException ? ex.getMessage() : "failed: " + ex) + MemoryLimit.hint(ex);
             err.println("numarrow: " + what + (verbose ? "" : " (--verbose shows the stack trace)"));
             if (verbose) {
                 ex.printStackTrace(err);

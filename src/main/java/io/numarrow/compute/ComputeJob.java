@@ -3,6 +3,7 @@ package io.numarrow.compute;
 import io.numarrow.BadInputException;
 import io.numarrow.io.BatchSink;
 import io.numarrow.io.BatchSource;
+import io.numarrow.io.FileIdentity;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
 import io.numarrow.io.WeightsFile;
@@ -130,6 +131,7 @@ public final class ComputeJob {
         // Opening the source is the one check of the input: its errors come before any weights error,
         // and before the weights are loaded for nothing.
         try (BatchSource source = Formats.openSource(spec.input(), inFormat, spec.column(), allocator)) {
+            refuseOutputOverInputs(spec, source);
             try {
                 return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
                         spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
@@ -141,6 +143,19 @@ public final class ComputeJob {
             // Formats' sinks report their own failures, naming the output (UncheckedIOException), and
             // the sources name the input in theirs; what is left comes from reading or closing the input.
             throw new BadInputException(spec.input() + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Refuses an output that is the weights file or one of the input's files, by file identity (a
+     * link to one, hard or symbolic, too), before anything is loaded or written: its rename at the
+     * end would replace them.
+     */
+    private static void refuseOutputOverInputs(Spec spec, BatchSource source) {
+        FileIdentity.refuseOutputOver(spec.output(), "weights file", spec.weights());
+        FileIdentity.refuseOutputOver(spec.output(), "input file", spec.input());
+        for (Path file : source.files()) {
+            FileIdentity.refuseOutputOver(spec.output(), "input file", file);
         }
     }
 
@@ -168,7 +183,7 @@ public final class ComputeJob {
         progress.inputTotals(source.totals());
         if (schema.getFields().stream().anyMatch(f -> f.getName().equals(spec.outputColumn())) && spec.keepInputColumns()) {
             throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
-                    + "'; choose another output column name");
+                    + "'; choose another name for the output column (compute --output-column NAME)");
         }
         try (Tensor w = spec.ops().needsWeights() ? WeightsFile.load(spec.weights(), allocator) : null;
              PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, d, spec)) {
@@ -233,7 +248,7 @@ public final class ComputeJob {
                     + " has d=" + d + " features per row, but the weights " + spec.weights() + " have "
                     + w.rows() + " rows (W must be d×h = " + d + "×" + w.cols() + ")");
         }
-        // the kernels compiled now, on this thread, before the workers start, and before packing W (docs/warmup.md)
+        // the kernels compiled now, on this thread, before the workers start, and before packing W (docs/design.md, start-up)
         KernelCompile.compile(d, w.cols(), true, spec.ops() == Ops.MATMUL_SOFTMAX);
         return parallel.prepare(w);
     }

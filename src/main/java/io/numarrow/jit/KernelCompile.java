@@ -58,7 +58,7 @@ public final class KernelCompile {
      * instructions only where it knows each vector's class, partly from the type profiles of the Vector
      * API's own methods; those exist only once such a method has run a few hundred times. Narrow rows
      * call them too few times before the policy compiles softmax's kernels, and a kernel compiled then
-     * was seen keeping calls into the boxing code for good (docs/warmup.md).
+     * was seen keeping calls into the boxing code for good (docs/performance.md, "Warm-up and the JIT hazard").
      */
     static final int PROFILE_WIDTH = 256;
     /** Columns above this are warmed with a width that has the same edges (see {@link #warmWidth}). */

@@ -12,6 +12,6 @@
  * </ul>
  *
  * Sits just above {@code kernels}, which it calls; {@code threading}, {@code compute} and {@code cli}
- * call it. docs/warmup.md has the measurements behind it.
+ * call it. docs/design.md ("Start-up") says why, docs/performance.md has the measurements.
  */
 package io.numarrow.jit;
