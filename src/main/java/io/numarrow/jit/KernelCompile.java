@@ -157,8 +157,8 @@ public final class KernelCompile {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment a = filled(arena, (long) rows * depth, 1);
                 MemorySegment b = filled(arena, (long) depth * cols, 2);
-                MemorySegment c = arena.allocate((long) rows * cols * Float.BYTES, 64);
-                MemorySegment packed = arena.allocate(Matmul.packedBBytes(species, depth, cols), 64);
+                MemorySegment c = unscoped(arena.allocate((long) rows * cols * Float.BYTES, 64));
+                MemorySegment packed = unscoped(arena.allocate(Matmul.packedBBytes(species, depth, cols), 64));
                 // packed once, as a job packs its weights once (packing is outside the policy: run once, it is cheap boxed)
                 Matmul.packB(species, b, depth, cols, false, packed, 0, Matmul.panelCount(species, cols));
                 if (!matmul) {
@@ -221,7 +221,16 @@ public final class KernelCompile {
         }
         MemorySegment s = arena.allocate(floats * Float.BYTES, 64);
         MemorySegment.copy(values, 0, s, ValueLayout.JAVA_FLOAT, 0, values.length);
-        return s;
+        return unscoped(s);
+    }
+
+    /**
+     * {@code s} with no scope of its own, as the kernels get a tensor's memory ({@code Tensor.liveSegment()}):
+     * C2 compiles the kernels' segment checks from what the warm-up's calls saw, and a kernel that had only
+     * seen a confined arena's segments trapped on a job's first batch and was compiled again during it.
+     */
+    private static MemorySegment unscoped(MemorySegment s) {
+        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
     }
 
     private static long uptime() {

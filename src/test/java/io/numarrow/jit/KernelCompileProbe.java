@@ -8,7 +8,8 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * {@link KernelCompileTest}'s child JVM (run with {@code -XX:+PrintCompilation}): the warm-up for a
- * 256→256 matmul and softmax, a marker line, then such a job's kernels on a 4000-row batch, another marker
+ * 256→256 matmul and softmax, a marker line, then such a job's kernels on a 4000-row batch in memory
+ * reached as a job's tensors are, another marker
  * with the bytes that batch allocated (boxed vectors allocate; compiled kernels do not).
  */
 public final class KernelCompileProbe {
@@ -30,10 +31,11 @@ public final class KernelCompileProbe {
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long allocated;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment a = arena.allocate((long) m * k * Float.BYTES, 64);
-            MemorySegment b = arena.allocate((long) k * n * Float.BYTES, 64);
-            MemorySegment c = arena.allocate((long) m * n * Float.BYTES, 64);
-            MemorySegment packed = arena.allocate(Matmul.packedBBytes(species, k, n), 64);
+            // segments with no scope of their own, as a job's tensors give the kernels (Tensor.liveSegment)
+            MemorySegment a = unscoped(arena.allocate((long) m * k * Float.BYTES, 64));
+            MemorySegment b = unscoped(arena.allocate((long) k * n * Float.BYTES, 64));
+            MemorySegment c = unscoped(arena.allocate((long) m * n * Float.BYTES, 64));
+            MemorySegment packed = unscoped(arena.allocate(Matmul.packedBBytes(species, k, n), 64));
             Matmul.packB(species, b, k, n, false, packed, 0, Matmul.panelCount(species, n));
             long before = threads.getCurrentThreadAllocatedBytes();
             Matmul.multiplyPacked(species, packed, a, c, m, n, k, 0, m, null, false);
@@ -41,5 +43,9 @@ public final class KernelCompileProbe {
             allocated = threads.getCurrentThreadAllocatedBytes() - before;
         }
         System.out.println(BATCH_DONE + " allocated=" + allocated);
+    }
+
+    private static MemorySegment unscoped(MemorySegment s) {
+        return MemorySegment.ofAddress(s.address()).reinterpret(s.byteSize());
     }
 }
