@@ -36,6 +36,33 @@ public final class MatrixFiles {
         return file;
     }
 
+    /**
+     * A features file: one batch whose column {@code features} ({@code FixedSizeList<float32>[d]}) holds
+     * {@code rows}, a null entry as a null row, beside an {@code id} column (the row's index).
+     */
+    public static Path writeFeatures(Path file, BufferAllocator allocator, int d, float[][] rows) {
+        try (org.apache.arrow.vector.BigIntVector id = new org.apache.arrow.vector.BigIntVector("id", allocator);
+             FixedShapeTensorVector x = TensorColumns.allocateTensorColumn("features", allocator, rows.length, d)) {
+            id.allocateNew(rows.length);
+            try (Tensor view = TensorColumns.view(x)) {
+                for (int r = 0; r < rows.length; r++) {
+                    id.set(r, r);
+                    if (rows[r] == null) {
+                        x.getUnderlyingVector().setNull(r);
+                        continue;
+                    }
+                    for (int c = 0; c < d; c++) {
+                        view.set(r, c, rows[r][c]);
+                    }
+                }
+            }
+            id.setValueCount(rows.length);
+            VectorSchemaRoot root = new VectorSchemaRoot(List.of(id.getField(), x.getField()), List.of(id, x), rows.length);
+            ArrowFiles.write(file, root);
+        }
+        return file;
+    }
+
     /** A little-endian float32 {@code .npy} (format 1.0, C order) of shape {@code shape} holding {@code values}. */
     public static Path writeNpy(Path file, String shape, float[] values) {
         ByteBuffer data = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
