@@ -33,8 +33,8 @@ public final class WeightsFile {
      * file's only fixed-size-list column (the one named {@code weights} when there are several).
      */
     public static Tensor load(Path file, BufferAllocator allocator) {
-        return checkedFinite(NpyFile.isNpy(file) ? NpyFile.readMatrix(file, "weights", allocator)
-                : loadArrow(file, allocator, "weights"), file, "weights");
+        return requireFinite(NpyFile.isNpy(file) ? NpyFile.readMatrix(file, "weights", allocator)
+                : loadArrow(file, allocator, "weights"), file.toString(), "weights");
     }
 
     /**
@@ -43,7 +43,7 @@ public final class WeightsFile {
      */
     public static Tensor loadBias(Path file, BufferAllocator allocator) {
         if (NpyFile.isNpy(file)) {
-            return checkedFinite(NpyFile.readVector(file, "bias", allocator), file, "bias");
+            return requireFinite(NpyFile.readVector(file, "bias", allocator), file.toString(), "bias");
         }
         Tensor b = loadArrow(file, allocator, "bias");
         if (b.rows() != 1) {
@@ -53,11 +53,15 @@ public final class WeightsFile {
             throw new BadInputException(file + ": the bias file has " + rows + " rows of " + h
                     + " values; expected one row, FixedSizeList<float32>[h]");
         }
-        return checkedFinite(b, file, "bias");
+        return requireFinite(b, file.toString(), "bias");
     }
 
-    /** {@code t} when every value is finite; else closes it and says how many are not, and where the first is. */
-    private static Tensor checkedFinite(Tensor t, Path file, String what) {
+    /**
+     * {@code t} when every value is finite; else closes it and throws a {@link BadInputException} saying how
+     * many are not and where the first is. {@code source} names where the values came from (a file), and
+     * {@code what} what they are ({@code weights}, {@code bias}).
+     */
+    public static Tensor requireFinite(Tensor t, String source, String what) {
         MemorySegment s = t.liveSegment();
         long count = t.elementCount();
         long bad = 0;
@@ -74,7 +78,7 @@ public final class WeightsFile {
         float v = s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, first);
         int cols = t.cols();
         t.close();
-        throw new BadInputException(file + ": the " + what + (what.equals("bias") ? " holds " : " hold ") + bad + " value" + (bad == 1 ? "" : "s")
+        throw new BadInputException(source + ": the " + what + (what.equals("bias") ? " holds " : " hold ") + bad + " value" + (bad == 1 ? "" : "s")
                 + " that are NaN or infinite (the first, " + v + ", at row " + first / cols + ", column " + first % cols
                 + "); every score they touch would be NaN, so numarrow refuses them");
     }

@@ -10,11 +10,12 @@ import org.apache.spark.sql.types.DataType;
  *
  * @param column      the input column
  * @param ops         what to compute
- * @param weights     the weights file, null for softmax alone
+ * @param weights     the weights (a file, or the transformer's coefficients), null for softmax alone
  * @param batchRows   rows per Arrow batch
  * @param threads     pool size, 0 for every executor core
- * @param outputTypes the types of the output row: the input columns, then the output column
+ * @param outputTypes the types of the output row: the input columns, then the added columns
+ * @param columns     the columns added to each row
  */
-record PartitionSpec(FeatureColumn column, Ops ops, WeightsSource weights, int batchRows, int threads,
-                     DataType[] outputTypes) implements Serializable {
+record PartitionSpec(FeatureColumn column, Ops ops, WeightsOrigin weights, int batchRows, int threads,
+                     DataType[] outputTypes, AddedColumns columns) implements Serializable {
 }
