@@ -22,8 +22,6 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -82,7 +80,8 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         ops = new Param<>(this, "ops", "operations: matmul, softmax or matmul,softmax, each optionally followed by"
                 + " ,argmax (each row's class into predictionCol)", new OpsValidator());
         batchRows = new IntParam(this, "batchRows", "rows per Arrow batch (> 0)", ParamValidators.gt(0));
-        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores",
+        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores;"
+                + " 1 = each task computes on its own thread",
                 ParamValidators.gtEq(0));
         predictionCol = new Param<>(this, "predictionCol", "with ops ending in argmax: the column of each row's class,"
                 + " the index of its largest output value (a double; null for a null or NaN row)");
@@ -365,9 +364,8 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         StructType outSchema = transformSchema(inSchema, true);
         Ops parsed = parsedOps();
         WeightsOrigin weights = weightsOrigin(parsed, dataset.sparkSession());
-        DataType[] outTypes = Arrays.stream(outSchema.fields()).map(StructField::dataType).toArray(DataType[]::new);
         PartitionSpec spec = new PartitionSpec(FeatureColumn.find(inSchema, getInputCol()), parsed, weights,
-                getBatchRows(), getThreads(), outTypes, addedColumns(parsed));
+                getBatchRows(), getThreads(), addedColumns(parsed));
         RDD<InternalRow> in = CatalystFrames.internalRows(dataset);
         RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
         return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);

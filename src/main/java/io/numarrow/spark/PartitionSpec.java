@@ -2,7 +2,6 @@ package io.numarrow.spark;
 
 import io.numarrow.compute.Ops;
 import java.io.Serializable;
-import org.apache.spark.sql.types.DataType;
 
 /**
  * Everything a task needs to transform one partition, decided on the driver and shipped with
@@ -13,9 +12,8 @@ import org.apache.spark.sql.types.DataType;
  * @param weights     the weights (a file, or the transformer's coefficients), null for softmax alone
  * @param batchRows   rows per Arrow batch
  * @param threads     pool size, 0 for every executor core
- * @param outputTypes the types of the output row: the input columns, then the added columns
  * @param columns     the columns added to each row
  */
 record PartitionSpec(FeatureColumn column, Ops ops, WeightsOrigin weights, int batchRows, int threads,
-                     DataType[] outputTypes, AddedColumns columns) implements Serializable {
+                     AddedColumns columns) implements Serializable {
 }

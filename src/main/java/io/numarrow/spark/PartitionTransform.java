@@ -17,7 +17,7 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.unsafe.Platform;
 
 /**
@@ -47,8 +47,11 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private int h;
     private String dSource;
 
-    private UnsafeProjection projection;
     private final JoinedRow joined = new JoinedRow();
+    /** The batch's input rows, copied end to end into reused memory rather than one new array each. */
+    private byte[] arena = new byte[0];
+    private int arenaUsed;
+    private final UnsafeRow[] kept;
     private final GenericInternalRow appended;
     private ScoreValue scoreValue;
     private ScoreValue marginValue;
@@ -67,6 +70,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         this.rows = new InternalRow[spec.batchRows()];
         this.nullRows = new boolean[spec.batchRows()];
         this.appended = new GenericInternalRow(spec.columns().count());
+        this.kept = new UnsafeRow[spec.batchRows()];
     }
 
     @Override
@@ -95,8 +99,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         InternalRow in = rows[r];
         rows[r] = null;
         appendValues(r);
-        // The projection copies into its own (reused) row at once, so outValue can be reused too.
-        InternalRow result = projection.apply(joined.apply(in, appended));
+        // Spark's scan of this RDD (RDDScanExec) turns each row into an UnsafeRow at once, so the joined
+        // row and the appended values are reused, and a projection of our own would only copy it twice
+        InternalRow result = joined.apply(in, appended);
         TransformTimes.toRows(System.nanoTime() - start);
         return result;
     }
@@ -145,6 +150,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         int n = 0;
         boolean anyValues = false;
         long upstream = 0;
+        arenaUsed = 0; // every row of the last batch has been handed out
         while (n < spec.batchRows()) {
             long pull = System.nanoTime();
             InternalRow next = input.hasNext() ? input.next() : null;
@@ -153,7 +159,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
                 break;
             }
             // Upstream operators reuse their row objects; the batch outlives the next call.
-            InternalRow row = next.copy();
+            InternalRow row = keep(next, n);
             rows[n] = row;
             boolean isNull = row.isNullAt(spec.column().index());
             nullRows[n] = isNull;
@@ -180,6 +186,28 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         TransformTimes.batch(n, upstream, filled - start - upstream, waited, System.nanoTime() - filled - waited);
     }
 
+    /** A copy of {@code row} that lasts until the next batch: in {@link #arena} when it is an UnsafeRow. */
+    private InternalRow keep(InternalRow row, int slot) {
+        if (!(row instanceof UnsafeRow u)) {
+            return row.copy();
+        }
+        int size = u.getSizeInBytes();
+        if (arenaUsed + size > arena.length) {
+            // rows already kept point into the old array, which they keep alive until the batch is done
+            arena = new byte[Math.max(Math.max(2 * arena.length, 1 << 16), size)];
+            arenaUsed = 0;
+        }
+        u.writeToMemory(arena, Platform.BYTE_ARRAY_OFFSET + arenaUsed);
+        UnsafeRow copy = kept[slot];
+        if (copy == null || copy.numFields() != u.numFields()) {
+            copy = new UnsafeRow(u.numFields());
+            kept[slot] = copy;
+        }
+        copy.pointTo(arena, Platform.BYTE_ARRAY_OFFSET + arenaUsed, size);
+        arenaUsed += size;
+        return copy;
+    }
+
     private void open() {
         ExecutorResources resources = ExecutorResources.get();
         allocator = resources.rootAllocator().newChildAllocator("numarrow-spark-partition-" + partition, 0, Long.MAX_VALUE);
@@ -191,7 +219,6 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             dSource = spec.weights().describeShape(w.rows(), w.cols()) + ", so";
             binomial = spec.weights() instanceof EmbeddedWeights e && e.binomial();
         }
-        projection = UnsafeProjection.create(spec.outputTypes());
     }
 
     /** Softmax alone has no weights to fix d: the partition's first non-null row does. */
@@ -279,6 +306,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         closed = true;
         Arrays.fill(rows, null);
+        Arrays.fill(kept, null);
+        arena = new byte[0];
         count = 0;
         // Vectors first, then the weights hold, then the allocator: it checks nothing is left.
         try {

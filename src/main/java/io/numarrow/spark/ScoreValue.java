@@ -8,7 +8,7 @@ import org.apache.spark.unsafe.Platform;
  * One appended value of {@code h} floats, in Spark's internal form, refilled row after row from a
  * batch's native memory: an {@code array<float>} (one memory copy) or a dense ML {@code Vector}
  * (Spark's {@code struct<type, size, indices, values>} with {@code type} 1, each float widened to a
- * double). The output projection copies the value at once, so one object serves every row.
+ * double). Spark's scan of the transformer's rows copies the value at once, so one object serves every row.
  */
 final class ScoreValue {
     private static final byte DENSE = 1;
