@@ -262,21 +262,28 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             }
         }
         TensorColumns.prepare(out, n);
-        ExecutorResources.Compute c = ExecutorResources.get().compute(spec.threads());
+        // threads = 1: each task computes its own batches on its own thread, as Spark runs one task per core
+        boolean ownThread = spec.threads() == 1;
+        ExecutorResources.Compute c = ExecutorResources.get().compute(ownThread ? 0 : spec.threads());
+        ParallelOps parallel = ownThread ? c.onTaskThread() : c.parallel();
         // The pool already uses every core it has; one batch at a time keeps tasks from
         // oversubscribing it, while other tasks go on converting rows.
         long start = System.nanoTime();
-        c.lock().lock();
+        if (!ownThread) {
+            c.lock().lock();
+        }
         long waited = System.nanoTime() - start;
         try {
             PreparedWeights w = weights == null ? null : weights.prepared(c.parallel());
             if (raw == null) {
-                ComputeJob.computeBatch(spec.ops(), c.parallel(), list, w, out, classes);
+                ComputeJob.computeBatch(spec.ops(), parallel, list, w, out, classes);
             } else {
-                marginsAndScores(c.parallel(), list, w, n);
+                marginsAndScores(parallel, list, w, n);
             }
         } finally {
-            c.lock().unlock();
+            if (!ownThread) {
+                c.lock().unlock();
+            }
         }
         // The next batch writes straight into x's buffers again: make every row valid for it.
         TensorColumns.prepare(x, spec.batchRows());

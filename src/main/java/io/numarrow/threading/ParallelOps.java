@@ -62,6 +62,8 @@ public final class ParallelOps {
     private static final Logger LOG = LoggerFactory.getLogger(ParallelOps.class);
 
     private final ThreadPool pool;
+    /** Every call runs on its calling thread alone ({@link #onCallingThread()}). */
+    private final boolean callerOnly;
     /** Kernel ids of the nodes that get their own copy of packed B; empty when one copy serves all. */
     private final int[] weightNodes;
     private final LongAdder weightCopies = new LongAdder();
@@ -74,7 +76,12 @@ public final class ParallelOps {
     private final Kept<ArgmaxTiles> argmaxTiles = new Kept<>(ArgmaxTiles::new);
 
     public ParallelOps(ThreadPool pool) {
+        this(pool, false);
+    }
+
+    private ParallelOps(ThreadPool pool, boolean callerOnly) {
         this.pool = Objects.requireNonNull(pool, "pool");
+        this.callerOnly = callerOnly;
         KernelWarmup.start();
         int[] nodes = pool.placements().stream().mapToInt(WorkerPlacement::node).filter(n -> n >= 0)
                 .distinct().sorted().toArray();
@@ -87,6 +94,16 @@ public final class ParallelOps {
 
     public ThreadPool pool() {
         return pool;
+    }
+
+    /**
+     * Operations over the same pool whose every call runs on its calling thread alone, without a task
+     * to the workers: for callers that are already one per core, such as Spark's tasks, where handing
+     * each batch to the pool only makes the threads take turns. Weights prepared by either object serve
+     * both, with the same bits.
+     */
+    public ParallelOps onCallingThread() {
+        return callerOnly ? this : new ParallelOps(pool, true);
     }
 
     /** The NUMA nodes that get their own copy of the packed weights (empty: one shared copy). */
@@ -341,6 +358,9 @@ public final class ParallelOps {
 
     /** Tiles for {@code units} pieces of work each worth a task: a few per worker, so that uneven tiles even out. */
     private int tileCount(int units) {
+        if (callerOnly) {
+            return 1; // one tile, which TileLoop runs on the caller
+        }
         return Math.max(1, Math.min(units, pool.size() * TileLoop.TILES_PER_WORKER));
     }
 

@@ -119,7 +119,10 @@ class LogisticModelTest {
                 .fit(rows(400, d, classes, d * 7L + classes, 2));
         assertEquals(family.equals("binomial") ? 1 : classes, model.coefficientMatrix().numRows(), name);
         Dataset<Row> test = rows(1001, d, classes, 5, 3);
-        compare(model, test, name);
+        compare(model, test, name, 0);
+        if (classes == 4) {
+            compare(model, test, name + ", each task on its own thread", 1);
+        }
     }
 
     /** A constructed model whose classes 1 and 3 are alike: every row ties, and both take the lower index. */
@@ -154,8 +157,9 @@ class LogisticModelTest {
         assertTrue(tiedTop > 30, "enough rows where the tie is the top: " + tiedTop);
     }
 
-    private void compare(LogisticRegressionModel model, Dataset<Row> test, String name) {
-        NumarrowTransformer numarrow = NumarrowTransformer.fromModel(model).setRawPredictionCol("rawPrediction");
+    private void compare(LogisticRegressionModel model, Dataset<Row> test, String name, int threads) {
+        NumarrowTransformer numarrow = NumarrowTransformer.fromModel(model).setRawPredictionCol("rawPrediction")
+                .setThreads(threads);
         Map<Long, Row> theirs = byId(model.transform(test));
         Map<Long, Row> ours = byId(numarrow.transform(test));
         assertEquals(theirs.keySet(), ours.keySet(), name);

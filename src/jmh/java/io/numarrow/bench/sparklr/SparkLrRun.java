@@ -1,6 +1,7 @@
 package io.numarrow.bench.sparklr;
 
 import io.numarrow.spark.NumarrowTransformer;
+import io.numarrow.spark.TransformTimes;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -28,7 +29,7 @@ import org.apache.spark.sql.types.StructType;
  * cached rows (probability and prediction, into Spark's {@code noop} sink), the order alternating.
  * Prints one {@code round} line per round and a {@code check} line (the largest probability difference).
  *
- * <p>Arguments: rows, d, h, rounds, partitions.
+ * <p>Arguments: rows, d, h, rounds, partitions[, the transformer's threads param].
  */
 public final class SparkLrRun {
     private SparkLrRun() {
@@ -53,9 +54,13 @@ public final class SparkLrRun {
             }
             LogisticRegressionModel model = model(d, h);
             NumarrowTransformer numarrow = NumarrowTransformer.fromModel(model);
+            if (args.length > 5) {
+                numarrow.setThreads(Integer.parseInt(args[5]));
+            }
             System.out.printf(Locale.ROOT, "check %.3g%n", largestDifference(model, numarrow, features));
             time(model.transform(features)); // a round each first, untimed: both sides' code compiled
             time(numarrow.transform(features));
+            TransformTimes.Snapshot before = TransformTimes.snapshot();
             for (int r = 0; r < rounds; r++) {
                 double sparkSeconds;
                 double numarrowSeconds;
@@ -68,6 +73,7 @@ public final class SparkLrRun {
                 }
                 System.out.printf(Locale.ROOT, "round %d %.1f %.1f%n", r + 1, rows / sparkSeconds, rows / numarrowSeconds);
             }
+            System.out.println("where numarrow's rounds went: " + TransformTimes.snapshot().minus(before));
         } finally {
             spark.stop();
         }

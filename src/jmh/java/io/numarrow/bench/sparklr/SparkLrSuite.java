@@ -82,6 +82,8 @@ public final class SparkLrSuite {
                         measured.add(new double[] {Double.parseDouble(p[2]), Double.parseDouble(p[3])});
                         System.err.printf(Locale.ROOT, "spark-lr %d×%d→%d: round %s: Spark %s rows/s, numarrow %s%n",
                                 rows, d, h, p[1], p[2], p[3]);
+                    } else if (p[0].equals("where")) {
+                        System.err.println("spark-lr " + rows + "×" + d + "→" + h + ": " + line);
                     } else if (p[0].equals("check")) {
                         check = p[1];
                     }
