@@ -136,7 +136,7 @@ def tile_short(w, rows, unchecked):
         f"A bottom edge of at most {rows} rows ({{@code mv <= {rows}}}) and full columns: the full tile would spend a",
         "third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector",
         "masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the",
-        "next, and the method was seen stuck in that slow code for a whole JVM (docs/kernels.md).",
+        "next, and the method was seen stuck in that slow code for a whole JVM (docs/performance.md).",
     ], ", int mv", unchecked)
     w("        FloatVector z = FloatVector.zero(SPECIES);")
     decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(rows))
@@ -179,17 +179,17 @@ def gen(bits, mr):
     w(" *")
     w(" * <p>The species is a compile-time constant here, and the accumulators are separate locals, because")
     w(" * the Vector API only compiles to registers when both hold: a species passed as a parameter, or")
-    w(" * vectors kept in an array, fall back to boxed vectors that run about 20 times slower. That is also")
+    w(" * vectors kept in an array, fall back to boxed vectors, many times slower (docs/performance.md). That is also")
     w(" * why each vector width has its own copy of this class rather than one generic method.")
     w(" *")
     w(" * <p>Six rows (twelve accumulators) even where 32 registers would hold more: with eight or more rows")
     w(" * the JIT's first tier gives up on the method (\"out of virtual registers\") and, when the optimising")
     w(" * compiler is busy, the kernel was seen stuck in slow code for a whole JVM. Six rows compile at")
-    w(" * every tier (figures for the other row counts: docs/kernels.md).")
+    w(" * every tier (the figures: docs/performance.md).")
     w(" *")
     w(" * <p>Each tile has an unchecked twin, the same code reading and writing through one constant segment")
     w(" * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of")
-    w(" * segments passed in are redone at every tile, which small multiplies feel (docs/kernels.md).")
+    w(" * segments passed in are redone at every tile, which small multiplies feel (docs/performance.md).")
     w(" * {@link Matmul} uses the twins for native segments it has checked itself.")
     w(" */")
     w(f"final class {cls} {{")

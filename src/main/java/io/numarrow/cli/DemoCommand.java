@@ -1,5 +1,6 @@
 package io.numarrow.cli;
 
+import io.numarrow.Settings;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
@@ -44,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path home = Path.of(System.getProperty("numarrow.home", "."));
+        Path home = Settings.home();
         Path data = home.resolve("data");
         Path input = data.resolve("batch.arrow");
         Path weights = data.resolve("weights.arrow");

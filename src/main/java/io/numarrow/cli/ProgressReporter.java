@@ -1,5 +1,6 @@
 package io.numarrow.cli;
 
+import io.numarrow.Settings;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.io.BatchSource.Totals;
 import java.io.Console;
@@ -8,6 +9,7 @@ import java.text.DecimalFormat;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -33,8 +35,6 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
     /** Inputs of at most this many batches finish too fast to need progress. */
     static final int FEW_BATCHES = 4;
     static final Duration LOG_EVERY = Duration.ofSeconds(2);
-    /** Set by the launcher from {@code [ -t 2 ]}: it pipes stderr, so the JVM cannot see the terminal. */
-    static final String TERMINAL_PROPERTY = "numarrow.stderr.terminal";
 
     /**
      * Where progress goes.
@@ -58,9 +58,10 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
         }
 
         private static boolean stderrIsTerminal() {
-            String told = System.getProperty(TERMINAL_PROPERTY);
-            if (told != null) {
-                return Boolean.parseBoolean(told);
+            // the launcher says, from [ -t 2 ]: it pipes stderr, so the JVM cannot see the terminal
+            Optional<Boolean> told = Settings.stderrTerminal();
+            if (told.isPresent()) {
+                return told.get();
             }
             Console console = System.console();
             return console != null && console.isTerminal();

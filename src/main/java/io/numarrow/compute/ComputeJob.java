@@ -3,6 +3,7 @@ package io.numarrow.compute;
 import io.numarrow.BadInputException;
 import io.numarrow.io.BatchSink;
 import io.numarrow.io.BatchSource;
+import io.numarrow.io.FileIdentity;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
 import io.numarrow.io.WeightsFile;
@@ -161,6 +162,7 @@ public final class ComputeJob {
         // Opening the source is the one check of the input: its errors come before any weights error,
         // and before the weights are loaded for nothing.
         try (BatchSource source = Formats.openSource(spec.input(), inFormat, spec.column(), allocator)) {
+            refuseOutputOverInputs(spec, source);
             try {
                 return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
                         spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
@@ -172,6 +174,19 @@ public final class ComputeJob {
             // Formats' sinks report their own failures, naming the output (UncheckedIOException), and
             // the sources name the input in theirs; what is left comes from reading or closing the input.
             throw new BadInputException(spec.input() + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Refuses an output that is the weights file or one of the input's files, by file identity (a
+     * link to one, hard or symbolic, too), before anything is loaded or written: its rename at the
+     * end would replace them.
+     */
+    private static void refuseOutputOverInputs(Spec spec, BatchSource source) {
+        FileIdentity.refuseOutputOver(spec.output(), "weights file", spec.weights());
+        FileIdentity.refuseOutputOver(spec.output(), "input file", spec.input());
+        for (Path file : source.files()) {
+            FileIdentity.refuseOutputOver(spec.output(), "input file", file);
         }
     }
 
@@ -235,7 +250,7 @@ public final class ComputeJob {
     private static void checkNewColumn(Schema schema, BatchSource source, String name, String what, Spec spec) {
         if (spec.keepInputColumns() && schema.getFields().stream().anyMatch(f -> f.getName().equals(name))) {
             throw new BadInputException(source.describe() + ": already has a column named '" + name
-                    + "'; choose another " + what + " column name");
+                    + "'; choose another name for the " + what + " column (compute --" + what + "-column NAME)");
         }
     }
 

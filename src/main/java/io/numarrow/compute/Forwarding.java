@@ -1,6 +1,8 @@
 package io.numarrow.compute;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -64,6 +66,11 @@ final class Forwarding {
         @Override
         public Totals totals() {
             return source.totals();
+        }
+
+        @Override
+        public List<Path> files() {
+            return source.files();
         }
 
         @Override

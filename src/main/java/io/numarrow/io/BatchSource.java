@@ -1,6 +1,8 @@
 package io.numarrow.io;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -35,6 +37,14 @@ public interface BatchSource extends AutoCloseable {
     /** The dictionaries of dictionary-encoded columns, for a sink that writes them through; null if none. */
     default DictionaryProvider dictionaries() {
         return null;
+    }
+
+    /**
+     * The files this source reads (every Parquet file of a folder or glob), so that a job can refuse
+     * an output that is one of them; empty when the source does not say.
+     */
+    default List<Path> files() {
+        return List.of();
     }
 
     /** What the input holds, from its metadata; {@link Totals#UNKNOWN} by default. */

@@ -3,6 +3,7 @@ package io.numarrow.io;
 import io.numarrow.BadInputException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
@@ -126,6 +127,11 @@ public final class IpcBatchSource implements BatchSource {
     @Override
     public int maxInFlight() {
         return IN_FLIGHT;
+    }
+
+    @Override
+    public List<Path> files() {
+        return List.of(file);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.numarrow.kernels;
 
+import io.numarrow.Settings;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -31,17 +32,17 @@ public final class Matmul {
     /**
      * Pack a block of A when it meets at least this many B panels (n ≥ 2048 with 512-bit vectors).
      * Reading A in place (six row streams, broadcast loads) measured as fast as packing up to n = 2048
-     * and on the batch shape (docs/kernels.md), so the copy is kept for very wide B, where rows of A a
+     * and on the batch shape (docs/performance.md), so the copy is kept for very wide B, where rows of A a
      * power of two apart would crowd a few cache sets for many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
      */
-    private static final int PACK_A_MIN_PANELS = Integer.getInteger("numarrow.gemm.packAPanels", 64);
+    private static final int PACK_A_MIN_PANELS = Settings.gemmPackAPanels();
     /**
      * How packed blocks of A are laid out (property {@code numarrow.gemm.aLayout}): {@code rows}, each
      * row's K block contiguous (a vector copy; the default), or {@code interleaved}, {@code [k][mr]}
      * (a scalar transpose; the tile then reads one A stream). Both give the same bits. Not final, so
      * tests can run both; read it only between calls.
      */
-    static boolean interleavedA = "interleaved".equals(System.getProperty("numarrow.gemm.aLayout", "rows"));
+    static boolean interleavedA = Settings.gemmInterleavedA();
     /**
      * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls:
      * it stays in L1/L2 anyway, and packing it would be a tenth of a 64³ multiply.
@@ -52,7 +53,7 @@ public final class Matmul {
      * {@code numarrow.kernels.checked}): for tests, which then catch an index out of bounds as an
      * exception rather than a stray read.
      */
-    static boolean checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+    static boolean checkedAccess = Settings.kernelsChecked();
 
     private Matmul() {
     }
@@ -105,21 +106,20 @@ public final class Matmul {
         int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         return List.of(
                 shape.mr + "×" + shape.nr + " register tile (" + bits + "-bit vectors, " + 2 * shape.mr
-                        + " accumulators; more rows make C1 fail, see docs/kernels.md), " + shape.shortMr
+                        + " accumulators; more rows make C1 fail, see docs/performance.md), " + shape.shortMr
                         + "-row tile for short bottom edges",
                 "kc=" + blocking.kc() + " (2 × L1d " + caches.l1Data() / 1024 + " KiB / " + shape.nr
-                        + " columns of 4 bytes, kept within 64..512" + override("numarrow.gemm.kc") + "), mc="
-                        + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override("numarrow.gemm.mc") + ")",
+                        + " columns of 4 bytes, kept within 64..512" + override(Settings.GEMM_KC) + "), mc="
+                        + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override(Settings.GEMM_MC) + ")",
                 "A read in place below " + PACK_A_MIN_PANELS + " panels of B (n < " + PACK_A_MIN_PANELS * shape.nr
-                        + "), packed above" + override("numarrow.gemm.packAPanels") + ", "
-                        + (interleavedA ? "interleaved [k][" + shape.mr + "]" : "row by row") + override("numarrow.gemm.aLayout")
+                        + "), packed above" + override(Settings.GEMM_PACK_A_PANELS) + ", "
+                        + (interleavedA ? "interleaved [k][" + shape.mr + "]" : "row by row") + override(Settings.GEMM_A_LAYOUT)
                         + "; B read in place when single-threaded, whole panels and at most "
                         + DIRECT_B_MAX_BYTES / 1024 + " KiB, packed otherwise");
     }
 
-    private static String override(String property) {
-        String v = System.getProperty(property);
-        return v == null ? "" : "; set by -D" + property + "=" + v;
+    private static String override(Settings.Setting setting) {
+        return setting.isSet() ? "; set by -D" + setting.name() + "=" + setting.inForce() : "";
     }
 
     /** Bytes {@link #packB} needs for a {@code k×n} B (or {@code n×k} transposed). */

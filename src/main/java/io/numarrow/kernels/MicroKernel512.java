@@ -14,17 +14,17 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The species is a compile-time constant here, and the accumulators are separate locals, because
  * the Vector API only compiles to registers when both hold: a species passed as a parameter, or
- * vectors kept in an array, fall back to boxed vectors that run about 20 times slower. That is also
+ * vectors kept in an array, fall back to boxed vectors, many times slower (docs/performance.md). That is also
  * why each vector width has its own copy of this class rather than one generic method.
  *
  * <p>Six rows (twelve accumulators) even where 32 registers would hold more: with eight or more rows
  * the JIT's first tier gives up on the method ("out of virtual registers") and, when the optimising
  * compiler is busy, the kernel was seen stuck in slow code for a whole JVM. Six rows compile at
- * every tier (figures for the other row counts: docs/kernels.md).
+ * every tier (the figures: docs/performance.md).
  *
  * <p>Each tile has an unchecked twin, the same code reading and writing through one constant segment
  * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of
- * segments passed in are redone at every tile, which small multiplies feel (docs/kernels.md).
+ * segments passed in are redone at every tile, which small multiplies feel (docs/performance.md).
  * {@link Matmul} uses the twins for native segments it has checked itself.
  */
 final class MicroKernel512 {
@@ -245,7 +245,7 @@ final class MicroKernel512 {
      * A bottom edge of at most 4 rows ({@code mv <= 4}) and full columns: the full tile would spend a
      * third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector
      * masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the
-     * next, and the method was seen stuck in that slow code for a whole JVM (docs/kernels.md).
+     * next, and the method was seen stuck in that slow code for a whole JVM (docs/performance.md).
      */
     static void tileRows4(MemorySegment a, long aOff, long aRowStride, long aStep,
                           MemorySegment b, long bOff, long bStep, int kc,

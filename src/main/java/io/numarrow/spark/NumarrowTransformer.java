@@ -364,8 +364,12 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         StructType outSchema = transformSchema(inSchema, true);
         Ops parsed = parsedOps();
         WeightsOrigin weights = weightsOrigin(parsed, dataset.sparkSession());
+        SparkSettings settings = SparkSettings.of(dataset.sparkSession());
+        TaskFigures figures = settings.metrics()
+                ? TaskFigures.register(dataset.sparkSession().sparkContext(), parsed.needsWeights()) : null;
         PartitionSpec spec = new PartitionSpec(FeatureColumn.find(inSchema, getInputCol()), parsed, weights,
-                getBatchRows(), getThreads(), addedColumns(parsed));
+                isSet(batchRows) ? getBatchRows() : settings.batchRows(),
+                isSet(threads) ? getThreads() : settings.threads(), addedColumns(parsed), figures);
         RDD<InternalRow> in = CatalystFrames.internalRows(dataset);
         RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
         return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);

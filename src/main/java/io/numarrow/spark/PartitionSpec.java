@@ -13,7 +13,8 @@ import java.io.Serializable;
  * @param batchRows   rows per Arrow batch
  * @param threads     pool size, 0 for every executor core
  * @param columns     the columns added to each row
+ * @param figures     the accumulators each task adds its figures to; null when metrics are off
  */
 record PartitionSpec(FeatureColumn column, Ops ops, WeightsOrigin weights, int batchRows, int threads,
-                     AddedColumns columns) implements Serializable {
+                     AddedColumns columns, TaskFigures figures) implements Serializable {
 }

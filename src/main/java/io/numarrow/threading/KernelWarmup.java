@@ -1,5 +1,6 @@
 package io.numarrow.threading;
 
+import io.numarrow.Settings;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.ScalarGemm;
 import io.numarrow.kernels.Softmax;
@@ -34,12 +35,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Off unless property {@code numarrow.warmup=true}: while the job keeps every CPU busy the probe thread,
  * at a lower priority, may never finish and leave the job on the scalar kernel (measurements in
- * docs/warmup.md). Off, the vector kernels run from the first call, cold.
+ * docs/performance.md; why: docs/design.md, start-up). Off, the vector kernels run from the first call, cold.
  */
 final class KernelWarmup {
-    static final String PROPERTY = "numarrow.warmup";
     private static final Logger LOG = LoggerFactory.getLogger(KernelWarmup.class);
-    private static final boolean ENABLED = "true".equalsIgnoreCase(System.getProperty(PROPERTY));
+    private static final boolean ENABLED = Settings.warmup();
     /** Rounds run back to back: each tile method then has thousands of calls, past every JIT threshold. */
     private static final int BURST_ROUNDS = 200;
     /** Pause between probes after the burst, and after {@link #SLOW_AFTER_NANOS} (a JVM where C2 is slow or off). */

@@ -120,7 +120,7 @@ public final class ParallelOps {
      * Starts getting the Vector API kernels compiled on a background thread, once per JVM (creating a
      * {@code ParallelOps} does it too): call it as early as possible, before reading input. Until they
      * are compiled, matmuls run on a scalar kernel that gives the same bits. Off unless the property
-     * {@code numarrow.warmup=true} is set (see {@code docs/warmup.md} for why).
+     * {@code numarrow.warmup=true} is set (why: {@code docs/design.md}, start-up).
      */
     public static void startWarmup() {
         KernelWarmup.start();

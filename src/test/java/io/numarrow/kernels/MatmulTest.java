@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.Reference;
+import io.numarrow.Settings;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -183,7 +184,7 @@ class MatmulTest {
                 withCheckedAccess(() -> check(s, 27, 64 * nr + 5, 40, false, true, false, 23));
             }
         } finally {
-            Matmul.interleavedA = "interleaved".equals(System.getProperty("numarrow.gemm.aLayout", "rows"));
+            Matmul.interleavedA = Settings.gemmInterleavedA();
         }
     }
 
@@ -276,7 +277,7 @@ class MatmulTest {
         try {
             body.run();
         } finally {
-            Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+            Matmul.checkedAccess = Settings.kernelsChecked();
         }
     }
 

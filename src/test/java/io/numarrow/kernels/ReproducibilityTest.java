@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.Settings;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
@@ -63,7 +64,7 @@ class ReproducibilityTest {
                 gemmAgainstContract(s[0], s[1], s[2], true, false, false, 0, true);
             }
         } finally {
-            Matmul.interleavedA = "interleaved".equals(System.getProperty("numarrow.gemm.aLayout", "rows"));
+            Matmul.interleavedA = Settings.gemmInterleavedA();
         }
     }
 
@@ -201,7 +202,7 @@ class ReproducibilityTest {
             try {
                 Matmul.multiply(FloatVector.SPECIES_PREFERRED, a, b, c, m, n, k, transposeB, bias, accumulate);
             } finally {
-                Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+                Matmul.checkedAccess = Settings.kernelsChecked();
             }
             assertBits(want, c, what);
         }

@@ -1,6 +1,7 @@
 package io.numarrow.io.parquet;
 
 import io.numarrow.BadInputException;
+import io.numarrow.Settings;
 import io.numarrow.io.AtomicOutput;
 import io.numarrow.io.BatchSink;
 import java.io.IOException;
@@ -83,8 +84,8 @@ public final class ParquetBatchSink implements BatchSink {
             Data.exportArrayStream(allocator, reader, stream);
             connection.registerArrowStream(STREAM, stream);
             String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(output.temp().toString())
-                    + " (FORMAT parquet, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
-                    + ", ROW_GROUP_SIZE " + Integer.getInteger("numarrow.parquet.rowGroupRows", rowGroupRows(schema))
+                    + " (FORMAT parquet, USE_TMP_FILE false, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
+                    + ", ROW_GROUP_SIZE " + (Settings.parquetRowGroupRows() > 0 ? Settings.parquetRowGroupRows() : rowGroupRows(schema))
                     + ", KV_METADATA {" + DuckDb.literal(ArrowSchemaMetadata.KEY) + ": "
                     + DuckDb.literal(ArrowSchemaMetadata.encode(schema)) + "})";
             return new ParquetBatchSink(target, output, connection, stream, reader, copy);
@@ -102,8 +103,8 @@ public final class ParquetBatchSink implements BatchSink {
 
     /**
      * Rows per row group: about 16 MiB of row data. DuckDB's writer holds several times a row
-     * group's data while it encodes a list column (measured: about 26 KB per 2 KB row), so its
-     * default of 122,880 rows took the peak RSS of a 100k×256→256 run to 2.4 GB; 8,192 rows, 1.0 GB.
+     * group's data while it encodes a list column, so its default of 122,880 rows multiplied the
+     * peak RSS of wide rows (docs/performance.md).
      */
     static int rowGroupRows(Schema schema) {
         long rowBytes = 8;

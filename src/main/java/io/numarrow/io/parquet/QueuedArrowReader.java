@@ -36,11 +36,17 @@ final class QueuedArrowReader extends ArrowReader {
      * checking {@code consumerAlive} so that a consumer that failed does not leave the caller waiting.
      */
     void put(ArrowRecordBatch batch, BooleanSupplier consumerAlive) throws InterruptedException {
-        while (!queue.offer(batch, 50, TimeUnit.MILLISECONDS)) {
-            if (!consumerAlive.getAsBoolean()) {
-                batch.close();
-                throw new IllegalStateException("the Parquet writer stopped");
+        try {
+            while (!queue.offer(batch, 50, TimeUnit.MILLISECONDS)) {
+                if (!consumerAlive.getAsBoolean()) {
+                    throw new IllegalStateException("the Parquet writer stopped");
+                }
             }
+        } catch (InterruptedException | RuntimeException e) {
+            if (batch != END) {
+                batch.close(); // not queued: still ours
+            }
+            throw e;
         }
     }
 
