@@ -208,6 +208,9 @@ public final class NpyFile {
      * structured dtype's descr) is read as an opaque value, so that the message can say what it is.
      */
     private static final class HeaderParser {
+        /** The two quotes a Python string literal may open with. */
+        private static final String QUOTES = "'\"";
+
         /** A value numarrow does not read (a list), kept as written for the message. */
         private record Opaque(String text) {
             @Override
@@ -257,7 +260,7 @@ public final class NpyFile {
         private Object value() {
             skipSpace();
             char c = peek();
-            if (c == '\'' || c == '"') {
+            if (QUOTES.indexOf(c) >= 0) {
                 return string();
             }
             if (c == '(') {
@@ -321,7 +324,7 @@ public final class NpyFile {
         private String string() {
             skipSpace();
             char q = peek();
-            if (q != '\'' && q != '"') {
+            if (QUOTES.indexOf(q) < 0) {
                 throw fail("expected a quoted string");
             }
             int end = s.indexOf(q, i + 1);
