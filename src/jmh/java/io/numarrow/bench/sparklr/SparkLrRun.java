@@ -26,10 +26,11 @@ import org.apache.spark.sql.types.StructType;
  * dense feature vectors of {@code d} values cached in memory, a multinomial logistic regression of
  * {@code h} classes with random coefficients and intercepts, then rounds that each time Spark's own
  * {@code LogisticRegressionModel.transform} and numarrow's {@code NumarrowTransformer.fromModel} on the
- * cached rows (probability and prediction, into Spark's {@code noop} sink), the order alternating.
+ * cached rows (probability and prediction, into Spark's {@code noop} sink), numarrow on the executor's pool
+ * ({@code threads} 0) and on each task's own thread ({@code threads} 1), the order rotating.
  * Prints one {@code round} line per round and a {@code check} line (the largest probability difference).
  *
- * <p>Arguments: rows, d, h, rounds, partitions[, the transformer's threads param].
+ * <p>Arguments: rows, d, h, rounds, partitions.
  */
 public final class SparkLrRun {
     private SparkLrRun() {
@@ -53,25 +54,26 @@ public final class SparkLrRun {
                 throw new IllegalStateException("cached " + count + " rows, expected " + rows);
             }
             LogisticRegressionModel model = model(d, h);
-            NumarrowTransformer numarrow = NumarrowTransformer.fromModel(model);
-            if (args.length > 5) {
-                numarrow.setThreads(Integer.parseInt(args[5]));
+            // threads 0: each task's batches go to the executor's pool, one batch at a time; threads 1: each
+            // task computes its own batches on its own thread, as Spark runs one task per core
+            NumarrowTransformer pool = NumarrowTransformer.fromModel(model).setThreads(0);
+            NumarrowTransformer ownThread = NumarrowTransformer.fromModel(model).setThreads(1);
+            System.out.printf(Locale.ROOT, "check %.3g%n", Math.max(largestDifference(model, pool, features),
+                    largestDifference(model, ownThread, features)));
+            List<Dataset<Row>> sides = List.of(model.transform(features), pool.transform(features),
+                    ownThread.transform(features));
+            for (Dataset<Row> side : sides) {
+                time(side); // a round each first, untimed: every side's code compiled
             }
-            System.out.printf(Locale.ROOT, "check %.3g%n", largestDifference(model, numarrow, features));
-            time(model.transform(features)); // a round each first, untimed: both sides' code compiled
-            time(numarrow.transform(features));
             TransformTimes.Snapshot before = TransformTimes.snapshot();
             for (int r = 0; r < rounds; r++) {
-                double sparkSeconds;
-                double numarrowSeconds;
-                if (r % 2 == 0) {
-                    sparkSeconds = time(model.transform(features));
-                    numarrowSeconds = time(numarrow.transform(features));
-                } else {
-                    numarrowSeconds = time(numarrow.transform(features));
-                    sparkSeconds = time(model.transform(features));
+                double[] seconds = new double[sides.size()];
+                for (int i = 0; i < sides.size(); i++) {
+                    int side = (r + i) % sides.size(); // each round starts with the next side
+                    seconds[side] = time(sides.get(side));
                 }
-                System.out.printf(Locale.ROOT, "round %d %.1f %.1f%n", r + 1, rows / sparkSeconds, rows / numarrowSeconds);
+                System.out.printf(Locale.ROOT, "round %d %.1f %.1f %.1f%n", r + 1, rows / seconds[0], rows / seconds[1],
+                        rows / seconds[2]);
             }
             System.out.println("where numarrow's rounds went: " + TransformTimes.snapshot().minus(before));
         } finally {
