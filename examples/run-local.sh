@@ -10,21 +10,9 @@ export JAVA_HOME MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=all
 OUT="${1:-/tmp/numarrow-spark-example}"
 MASTER="${MASTER:-local[2]}"
 
-# numarrow's flags (jvm.flags), then Spark 4.2's (org.apache.spark.launcher.JavaModuleOptions; spark-submit
-# adds these itself, a plain `java` does not).
-mapfile -t FLAGS < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' jvm.flags)
-FLAGS+=(-XX:+IgnoreUnrecognizedVMOptions
-       --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-       --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-       --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
-       --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-       --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-       --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-       --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED
-       --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-       --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
-       -Dio.netty.tryReflectionSetAccessible=true -Dio.netty.allocator.type=pooled
-       -Dio.netty.handler.ssl.defaultEndpointVerificationAlgorithm=NONE)
+# numarrow's flags (jvm.flags), then Spark 4.2's (spark.jvm.flags; spark-submit adds these itself, a
+# plain `java` does not).
+mapfile -t FLAGS < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' jvm.flags spark.jvm.flags)
 
 mvn -B -q package -DskipTests
 mvn -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt

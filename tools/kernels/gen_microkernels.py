@@ -13,7 +13,7 @@ width is that width's default tile.
 A tile is two methods: `sums`, the K loop, which leaves the tile's sums in a small per-thread scratch,
 and `finish`, which adds the bias and C and stores to C. With nothing but the loop in it, the method the
 JIT compiles for speed keeps every value it needs in registers, and the JIT's first tier, which gives up
-on long methods full of vector operations, compiles even the tall tiles (docs/kernels.md).
+on long methods full of vector operations, compiles even the tall tiles (docs/performance.md).
 """
 import sys
 
@@ -191,7 +191,7 @@ def gen(bits, mr, nv):
     w(" * class rather than one generic method.")
     w(" *")
     w(" * <p>A tile is {@link #sums}, the K loop alone, then {@link #finish}: the loop keeps every value it")
-    w(" * needs in registers, and the JIT's first tier compiles it even for tall tiles (docs/kernels.md).")
+    w(" * needs in registers, and the JIT's first tier compiles it even for tall tiles (docs/performance.md).")
     w(" *")
     w(" * <p>Each method has an unchecked twin, the same code reading and writing through one constant segment")
     w(" * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of")

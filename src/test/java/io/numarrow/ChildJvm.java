@@ -1,7 +1,10 @@
 package io.numarrow;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,19 @@ public final class ChildJvm {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), probe.getName()));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /**
+     * Reads {@code child}'s standard output up to the first line starting with {@code prefix} and
+     * returns that line, or null when the output ends first (the child died or never got there).
+     */
+    public static String awaitLine(Process child, String prefix) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        do {
+            line = out.readLine();
+        } while (line != null && !line.startsWith(prefix));
+        return line;
     }
 
     /** Starts the probe with its output (stdout and stderr) going to {@code log}. */

@@ -16,6 +16,8 @@ import java.util.List;
  */
 public final class JvmFlags {
     public static final String FILE_NAME = "jvm.flags";
+    /** Spark's own flags for JVMs that run Spark without spark-submit (the tests, examples/run-local.sh). */
+    public static final String SPARK_FILE_NAME = "spark.jvm.flags";
 
     private JvmFlags() {
     }
@@ -29,7 +31,7 @@ public final class JvmFlags {
     }
 
     public static Path repositoryRoot() {
-        String root = System.getProperty("numarrow.repo", System.getProperty("numarrow.home", "."));
+        String root = System.getProperty("numarrow.repo", Settings.home().toString());
         return Path.of(root);
     }
 

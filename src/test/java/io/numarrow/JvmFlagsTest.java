@@ -46,14 +46,40 @@ class JvmFlagsTest {
         }
     }
 
-    /** Surefire started this JVM with the pom's argLine, which reads jvm.flags. */
+    /** Surefire started this JVM with the pom's argLine, which reads jvm.flags and spark.jvm.flags. */
     @Test
     void thePomGivesTheTestJvmEveryFlag() {
         List<String> arguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        for (String flag : JvmFlags.ofThisRepository()) {
+        List<String> flags = new ArrayList<>(JvmFlags.ofThisRepository());
+        List<String> spark = JvmFlags.read(REPO.resolve(JvmFlags.SPARK_FILE_NAME));
+        assertTrue(spark.contains("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"), spark.toString());
+        flags.addAll(spark);
+        for (String flag : flags) {
             assertTrue(arguments.contains(flag), "the test JVM lacks " + flag + " (pom.xml argLine); it has " + arguments);
         }
     }
+
+    /** Spark's list lives in spark.jvm.flags alone: code reads it, as run-local.sh does. */
+    @Test
+    void noCodeFileHoldsACopyOfSparksFlags() throws Exception {
+        List<String> problems = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(REPO)) {
+            for (Path file : files.filter(Files::isRegularFile).filter(JvmFlagsTest::isProjectText).toList()) {
+                String name = REPO.relativize(file).toString();
+                boolean code = CODE_SUFFIXES.stream().anyMatch(name::endsWith) || name.equals("numarrow");
+                if (code && !name.endsWith("JvmFlagsTest.java")
+                        && Files.readString(file, StandardCharsets.UTF_8).contains(SPARK_LIST_MARK)) {
+                    problems.add(name + " holds its own copy of Spark's JVM flags; read spark.jvm.flags instead");
+                }
+            }
+        }
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+        String runLocal = Files.readString(REPO.resolve("examples/run-local.sh"), StandardCharsets.UTF_8);
+        assertTrue(runLocal.contains(JvmFlags.SPARK_FILE_NAME), "examples/run-local.sh no longer reads spark.jvm.flags");
+    }
+
+    /** A flag of Spark's list that nothing else of numarrow's needs. */
+    private static final String SPARK_LIST_MARK = "--add-opens=java.base/sun.util.calendar";
 
     /** Runs the launcher's own line that reads jvm.flags and compares what bash made of it. */
     @Test

@@ -58,7 +58,11 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
     String filter;
 
+    /** slf4j-simple's level, for this JVM and the JVMs it starts. */
+    private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
     public static void main(String[] args) {
+        System.setProperty(LOG_LEVEL, System.getProperty(LOG_LEVEL, "warn")); // before the first logger
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
@@ -119,6 +123,7 @@ public final class BenchMain implements Callable<Integer> {
         // Every fork gets jvm.flags (these replace any @Fork(jvmArgsAppend) of the benchmarks).
         List<String> forkFlags = new ArrayList<>(JvmFlags.ofThisRepository());
         forkFlags.add("-Xmx8g");
+        forkFlags.addAll(loggingFlags());
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .jvmArgsAppend(forkFlags.toArray(String[]::new))
                 .shouldFailOnError(true);
@@ -141,7 +146,11 @@ public final class BenchMain implements Callable<Integer> {
         if (!format.equals("table")) {
             options.verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
         }
-        Collection<RunResult> runs = new Runner(options.build()).run();
+        // csv and json are for programs: JMH's own lines (and what its forks print) go to stderr
+        Runner runner = format.equals("table") ? new Runner(options.build())
+                : new Runner(options.build(), org.openjdk.jmh.runner.format.OutputFormatFactory.createFormatInstance(
+                        System.err, org.openjdk.jmh.runner.options.VerboseMode.SILENT));
+        Collection<RunResult> runs = runner.run();
         List<BenchResult> results = toResults(runs);
         switch (format) {
             case "csv" -> printCsv(results);
@@ -155,6 +164,14 @@ public final class BenchMain implements Callable<Integer> {
             System.err.println("plot: " + BenchPlot.write(results, plot));
         }
         return 0;
+    }
+
+    /**
+     * Warnings and errors only, in this JVM and the JVMs a suite starts, so that info lines (Arrow's
+     * allocator choice, the one-NUMA-node note) do not break up the figures; a {@code -D} given wins.
+     */
+    public static List<String> loggingFlags() {
+        return List.of("-D" + LOG_LEVEL + "=" + System.getProperty(LOG_LEVEL, "warn"));
     }
 
     /**
@@ -239,8 +256,10 @@ public final class BenchMain implements Callable<Integer> {
                     .collect(Collectors.joining(";"));
             var primary = run.getPrimaryResult();
             var alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+            var stats = primary.getStatistics();
             out.add(new BenchResult(suiteName, benchmark, p, impl, primary.getScore(), primary.getScoreUnit(),
-                    alloc == null ? Double.NaN : alloc.getScore()));
+                    alloc == null ? Double.NaN : alloc.getScore(),
+                    new BenchResult.Spread(stats.getPercentile(50), stats.getMin(), stats.getMax(), stats.getN())));
         }
         return out;
     }
@@ -300,11 +319,15 @@ public final class BenchMain implements Callable<Integer> {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.1f", v);
     }
 
+    /** One object per score: the csv's columns, then the iterations' median, min, max and count (tools/bench reads them). */
     private static void printJson(List<BenchResult> results) {
         String body = results.stream().map(r -> String.format(Locale.ROOT,
-                        "{\"suite\":\"%s\",\"benchmark\":\"%s\",\"params\":\"%s\",\"impl\":\"%s\",\"score\":%.6f,\"unit\":\"%s\"%s}",
+                        "{\"suite\":\"%s\",\"benchmark\":\"%s\",\"params\":\"%s\",\"impl\":\"%s\",\"score\":%.6f,\"unit\":\"%s\"%s%s}",
                         r.suite(), r.benchmark(), r.params(), r.impl(), r.score(), r.unit(),
-                        Double.isNaN(r.allocBytesPerOp()) ? "" : ",\"alloc_bytes_per_op\":" + finiteOrEmpty(r.allocBytesPerOp())))
+                        Double.isNaN(r.allocBytesPerOp()) ? "" : ",\"alloc_bytes_per_op\":" + finiteOrEmpty(r.allocBytesPerOp()),
+                        r.spread().iterations() == 0 ? "" : String.format(Locale.ROOT,
+                                ",\"median\":%.6f,\"min\":%.6f,\"max\":%.6f,\"iterations\":%d",
+                                r.spread().median(), r.spread().min(), r.spread().max(), r.spread().iterations())))
                 .collect(Collectors.joining(",\n  ", "[\n  ", "\n]"));
         System.out.println(body);
     }

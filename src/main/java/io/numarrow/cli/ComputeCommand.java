@@ -1,8 +1,11 @@
 package io.numarrow.cli;
 
+import io.numarrow.BadInputException;
 import io.numarrow.compute.ComputeJob;
-import io.numarrow.compute.Formats;
 import io.numarrow.compute.Ops;
+import io.numarrow.io.AtomicOutput;
+import io.numarrow.io.Formats;
+import io.numarrow.numa.NumaOption;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -42,13 +45,17 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--column", defaultValue = "features", description = "The features column (default: ${DEFAULT-VALUE}).")
     String column;
 
+    @Option(names = "--output-column", defaultValue = "output", paramLabel = "NAME",
+            description = "The name of the added column (default: ${DEFAULT-VALUE}).")
+    String outputColumn;
+
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
     Integer threads;
 
     @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
     boolean pin;
 
-    @Option(names = "--numa", defaultValue = io.numarrow.numa.NumaOption.DEFAULT, paramLabel = io.numarrow.numa.NumaOption.SYNTAX,
+    @Option(names = "--numa", defaultValue = NumaOption.DEFAULT, paramLabel = NumaOption.SYNTAX,
             description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
     String numa;
 
@@ -67,26 +74,23 @@ final class ComputeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ParallelOps.startWarmup(); // the kernels compile while the input is opened and mapped
+        checkNotEmpty();
         Ops parsed = Ops.parse(ops);
         ThreadCount.check(threads);
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
                 Formats.Compression.parse(compression));
-        if (Formats.inputFormat(input, formats.input()) == Formats.Format.ARROW) {
-            // before the progress bar reads the input's footer: opening a FIFO with no writer would block
-            io.numarrow.io.ArrowFiles.checkIpcFile(input);
-        }
-        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput, formats);
+        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, outputColumn, !dropInput, formats);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
-        try (BufferAllocator allocator = io.numarrow.numa.NumaOption.parse(numa).newRootAllocator();
+        try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
             ComputeJob.Result r;
             ParallelOps parallel = new ParallelOps(pool);
-            try (ProgressReporter progress = ProgressReporter.start(input, common.quiet || stats, progressOutput)) {
+            try (ProgressReporter progress = ProgressReporter.start(common.quiet || stats, progressOutput)) {
                 r = ComputeJob.run(spec, parallel, allocator, progress);
             }
             if (!common.quiet) {
                 // with the Arrow file on standard output, the summary must not go there too
-                (io.numarrow.io.AtomicOutput.isStandardOutput(output) ? System.err : System.out).printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
+                (AtomicOutput.isStandardOutput(output) ? System.err : System.out).printf("%s: %,d rows in %d batches -> %s (%.3f s, %,.0f rows/s)%n",
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {
@@ -95,5 +99,20 @@ final class ComputeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** An empty name (a variable that was not set, {@code --output ''}) would mean the current folder. */
+    private void checkNotEmpty() {
+        String[][] named = {{"--input", input.toString()}, {"--weights", weights == null ? null : weights.toString()},
+                {"--output", output.toString()}, {"--column", column}, {"--output-column", outputColumn}};
+        for (String[] option : named) {
+            if (option[1] != null && option[1].isBlank()) {
+                throw new BadInputException(option[0] + " is empty: give " + switch (option[0]) {
+                    case "--output" -> "the output file's path ('-' for standard output)";
+                    case "--column", "--output-column" -> "a column name";
+                    default -> "a file's path";
+                });
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.numarrow.cli;
 
+import io.numarrow.Settings;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
@@ -44,7 +45,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path home = Path.of(System.getProperty("numarrow.home", "."));
+        Path home = Settings.home();
         Path data = home.resolve("data");
         Path input = data.resolve("batch.arrow");
         Path weights = data.resolve("weights.arrow");
@@ -54,13 +55,13 @@ final class DemoCommand implements Callable<Integer> {
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, out, "features", Ops.MATMUL_SOFTMAX, "output");
         try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(ThreadCount.check(threads)).pinThreads(pin).build())) {
-            ParallelOps ops = new ParallelOps(pool);
+            ParallelOps parallel = new ParallelOps(pool);
             // The first run pays for the JIT compiling the vector kernels (the interpreter runs
             // Vector API code hundreds of times slower); later runs show the steady state.
-            ComputeJob.Result first = ComputeJob.run(spec, ops, allocator);
+            ComputeJob.Result first = ComputeJob.run(spec, parallel, allocator);
             ComputeJob.Result r = null;
             for (int i = 0; i < WARM_RUNS; i++) {
-                ComputeJob.Result again = ComputeJob.run(spec, ops, allocator);
+                ComputeJob.Result again = ComputeJob.run(spec, parallel, allocator);
                 if (r == null || again.nanos() < r.nanos()) {
                     r = again;
                 }

@@ -1,7 +1,8 @@
 package io.numarrow.cli;
 
-import io.numarrow.compute.Formats;
+import io.numarrow.BadInputException;
 import io.numarrow.compute.SyntheticData;
+import io.numarrow.io.Formats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -46,11 +47,11 @@ final class GenCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (rows < 0 || dim < 1 || hidden < 1 || batches < 1 || nullEvery < 0) {
-            throw new io.numarrow.BadInputException("gen needs --rows >= 0, --dim >= 1, --hidden >= 1, --batches >= 1, --null-every >= 0");
+            throw new BadInputException("gen needs --rows >= 0, --dim >= 1, --hidden >= 1, --batches >= 1, --null-every >= 0");
         }
         Formats.Format batchFormat = Formats.Format.parse(format);
         if (batchFormat == null) {
-            throw new io.numarrow.BadInputException("gen --format needs arrow or parquet");
+            throw new BadInputException("gen --format needs arrow or parquet");
         }
         Files.createDirectories(outDir);
         Path batch = outDir.resolve(batchFormat == Formats.Format.PARQUET ? "batch.parquet" : "batch.arrow");

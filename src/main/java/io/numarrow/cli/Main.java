@@ -1,8 +1,11 @@
 package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
+import io.numarrow.Settings;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +30,13 @@ public final class Main implements Runnable {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
         CommandLine cli = new CommandLine(new Main());
+        List<String> badSettings = Settings.problems();
+        if (!badSettings.isEmpty()) { // before any class keeps a value in a static final
+            PrintWriter err = cli.getErr();
+            badSettings.forEach(line -> err.println("numarrow: " + line));
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (ex instanceof BadInputException) {
@@ -38,7 +48,7 @@ public final class Main implements Runnable {
                 return EXIT_BAD_INPUT;
             }
             // an I/O failure of the output (a full disk) says what happened in its message, which names the file
-            String what = ex instanceof java.io.UncheckedIOException ? ex.getMessage() : "failed: " + ex;
+            String what = (ex instanceof UncheckedIOException ? ex.getMessage() : "failed: " + ex) + MemoryLimit.hint(ex);
             err.println("numarrow: " + what + (verbose ? "" : " (--verbose shows the stack trace)"));
             if (verbose) {
                 ex.printStackTrace(err);

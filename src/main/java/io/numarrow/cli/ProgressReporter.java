@@ -1,31 +1,21 @@
 package io.numarrow.cli;
 
+import io.numarrow.Settings;
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.io.BatchSource.Totals;
 import java.io.Console;
 import java.io.PrintStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.text.DecimalFormat;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import org.apache.arrow.flatbuf.MessageHeader;
-import org.apache.arrow.flatbuf.RecordBatch;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.ipc.ArrowFileReader;
-import org.apache.arrow.vector.ipc.ReadChannel;
-import org.apache.arrow.vector.ipc.message.ArrowBlock;
-import org.apache.arrow.vector.ipc.message.MessageMetadataResult;
-import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +24,10 @@ import org.slf4j.LoggerFactory;
  * done, rows/s, time left) when stderr is a terminal, a log line every couple of seconds when it
  * is not (a log file, CI), and nothing for inputs of a few batches or with {@code --quiet}.
  *
- * <p>The totals come from the input's Arrow file footer and its record batch headers, read before
- * the run; a file whose totals cannot be read (an Arrow stream, a damaged file the job will
- * report) gets a bar without an end, once it has shown more than a few batches.
+ * <p>The totals are what the job's source read from the input's metadata when it opened it
+ * ({@link ComputeJob.Progress#inputTotals}): nothing here opens the input. An input whose batches
+ * are not known ahead (an Arrow stream, Parquet) gets a bar once it has shown more than a few
+ * batches, without an end unless its rows are known.
  */
 final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProgressReporter.class);
@@ -44,8 +35,6 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
     /** Inputs of at most this many batches finish too fast to need progress. */
     static final int FEW_BATCHES = 4;
     static final Duration LOG_EVERY = Duration.ofSeconds(2);
-    /** Set by the launcher from {@code [ -t 2 ]}: it pipes stderr, so the JVM cannot see the terminal. */
-    static final String TERMINAL_PROPERTY = "numarrow.stderr.terminal";
 
     /**
      * Where progress goes.
@@ -69,80 +58,58 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
         }
 
         private static boolean stderrIsTerminal() {
-            String told = System.getProperty(TERMINAL_PROPERTY);
-            if (told != null) {
-                return Boolean.parseBoolean(told);
+            // the launcher says, from [ -t 2 ]: it pipes stderr, so the JVM cannot see the terminal
+            Optional<Boolean> told = Settings.stderrTerminal();
+            if (told.isPresent()) {
+                return told.get();
             }
             Console console = System.console();
             return console != null && console.isTerminal();
         }
     }
 
-    /** The batches and rows of an input file, each -1 when unknown. */
-    record Totals(int batches, long rows) {
-        static final Totals UNKNOWN = new Totals(-1, -1);
-
-        /**
-         * Reads the totals of an Arrow IPC file from its footer and batch headers, without
-         * reading any batch's data. Anything unreadable gives {@link #UNKNOWN}: the job itself
-         * reports what is wrong with the file.
-         */
-        static Totals of(Path file) {
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-                 BufferAllocator allocator = new RootAllocator();
-                 ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
-                List<ArrowBlock> blocks = reader.getRecordBlocks();
-                long rows = 0;
-                for (ArrowBlock block : blocks) {
-                    channel.position(block.getOffset());
-                    MessageMetadataResult message = MessageSerializer.readMessage(new ReadChannel(channel));
-                    if (message == null || message.headerType() != MessageHeader.RecordBatch) {
-                        return new Totals(blocks.size(), -1);
-                    }
-                    rows += ((RecordBatch) message.getMessage().header(new RecordBatch())).length();
-                }
-                return new Totals(blocks.size(), rows);
-            } catch (Exception e) {
-                LOG.debug("no progress totals for {}: {}", file, e.toString());
-                return UNKNOWN;
-            }
-        }
-    }
-
     /** How progress shows. */
     enum Mode { NONE, BAR, LOG }
 
-    private final Totals totals;
-    private final Mode mode;
+    private final boolean quiet;
     private final Output output;
     private final LongSupplier clock;
     private final long startNanos;
+    /** Both set once the job tells the totals; nothing shows before. */
+    private Totals totals = Totals.UNKNOWN;
+    private Mode mode = Mode.NONE;
     private ProgressBar bar;
     private long lastLogNanos;
     private boolean logged;
 
-    private ProgressReporter(Totals totals, Mode mode, Output output, LongSupplier clock) {
-        this.totals = totals;
-        this.mode = mode;
+    private ProgressReporter(boolean quiet, Output output, LongSupplier clock) {
+        this.quiet = quiet;
         this.output = output;
         this.clock = clock;
         this.startNanos = clock.getAsLong();
         this.lastLogNanos = startNanos;
     }
 
-    /** Progress for a run over {@code input}: a bar, log lines, or nothing (see the class comment). */
-    static ProgressReporter start(Path input, boolean quiet, Output output) {
-        return start(quiet ? Totals.UNKNOWN : Totals.of(input), quiet, output, System::nanoTime);
+    /** Progress for a run: a bar, log lines, or nothing (see the class comment), once the job tells the totals. */
+    static ProgressReporter start(boolean quiet, Output output) {
+        return new ProgressReporter(quiet, output, System::nanoTime);
     }
 
+    /** A reporter already told {@code totals}. */
     static ProgressReporter start(Totals totals, boolean quiet, Output output, LongSupplier clock) {
-        boolean fewBatches = totals.batches() >= 0 && totals.batches() <= FEW_BATCHES;
-        Mode mode = quiet || fewBatches ? Mode.NONE : output.terminal() ? Mode.BAR : Mode.LOG;
-        ProgressReporter reporter = new ProgressReporter(totals, mode, output, clock);
-        if (mode == Mode.BAR && totals.batches() >= 0) {
-            reporter.bar = reporter.newBar();
-        }
+        ProgressReporter reporter = new ProgressReporter(quiet, output, clock);
+        reporter.inputTotals(totals);
         return reporter;
+    }
+
+    @Override
+    public void inputTotals(Totals totals) {
+        this.totals = totals;
+        boolean fewBatches = totals.batches() >= 0 && totals.batches() <= FEW_BATCHES;
+        mode = quiet || fewBatches ? Mode.NONE : output.terminal() ? Mode.BAR : Mode.LOG;
+        if (mode == Mode.BAR && totals.batches() >= 0) {
+            bar = newBar();
+        }
     }
 
     private ProgressBar newBar() {
@@ -178,7 +145,7 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
             }
             case LOG -> {
                 long now = clock.getAsLong();
-                boolean last = batches == totals.batches();
+                boolean last = totals.rows() >= 0 ? rows == totals.rows() : batches == totals.batches();
                 if (now - lastLogNanos >= output.logEvery().toNanos() || last && logged) {
                     lastLogNanos = now;
                     logged = true;

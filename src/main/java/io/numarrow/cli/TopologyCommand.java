@@ -1,9 +1,13 @@
 package io.numarrow.cli;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.numarrow.BadInputException;
+import io.numarrow.Settings;
 import io.numarrow.kernels.CpuIdentity;
 import io.numarrow.kernels.FmaPeak;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.numa.CpuTopology;
+import io.numarrow.numa.NodeMemory;
 import io.numarrow.threading.ThreadPoolConfig;
 import io.numarrow.threading.WorkerPlacement;
 import java.io.IOException;
@@ -39,7 +43,7 @@ final class TopologyCommand implements Callable<Integer> {
     @Option(names = "--peak", description = "Measure this core's Java FMA peak (about 0.3 s) and show it with the CPU model.")
     boolean peak;
 
-    @Option(names = "--verbose", hidden = true)
+    @Option(names = "--verbose", description = "Also show the numarrow.* settings in force (system properties, docs/api.md).")
     boolean verbose;
 
     @Override
@@ -61,14 +65,14 @@ final class TopologyCommand implements Callable<Integer> {
             return CpuTopology.detect();
         }
         if (!Files.isDirectory(root)) {
-            throw new io.numarrow.BadInputException("--root " + root + " is not a directory");
+            throw new BadInputException("--root " + root + " is not a directory");
         }
         Path affinityFile = root.resolve("affinity");
         List<Integer> affinity = Files.isRegularFile(affinityFile)
                 ? CpuTopology.parseCpuList(Files.readString(affinityFile).trim()) : null;
         CpuTopology t = CpuTopology.detect(root, affinity);
         if (t.numThreads() == 0) {
-            throw new io.numarrow.BadInputException("--root " + root + " holds no usable CPU (no sys/devices/system/cpu/online or proc/cpuinfo)");
+            throw new BadInputException("--root " + root + " holds no usable CPU (no sys/devices/system/cpu/online or proc/cpuinfo)");
         }
         return t;
     }
@@ -84,7 +88,7 @@ final class TopologyCommand implements Callable<Integer> {
             long cores = t.cpus().stream().filter(c -> cpus.contains(c.id()))
                     .map(c -> c.packageId() + ":" + c.coreId()).distinct().count();
             int node = t.nodeIds().get(i);
-            String memory = io.numarrow.numa.NodeMemory.detect(root == null ? Path.of("/") : root, List.of(node))
+            String memory = NodeMemory.detect(root == null ? Path.of("/") : root, List.of(node))
                     .stream().map(m -> String.format(Locale.ROOT, ", memory %.1f GiB (%.1f GiB free)",
                             m.totalBytes() / 1073741824.0, m.freeBytes() / 1073741824.0))
                     .findFirst().orElse("");
@@ -112,6 +116,17 @@ final class TopologyCommand implements Callable<Integer> {
         }
         if (root == null) {
             printKernels();
+        }
+        if (verbose) {
+            printSettings();
+        }
+    }
+
+    /** Every numarrow.* setting with the value in force, and whether it was set or is the default. */
+    private static void printSettings() {
+        System.out.println("Settings (-Dname=value; docs/api.md):");
+        for (Settings.Setting s : Settings.all()) {
+            System.out.printf("  %s=%s%s%n      %s%n", s.name(), s.inForce(), s.isSet() ? " (set)" : " (default)", s.meaning());
         }
     }
 
@@ -144,9 +159,17 @@ final class TopologyCommand implements Callable<Integer> {
         boolean numaAware = plan.stream().anyMatch(p -> p.node() >= 0);
         boolean pinned = plan.stream().anyMatch(p -> p.cpu() >= 0);
         return String.format("{\"numCores\":%d,\"numThreads\":%d,\"numNumaNodes\":%d,\"cacheLineSize\":%d,\"nodeCpus\":%s,"
-                        + "\"nodeIds\":%s,\"cpuQuota\":%s,\"cpus\":%s,\"pool\":{\"workers\":%d,\"numaAware\":%b,\"pinned\":%b,\"placement\":%s}}",
+                        + "\"nodeIds\":%s,\"cpuQuota\":%s,\"cpus\":%s,\"pool\":{\"workers\":%d,\"numaAware\":%b,\"pinned\":%b,\"placement\":%s},"
+                        + "\"settings\":%s}",
                 t.numCores(), t.numThreads(), t.numNumaNodes(), t.cacheLineSize(), nodes, intArray(t.nodeIds()), quota, cpus,
-                workers, numaAware, pinned, placement);
+                workers, numaAware, pinned, placement, settingsJson());
+    }
+
+    /** {@code {"numarrow.gemm.kc":{"value":"0","set":false},...}}: each setting's text in force. */
+    private static String settingsJson() {
+        return Settings.all().stream()
+                .map(s -> "\"" + s.name() + "\":{\"value\":\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s.inForce())) + "\",\"set\":" + s.isSet() + "}")
+                .collect(Collectors.joining(",", "{", "}"));
     }
 
     private static String intArray(List<Integer> list) {

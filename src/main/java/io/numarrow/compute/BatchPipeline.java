@@ -1,5 +1,8 @@
 package io.numarrow.compute;
 
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.InputBatch;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -152,21 +155,20 @@ final class BatchPipeline<S> {
                 if (batch == END_OF_INPUT) {
                     return;
                 }
-                S slot;
-                VectorSchemaRoot out;
                 try {
-                    slot = freeSlots.take();
+                    S slot = freeSlots.take();
                     long t = System.nanoTime();
                     if (firstBatchNanoTime == 0) {
                         firstBatchNanoTime = t;
                     }
-                    out = stage.compute(batch, slot);
+                    VectorSchemaRoot out = stage.compute(batch, slot);
                     computeNanos += System.nanoTime() - t;
+                    // a failed writer interrupts this thread, and put then throws even with room in the queue
+                    computed.put(new Computed<>(batch, slot, out));
                 } catch (Exception | Error e) {
                     batch.close();
                     throw e;
                 }
-                computed.put(new Computed<>(batch, slot, out));
             }
         } finally {
             if (failure.get() == null) {

@@ -1,20 +1,10 @@
 package io.numarrow.compute;
 
-import java.io.IOException;
-import org.apache.arrow.vector.VectorSchemaRoot;
-
 /**
- * Where a job's output batches go: written in the order given, to a temporary file beside the
- * target that {@link #commit()} renames into place. Closing a sink that was not committed deletes
- * what it wrote, so a failed run leaves nothing at the output path.
+ * The old name of {@link io.numarrow.io.BatchSink}.
+ *
+ * @deprecated moved to {@code io}: use {@link io.numarrow.io.BatchSink}
  */
-public interface BatchSink extends AutoCloseable {
-    /** Writes one batch; its buffers are not kept after the call returns. */
-    void write(VectorSchemaRoot batch) throws IOException;
-
-    /** Makes the output appear at its path, complete. */
-    void commit() throws IOException;
-
-    @Override
-    void close() throws IOException;
+@Deprecated
+public interface BatchSink extends io.numarrow.io.BatchSink {
 }

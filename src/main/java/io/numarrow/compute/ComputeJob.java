@@ -1,8 +1,12 @@
 package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
-import io.numarrow.io.ArrowFiles;
-import io.numarrow.io.FileSnapshot;
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.FileIdentity;
+import io.numarrow.io.Formats;
+import io.numarrow.io.InputBatch;
+import io.numarrow.io.WeightsFile;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -24,10 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code output = ops(features)} for every batch of an Arrow IPC file: each batch's features
- * column is viewed as a tensor (no copy), run through {@link ParallelOps} straight into the
- * output column, and written with every input column beside it (or alone, see
- * {@link Spec#keepInputColumns()}), one output batch per input batch. The weights are packed once
+ * {@code output = ops(features)} for every batch of an input ({@link BatchSource}: an Arrow IPC
+ * file or Parquet files, chosen by {@link Formats}): each batch's features column is viewed as a
+ * tensor (no copy), run through {@link ParallelOps} straight into the output column, and written
+ * with every input column beside it (or alone, see {@link Spec#keepInputColumns()}), one output
+ * batch per input batch. The weights are packed once
  * for the whole job ({@link ParallelOps#prepare}). Reading the next batch and writing the previous
  * one overlap with computing the current one ({@link BatchPipeline}), with at most
  * {@link BatchSource#maxInFlight()} batches in memory. The output file appears only when every
@@ -39,7 +44,7 @@ public final class ComputeJob {
     /**
      * What to compute.
      *
-     * @param input            the Arrow IPC file of feature rows
+     * @param input            the feature rows: an Arrow IPC file, or a Parquet file, folder or glob
      * @param weights          the weights file, or null for {@link Ops#SOFTMAX} alone
      * @param output           where the result goes
      * @param column           the features column, {@code FixedSizeList<float32>[d]}
@@ -66,18 +71,6 @@ public final class ComputeJob {
         public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn) {
             this(input, weights, output, column, ops, outputColumn, true, Formats.Options.AUTO);
         }
-
-        /** Formats told from the input file and the output name. */
-        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                    boolean keepInputColumns) {
-            this(input, weights, output, column, ops, outputColumn, keepInputColumns, Formats.Options.AUTO);
-        }
-
-        /** Every input column is written beside the output. */
-        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                    Formats.Options formats) {
-            this(input, weights, output, column, ops, outputColumn, true, formats);
-        }
     }
 
     /**
@@ -87,10 +80,6 @@ public final class ComputeJob {
      * @param timings where the time went, or null
      */
     public record Result(long rows, int batches, long nanos, Path output, Timings timings) {
-        public Result(long rows, int batches, long nanos, Path output) {
-            this(rows, batches, nanos, output, null);
-        }
-
         public double seconds() {
             return nanos / 1e9;
         }
@@ -120,37 +109,52 @@ public final class ComputeJob {
     public interface Progress {
         void batchDone(int batches, long rows);
 
+        /** Told once, before the first batch, what the input holds (its source's {@link BatchSource#totals()}). */
+        default void inputTotals(BatchSource.Totals totals) {
+        }
+
         Progress NONE = (b, r) -> { };
     }
 
     private ComputeJob() {
     }
 
-    public static Result run(Spec spec, ParallelOps ops, BufferAllocator allocator) {
-        return run(spec, ops, allocator, Progress.NONE);
+    public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator) {
+        return run(spec, parallel, allocator, Progress.NONE);
     }
 
     public static Result run(Spec spec, ParallelOps parallel, BufferAllocator allocator, Progress progress) {
         long start = System.nanoTime();
         Formats.Format inFormat = Formats.inputFormat(spec.input(), spec.formats().input());
         Formats.Format outFormat = Formats.outputFormat(spec.output(), spec.formats().output());
-        // Input errors come before any weights error, and before the weights are loaded for nothing.
-        FileSnapshot inputAtStart = null;
-        if (inFormat == Formats.Format.ARROW) {
-            ArrowFiles.checkIpcFile(spec.input());
-            inputAtStart = FileSnapshot.take(spec.input());
-        }
+        // Opening the source is the one check of the input: its errors come before any weights error,
+        // and before the weights are loaded for nothing.
         try (BatchSource source = Formats.openSource(spec.input(), inFormat, spec.column(), allocator)) {
-            return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
-                    spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
-        } catch (IOException e) {
-            throw new BadInputException(spec.input() + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
-        } catch (InternalError e) {
-            // a fault reading the mapped input, which shrank under the job: "input file changed while being read"
-            if (inputAtStart == null) {
-                throw e;
+            refuseOutputOverInputs(spec, source);
+            try {
+                return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
+                        spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
+            } catch (InternalError e) {
+                // a fault reading the mapped input, which shrank under the job: "input file changed while being read"
+                throw source.explainFault(e);
             }
-            throw inputAtStart.explain(e);
+        } catch (IOException e) {
+            // Formats' sinks report their own failures, naming the output (UncheckedIOException), and
+            // the sources name the input in theirs; what is left comes from reading or closing the input.
+            throw new BadInputException(spec.input() + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Refuses an output that is the weights file or one of the input's files, by file identity (a
+     * link to one, hard or symbolic, too), before anything is loaded or written: its rename at the
+     * end would replace them.
+     */
+    private static void refuseOutputOverInputs(Spec spec, BatchSource source) {
+        FileIdentity.refuseOutputOver(spec.output(), "weights file", spec.weights());
+        FileIdentity.refuseOutputOver(spec.output(), "input file", spec.input());
+        for (Path file : source.files()) {
+            FileIdentity.refuseOutputOver(spec.output(), "input file", file);
         }
     }
 
@@ -175,11 +179,12 @@ public final class ComputeJob {
                               BufferAllocator allocator, Progress progress, long start) throws IOException {
         Schema schema = source.schema();
         int d = featureWidth(schema, spec, allocator);
+        progress.inputTotals(source.totals());
         if (schema.getFields().stream().anyMatch(f -> f.getName().equals(spec.outputColumn())) && spec.keepInputColumns()) {
             throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
-                    + "'; choose another output column name");
+                    + "'; choose another name for the output column (compute --output-column NAME)");
         }
-        try (Tensor w = spec.ops().needsWeights() ? Weights.load(spec.weights(), allocator) : null;
+        try (Tensor w = spec.ops().needsWeights() ? WeightsFile.load(spec.weights(), allocator) : null;
              PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, d, spec)) {
             int h = w != null ? w.cols() : d;
             LOG.debug("compute {} on {} (d={}, h={}) -> {}", spec.ops(), spec.input(), d, h, spec.output());
@@ -276,19 +281,14 @@ public final class ComputeJob {
     }
 
     /**
-     * Runs the ops over one batch: {@code x} is the features list column, {@code w} the weights
-     * (null for softmax alone), {@code out} a column made ready by {@link TensorColumns#prepare}.
-     * Null input rows become null output rows.
+     * {@link #computeBatch(Ops, ParallelOps, FixedSizeListVector, PreparedWeights, FixedShapeTensorVector)}
+     * with the weights {@code w} (null for softmax alone) prepared for this batch alone: a job of many
+     * batches prepares them once instead.
      */
     public static void computeBatch(Ops ops, ParallelOps parallel, FixedSizeListVector x, Tensor w, FixedShapeTensorVector out) {
-        try (Tensor xs = TensorColumns.view(x); Tensor ys = TensorColumns.view(out)) {
-            switch (ops) {
-                case MATMUL -> parallel.matmulInto(xs, w, ys);
-                case SOFTMAX -> parallel.softmaxInto(xs, ys);
-                case MATMUL_SOFTMAX -> parallel.matmulSoftmaxInto(xs, w, ys);
-            }
+        try (PreparedWeights prepared = w == null || !ops.needsWeights() ? null : parallel.prepare(w)) {
+            computeBatch(ops, parallel, x, prepared, out);
         }
-        keepNullRows(x, out);
     }
 
     private static void keepNullRows(FixedSizeListVector x, FixedShapeTensorVector out) {

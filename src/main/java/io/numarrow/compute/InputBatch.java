@@ -3,37 +3,14 @@ package io.numarrow.compute;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * One record batch read from a {@link BatchSource}. It owns its buffers until {@link #close()}, so a
- * pipeline can hold a few batches at once (one being read ahead, one computed, one being written).
+ * The old name of {@link io.numarrow.io.InputBatch}.
+ *
+ * @deprecated moved to {@code io}: use {@link io.numarrow.io.InputBatch}
  */
-public interface InputBatch extends AutoCloseable {
-    /** The batch's columns, valid until {@link #close()}. */
-    VectorSchemaRoot root();
-
-    /** Position of this batch in its source, from 0. */
-    int index();
-
-    /** Releases the batch's buffers; idempotent. */
-    @Override
-    void close();
-
-    /** A batch that is a source's reused root, valid until the source's next call; closing it does nothing. */
+@Deprecated
+public interface InputBatch extends io.numarrow.io.InputBatch {
+    /** See {@link io.numarrow.io.InputBatch#ofReusedRoot}. */
     static InputBatch ofReusedRoot(VectorSchemaRoot root, int index) {
-        return new InputBatch() {
-            @Override
-            public VectorSchemaRoot root() {
-                return root;
-            }
-
-            @Override
-            public int index() {
-                return index;
-            }
-
-            @Override
-            public void close() {
-                // the source reloads the root at its next call
-            }
-        };
+        return Forwarding.batch(io.numarrow.io.InputBatch.ofReusedRoot(root, index));
     }
 }

@@ -1,163 +1,21 @@
 package io.numarrow.compute;
 
-import io.numarrow.BadInputException;
-import io.numarrow.io.ArrowFiles;
-import io.numarrow.io.MappedArrowFileReader;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorLoader;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.VectorUnloader;
-import org.apache.arrow.vector.dictionary.DictionaryProvider;
-import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.ipc.InvalidArrowFileException;
-import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
-import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * The record batches of an Arrow IPC file (or stream), each in a root of its own so that a pipeline
- * can hold {@link #maxInFlight()} of them at once. Nothing is copied: each batch's root takes
- * references to the reader's buffers, which for a mapped file are views of the mapping
- * ({@link MappedArrowFileReader}); the next batch of a mapped file is pre-faulted as the current
- * one is handed out ({@link MappedArrowFileReader#prefetch}), on the thread that calls {@link #next()},
- * and a closed batch's pages are unmapped ({@link MappedArrowFileReader#releasePages}). Nothing may
- * write into a batch's buffers or keep them past its {@link InputBatch#close()}.
+ * The old name of {@link io.numarrow.io.IpcBatchSource}, forwarding to it.
+ *
+ * @deprecated moved to {@code io}: use {@link io.numarrow.io.IpcBatchSource}
  */
-public final class IpcBatchSource implements BatchSource {
-    /** One being read ahead, one computed, one being written. */
-    static final int IN_FLIGHT = 3;
-
-    private final Path file;
-    private final BufferAllocator allocator;
-    private final ArrowReader reader;
-    private final Schema schema;
-    private int index;
-
-    private IpcBatchSource(Path file, BufferAllocator allocator, ArrowReader reader, Schema schema) {
-        this.file = file;
-        this.allocator = allocator;
-        this.reader = reader;
-        this.schema = schema;
+@Deprecated
+public final class IpcBatchSource extends Forwarding.Source {
+    private IpcBatchSource(io.numarrow.io.IpcBatchSource source) {
+        super(source);
     }
 
-    /** Opens {@code file}; a missing, truncated or corrupt file is a {@link BadInputException} naming it. */
+    /** See {@link io.numarrow.io.IpcBatchSource#open}. */
     public static IpcBatchSource open(Path file, BufferAllocator allocator) {
-        Objects.requireNonNull(file, "file");
-        ArrowReader reader = ArrowFiles.read(file, allocator);
-        try {
-            Schema schema = reader.getVectorSchemaRoot().getSchema();
-            IpcBatchSource source = new IpcBatchSource(file, allocator, reader, schema);
-            source.prefetch(0);
-            return source;
-        } catch (InvalidArrowFileException | IllegalArgumentException | IndexOutOfBoundsException
-                 | IllegalStateException | IOException e) {
-            closeQuietly(reader);
-            throw new BadInputException(file + ": not a valid Arrow IPC file (" + e.getMessage() + ")", e);
-        } catch (RuntimeException e) {
-            closeQuietly(reader);
-            throw e;
-        }
-    }
-
-    @Override
-    public Schema schema() {
-        return schema;
-    }
-
-    @Override
-    public String describe() {
-        return file.toString();
-    }
-
-    /** The dictionaries of dictionary-encoded columns, for a sink that writes them through. */
-    public DictionaryProvider dictionaries() {
-        return reader;
-    }
-
-    @Override
-    public InputBatch next() throws IOException {
-        boolean loaded;
-        try {
-            loaded = reader.loadNextBatch();
-        } catch (InvalidArrowFileException | IllegalArgumentException | IndexOutOfBoundsException
-                 | IllegalStateException e) {
-            throw new BadInputException(file + ": corrupt record batch " + index + " (" + e.getMessage() + ")", e);
-        }
-        if (!loaded) {
-            return null;
-        }
-        VectorSchemaRoot own = VectorSchemaRoot.create(schema, allocator);
-        try (ArrowRecordBatch batch = new VectorUnloader(reader.getVectorSchemaRoot()).getRecordBatch()) {
-            new VectorLoader(own).load(batch);
-        } catch (RuntimeException e) {
-            own.close();
-            throw e;
-        }
-        int i = index++;
-        prefetch(index);
-        return new Batch(own, i, reader instanceof MappedArrowFileReader mapped ? mapped : null);
-    }
-
-    private void prefetch(int batch) {
-        if (reader instanceof MappedArrowFileReader mapped && batch < mapped.getRecordBatchCount()) {
-            mapped.prefetch(batch);
-        }
-    }
-
-    @Override
-    public int maxInFlight() {
-        return IN_FLIGHT;
-    }
-
-    @Override
-    public void close() throws IOException {
-        reader.close();
-    }
-
-    private static void closeQuietly(ArrowReader reader) {
-        try {
-            reader.close();
-        } catch (IOException | RuntimeException e) {
-            // already failing
-        }
-    }
-
-    private static final class Batch implements InputBatch {
-        private final VectorSchemaRoot root;
-        private final int index;
-        /** The mapped reader whose pages this batch's close gives back, or null. */
-        private final MappedArrowFileReader mapped;
-        private boolean closed;
-
-        Batch(VectorSchemaRoot root, int index, MappedArrowFileReader mapped) {
-            this.root = root;
-            this.index = index;
-            this.mapped = mapped;
-        }
-
-        @Override
-        public VectorSchemaRoot root() {
-            return root;
-        }
-
-        @Override
-        public int index() {
-            return index;
-        }
-
-        /** Also unmaps the batch's pages: a job's resident memory stays a few batches, whatever the file's size. */
-        @Override
-        public void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            root.close();
-            if (mapped != null) {
-                mapped.releasePages(index);
-            }
-        }
+        return new IpcBatchSource(io.numarrow.io.IpcBatchSource.open(file, allocator));
     }
 }

@@ -1,10 +1,14 @@
 package io.numarrow.compute;
 
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.Formats;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -74,8 +78,8 @@ public final class SyntheticData {
                     writer.write(root);
                 }
                 writer.commit();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("writing " + file, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing " + file, e);
             }
         }
     }

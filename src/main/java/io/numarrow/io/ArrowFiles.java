@@ -38,18 +38,46 @@ public final class ArrowFiles {
      * Arrow's own readers.
      */
     public static ArrowReader read(Path file, BufferAllocator allocator) {
-        IpcFormat format = checkIpcFile(file);
-        if (format == IpcFormat.FILE) {
-            return MappedArrowFileReader.open(file, MappedArrowFileReader.sizeOf(file), allocator);
+        return open(file, allocator).reader();
+    }
+
+    /**
+     * A reader over an IPC file, with what the file holds as its footer tells it (and the checks of
+     * {@link IpcFileLayout} read it) and the file as it was when mapped.
+     *
+     * @param totals   rows and batches when the footer was read, the file's size always
+     * @param snapshot the mapped file at open, or null when the reader does not map it
+     */
+    record Opened(ArrowReader reader, BatchSource.Totals totals, FileSnapshot snapshot) {
+        /** See {@link BatchSource#explainFault}: only a mapped file faults. */
+        RuntimeException explainFault(InternalError fault) {
+            if (snapshot == null) {
+                throw fault;
+            }
+            return snapshot.explain(fault);
         }
+    }
+
+    /** {@link #read}, with the totals and snapshot the reader's opening found. */
+    static Opened open(Path file, BufferAllocator allocator) {
+        IpcFormat format = checkIpcFile(file);
+        long size = MappedArrowFileReader.sizeOf(file);
+        if (format == IpcFormat.FILE) {
+            return MappedArrowFileReader.open(file, size, allocator);
+        }
+        return new Opened(openStream(file, allocator), new BatchSource.Totals(-1, -1, size), null);
+    }
+
+    private static ArrowReader openStream(Path file, BufferAllocator allocator) {
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.READ);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
+        boolean bigEndian;
         try {
-            StreamLayoutCheck.check(file, channel, channel.size());
+            bigEndian = StreamLayoutCheck.check(file, channel, channel.size());
         } catch (IOException | RuntimeException e) {
             try {
                 channel.close();
@@ -61,7 +89,7 @@ public final class ArrowFiles {
             }
             throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
-        return new CheckedReaders.Stream(file, channel, allocator);
+        return new CheckedReaders.Stream(file, channel, allocator, bigEndian);
     }
 
     /** The two Arrow IPC layouts. */

@@ -1,6 +1,7 @@
 package io.numarrow.io;
 
 import io.numarrow.BadInputException;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -63,7 +64,7 @@ final class BoundedCodecFactory implements CompressionCodec.Factory {
                         + " bytes, too short for its 8-byte length prefix");
             }
             long raw = compressedBuffer.getLong(0); // the prefix is little-endian; ArrowBuf reads native order
-            long declared = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN ? raw : Long.reverseBytes(raw);
+            long declared = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? raw : Long.reverseBytes(raw);
             long data = bytes - CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH;
             String refusal = refusal(declared, data);
             if (refusal != null) {

@@ -1,12 +1,15 @@
 package io.numarrow.io;
 
 import io.numarrow.BadInputException;
+import io.numarrow.numa.LinuxMemory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.compression.CompressionCodec;
@@ -62,15 +65,17 @@ public final class MappedArrowFileReader extends ArrowReader {
     /**
      * Opens {@code file} (already checked to be a complete Arrow IPC file of {@code size} bytes):
      * a mapped reader, or Arrow's own {@link ArrowFileReader} for files it does not read in place
-     * (compressed, dictionary-encoded), with a note in the log.
+     * (compressed, dictionary-encoded, big-endian), with a note in the log. The totals come from the checked
+     * footer, which the mapping lets us read without Arrow's reader.
      */
-    static ArrowReader open(Path file, long size, BufferAllocator allocator) {
+    static ArrowFiles.Opened open(Path file, long size, BufferAllocator allocator) {
         FileMapping mapping;
         try {
             mapping = FileMapping.map(file, size);
         } catch (FileMapping.Unavailable e) {
             LOG.info("{}; read by Arrow's ordinary reader (copying) instead", e.getMessage());
-            return ordinaryReader(file, allocator);
+            return new ArrowFiles.Opened(ordinaryReader(file, allocator, IpcFileLayout.footerSaysBigEndian(file, size)),
+                    new BatchSource.Totals(-1, -1, size), null);
         }
         IpcFileLayout layout;
         try {
@@ -79,13 +84,14 @@ public final class MappedArrowFileReader extends ArrowReader {
             mapping.release();
             throw e;
         }
+        BatchSource.Totals totals = layout.totals(size);
         if (layout.ordinaryReaderReason() != null) {
             mapping.release();
             LOG.info("{}: read by Arrow's ordinary reader (copying), because {}", file, layout.ordinaryReaderReason());
-            return ordinaryReader(file, allocator);
+            return new ArrowFiles.Opened(ordinaryReader(file, allocator, layout.bigEndian()), totals, null);
         }
         LOG.debug("{}: {} record batches, read in place from the mapping", file, layout.batches().size());
-        return new MappedArrowFileReader(mapping, layout, allocator);
+        return new ArrowFiles.Opened(new MappedArrowFileReader(mapping, layout, allocator), totals, mapping.snapshot());
     }
 
     /**
@@ -98,18 +104,18 @@ public final class MappedArrowFileReader extends ArrowReader {
         if (format != ArrowFiles.IpcFormat.FILE) {
             throw new BadInputException(file + ": an Arrow stream, not a file; only files can be read in place");
         }
-        ArrowReader r = open(file, sizeOf(file), allocator);
+        ArrowReader r = open(file, sizeOf(file), allocator).reader();
         if (r instanceof MappedArrowFileReader m) {
             return m;
         }
         closeQuietly(r);
-        throw new BadInputException(file + ": cannot be read in place (compressed, dictionary-encoded or not mappable; the log says which)");
+        throw new BadInputException(file + ": cannot be read in place (compressed, dictionary-encoded, big-endian or not mappable; the log says which)");
     }
 
-    static ArrowReader ordinaryReader(Path file, BufferAllocator allocator) {
+    static ArrowReader ordinaryReader(Path file, BufferAllocator allocator, boolean bigEndian) {
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-            return new CheckedReaders.File(file, channel, allocator);
+            return new CheckedReaders.File(file, channel, allocator, bigEndian);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
@@ -117,7 +123,7 @@ public final class MappedArrowFileReader extends ArrowReader {
 
     static long sizeOf(Path file) {
         try {
-            return java.nio.file.Files.size(file);
+            return Files.size(file);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
@@ -161,7 +167,7 @@ public final class MappedArrowFileReader extends ArrowReader {
 
     /** Loads batch {@code index} (0-based) into the schema root; later {@link #loadNextBatch} calls go on from it. */
     public void loadRecordBatch(int index) throws IOException {
-        java.util.Objects.checkIndex(index, layout.batches().size());
+        Objects.checkIndex(index, layout.batches().size());
         prepareLoadNextBatch();
         loadBatch(index);
         nextBatch = index + 1;
@@ -217,10 +223,10 @@ public final class MappedArrowFileReader extends ArrowReader {
             return false;
         }
         long start = mapping.address() + plan.bodyOffset();
-        long aligned = start & -io.numarrow.numa.LinuxMemory.PAGE_SIZE;
+        long aligned = start & -LinuxMemory.PAGE_SIZE;
         long length = plan.bodyLength() + (start - aligned);
-        return io.numarrow.numa.LinuxMemory.advise(aligned, length, io.numarrow.numa.LinuxMemory.MADV_POPULATE_READ)
-                || io.numarrow.numa.LinuxMemory.advise(aligned, length, io.numarrow.numa.LinuxMemory.MADV_WILLNEED);
+        return LinuxMemory.advise(aligned, length, LinuxMemory.MADV_POPULATE_READ)
+                || LinuxMemory.advise(aligned, length, LinuxMemory.MADV_WILLNEED);
     }
 
     /**
@@ -235,12 +241,12 @@ public final class MappedArrowFileReader extends ArrowReader {
         if (sourceClosed) {
             return;
         }
-        long page = io.numarrow.numa.LinuxMemory.PAGE_SIZE;
+        long page = LinuxMemory.PAGE_SIZE;
         long start = mapping.address() + plan.bodyOffset();
         long first = (start + page - 1) & -page;
         long end = (start + plan.bodyLength()) & -page;
         if (end > first) {
-            io.numarrow.numa.LinuxMemory.advise(first, end - first, io.numarrow.numa.LinuxMemory.MADV_DONTNEED);
+            LinuxMemory.advise(first, end - first, LinuxMemory.MADV_DONTNEED);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.numarrow.kernels;
 
+import io.numarrow.Settings;
+
 /**
  * Cache blocking of the matmul for one tile shape: K is cut into blocks of {@code kc} so that one packed
  * B panel ({@code kc×nr} floats) stays in L1 while it is reused against every row tile of A, and rows
@@ -17,8 +19,7 @@ record GemmBlocking(TileShape shape, int kc, int mc) {
     static {
         CacheSizes caches = CacheSizes.current();
         for (TileShape s : TileShape.values()) {
-            BY_SHAPE[s.ordinal()] = of(s, caches, Integer.getInteger("numarrow.gemm.kc", 0),
-                    Integer.getInteger("numarrow.gemm.mc", 0));
+            BY_SHAPE[s.ordinal()] = of(s, caches, Settings.gemmKc(), Settings.gemmMc());
         }
     }
 
@@ -33,7 +34,7 @@ record GemmBlocking(TileShape shape, int kc, int mc) {
     static GemmBlocking of(TileShape shape, CacheSizes caches, int kcOverride, int mcOverride) {
         // The B panel may be twice L1: the micro-kernel's B loads are sequential, so the prefetcher keeps
         // them coming from L2, while every K block costs one more pass of loads and stores over C
-        // (two L1s beat one at 2048³, four were no better: docs/kernels.md).
+        // (two L1s beat one, four were no better: docs/performance.md).
         long kc = kcOverride > 0 ? kcOverride : 2 * caches.l1Data() / ((long) shape.nr * Float.BYTES);
         kc = Math.clamp(kc, 64, KC_MAX) & ~7L;
         // Half of L2 for the A block; the rest holds the B panels and C rows on their way through.

@@ -1,5 +1,6 @@
 package io.numarrow.kernels;
 
+import io.numarrow.Settings;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class Matmul {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /**
      * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls, and A
-     * with it: B stays in L1, and packing both costs more than a 64³ multiply gains from it (docs/kernels.md).
+     * with it: B stays in L1, and packing both costs more than a 64³ multiply gains from it (docs/performance.md).
      */
     private static final long DIRECT_B_MAX_BYTES = Math.min(32 * 1024, CacheSizes.current().l1Data() * 3 / 4);
     /**
@@ -38,7 +39,7 @@ public final class Matmul {
      * {@code numarrow.kernels.checked}): for tests, which then catch an index out of bounds as an
      * exception rather than a stray read.
      */
-    static boolean checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+    static boolean checkedAccess = Settings.kernelsChecked();
 
     private Matmul() {
     }
@@ -80,27 +81,6 @@ public final class Matmul {
     }
 
     /**
-     * Rows {@code [rowStart, rowEnd)} of {@code C = A·B} with the preferred vector width, all of B packed
-     * on the calling thread first: a convenience for callers that tile rows themselves and do not share
-     * a packed B.
-     */
-    public static void rows(MemorySegment a, MemorySegment b, MemorySegment c, int k, int n, int rowStart, int rowEnd) {
-        Objects.checkFromToIndex(rowStart, rowEnd, Integer.MAX_VALUE);
-        TileShape shape = TileChoice.preferred();
-        GemmBlocking blocking = GemmBlocking.forShape(shape);
-        checkOperands(a, b, c, rowEnd, n, k, null);
-        if (rowStart == rowEnd || n == 0) {
-            return;
-        }
-        MemorySegment packed = k == 0 ? MemorySegment.NULL
-                : GemmScratch.current().packedB(Packing.packedBBytes(shape, k, n));
-        if (k > 0) {
-            Packing.packB(shape, blocking.kc(), b, k, n, false, packed, 0, Packing.panels(n, shape));
-        }
-        run(shape, blocking, packed, a, c, n, k, rowStart, rowEnd, null, false);
-    }
-
-    /**
      * The micro-kernel and blocking this JVM's matmul uses and why, in a few lines for {@code numarrow
      * topology} and {@code bench}. The choice is a fixed rule from the vector width and the cache sizes,
      * made once per JVM (packed weights stay valid for the JVM's life).
@@ -111,19 +91,18 @@ public final class Matmul {
         CacheSizes caches = CacheSizes.current();
         return List.of(
                 shape.mr + "×" + shape.nr + " register tile (" + shape.bits + "-bit vectors, " + shape.mr * shape.nr / (shape.bits / 32)
-                        + " accumulators" + override("numarrow.gemm.tile") + "), " + shape.shortMr
+                        + " accumulators" + override(Settings.GEMM_TILE) + "), " + shape.shortMr
                         + "-row tiles for short bottom edges",
                 "kc=" + blocking.kc() + " (2 × L1d " + caches.l1Data() / 1024 + " KiB / " + shape.nr
-                        + " columns of 4 bytes, kept within 64.." + GemmBlocking.KC_MAX + override("numarrow.gemm.kc") + "), mc="
-                        + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override("numarrow.gemm.mc") + ")",
+                        + " columns of 4 bytes, kept within 64.." + GemmBlocking.KC_MAX + override(Settings.GEMM_KC) + "), mc="
+                        + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override(Settings.GEMM_MC) + ")",
                 "A and B packed, each tile reading one packed group of A and one panel of B; single-threaded calls "
                         + "with B of whole panels and at most " + DIRECT_B_MAX_BYTES / 1024 + " KiB read both in place on the "
                         + TileChoice.direct(FloatVector.SPECIES_PREFERRED).mr + "-row tile");
     }
 
-    private static String override(String property) {
-        String v = System.getProperty(property);
-        return v == null ? "" : "; set by -D" + property + "=" + v;
+    private static String override(Settings.Setting setting) {
+        return setting.isSet() ? "; set by -D" + setting.name() + "=" + setting.inForce() : "";
     }
 
     /** Bytes {@link #packB} needs for a {@code k×n} B (or {@code n×k} transposed). */

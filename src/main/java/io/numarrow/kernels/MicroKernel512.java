@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * class rather than one generic method.
  *
  * <p>A tile is {@link #sums}, the K loop alone, then {@link #finish}: the loop keeps every value it
- * needs in registers, and the JIT's first tier compiles it even for tall tiles (docs/kernels.md).
+ * needs in registers, and the JIT's first tier compiles it even for tall tiles (docs/performance.md).
  *
  * <p>Each method has an unchecked twin, the same code reading and writing through one constant segment
  * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of

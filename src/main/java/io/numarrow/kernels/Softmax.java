@@ -13,9 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * three vectorized passes per row: the maximum, then {@code e = exp(x - max)} written out while summed
  * (with {@link VectorExp}), then a scale by {@code 1/sum}. A row is read from memory once; the later
  * passes find it in cache. Each pass is one method taking only scalars: vectors and masks never cross a
- * method call, where the JIT would box them. (Folding the next row's maximum into this row's exp loop
- * or into its scale loop, to overlap the loads with arithmetic, measured 10-20% slower on 4096-wide
- * rows: the work is bound by exp, not by memory.)
+ * method call, where the JIT would box them. The next row's maximum is not folded into this row's
+ * loops: the work is bound by exp, not by memory, and folding measured slower (docs/performance.md).
  *
  * <p>Defined results for every input: subtracting the row maximum keeps every exponent ≤ 0, so no row
  * overflows and the sum is at least 1. Entries of {@code -inf} give 0. A row whose entries are all
@@ -86,8 +85,8 @@ public final class Softmax {
      * How many leading floats of a row to take apart so that the rest of it starts on a vector boundary
      * of {@code out}: 0 for aligned rows and for short rows, where the split would cost more than it saves.
      * Buffers from Arrow's default allocator start 16 bytes past a cache line (malloc), and then every
-     * vector load and store of a long row straddles two lines: measured 8192×4096, that cost more than a
-     * tenth of the time. The sum's order does not follow the split (see {@link RowSum}).
+     * vector load and store of a long row straddles two lines (the cost: docs/performance.md, "Memory").
+     * The sum's order does not follow the split (see {@link RowSum}).
      */
     static int alignedHead(MemorySegment out, long base, int cols) {
         long address = out.address() + base;

@@ -1,5 +1,7 @@
 package io.numarrow.kernels;
 
+import io.numarrow.BadInputException;
+import io.numarrow.Settings;
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
@@ -11,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Which register tile a vector width runs. Each width has a default; for the preferred width the system
  * property {@code numarrow.gemm.tile} ({@code ROWSxCOLS}, e.g. {@code 12x32}) picks another tile of the
- * same width and column count. Only such tiles are offered: they give the same bits (docs/kernels.md),
+ * same width and column count. Only such tiles are offered: they give the same bits (docs/performance.md),
  * so the choice changes speed alone.
  */
 final class TileChoice {
@@ -19,7 +21,7 @@ final class TileChoice {
      * The preferred width's tile. Not final, so tests can run every tile; change it only between calls
      * and before any weights are prepared.
      */
-    static TileShape chosen = preferredFrom(System.getProperty("numarrow.gemm.tile"));
+    static TileShape chosen = preferredFrom(Settings.gemmTile());
 
     private TileChoice() {
     }
@@ -55,7 +57,7 @@ final class TileChoice {
      * {@link #sameBits} that this JVM compiles reliably. Tiles of more than {@link #SAFE_ROWS} rows exceed
      * what the JIT's first tier compiles on stack replacement; a JVM that first gave such a tile the
      * first tier's counting code (which it does while the optimising compiler is busy) then never
-     * compiled it further (docs/kernels.md). {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON}
+     * compiled it further (docs/performance.md). {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON}
      * stops the JVM from choosing that code, and only then are the taller tiles offered.
      */
     static List<TileShape> safeChoices(TileShape shape) {
@@ -100,7 +102,7 @@ final class TileChoice {
                 return t;
             }
         }
-        throw new IllegalArgumentException("numarrow.gemm.tile=" + spec + ": this JVM's " + width.bits
-                + "-bit vectors have the tiles " + sameBits(width).stream().map(t -> t.mr + "x" + t.nr).toList());
+        throw new BadInputException("-D" + Settings.GEMM_TILE.name() + "=" + spec + ": expected one of this JVM's "
+                + width.bits + "-bit tiles " + sameBits(width).stream().map(t -> t.mr + "x" + t.nr).toList());
     }
 }

@@ -8,9 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Scratch buffers of megabytes (packed weights) backed by 2 MiB pages where the kernel allows: the
  * matmul walks its packed B panel by panel, and on 4 KiB pages a 16 MiB B needs 4096 TLB entries where
- * 2 MiB pages need 8. Transparent huge pages are usually "madvise" only, so the buffer is mapped on a
- * 2 MiB boundary and advised before it is touched. Measured on 2048³, one thread, with every buffer on
- * huge pages: 2-3% faster.
+ * 2 MiB pages need 8 (the gain measured: docs/performance.md). Transparent huge pages are usually
+ * "madvise" only, so the buffer is mapped on a 2 MiB boundary and advised before it is touched.
  *
  * <p>The mapping belongs to an automatic arena: it is unmapped once the segment is unreachable. Where
  * there is no {@code mmap} (not Linux), the buffer is ordinary memory.

@@ -17,7 +17,8 @@ import java.util.Optional;
 
 /**
  * The Linux memory calls numarrow needs, through the JDK's FFM API (no JNI): {@code mmap},
- * {@code munmap}, {@code madvise}, {@code open}/{@code close} from libc, and {@code mbind},
+ * {@code munmap}, {@code madvise}, {@code open}/{@code close} and {@code flock} (the files that
+ * {@code io} maps and locks) from libc, and {@code mbind},
  * {@code get_mempolicy}, {@code getcpu} as raw system calls (glibc has no wrapper for the first
  * two; libnuma is not assumed to be installed).
  *
@@ -37,6 +38,7 @@ public final class LinuxMemory {
     /** Linux 5.14+: fault the range's pages in now (read), so that later reads take no page faults. */
     public static final int MADV_POPULATE_READ = 22;
     public static final int O_RDONLY = 0;
+    public static final int O_RDWR = 2;
     public static final int O_CLOEXEC = 0x80000;
 
     public static final int MPOL_DEFAULT = 0;
@@ -77,6 +79,11 @@ public final class LinuxMemory {
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT));
+    private static final MethodHandle FLOCK = libc("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final int LOCK_EX = 2;
+    private static final int LOCK_NB = 4;
+    private static final int EWOULDBLOCK = 11;
     /** {@code long syscall(long number, ...)}: six long-sized variadic arguments. */
     private static final MethodHandle SYSCALL = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
@@ -201,8 +208,16 @@ public final class LinuxMemory {
 
     /** Opens {@code path} read-only; the descriptor must be {@link #closeFd closed}. */
     public static int openReadOnly(String path) {
+        return open(path, O_RDONLY);
+    }
+
+    /**
+     * Opens an existing file, {@code flags} {@link #O_RDONLY} or {@link #O_RDWR} (close-on-exec is
+     * added); the descriptor must be {@link #closeFd closed}.
+     */
+    public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(STATE.get(), arena.allocateFrom(path), O_RDONLY | O_CLOEXEC);
+            int fd = (int) OPEN.invokeExact(STATE.get(), arena.allocateFrom(path), flags | O_CLOEXEC);
             if (fd < 0) {
                 throw new NativeCallException("open(" + path + ")", errno());
             }
@@ -211,6 +226,29 @@ public final class LinuxMemory {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("open call failed", t);
+        }
+    }
+
+    /**
+     * Takes an exclusive {@code flock} lock on {@code fd} without waiting: true when taken, false
+     * when another open file (of this process or any other) holds it. The lock belongs to the open
+     * file, so closing another descriptor of the same file does not drop it, and the kernel drops it
+     * when its holder dies.
+     */
+    public static boolean tryLockExclusive(int fd) {
+        try {
+            if ((int) FLOCK.invokeExact(STATE.get(), fd, LOCK_EX | LOCK_NB) == 0) {
+                return true;
+            }
+            int errno = errno();
+            if (errno == EWOULDBLOCK) {
+                return false;
+            }
+            throw new NativeCallException("flock", errno);
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("flock call failed", t);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.numarrow.numa;
 
+import io.numarrow.Settings;
 import java.lang.foreign.Arena;
 import java.util.HashMap;
 import java.util.List;
@@ -40,11 +41,10 @@ public final class NumaAllocator implements AllocationManager.Factory {
     /** Where zero-length buffers point: aligned, never written. */
     private static final long EMPTY_ADDRESS = Arena.global().allocate(64, 64).address();
 
-    public static final long DEFAULT_HUGE_PAGE_THRESHOLD =
-            Long.getLong("numarrow.numa.hugePageThreshold", PageSource.HUGE_PAGE);
+    public static final long DEFAULT_HUGE_PAGE_THRESHOLD = Settings.numaHugePageThreshold();
     public static final long DEFAULT_CHUNK_SIZE = 2L << 20;
     public static final long DEFAULT_SMALL_LIMIT = 64L << 10;
-    public static final long DEFAULT_CACHE_LIMIT = Long.getLong("numarrow.numa.cacheLimit", 256L << 20);
+    public static final long DEFAULT_CACHE_LIMIT = Settings.numaCacheLimit();
 
     private final PlacementPlanner planner;
     private final PageSource pages;
@@ -62,7 +62,8 @@ public final class NumaAllocator implements AllocationManager.Factory {
         }
         this.name = "numa-" + b.policy.name().toLowerCase(Locale.ROOT) + "-" + IDS.incrementAndGet();
         if (planner.ordinaryMemoryOnly() && ONE_NODE_LOGGED.compareAndSet(false, true)) {
-            LOG.info("one NUMA node with memory ({}): {} gives ordinary memory, nothing to place",
+            // DEBUG: nothing is wrong, and a bad-input run must print its one error line alone
+            LOG.debug("one NUMA node with memory ({}): {} gives ordinary memory, nothing to place",
                     b.nodes.ids(), b.policy);
         }
         LOG.debug("{}: policy {} over nodes {}, heaps {}, huge pages from {} bytes, small buffers up to {} bytes",

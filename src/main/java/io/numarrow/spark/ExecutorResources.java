@@ -34,11 +34,12 @@ final class ExecutorResources {
     private final WeightsCache weights = new WeightsCache(root);
 
     /** A pool and the lock that lets one batch at a time onto it. */
-    record Compute(ParallelOps ops, ReentrantLock lock) {
+    record Compute(ParallelOps parallel, ReentrantLock lock) {
     }
 
     private ExecutorResources() {
         Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "numarrow-spark-shutdown"));
+        LOG.info("numarrow: in JVM {}: {}", ProcessHandle.current().pid(), ExecutorClasspath.report());
     }
 
     static ExecutorResources get() {
@@ -85,7 +86,7 @@ final class ExecutorResources {
         List<Compute> all = new ArrayList<>(pools.values());
         pools.clear();
         for (Compute c : all) {
-            c.ops().pool().close();
+            c.parallel().pool().close();
         }
         weights.closeAll();
         try {

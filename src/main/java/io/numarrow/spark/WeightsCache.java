@@ -1,7 +1,7 @@
 package io.numarrow.spark;
 
 import io.numarrow.BadInputException;
-import io.numarrow.compute.Weights;
+import io.numarrow.io.WeightsFile;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.PreparedWeights;
@@ -65,14 +65,14 @@ final class WeightsCache {
             return entry.weights;
         }
 
-        /** The weights packed once per JVM for {@code ops}' kernels (the first caller packs them). */
-        PreparedWeights prepared(ParallelOps ops) {
+        /** The weights packed once per JVM for {@code parallel}'s kernels (the first caller packs them). */
+        PreparedWeights prepared(ParallelOps parallel) {
             synchronized (WeightsCache.this) {
                 if (closed) {
                     throw new IllegalStateException("weights lease " + key + " is closed");
                 }
                 if (entry.prepared == null) {
-                    entry.prepared = ops.prepare(entry.weights);
+                    entry.prepared = parallel.prepare(entry.weights);
                     prepares++;
                 }
                 return entry.prepared;
@@ -122,10 +122,10 @@ final class WeightsCache {
                     + e.getMessage() + ")", e);
         }
         try {
-            Tensor w = Weights.load(local, allocator);
+            Tensor w = WeightsFile.load(local, allocator);
             loads++;
-            LOG.info("numarrow: loaded weights {} ({}×{}) in {} ms", source.path(), w.rows(), w.cols(),
-                    (System.nanoTime() - start) / 1_000_000);
+            LOG.info("numarrow: loaded weights {} version {} ({}×{}) in {} ms", source.path(), source.version(),
+                    w.rows(), w.cols(), (System.nanoTime() - start) / 1_000_000);
             return w;
         } finally {
             if (!source.isLocal()) {

@@ -19,7 +19,7 @@ import org.apache.spark.util.SerializableConfiguration;
  * A weights file as the driver found it: its qualified path, modification time and size. It
  * travels to the executors with the task, which load it once per JVM under {@link #cacheKey()}.
  * Files on a Hadoop filesystem other than the local one are copied to a local temp file first,
- * because {@code Weights.load} reads a local path.
+ * because {@code WeightsFile.load} reads a local path.
  *
  * @param path              the qualified path ({@code file:/...}, {@code hdfs://...}, {@code s3a://...})
  * @param modificationTime  when the driver saw it last changed; part of the cache key
@@ -55,7 +55,12 @@ record WeightsSource(String path, long modificationTime, long length,
     }
 
     String cacheKey() {
-        return path + "@" + modificationTime + "/" + length;
+        return path + "@" + version();
+    }
+
+    /** The file's version as the driver saw it: modification time and size. */
+    String version() {
+        return modificationTime + "/" + length;
     }
 
     boolean isLocal() {

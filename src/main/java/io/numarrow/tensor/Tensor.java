@@ -1,5 +1,6 @@
 package io.numarrow.tensor;
 
+import io.numarrow.Settings;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,7 +33,7 @@ import org.apache.arrow.vector.Float4Vector;
  */
 public final class Tensor implements AutoCloseable {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final boolean UNSCOPED = Boolean.getBoolean("numarrow.tensor.unscoped");
+    private static final boolean UNSCOPED = Settings.tensorUnscoped();
 
     private final Float4Vector vector;
     private final int rows;

@@ -1,8 +1,10 @@
 package io.numarrow.threading;
 
+import io.numarrow.Settings;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.ScalarGemm;
 import io.numarrow.kernels.Softmax;
+import io.numarrow.numa.LinuxSched;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,15 +33,13 @@ import org.slf4j.LoggerFactory;
  * for its first vector rounds (enough calls for the JIT to queue every method),
  * then only probes, pausing between probes, to leave the CPUs to the compilers and the job.
  *
- * <p>Off unless property {@code numarrow.warmup=true}: on a quiet machine it helped a one-batch job but
- * slowed a 100-batch one, and where the job keeps both CPUs busy the probe thread (at a lower priority)
- * was seen not to finish, which left long-running JVMs on the scalar kernel (docs/warmup.md). Off, the
- * vector kernels run from the first call, cold.
+ * <p>Off unless property {@code numarrow.warmup=true}: while the job keeps every CPU busy the probe thread,
+ * at a lower priority, may never finish and leave the job on the scalar kernel (measurements in
+ * docs/performance.md; why: docs/design.md, start-up). Off, the vector kernels run from the first call, cold.
  */
 final class KernelWarmup {
-    static final String PROPERTY = "numarrow.warmup";
     private static final Logger LOG = LoggerFactory.getLogger(KernelWarmup.class);
-    private static final boolean ENABLED = "true".equalsIgnoreCase(System.getProperty(PROPERTY));
+    private static final boolean ENABLED = Settings.warmup();
     /** Rounds run back to back: each tile method then has thousands of calls, past every JIT threshold. */
     private static final int BURST_ROUNDS = 200;
     /** Pause between probes after the burst, and after {@link #SLOW_AFTER_NANOS} (a JVM where C2 is slow or off). */
@@ -90,7 +90,7 @@ final class KernelWarmup {
     private static void run() {
         // A low priority: the warm-up takes the CPU time the job leaves (a core idle while one thread
         // opens the input) and about a tenth of a busy core, not a third of two
-        boolean niced = io.numarrow.numa.LinuxSched.niceCurrentThread(WARMUP_NICE);
+        boolean niced = LinuxSched.niceCurrentThread(WARMUP_NICE);
         long start = System.nanoTime();
         int rounds = 0;
         try (Arena arena = Arena.ofConfined()) {

@@ -2,94 +2,137 @@ package io.numarrow.threading;
 
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.ScalarGemm;
+import io.numarrow.numa.HugePageBuffers;
 import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A weight matrix {@code B} packed once for many multiplications ({@link ParallelOps#prepare}), and,
- * on a pool whose workers sit on several NUMA nodes, copied once to each of those nodes. A batch job
- * prepares its weights at the start and passes them to every batch's
- * {@link ParallelOps#matmulInto(Tensor, PreparedWeights, Tensor)}; the calls then do no packing and
- * no copying. The packed layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it.
+ * A weight matrix {@code B} packed for the matmul kernels and, on a pool whose workers sit on several
+ * NUMA nodes, copied to each of those nodes: the form every matmul of {@link ParallelOps} multiplies by.
+ * A batch job prepares its weights once ({@link ParallelOps#prepare}) and passes them to every batch's
+ * {@link ParallelOps#matmulInto(Tensor, PreparedWeights, Tensor)}, which then packs and copies nothing;
+ * a call given a plain tensor packs it into a reusable one its {@code ParallelOps} keeps. The packed
+ * layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it. Until the vector kernels
+ * are compiled ({@code KernelWarmup}), B is also kept in rows for the scalar kernel.
  *
- * <p>Thread-safe: any number of callers may use one object at once. {@link #close()} frees the
- * memory once the calls that are running have finished; a call that starts after it throws
- * {@link IllegalStateException}.
+ * <p>Threading: prepared weights do not change once made, and any number of callers may use one object
+ * at once. {@link #close()} frees the memory once the calls that are running have finished; a call
+ * that starts after it throws {@link IllegalStateException}. A reusable one is loaded and used by one
+ * call at a time.
  */
 public final class PreparedWeights implements AutoCloseable {
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Packs a {@code k×n} B ({@code n×k} when transposed) into {@code packed}, all its column panels. */
+    @FunctionalInterface
+    interface Packer {
+        void pack(MemorySegment b, int k, int n, boolean transposed, MemorySegment packed);
+    }
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final long PAGE = 4096;
     /** Bit set in {@link #state} once closed; the bits below count the calls using the weights. */
     private static final int CLOSED = 1 << 30;
 
-    private final int k;
-    private final int n;
-    private final boolean transposed;
+    /** Kernel ids of the nodes that get a copy of their own; empty when one copy serves every worker. */
     private final int[] nodes;
+    /** Where prepared weights live until closed; null for a reusable one, whose buffers the GC frees. */
     private final Arena arena;
-    private final MemorySegment packed;
     /** Per node of {@link #nodes}, the packed copy in that node's memory. */
     private final MemorySegment[] nodeCopies;
     private final AtomicInteger state = new AtomicInteger();
-    /**
-     * B in rows for the scalar bridge, kept only when the weights were prepared before the vector
-     * kernels were compiled (a job's first batches): null otherwise, and dropped once they are.
-     */
-    private volatile float[][] rowsForBridge;
+    // The weights loaded last: once for prepared weights, for every call for a reusable one.
+    private int k;
+    private int n;
+    private boolean transposed;
+    private MemorySegment packed;
+    /** Whether {@link #packed} holds them: a reusable one loaded for the scalar kernel packs nothing. */
+    private boolean packedCurrent;
+    /** B in rows for the scalar kernel, kept only while the vector kernels are not compiled. */
+    private volatile float[][] bridgeRows;
 
-    private PreparedWeights(int k, int n, boolean transposed, int[] nodes, Arena arena, MemorySegment packed,
-                            MemorySegment[] nodeCopies, float[][] rowsForBridge) {
-        this.rowsForBridge = rowsForBridge;
-        this.k = k;
-        this.n = n;
-        this.transposed = transposed;
-        this.nodes = nodes;
+    private PreparedWeights(int[] nodes, Arena arena) {
+        this.nodes = nodes.clone();
         this.arena = arena;
-        this.packed = packed;
-        this.nodeCopies = nodeCopies;
+        this.nodeCopies = new MemorySegment[nodes.length];
     }
 
     /**
-     * Packs {@code b} ({@code k×n}, or {@code n×k} when {@code transposed}) on the calling thread and
-     * copies the result to each of {@code nodes} (empty: one copy serves every worker).
+     * Packs {@code b} ({@code k×n}, or {@code n×k} when {@code transposed}) and copies the result to each
+     * of {@code nodes} (empty: one copy serves every worker).
      */
-    static PreparedWeights pack(Tensor b, boolean transposed, int[] nodes) {
+    static PreparedWeights pack(Tensor b, boolean transposed, int[] nodes, Packer packer) {
         Objects.requireNonNull(b, "weights");
-        int k = transposed ? b.cols() : b.rows();
-        int n = transposed ? b.rows() : b.cols();
-        long bytes = Math.max(Matmul.packedBBytes(SPECIES, k, n), Float.BYTES);
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment packed = arena.allocate(bytes, 64);
-            if (k > 0 && n > 0) {
-                Matmul.packB(SPECIES, b.liveSegment(), k, n, transposed, packed, 0, Matmul.panelCount(SPECIES, n));
-            }
-            MemorySegment[] copies = new MemorySegment[nodes.length];
-            for (int i = 0; i < nodes.length; i++) {
-                // page-aligned and whole pages, so that moving them to the node moves nothing else
-                copies[i] = arena.allocate(alignUp(bytes, PAGE), PAGE);
-                NodePages.moveTo(copies[i], nodes[i]);
-                MemorySegment.copy(packed, 0, copies[i], 0, bytes);
-            }
-            float[][] rows = KernelWarmup.vectorKernelsReady() ? null : ScalarGemm.copyB(b.liveSegment(), k, n, transposed, null);
-            return new PreparedWeights(k, n, transposed, nodes.clone(), arena, packed, copies, rows);
+            PreparedWeights w = new PreparedWeights(nodes, arena);
+            w.load(b.liveSegment(), transposed ? b.cols() : b.rows(), transposed ? b.rows() : b.cols(), transposed,
+                    packer, true, !KernelWarmup.vectorKernelsReady());
+            return w;
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         }
     }
 
-    /** B in rows for {@link BridgeGemm} while the vector kernels are not compiled yet, else null. */
+    /** Empty weights for {@link #reload} to fill call after call. */
+    static PreparedWeights reusable(int[] nodes) {
+        return new PreparedWeights(nodes, null);
+    }
+
+    /**
+     * Loads {@code b} for one call into this reusable object, growing its buffers when too small: packed
+     * and copied to each node for the vector kernels, in rows alone for the scalar one. Returns the
+     * node copies made.
+     */
+    int reload(MemorySegment b, int k, int n, boolean transposed, Packer packer, boolean vectorKernels) {
+        return load(b, k, n, transposed, packer, vectorKernels, !vectorKernels);
+    }
+
+    private int load(MemorySegment b, int k, int n, boolean transposed, Packer packer, boolean pack, boolean keepRows) {
+        this.k = k;
+        this.n = n;
+        this.transposed = transposed;
+        bridgeRows = keepRows ? ScalarGemm.copyB(b, k, n, transposed, bridgeRows) : null;
+        packedCurrent = pack;
+        if (!pack) {
+            return 0;
+        }
+        long bytes = Math.max(Matmul.packedBBytes(SPECIES, k, n), Float.BYTES);
+        packed = buffer(packed, bytes, 64);
+        if (k > 0 && n > 0) {
+            packer.pack(b, k, n, transposed, packed);
+        }
+        for (int i = 0; i < nodes.length; i++) {
+            // page-aligned and whole pages, so that moving them to the node moves nothing else
+            MemorySegment copy = buffer(nodeCopies[i], alignUp(bytes, PAGE), PAGE);
+            if (copy != nodeCopies[i]) {
+                NodePages.moveTo(copy, nodes[i]);
+                nodeCopies[i] = copy;
+            }
+            MemorySegment.copy(packed, 0, copy, 0, bytes);
+        }
+        return nodes.length;
+    }
+
+    /** {@code have} when it holds {@code bytes}, else a new buffer: from the arena, or scratch on huge pages. */
+    private MemorySegment buffer(MemorySegment have, long bytes, long alignment) {
+        if (have != null && have.byteSize() >= bytes) {
+            return have;
+        }
+        return arena != null ? arena.allocate(bytes, alignment) : HugePageBuffers.allocate(bytes, alignment);
+    }
+
+    /** B in rows for the scalar kernel while the vector kernels are not compiled yet, else null. */
     float[][] rowsForBridge() {
-        float[][] rows = rowsForBridge;
-        if (rows != null && KernelWarmup.vectorKernelsReady()) {
-            rowsForBridge = null; // never needed again in this JVM
+        float[][] rows = bridgeRows;
+        if (rows != null && packedCurrent && KernelWarmup.vectorKernelsReady()) {
+            bridgeRows = null; // never needed again in this JVM
             return null;
         }
         return rows;
@@ -132,7 +175,7 @@ public final class PreparedWeights implements AutoCloseable {
 
     void release() {
         if (state.decrementAndGet() == CLOSED) {
-            arena.close();
+            free();
         }
     }
 
@@ -162,6 +205,12 @@ public final class PreparedWeights implements AutoCloseable {
             }
         } while (!state.compareAndSet(s, s | CLOSED));
         if (s == 0) {
+            free();
+        }
+    }
+
+    private void free() {
+        if (arena != null) {
             arena.close();
         }
     }
@@ -169,7 +218,7 @@ public final class PreparedWeights implements AutoCloseable {
     @Override
     public String toString() {
         return "PreparedWeights[" + k + "×" + n + (transposed ? ", transposed" : "")
-                + (nodes.length > 0 ? ", copies on nodes " + java.util.Arrays.toString(nodes) : "")
+                + (nodes.length > 0 ? ", copies on nodes " + Arrays.toString(nodes) : "")
                 + (isClosed() ? ", closed" : "") + "]";
     }
 

@@ -4,7 +4,6 @@ import io.numarrow.numa.CpuTopology;
 import io.numarrow.numa.LinuxSched;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
@@ -60,8 +59,6 @@ public final class ThreadPool implements AutoCloseable {
     private final CpuTopology topology;
     private final Worker[] workers;
     private final List<WorkerPlacement> placements;
-    /** Per node (by position in {@code topology.nodeIds()}), its workers. */
-    private final Worker[][] workersByNode;
     private final AffinitySetter affinity;
     final boolean stealing;
     final boolean numaAware;
@@ -107,12 +104,6 @@ public final class ThreadPool implements AutoCloseable {
         }
         for (Worker w : workers) {
             w.setVictims(workers);
-        }
-        List<Integer> nodeIds = topology.nodeIds();
-        this.workersByNode = new Worker[nodeIds.size()][];
-        for (int k = 0; k < nodeIds.size(); k++) {
-            int nodeId = nodeIds.get(k);
-            workersByNode[k] = Arrays.stream(workers).filter(w -> w.node == nodeId).toArray(Worker[]::new);
         }
         int started = 0;
         try {
@@ -250,57 +241,7 @@ public final class ThreadPool implements AutoCloseable {
             return;
         }
         int start = Math.floorMod(nextInbox.getAndIncrement(), workers.length);
-        submitExternal(item, start, workers, wakeTarget);
-    }
-
-    /**
-     * Queues {@code task} for a worker of NUMA node {@code node} (kernel id), whose memory the
-     * task works on; on a pool that is not NUMA-aware, or without workers on that node, this is
-     * {@link #submit(Runnable)}. With stealing on, another node's worker may still take it when
-     * its own node's workers are busy.
-     */
-    public WorkItem submitToNode(int node, Runnable task) {
-        Objects.requireNonNull(task, "task");
-        Worker[] nodeWorkers = numaAware ? workersOfNode(node) : null;
-        if (nodeWorkers == null || nodeWorkers.length == 0) {
-            return submit(task);
-        }
-        WorkItem item = new WorkItem(task, this);
-        Worker self = Worker.current();
-        if (self != null && self.pool == this) {
-            if (self.node != node) {
-                int first = Math.floorMod(nextInbox.getAndIncrement(), nodeWorkers.length);
-                for (int k = 0; k < nodeWorkers.length; k++) {
-                    Worker w = nodeWorkers[(first + k) % nodeWorkers.length];
-                    if (w.inbox.offer(item)) {
-                        if (isClosed()) {
-                            // w may have drained and left already: keep a second reference where
-                            // we will run it; whichever copy is reached first runs, once
-                            pushOwn(self, item);
-                        }
-                        signalIdle(w);
-                        return item;
-                    }
-                }
-            }
-            pushOwn(self, item); // its node's queues are full, or it is our node: keep it
-            return item;
-        }
-        int start = Math.floorMod(nextInbox.getAndIncrement(), nodeWorkers.length);
-        for (int k = 0; k < nodeWorkers.length; k++) {
-            Worker w = nodeWorkers[(start + k) % nodeWorkers.length];
-            if (offerToInbox(w, item)) {
-                return item;
-            }
-        }
-        // the node's inboxes are full: any worker will do
-        submitExternal(item, start, workers, false);
-        return item;
-    }
-
-    private Worker[] workersOfNode(int node) {
-        int k = topology.nodeIds().indexOf(node);
-        return k < 0 ? null : workersByNode[k];
+        submitExternal(item, start, wakeTarget);
     }
 
     private void pushOwn(Worker self, WorkItem item) {
@@ -315,10 +256,10 @@ public final class ThreadPool implements AutoCloseable {
         }
     }
 
-    private void submitExternal(WorkItem item, int start, Worker[] candidates, boolean wakeTarget) {
+    private void submitExternal(WorkItem item, int start, boolean wakeTarget) {
         while (true) {
-            for (int k = 0; k < candidates.length; k++) {
-                Worker w = candidates[(start + k) % candidates.length];
+            for (int k = 0; k < workers.length; k++) {
+                Worker w = workers[(start + k) % workers.length];
                 if (offerToInbox(w, item)) {
                     if (wakeTarget) {
                         w.wake();
@@ -326,19 +267,19 @@ public final class ThreadPool implements AutoCloseable {
                     return;
                 }
             }
-            if (!anyInboxHasRoom(candidates)) {
+            if (!anyInboxHasRoom()) {
                 break;
             }
             // An inbox refuses a put at a slot whose last taker was descheduled between claiming it and
             // freeing it, even with the inbox nearly empty: that is a moment's wait, not a full queue.
             Thread.yield();
         }
-        throw new QueueFullException("every worker's queue is full (" + candidates.length + " workers × "
-                + candidates[0].inbox.capacity() + " tasks); await some tasks before submitting more, or raise queueCapacity");
+        throw new QueueFullException("every worker's queue is full (" + workers.length + " workers × "
+                + workers[0].inbox.capacity() + " tasks); await some tasks before submitting more, or raise queueCapacity");
     }
 
-    private static boolean anyInboxHasRoom(Worker[] candidates) {
-        for (Worker w : candidates) {
+    private boolean anyInboxHasRoom() {
+        for (Worker w : workers) {
             if (w.inbox.size() < w.inbox.capacity()) {
                 return true;
             }

@@ -34,6 +34,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>One run at a time: a caller that may run loops concurrently keeps one loop per concurrent caller.
  */
 public abstract class TileLoop {
+    /** Tiles per worker a caller cuts its work into: enough to even out uneven tiles, few enough to keep the overhead small. */
+    static final int TILES_PER_WORKER = 4;
     /**
      * How long an outside caller that left every tile to the workers spins before it parks: tiles of a
      * large call are long. One that worked spins {@link Spin#OUTSIDE_CALLER_SPIN_NANOS}.

@@ -1,5 +1,10 @@
 package io.numarrow.threading;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
 /**
  * What one worker has done since its pool started; a snapshot, each counter read on its own.
  *
@@ -31,12 +36,12 @@ public record WorkerStats(int worker, int node, int cpu, long tasksRun, long ste
      * The counters of {@code all} summed per NUMA node (worker and cpu -1), by node id; workers
      * of a pool that is not NUMA-aware count under node -1.
      */
-    public static java.util.SortedMap<Integer, WorkerStats> perNode(Iterable<WorkerStats> all) {
-        java.util.SortedMap<Integer, java.util.List<WorkerStats>> byNode = new java.util.TreeMap<>();
+    public static SortedMap<Integer, WorkerStats> perNode(Iterable<WorkerStats> all) {
+        SortedMap<Integer, List<WorkerStats>> byNode = new TreeMap<>();
         for (WorkerStats s : all) {
-            byNode.computeIfAbsent(s.node, n -> new java.util.ArrayList<>()).add(s);
+            byNode.computeIfAbsent(s.node, n -> new ArrayList<>()).add(s);
         }
-        java.util.SortedMap<Integer, WorkerStats> sums = new java.util.TreeMap<>();
+        SortedMap<Integer, WorkerStats> sums = new TreeMap<>();
         byNode.forEach((node, stats) -> {
             WorkerStats t = total(stats);
             sums.put(node, new WorkerStats(-1, node, -1, t.tasksRun, t.steals, t.failedSteals, t.parks));

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.compute.SyntheticData;
+import io.numarrow.io.BatchSource.Totals;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,16 +57,6 @@ class ProgressReporterTest {
     }
 
     @Test
-    void totalsComeFromTheFileFooterAndBatchHeaders() throws Exception {
-        Path x = input(1003, 100);
-        assertEquals(new ProgressReporter.Totals(100, 1003), ProgressReporter.Totals.of(x));
-
-        Path garbage = Files.writeString(dir.resolve("garbage.arrow"), "not arrow at all");
-        assertEquals(ProgressReporter.Totals.UNKNOWN, ProgressReporter.Totals.of(garbage));
-        assertEquals(ProgressReporter.Totals.UNKNOWN, ProgressReporter.Totals.of(dir.resolve("missing.arrow")));
-    }
-
-    @Test
     void aHundredBatchFileOnATerminalShowsTheBar() {
         input(2000, 100);
         assertEquals(0, compute(output(true, ProgressReporter.LOG_EVERY)));
@@ -112,7 +102,7 @@ class ProgressReporterTest {
     @Test
     void logLinesComeEveryTwoSecondsWithRateAndTimeLeft() {
         AtomicLong now = new AtomicLong(0);
-        try (ProgressReporter progress = ProgressReporter.start(new ProgressReporter.Totals(100, 1000), false,
+        try (ProgressReporter progress = ProgressReporter.start(new Totals(1000, 100, -1), false,
                 output(false, Duration.ofSeconds(2)), now::get)) {
             assertEquals(ProgressReporter.Mode.LOG, progress.mode());
             now.set(1_000_000_000L);
@@ -139,7 +129,7 @@ class ProgressReporterTest {
 
     @Test
     void anUnknownTotalShowsABarOnceThereAreMoreThanAFewBatches() {
-        try (ProgressReporter progress = ProgressReporter.start(ProgressReporter.Totals.UNKNOWN, false,
+        try (ProgressReporter progress = ProgressReporter.start(Totals.UNKNOWN, false,
                 output(true, Duration.ZERO), System::nanoTime)) {
             assertEquals(ProgressReporter.Mode.BAR, progress.mode());
             for (int b = 1; b <= ProgressReporter.FEW_BATCHES; b++) {
@@ -154,7 +144,7 @@ class ProgressReporterTest {
 
     @Test
     void emptyBatchesGiveABarWithoutAnEnd() {
-        try (ProgressReporter progress = ProgressReporter.start(new ProgressReporter.Totals(10, 0), false,
+        try (ProgressReporter progress = ProgressReporter.start(new Totals(0, 10, -1), false,
                 output(true, Duration.ZERO), System::nanoTime)) {
             progress.batchDone(10, 0);
         }
@@ -164,7 +154,7 @@ class ProgressReporterTest {
 
     @Test
     void anUnknownTotalStillShowsProgress() {
-        try (ProgressReporter progress = ProgressReporter.start(ProgressReporter.Totals.UNKNOWN, false,
+        try (ProgressReporter progress = ProgressReporter.start(Totals.UNKNOWN, false,
                 output(false, Duration.ZERO), () -> 1_000_000_000L)) {
             progress.batchDone(3, 30);
         }

@@ -10,6 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.numarrow.BadInputException;
 import io.numarrow.Reference;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.io.BatchSink;
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.InputBatch;
+import io.numarrow.io.IpcBatchSink;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -95,7 +100,7 @@ class BatchPipelineTest {
         SyntheticData.writeFeatures(x, allocator, 300, 8, 3, 7, 3);
         SyntheticData.writeWeights(w, allocator, 8, 5, 4);
         try (ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
-            ComputeJob.run(new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output", false),
+            ComputeJob.run(new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output", false, null),
                     new ParallelOps(pool), allocator);
         }
         try (ArrowReader reader = ArrowFiles.read(out, allocator)) {
@@ -176,6 +181,48 @@ class BatchPipelineTest {
         assertEquals(4, written.size());
         assertEquals(0, source.open.get(), "every batch read was closed");
         assertFolderEmpty();
+    }
+
+    /**
+     * Issue 27 item 5: the writer fails (a full disk) while the next batch is being computed; the
+     * failure interrupts the computing thread, whose hand-over of that batch then fails too. The
+     * batch must still be closed: it leaked before (Arrow's "Memory was leaked" at exit).
+     */
+    @Test
+    void aSinkFailingWhileTheNextBatchComputesLeavesEveryBatchClosed() throws Exception {
+        CountingSource source = new CountingSource(10, -1);
+        CountDownLatch computingSecond = new CountDownLatch(1);
+        BatchSink full = new BatchSink() {
+            @Override
+            public void write(VectorSchemaRoot batch) throws IOException {
+                try {
+                    computingSecond.await(); // fail only once batch 1 is being computed
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IOException("No space left on device (test)");
+            }
+
+            @Override
+            public void commit() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> new BatchPipeline<>(source, full, slots(3), 3,
+                (b, slot) -> {
+                    if (b.index() == 1) {
+                        computingSecond.countDown();
+                        while (!Thread.currentThread().isInterrupted()) { // the writer's failure interrupts this thread
+                            Thread.onSpinWait();
+                        }
+                    }
+                    return b.root();
+                }, ComputeJob.Progress.NONE).run());
+        assertEquals("No space left on device (test)", e.getMessage());
+        assertEquals(0, source.open.get(), "every batch read was closed, the one being computed too");
     }
 
     @Test

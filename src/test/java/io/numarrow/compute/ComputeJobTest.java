@@ -1,5 +1,6 @@
 package io.numarrow.compute;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,13 +12,19 @@ import io.numarrow.BadInputException;
 import io.numarrow.Reference;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.tensor.FixedShapeTensorType;
+import io.numarrow.tensor.Tensor;
+import io.numarrow.tensor.TensorColumns;
 import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.PreparedWeights;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -61,6 +68,64 @@ class ComputeJobTest {
     @AfterEach
     void close() {
         allocator.close();
+    }
+
+    /** The batch form given plain weights gives the prepared form's bits, null rows kept, close to float64. */
+    @Test
+    void computeBatchWithPlainWeightsMatchesThePreparedForm() {
+        int rows = 300, d = 70, h = 33;
+        SplittableRandom random = new SplittableRandom(5);
+        float[] wv = new float[d * h];
+        for (int i = 0; i < wv.length; i++) {
+            wv[i] = (float) random.nextDouble(-1, 1);
+        }
+        try (var x = TensorColumns.allocateTensorColumn("x", allocator, rows, d);
+             var plain = TensorColumns.allocateTensorColumn("y", allocator, rows, h);
+             var prepared = TensorColumns.allocateTensorColumn("y", allocator, rows, h);
+             Tensor w = Tensor.fromArray(allocator, d, h, wv);
+             PreparedWeights pw = ops.prepare(w)) {
+            try (Tensor xs = TensorColumns.view(x)) {
+                for (int r = 0; r < rows; r++) {
+                    for (int c = 0; c < d; c++) {
+                        xs.set(r, c, (float) random.nextDouble(-1, 1));
+                    }
+                }
+            }
+            x.getUnderlyingVector().setNull(17);
+            for (Ops op : List.of(Ops.MATMUL, Ops.MATMUL_SOFTMAX)) {
+                ComputeJob.computeBatch(op, ops, x.getUnderlyingVector(), w, plain);
+                ComputeJob.computeBatch(op, ops, x.getUnderlyingVector(), pw, prepared);
+                try (Tensor a = TensorColumns.view(plain);
+                     Tensor b = TensorColumns.view(prepared)) {
+                    assertArrayEquals(b.toArray(), a.toArray(), op.toString());
+                }
+                assertTrue(plain.getUnderlyingVector().isNull(17) && !plain.getUnderlyingVector().isNull(16), op.toString());
+                TensorColumns.prepare(plain, rows);
+                TensorColumns.prepare(prepared, rows);
+            }
+            ComputeJob.computeBatch(Ops.MATMUL_SOFTMAX, ops, x.getUnderlyingVector(), w, plain);
+            List<double[]> wRows = new ArrayList<>();
+            for (int p = 0; p < d; p++) {
+                double[] row = new double[h];
+                for (int j = 0; j < h; j++) {
+                    row[j] = wv[p * h + j];
+                }
+                wRows.add(row);
+            }
+            try (Tensor xs = TensorColumns.view(x);
+                 Tensor y = TensorColumns.view(plain)) {
+                for (int r : new int[] {0, 1, 150, 299}) {
+                    double[] xr = new double[d];
+                    for (int c = 0; c < d; c++) {
+                        xr[c] = xs.get(r, c);
+                    }
+                    double[] want = Reference.softmaxRow(Reference.matmulRow(xr, wRows));
+                    for (int j = 0; j < h; j++) {
+                        assertEquals(want[j], y.get(r, j), 1e-6 + 1e-5 * want[j], "row " + r + " col " + j);
+                    }
+                }
+            }
+        }
     }
 
     @ParameterizedTest(name = "rows={0} d={1} h={2} batches={3}")
@@ -183,6 +248,37 @@ class ComputeJobTest {
         assertFalse(Files.exists(out));
         try (var files = Files.list(dir)) {
             assertEquals(2, files.count(), "no temporary file is left behind");
+        }
+    }
+
+    /** Issue 24 item 3: a failure writing the output names the output and the reason, never the input. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"out.parquet", "out.arrow"})
+    void anOutputThatCannotBeRenamedIntoPlaceIsNamed(String name) throws Exception {
+        Path x = dir.resolve("x.arrow");
+        Path w = dir.resolve("w.arrow");
+        Path out = dir.resolve(name);
+        SyntheticData.writeFeatures(x, allocator, 50, 8, 3, 0, 1);
+        SyntheticData.writeWeights(w, allocator, 8, 4, 2);
+        // once the first batch is written, a folder with a file in it takes the output's path: no rename
+        // may replace it, not even root's
+        ComputeJob.Progress folderAppears = (batches, rows) -> {
+            if (batches == 1) {
+                try {
+                    Files.createDirectory(out);
+                    Files.writeString(out.resolve("keep"), "mine");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ComputeJob.run(
+                new ComputeJob.Spec(x, w, out, "features", Ops.MATMUL_SOFTMAX, "output"), ops, allocator, folderAppears));
+        assertTrue(e.getMessage().startsWith(out + ": cannot write the output: "), e.getMessage());
+        assertFalse(e.getMessage().contains("x.arrow"), "the input is not at fault: " + e.getMessage());
+        assertEquals("mine", Files.readString(out.resolve("keep")), "the folder is left as it was");
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(out, w, x), files.sorted().toList(), "no temporary file is left behind");
         }
     }
 }

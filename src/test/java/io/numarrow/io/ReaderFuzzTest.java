@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.numarrow.BadInputException;
-import io.numarrow.compute.Weights;
 import io.numarrow.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,7 +74,7 @@ class ReaderFuzzTest {
             } catch (BadInputException expected) {
                 // the one allowed failure
             }
-            try (Tensor w = Weights.load(file, allocator)) {
+            try (Tensor w = WeightsFile.load(file, allocator)) {
                 w.get(w.rows() - 1, w.cols() - 1);
             } catch (BadInputException expected) {
                 // the one allowed failure

@@ -2,7 +2,6 @@ package io.numarrow.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.numarrow.compute.Weights;
 import io.numarrow.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +27,7 @@ class WeightsLoadTest {
                         CompressionUtil.CodecType.LZ4_FRAME}) {
                     Path file = dir.resolve("w" + s[0] + "-" + s[1] + "-" + s[2] + "-" + codec + ".arrow");
                     IpcTestFiles.write(file, a, s[0], s[1], s[2], codec);
-                    try (Tensor w = Weights.load(file, a)) {
+                    try (Tensor w = WeightsFile.load(file, a)) {
                         assertEquals(s[0] * s[1], w.rows(), file.toString());
                         assertEquals(s[2], w.cols());
                         for (int r = 0; r < w.rows(); r++) {

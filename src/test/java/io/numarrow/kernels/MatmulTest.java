@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.Reference;
+import io.numarrow.Settings;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -304,7 +305,7 @@ class MatmulTest {
         try {
             body.run();
         } finally {
-            Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+            Matmul.checkedAccess = Settings.kernelsChecked();
         }
     }
 

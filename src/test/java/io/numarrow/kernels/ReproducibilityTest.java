@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.Settings;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
@@ -204,7 +205,7 @@ class ReproducibilityTest {
             try {
                 Matmul.multiply(FloatVector.SPECIES_PREFERRED, a, b, c, m, n, k, transposeB, bias, accumulate);
             } finally {
-                Matmul.checkedAccess = Boolean.getBoolean("numarrow.kernels.checked");
+                Matmul.checkedAccess = Settings.kernelsChecked();
             }
             assertBits(want, c, what);
         }

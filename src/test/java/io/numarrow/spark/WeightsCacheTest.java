@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.BadInputException;
 import io.numarrow.compute.SyntheticData;
-import io.numarrow.compute.Weights;
+import io.numarrow.io.WeightsFile;
 import io.numarrow.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +80,7 @@ class WeightsCacheTest {
             SyntheticData.writeWeights(file, allocator, 33, 9, 5);
             FileSystem fs = FileSystem.getLocal(new Configuration());
             Path copy = WeightsSource.copyToLocal(fs, new org.apache.hadoop.fs.Path(file.toUri()));
-            try (Tensor original = Weights.load(file, allocator); Tensor copied = Weights.load(copy, allocator)) {
+            try (Tensor original = WeightsFile.load(file, allocator); Tensor copied = WeightsFile.load(copy, allocator)) {
                 assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(copy));
                 assertArrayEquals(original.toArray(), copied.toArray());
             } finally {

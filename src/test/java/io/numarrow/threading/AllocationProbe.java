@@ -31,7 +31,7 @@ import org.apache.arrow.memory.RootAllocator;
  * the passing window must have had workers run the calls' helpers.
  */
 final class AllocationProbe {
-    private static final int CALLS_PER_ROUND = 8;
+    private static final int CALLS_PER_ROUND = 10;
     /** Windows without a single compilation after which what still allocates is steady state. */
     static final int QUIET_WINDOWS = 5;
     /** A backstop, far above the few seconds a probe takes; ParallelOpsKernelsTest waits longer. */
@@ -50,7 +50,7 @@ final class AllocationProbe {
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).build());
              // 128³: the caller and a worker; 400×128·128×128: tiles handed to the pool; a large B
              // (128×8192) packed by the pool; 100 columns: the masked edge tile; softmax of narrow and
-             // wide rows; the fused pair
+             // wide rows; the fused pair; and prepared weights
              Tensor a = Tensor.fromArray(allocator, 400, 128, random(1, 400 * 128));
              Tensor b = Tensor.fromArray(allocator, 128, 128, random(2, 128 * 128));
              Tensor a128 = Tensor.fromArray(allocator, 128, 128, random(3, 128 * 128));
@@ -64,6 +64,7 @@ final class AllocationProbe {
              Tensor probs = Tensor.allocate(allocator, 400, 128);
              Tensor wideProbs = Tensor.allocate(allocator, 13, 8192)) {
             ParallelOps ops = new ParallelOps(pool);
+            PreparedWeights prepared = ops.prepare(b);
             Runnable calls = () -> {
                 ops.matmulInto(a128, b, c128);
                 ops.matmulInto(a, b, c);
@@ -73,6 +74,8 @@ final class AllocationProbe {
                 ops.softmaxInto(c, probs);
                 ops.softmaxInto(c13, wideProbs);
                 ops.matmulSoftmaxInto(a, b, probs);
+                ops.matmulInto(a, prepared, c);
+                ops.matmulSoftmaxInto(a, prepared, probs);
             };
             calls.run(); // starts the workers, whose threads the meter then counts
             AllocationMeter meter = new AllocationMeter();

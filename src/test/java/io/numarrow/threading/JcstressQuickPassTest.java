@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * The short jcstress pass of {@code mvn test} (and so of {@code ./numarrow test} and CI): every test in
  * src/jcstress/java once, in one JVM configuration (C2 only, all actors compiled together), two
  * 200 ms iterations each, in a child JVM. Fails on any forbidden outcome, error or timeout. A
- * weakened ordering that jcstress catches in a full run shows here too (docs/stress.md has the
- * figures); {@code ./numarrow stress} runs the long form.
+ * weakened ordering that jcstress catches in a full run shows here too when each test gets its samples
+ * (docs/testing.md says which); {@code ./numarrow stress} runs the long form.
  */
 class JcstressQuickPassTest {
     /** jcstress's own options for the pass; the forks inherit the host's JVM flags. */

@@ -181,7 +181,7 @@ class ParallelOpsKernelsTest {
 
     /**
      * Matmul (inline, caller and worker, handed to the pool, accumulate, parallel packing), softmax and the
-     * fused pair allocate nothing per call once warm, measured by {@link AllocationProbe} in a JVM of its
+     * fused pair, unprepared and with prepared weights, allocate nothing per call once warm, measured by {@link AllocationProbe} in a JVM of its
      * own. In this JVM the answer would depend on what ran before: the kernels' compiled code here depends
      * on type profiles that every earlier test wrote into the shared Vector API methods, and a kernel
      * compiled against mixed profiles was seen keeping boxing fallbacks for good (docs/performance.md).

@@ -1,5 +1,6 @@
 package io.numarrow.bench.job;
 
+import io.numarrow.Settings;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
@@ -57,7 +58,7 @@ public final class JobBench {
     }
 
     public static int run(int runs) throws Exception {
-        Path home = Path.of(System.getProperty("numarrow.home", "."));
+        Path home = Settings.home();
         Path work = Files.createTempDirectory("numarrow-job-bench");
         try {
             return new JobBench(home, runs, work).runAll();

@@ -1,6 +1,7 @@
 package io.numarrow.bench.onnx;
 
 import io.numarrow.JvmFlags;
+import io.numarrow.bench.BenchMain;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -104,6 +105,7 @@ public final class OnnxSuite {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(JvmFlags.ofThisRepository());
+        command.addAll(BenchMain.loggingFlags());
         command.addAll(List.of("-Xmx2g", "-cp", System.getProperty("java.class.path"), OnnxJobRun.class.getName(),
                 side, String.valueOf(ROWS), String.valueOf(K), String.valueOf(N), String.valueOf(BATCHES), String.valueOf(THREADS)));
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -1,5 +1,6 @@
 package io.numarrow.bench.startup;
 
+import io.numarrow.Settings;
 import io.numarrow.compute.SyntheticData;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -38,8 +39,7 @@ public final class StartupSuite {
 
     /** Runs the suite {@code runs} times per side; returns the exit status. */
     public static int run(int runs) throws Exception {
-        String home = System.getProperty("numarrow.home");
-        if (home == null) {
+        if (!Settings.HOME.isSet()) {
             System.err.println("numarrow bench: the startup suite runs ./numarrow; start it through the launcher");
             return 2;
         }
@@ -61,7 +61,7 @@ public final class StartupSuite {
                 SyntheticData.writeFeatures(x, allocator, 4000, 256, 1, 97, 42);
                 SyntheticData.writeWeights(w, allocator, 256, 256, 43);
             }
-            String launcher = Path.of(home, "numarrow").toString();
+            String launcher = Settings.home().resolve("numarrow").toString();
             for (int r = 0; r < runs; r++) {
                 Path out = data.resolve("out-" + r + ".arrow");
                 compute[r] = wallSeconds(List.of(launcher, "compute", "--input", x.toString(), "--weights", w.toString(),

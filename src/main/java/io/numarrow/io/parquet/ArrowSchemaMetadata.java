@@ -1,5 +1,6 @@
 package io.numarrow.io.parquet;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -34,7 +35,7 @@ final class ArrowSchemaMetadata {
     static Schema decode(String base64) {
         try {
             byte[] bytes = Base64.getDecoder().decode(base64.strip());
-            return MessageSerializer.deserializeSchema(new ReadChannel(Channels.newChannel(new java.io.ByteArrayInputStream(bytes))));
+            return MessageSerializer.deserializeSchema(new ReadChannel(Channels.newChannel(new ByteArrayInputStream(bytes))));
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -1,9 +1,10 @@
 package io.numarrow.io.parquet;
 
 import io.numarrow.BadInputException;
-import io.numarrow.compute.BatchSink;
+import io.numarrow.Settings;
+import io.numarrow.io.AtomicOutput;
+import io.numarrow.io.BatchSink;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -25,15 +26,16 @@ import org.duckdb.DuckDBConnection;
  * (by reference, through the C stream interface) on a thread of its own while the job goes on. The
  * file's {@code ARROW:schema} metadata holds the Arrow schema, so pyarrow and arrow-rs read the
  * lists back as {@code FixedSizeList<float32>} and {@code output} with its
- * {@code arrow.fixed_shape_tensor} type; DuckDB itself is given the plain storage types. The file is
- * written beside the target and moved onto it by {@link #commit()}.
+ * {@code arrow.fixed_shape_tensor} type; DuckDB itself is given the plain storage types. DuckDB
+ * writes the path form of an {@link AtomicOutput}, a temporary file beside the target moved onto it
+ * by {@link #commit()}. A failure to write names the output.
  */
 public final class ParquetBatchSink implements BatchSink {
     private static final String STREAM = "numarrow_batches";
     private static final long ROW_GROUP_BYTES = 16L << 20;
 
     private final Path target;
-    private final Path temp;
+    private final AtomicOutput output;
     private final DuckDBConnection connection;
     private final ArrowArrayStream stream;
     private final QueuedArrowReader reader;
@@ -42,10 +44,10 @@ public final class ParquetBatchSink implements BatchSink {
     private boolean committed;
     private boolean closed;
 
-    private ParquetBatchSink(Path target, Path temp, DuckDBConnection connection, ArrowArrayStream stream,
+    private ParquetBatchSink(Path target, AtomicOutput output, DuckDBConnection connection, ArrowArrayStream stream,
                              QueuedArrowReader reader, String copy) {
         this.target = target;
-        this.temp = temp;
+        this.output = output;
         this.connection = connection;
         this.stream = stream;
         this.reader = reader;
@@ -65,7 +67,7 @@ public final class ParquetBatchSink implements BatchSink {
      * @param compression {@code SNAPPY} or {@code ZSTD}
      */
     public static ParquetBatchSink open(Path target, Schema schema, String compression, BufferAllocator allocator) {
-        Path temp = TempBesideTarget.create(target);
+        AtomicOutput output = AtomicOutput.createForPath(target);
         DuckDBConnection connection = null;
         ArrowArrayStream stream = null;
         QueuedArrowReader reader = null;
@@ -81,17 +83,17 @@ public final class ParquetBatchSink implements BatchSink {
             stream = ArrowArrayStream.allocateNew(allocator);
             Data.exportArrayStream(allocator, reader, stream);
             connection.registerArrowStream(STREAM, stream);
-            String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(temp.toString())
-                    + " (FORMAT parquet, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
-                    + ", ROW_GROUP_SIZE " + Integer.getInteger("numarrow.parquet.rowGroupRows", rowGroupRows(schema))
+            String copy = "COPY (SELECT * FROM " + STREAM + ") TO " + DuckDb.literal(output.temp().toString())
+                    + " (FORMAT parquet, USE_TMP_FILE false, COMPRESSION " + compression.toLowerCase(Locale.ROOT)
+                    + ", ROW_GROUP_SIZE " + (Settings.parquetRowGroupRows() > 0 ? Settings.parquetRowGroupRows() : rowGroupRows(schema))
                     + ", KV_METADATA {" + DuckDb.literal(ArrowSchemaMetadata.KEY) + ": "
                     + DuckDb.literal(ArrowSchemaMetadata.encode(schema)) + "})";
-            return new ParquetBatchSink(target, temp, connection, stream, reader, copy);
+            return new ParquetBatchSink(target, output, connection, stream, reader, copy);
         } catch (SQLException | RuntimeException e) {
             DuckDb.closeQuietly(connection);
             DuckDb.closeQuietly(stream);
             DuckDb.closeQuietly(reader);
-            TempBesideTarget.deleteQuietly(temp);
+            output.close();
             if (e instanceof BadInputException bad) {
                 throw bad;
             }
@@ -101,8 +103,8 @@ public final class ParquetBatchSink implements BatchSink {
 
     /**
      * Rows per row group: about 16 MiB of row data. DuckDB's writer holds several times a row
-     * group's data while it encodes a list column (measured: about 26 KB per 2 KB row), so its
-     * default of 122,880 rows took the peak RSS of a 100k×256→256 run to 2.4 GB; 8,192 rows, 1.0 GB.
+     * group's data while it encodes a list column, so its default of 122,880 rows multiplied the
+     * peak RSS of wide rows (docs/performance.md).
      */
     static int rowGroupRows(Schema schema) {
         long rowBytes = 8;
@@ -141,7 +143,7 @@ public final class ParquetBatchSink implements BatchSink {
     }
 
     @Override
-    public void commit() throws IOException {
+    public void commit() {
         if (committed) {
             return;
         }
@@ -156,14 +158,14 @@ public final class ParquetBatchSink implements BatchSink {
         }
         checkCopier();
         DuckDb.closeQuietly(connection);
-        TempBesideTarget.moveOnto(temp, target);
+        output.commit();
         committed = true;
     }
 
     private void checkCopier() {
         Throwable f = failure;
         if (f != null) {
-            throw new UncheckedIOException(new IOException("writing " + target + " failed (" + DuckDb.message(f) + ")", f));
+            throw output.writeFailure(new IOException(DuckDb.message(f), f));
         }
     }
 
@@ -186,9 +188,7 @@ public final class ParquetBatchSink implements BatchSink {
             DuckDb.closeQuietly(connection);
             DuckDb.closeQuietly(stream);
             DuckDb.closeQuietly(reader);
-            if (!committed) {
-                TempBesideTarget.deleteQuietly(temp);
-            }
+            output.close();
         }
     }
 

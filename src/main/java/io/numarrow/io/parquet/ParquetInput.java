@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -57,7 +58,7 @@ final class ParquetInput {
         return path.indexOf('*') >= 0 || path.indexOf('?') >= 0 || path.indexOf('[') >= 0 || path.indexOf('{') >= 0;
     }
 
-    private static List<Path> list(Path folder, Path input, java.util.function.Predicate<Path> keep) {
+    private static List<Path> list(Path folder, Path input, Predicate<Path> keep) {
         try (Stream<Path> entries = Files.list(folder)) {
             return entries.filter(Files::isRegularFile).filter(keep).sorted().toList();
         } catch (IOException e) {

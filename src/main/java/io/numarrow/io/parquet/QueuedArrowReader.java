@@ -2,9 +2,11 @@ package io.numarrow.io.parquet;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -18,7 +20,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * ahead of DuckDB waits.
  */
 final class QueuedArrowReader extends ArrowReader {
-    private static final ArrowRecordBatch END = new ArrowRecordBatch(0, java.util.List.of(), java.util.List.of());
+    private static final ArrowRecordBatch END = new ArrowRecordBatch(0, List.of(), List.of());
 
     private final Schema schema;
     private final BlockingQueue<ArrowRecordBatch> queue = new ArrayBlockingQueue<>(2);
@@ -33,16 +35,22 @@ final class QueuedArrowReader extends ArrowReader {
      * Queues {@code batch} (taking ownership) for the consumer; waits while the queue is full,
      * checking {@code consumerAlive} so that a consumer that failed does not leave the caller waiting.
      */
-    void put(ArrowRecordBatch batch, java.util.function.BooleanSupplier consumerAlive) throws InterruptedException {
-        while (!queue.offer(batch, 50, TimeUnit.MILLISECONDS)) {
-            if (!consumerAlive.getAsBoolean()) {
-                batch.close();
-                throw new IllegalStateException("the Parquet writer stopped");
+    void put(ArrowRecordBatch batch, BooleanSupplier consumerAlive) throws InterruptedException {
+        try {
+            while (!queue.offer(batch, 50, TimeUnit.MILLISECONDS)) {
+                if (!consumerAlive.getAsBoolean()) {
+                    throw new IllegalStateException("the Parquet writer stopped");
+                }
             }
+        } catch (InterruptedException | RuntimeException e) {
+            if (batch != END) {
+                batch.close(); // not queued: still ours
+            }
+            throw e;
         }
     }
 
-    void end(java.util.function.BooleanSupplier consumerAlive) throws InterruptedException {
+    void end(BooleanSupplier consumerAlive) throws InterruptedException {
         put(END, consumerAlive);
     }
 

@@ -1,6 +1,7 @@
 package io.numarrow.io.parquet;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +78,7 @@ final class ReadAhead implements AutoCloseable {
             item = queue.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("waiting for the next Parquet batch");
+            throw new InterruptedIOException("waiting for the next Parquet batch");
         }
         if (item instanceof ArrowRecordBatch batch) {
             try (batch) {

@@ -9,6 +9,7 @@ import io.numarrow.numa.NumaNodes;
 import io.numarrow.numa.NumaPolicy;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.PreparedWeights;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
 import io.numarrow.threading.WorkItem;
@@ -18,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,6 +102,8 @@ public final class NumaGuestChecks {
         check("compute --numa local|interleave|preferred=N: output equal to float64", this::computeEndToEnd);
         check("ParallelOps: weights on every node, output rows on the computing node, right result",
                 this::parallelOps);
+        check("ParallelOps called on a worker of each node: its output rows moved to its node, same bits",
+                this::parallelOpsOnEachNode);
     }
 
     private void nodeMemory() {
@@ -234,32 +238,51 @@ public final class NumaGuestChecks {
                 .numaAware(true).pinThreads(true).build());
     }
 
+    /**
+     * Runs {@code task} once on every worker of {@code pool}, which must not steal: tasks from outside go
+     * to the workers' inboxes in turn, and each runs where it was put. Fails unless every worker ran one.
+     */
+    private static void onEveryWorker(ThreadPool pool, Runnable task) throws Exception {
+        require(!pool.config().enableWorkStealing(), "a pool without stealing");
+        Set<Integer> ran = ConcurrentHashMap.newKeySet();
+        List<WorkItem> items = new ArrayList<>();
+        for (int i = 0; i < pool.size(); i++) {
+            items.add(pool.submit(() -> {
+                ran.add(ThreadPool.currentWorkerIndex());
+                task.run();
+            }));
+        }
+        for (WorkItem item : items) {
+            item.join();
+        }
+        require(ran.size() == pool.size(), "every worker ran a task: " + ran);
+    }
+
+    private ThreadPool numaPoolWithoutStealing() {
+        return ThreadPool.init(ThreadPoolConfig.builder().numThreads(topology.usableCpus().size())
+                .numaAware(true).pinThreads(true).enableWorkStealing(false).build());
+    }
+
     private void poolPlacement() throws Exception {
-        try (ThreadPool pool = numaPool()) {
+        try (ThreadPool pool = numaPoolWithoutStealing()) {
             List<Integer> workerNodes = pool.placements().stream().map(WorkerPlacement::node).distinct().sorted()
                     .toList();
             require(workerNodes.equals(nodes.ids()), "workers on every node: " + pool.placements());
             Map<Integer, String> ran = new ConcurrentHashMap<>();
-            List<WorkItem> items = new ArrayList<>();
-            for (WorkerPlacement p : pool.placements()) {
-                items.add(pool.submitToNode(p.node(), () -> {
-                    int cpu = LinuxSched.currentCpu();
-                    int w = ThreadPool.currentWorkerIndex();
-                    WorkerPlacement mine = pool.placements().get(w);
-                    ran.put(w, "cpu " + cpu + " node " + topology.nodeOf(cpu) + " allowed "
-                            + LinuxSched.currentThreadAffinity());
-                    require(mine.allowedCpus().contains(cpu), "worker " + w + " on cpu " + cpu
-                            + " outside its CPUs " + mine.allowedCpus());
-                    require(topology.nodeOf(cpu) == mine.node() && ThreadPool.currentNode() == mine.node()
-                            && LinuxMemory.currentNode() == mine.node(), "worker " + w + " on node of cpu "
-                            + cpu + " = " + topology.nodeOf(cpu) + ", placed on " + mine.node());
-                    require(LinuxSched.currentThreadAffinity().equals(mine.allowedCpus()),
-                            "worker " + w + " pinned to " + mine.allowedCpus());
-                }));
-            }
-            for (WorkItem item : items) {
-                item.join();
-            }
+            onEveryWorker(pool, () -> {
+                int cpu = LinuxSched.currentCpu();
+                int w = ThreadPool.currentWorkerIndex();
+                WorkerPlacement mine = pool.placements().get(w);
+                ran.put(w, "cpu " + cpu + " node " + topology.nodeOf(cpu) + " allowed "
+                        + LinuxSched.currentThreadAffinity());
+                require(mine.allowedCpus().contains(cpu), "worker " + w + " on cpu " + cpu
+                        + " outside its CPUs " + mine.allowedCpus());
+                require(topology.nodeOf(cpu) == mine.node() && ThreadPool.currentNode() == mine.node()
+                        && LinuxMemory.currentNode() == mine.node(), "worker " + w + " on node of cpu "
+                        + cpu + " = " + topology.nodeOf(cpu) + ", placed on " + mine.node());
+                require(LinuxSched.currentThreadAffinity().equals(mine.allowedCpus()),
+                        "worker " + w + " pinned to " + mine.allowedCpus());
+            });
             System.out.println("  workers: " + new TreeMap<>(ran));
             var perNode = WorkerStats.perNode(pool.stats());
             System.out.println("  tasks and steals per node: " + perNode);
@@ -271,21 +294,18 @@ public final class NumaGuestChecks {
     }
 
     private void localInsideWorkers() throws Exception {
-        try (ThreadPool pool = numaPool(); BufferAllocator a = NumaAllocator.root(NumaPolicy.LOCAL)) {
+        try (ThreadPool pool = numaPoolWithoutStealing(); BufferAllocator a = NumaAllocator.root(NumaPolicy.LOCAL)) {
             Map<Integer, Map<Integer, Integer>> byNode = new ConcurrentHashMap<>();
-            List<WorkItem> items = new ArrayList<>();
-            for (int node : nodes.ids()) {
-                items.add(pool.submitToNode(node, () -> {
-                    try (ArrowBuf small = a.buffer(16384); ArrowBuf large = a.buffer(1 << 20)) {
-                        Map<Integer, Integer> counts = new TreeMap<>(pageNodes(small.memoryAddress(), 16384));
-                        pageNodes(large.memoryAddress(), 1 << 20).forEach((n, c) -> counts.merge(n, c, Integer::sum));
-                        byNode.put(ThreadPool.currentNode(), counts);
-                    }
-                }));
-            }
-            for (WorkItem item : items) {
-                item.join();
-            }
+            onEveryWorker(pool, () -> {
+                try (ArrowBuf small = a.buffer(16384); ArrowBuf large = a.buffer(1 << 20)) {
+                    Map<Integer, Integer> counts = new TreeMap<>(pageNodes(small.memoryAddress(), 16384));
+                    pageNodes(large.memoryAddress(), 1 << 20).forEach((n, c) -> counts.merge(n, c, Integer::sum));
+                    byNode.merge(ThreadPool.currentNode(), counts, (x, y) -> {
+                        y.forEach((n, c) -> x.merge(n, c, Integer::sum));
+                        return x;
+                    });
+                }
+            });
             for (int node : nodes.ids()) {
                 requireAllOn(node, byNode.get(node), "LOCAL inside a worker of node " + node);
             }
@@ -375,4 +395,61 @@ public final class NumaGuestChecks {
             }
         }
     }
+    /**
+     * A worker of each node multiplies by prepared weights on its own (a call of one tile, so the worker
+     * runs it): the output rows it writes, allocated on the first node, are moved to its node first, and
+     * the bits are those of the same call from outside the pool. Each output is a mapping of its own, on
+     * 2 MiB pages: small buffers share huge pages, which move whole, so a neighbour's move would decide.
+     */
+    private void parallelOpsOnEachNode() throws Exception {
+        int first = nodes.ids().getFirst();
+        try (ThreadPool pool = numaPoolWithoutStealing(); BufferAllocator allocator = new RootAllocator();
+             BufferAllocator onFirst = NumaAllocator.forNode(first)) {
+            ParallelOps parallel = new ParallelOps(pool);
+            int m = 1024, k = 1, n = 1024; // 4 MiB of output; 1M multiply-adds, one tile
+            try (Tensor a = randomTensor(allocator, m, k, 12); Tensor b = randomTensor(allocator, k, n, 13);
+                 Tensor expected = parallel.matmul(a, b, allocator); PreparedWeights w = parallel.prepare(b)) {
+                require(w.nodeCopies() == nodes.count(), "prepared weights copied to every node: " + w);
+                List<Tensor> outs = new ArrayList<>();
+                try {
+                    for (int i = 0; i < pool.size(); i++) {
+                        outs.add(Tensor.allocate(onFirst, m, n));
+                    }
+                    Map<Integer, Map<Integer, Integer>> pagesByWorkerNode = new ConcurrentHashMap<>();
+                    onEveryWorker(pool, () -> {
+                        Tensor c = outs.get(ThreadPool.currentWorkerIndex());
+                        parallel.matmulInto(a, w, c);
+                        require(java.util.Arrays.equals(expected.toArray(), c.toArray()),
+                                "worker on node " + ThreadPool.currentNode() + ": other bits than the call from outside");
+                        pagesByWorkerNode.put(ThreadPool.currentNode(), wholePageNodes(c.segment()));
+                    });
+                    for (int node : nodes.ids()) {
+                        requireAllOn(node, pagesByWorkerNode.get(node), "output rows written by a worker of node " + node);
+                    }
+                } finally {
+                    outs.forEach(Tensor::close);
+                }
+            }
+        }
+    }
+
+    /** The node of every whole page inside {@code s}, counted (the pages must be present). */
+    private static Map<Integer, Integer> wholePageNodes(MemorySegment s) {
+        Map<Integer, Integer> counts = new TreeMap<>();
+        long end = (s.address() + s.byteSize()) & -PAGE;
+        for (long p = LinuxMemory.alignUp(s.address(), PAGE); p < end; p += PAGE) {
+            counts.merge(LinuxMemory.nodeOfPage(p), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    private static Tensor randomTensor(BufferAllocator allocator, int rows, int cols, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextDouble(-1, 1);
+        }
+        return Tensor.fromArray(allocator, rows, cols, v);
+    }
 }
+
