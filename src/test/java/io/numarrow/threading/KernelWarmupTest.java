@@ -11,10 +11,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The warm-up ends (the vector kernels take over) and reports its time, and the scalar kernel that runs
@@ -24,19 +23,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KernelWarmupTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static ThreadPool pool;
-    private static ParallelOps ops;
-
-    @BeforeAll
-    static void start() {
-        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
-        ops = new ParallelOps(pool);
-    }
-
-    @AfterAll
-    static void stop() {
-        pool.close();
-    }
+    @RegisterExtension
+    static final TwoWorkerPool POOL = new TwoWorkerPool();
+    private static final ParallelOps ops = POOL.parallel();
 
     @Test
     void warmupFinishesAndReportsItsWallTime() throws InterruptedException {
