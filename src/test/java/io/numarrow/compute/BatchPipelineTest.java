@@ -312,28 +312,10 @@ class BatchPipelineTest {
             }
             root.setRowCount(index + 1);
             maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-            return new InputBatch() {
-                boolean closed;
-
-                @Override
-                public VectorSchemaRoot root() {
-                    return root;
-                }
-
-                @Override
-                public int index() {
-                    return index;
-                }
-
-                @Override
-                public void close() {
-                    if (!closed) {
-                        closed = true;
-                        root.close();
-                        open.decrementAndGet();
-                    }
-                }
-            };
+            return InputBatch.of(root, index, () -> {
+                root.close();
+                open.decrementAndGet();
+            });
         }
 
         @Override
