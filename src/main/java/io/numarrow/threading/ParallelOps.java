@@ -1,6 +1,7 @@
 package io.numarrow.threading;
 
 import io.numarrow.kernels.Matmul;
+import io.numarrow.kernels.RowArgmax;
 import io.numarrow.kernels.ScalarGemm;
 import io.numarrow.kernels.Softmax;
 import io.numarrow.numa.NodePages;
@@ -61,6 +62,8 @@ public final class ParallelOps {
     private static final Logger LOG = LoggerFactory.getLogger(ParallelOps.class);
 
     private final ThreadPool pool;
+    /** Every call runs on its calling thread alone ({@link #onCallingThread()}). */
+    private final boolean callerOnly;
     /** Kernel ids of the nodes that get their own copy of packed B; empty when one copy serves all. */
     private final int[] weightNodes;
     private final LongAdder weightCopies = new LongAdder();
@@ -70,9 +73,15 @@ public final class ParallelOps {
     private final Kept<GemmTiles> gemmTiles = new Kept<>(GemmTiles::new);
     private final Kept<PackTiles> packTiles = new Kept<>(PackTiles::new);
     private final Kept<SoftmaxTiles> softmaxTiles = new Kept<>(SoftmaxTiles::new);
+    private final Kept<ArgmaxTiles> argmaxTiles = new Kept<>(ArgmaxTiles::new);
 
     public ParallelOps(ThreadPool pool) {
+        this(pool, false);
+    }
+
+    private ParallelOps(ThreadPool pool, boolean callerOnly) {
         this.pool = Objects.requireNonNull(pool, "pool");
+        this.callerOnly = callerOnly;
         KernelWarmup.start();
         int[] nodes = pool.placements().stream().mapToInt(WorkerPlacement::node).filter(n -> n >= 0)
                 .distinct().sorted().toArray();
@@ -85,6 +94,16 @@ public final class ParallelOps {
 
     public ThreadPool pool() {
         return pool;
+    }
+
+    /**
+     * Operations over the same pool whose every call runs on its calling thread alone, without a task
+     * to the workers: for callers that are already one per core, such as Spark's tasks, where handing
+     * each batch to the pool only makes the threads take turns. Weights prepared by either object serve
+     * both, with the same bits.
+     */
+    public ParallelOps onCallingThread() {
+        return callerOnly ? this : new ParallelOps(pool, true);
     }
 
     /** The NUMA nodes that get their own copy of the packed weights (empty: one shared copy). */
@@ -158,19 +177,74 @@ public final class ParallelOps {
 
     /** {@link #prepare(Tensor)} for weights stored transposed: {@code w} is {@code n×k}, one row per output. */
     public PreparedWeights prepare(Tensor w, boolean transposed) {
-        PreparedWeights p = PreparedWeights.pack(w, transposed, weightNodes, packer);
+        return prepare(w, null, transposed);
+    }
+
+    /**
+     * {@link #prepare(Tensor)} with a bias: {@code bias} ({@code 1×n}, or null) is kept with the packed
+     * weights, and every call with them adds it to each row of the product inside the matmul tile (no
+     * second pass): {@code softmax(a · w + bias)} is a multinomial logistic regression's scorer. The
+     * bias is copied: the caller may close its tensor.
+     */
+    public PreparedWeights prepare(Tensor w, Tensor bias) {
+        return prepare(w, bias, false);
+    }
+
+    /** {@link #prepare(Tensor, Tensor)} for weights stored transposed: {@code w} is {@code n×k}. */
+    public PreparedWeights prepare(Tensor w, Tensor bias, boolean transposed) {
+        PreparedWeights p = PreparedWeights.pack(w, bias, transposed, weightNodes, packer);
         weightCopies.add(p.nodeCopies());
         return p;
     }
 
-    /** {@code out = a · w}; the same bits as {@link #matmulInto(Tensor, Tensor, Tensor)} with the unprepared weights. */
+    /**
+     * {@code out = a · w (+ w's bias)}; the same bits as {@link #matmulInto(Tensor, Tensor, Tensor)} with the
+     * unprepared weights ({@link #gemmInto(Tensor, Tensor, boolean, Tensor, boolean, Tensor)} with the bias).
+     */
     public void matmulInto(Tensor a, PreparedWeights w, Tensor out) {
-        gemm(a, w, null, false, out, false);
+        gemm(a, w, null, false, out, false, null);
     }
 
-    /** {@code out = softmax(a · w)}; the same bits as the unprepared call. */
+    /** {@code out = softmax(a · w (+ w's bias))}; the same bits as the unprepared call. */
     public void matmulSoftmaxInto(Tensor a, PreparedWeights w, Tensor out) {
-        gemm(a, w, null, false, out, true);
+        gemm(a, w, null, false, out, true, null);
+    }
+
+    /**
+     * A model's scores and its class predictions in one pass: {@code out = a · w (+ w's bias)}, its
+     * softmax when {@code softmax}, and for every row {@code i} the index of the largest entry of
+     * {@code out}'s row into {@code classes} (an int32 at byte {@code 4i}; ties go to the lowest index,
+     * a row holding NaN gives -1, see {@link RowArgmax}). Each cache block of rows is normalised and
+     * its classes found right after it is computed, while still in cache. {@code out} holds the same
+     * bits as {@link #matmulInto(Tensor, PreparedWeights, Tensor)} (or {@link #matmulSoftmaxInto(Tensor,
+     * PreparedWeights, Tensor)}) give.
+     *
+     * @param classes at least {@code 4 · a.rows()} bytes, not overlapping the other operands
+     */
+    public void scoreInto(Tensor a, PreparedWeights w, boolean softmax, Tensor out, MemorySegment classes) {
+        Objects.requireNonNull(classes, "classes");
+        checkClasses(classes, a.rows());
+        gemm(a, w, null, false, out, softmax, classes);
+    }
+
+    /**
+     * For every row {@code i} of {@code input}, the index of its largest entry into {@code classes}
+     * (an int32 at byte {@code 4i}; ties go to the lowest index; a row holding NaN gives -1), rows
+     * split across workers.
+     */
+    public void argmaxInto(Tensor input, MemorySegment classes) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(classes, "classes");
+        int rows = input.rows();
+        checkClasses(classes, rows);
+        ArgmaxTiles tiles = argmaxTiles.take();
+        try {
+            tiles.set(input.liveSegment(), classes, rows, input.cols());
+            tiles.run(tileCount((int) Math.min(rows, (long) rows * input.cols() / MIN_TILE_ELEMENTS)));
+        } finally {
+            tiles.clear();
+            argmaxTiles.put(tiles);
+        }
     }
 
     /** {@code out = a · w} into a new tensor from {@code allocator}. */
@@ -182,10 +256,11 @@ public final class ParallelOps {
 
     /**
      * {@code out (=|+=) a · w (+ bias)} with prepared weights (transposed or not, as prepared); the
-     * same bits as {@link #gemmInto(Tensor, Tensor, boolean, Tensor, boolean, Tensor)}.
+     * same bits as {@link #gemmInto(Tensor, Tensor, boolean, Tensor, boolean, Tensor)}. {@code bias}
+     * null adds the weights' own bias, if they hold one; weights that hold one take no other.
      */
     public void gemmInto(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out) {
-        gemm(a, w, bias, accumulate, out, false);
+        gemm(a, w, bias, accumulate, out, false, null);
     }
 
     /** Softmax of every row of {@code input} into a new tensor from {@code allocator}. */
@@ -235,14 +310,15 @@ public final class ParallelOps {
         PreparedWeights w = reusableWeights.take();
         try {
             weightCopies.add(w.reload(b.liveSegment(), k, n, transposeB, packer, vectorKernels));
-            gemm(a, w, bias, accumulate, out, softmax);
+            gemm(a, w, bias, accumulate, out, softmax, null);
         } finally {
             reusableWeights.put(w);
         }
     }
 
     /** The matmul route: the call's operands into a kept holder, then its tiles on the pool. */
-    private void gemm(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out, boolean softmax) {
+    private void gemm(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out, boolean softmax,
+                      MemorySegment classes) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "prepared weights");
         int m = a.rows();
@@ -253,11 +329,15 @@ public final class ParallelOps {
                     + ", the prepared weights are " + k + "×" + n + " (a's columns must equal the weights' rows)");
         }
         checkOutput(out, bias, m, n);
+        if (bias != null && w.hasBias()) {
+            throw new IllegalArgumentException("the prepared weights " + k + "×" + n + " hold a bias already;"
+                    + " pass null to add theirs, or prepare them without one");
+        }
         w.acquire();
         GemmTiles tiles = gemmTiles.take();
         try {
-            tiles.call.set(a.liveSegment(), w, out.liveSegment(), bias == null ? null : bias.liveSegment(),
-                    m, n, k, accumulate, softmax);
+            tiles.call.set(a.liveSegment(), w, out.liveSegment(), bias == null ? w.bias() : bias.liveSegment(),
+                    m, n, k, accumulate, softmax, classes);
             tiles.run(tileCount(matmulUnits(m, n, k)));
         } finally {
             tiles.call.clear();
@@ -278,6 +358,9 @@ public final class ParallelOps {
 
     /** Tiles for {@code units} pieces of work each worth a task: a few per worker, so that uneven tiles even out. */
     private int tileCount(int units) {
+        if (callerOnly) {
+            return 1; // one tile, which TileLoop runs on the caller
+        }
         return Math.max(1, Math.min(units, pool.size() * TileLoop.TILES_PER_WORKER));
     }
 
@@ -307,9 +390,11 @@ public final class ParallelOps {
         private int k;
         private boolean accumulate;
         private boolean softmax;
+        /** Where each row's class goes (int32), or null for none. */
+        private MemorySegment classes;
 
         void set(MemorySegment a, PreparedWeights w, MemorySegment c, MemorySegment bias, int m, int n, int k,
-                 boolean accumulate, boolean softmax) {
+                 boolean accumulate, boolean softmax, MemorySegment classes) {
             this.a = a;
             this.w = w;
             this.bridgeRows = w.rowsForBridge();
@@ -320,6 +405,7 @@ public final class ParallelOps {
             this.k = k;
             this.accumulate = accumulate;
             this.softmax = softmax;
+            this.classes = classes;
         }
 
         void clear() {
@@ -328,25 +414,34 @@ public final class ParallelOps {
             bridgeRows = null;
             c = null;
             bias = null;
+            classes = null;
         }
 
-        /** Rows {@code [rs, re)} of C, each cache block normalised right after it is computed when fused. */
+        /**
+         * Rows {@code [rs, re)} of C, each cache block normalised, and its classes found, right after it is
+         * computed when fused.
+         */
         void rows(int rs, int re) {
             if (bridgeRows != null) {
                 ScalarGemm.rows(a, bridgeRows, c, m, n, k, ScalarGemm.kBlock(SPECIES), rs, re, bias, accumulate);
-                if (softmax) {
-                    Softmax.rows(c, c, n, rs, re);
-                }
+                finishRows(rs, re);
                 return;
             }
             MemorySegment b = localPackedB(rs, re);
-            int block = softmax ? Matmul.rowBlock(SPECIES) : re - rs;
+            int block = softmax || classes != null ? Matmul.rowBlock(SPECIES) : re - rs;
             for (int r = rs; r < re; r += block) {
                 int e = Math.min(re, r + block);
                 Matmul.multiplyPacked(SPECIES, b, a, c, m, n, k, r, e, bias, accumulate);
-                if (softmax) {
-                    Softmax.rows(c, c, n, r, e);
-                }
+                finishRows(r, e);
+            }
+        }
+
+        private void finishRows(int rs, int re) {
+            if (softmax) {
+                Softmax.rows(c, c, n, rs, re);
+            }
+            if (classes != null) {
+                RowArgmax.rows(c, n, rs, re, classes);
             }
         }
 
@@ -442,6 +537,35 @@ public final class ParallelOps {
         }
     }
 
+    /** Row classes, a range of rows per tile; its operands set for one call, cleared after. */
+    private final class ArgmaxTiles extends TileLoop {
+        private MemorySegment in;
+        private MemorySegment classes;
+        private int rows;
+        private int cols;
+
+        ArgmaxTiles() {
+            super(pool);
+        }
+
+        void set(MemorySegment in, MemorySegment classes, int rows, int cols) {
+            this.in = in;
+            this.classes = classes;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        void clear() {
+            in = null;
+            classes = null;
+        }
+
+        @Override
+        protected void runTile(int tile, int tiles) {
+            RowArgmax.rows(in, cols, split(rows, tiles, tile), split(rows, tiles, tile + 1), classes);
+        }
+    }
+
     /** One reusable object: a call takes it and puts it back when done; a call running meanwhile makes another. */
     private static final class Kept<T> {
         private final AtomicReference<T> kept = new AtomicReference<>();
@@ -494,6 +618,13 @@ public final class ParallelOps {
         checkShape(out, m, n, "matmul output");
         if (bias != null) {
             checkShape(bias, 1, n, "bias");
+        }
+    }
+
+    private static void checkClasses(MemorySegment classes, int rows) {
+        if (classes.byteSize() < (long) rows * Integer.BYTES) {
+            throw new IllegalArgumentException("classes has " + classes.byteSize() + " bytes, expected at least "
+                    + (long) rows * Integer.BYTES + " (an int32 for each of " + rows + " rows)");
         }
     }
 

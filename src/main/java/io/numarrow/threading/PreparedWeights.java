@@ -20,7 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ParallelOps#matmulInto(Tensor, PreparedWeights, Tensor)}, which then packs and copies nothing;
  * a call given a plain tensor packs it into a reusable one its {@code ParallelOps} keeps. The packed
  * layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it. Until the vector kernels
- * are compiled ({@code KernelWarmup}), B is also kept in rows for the scalar kernel.
+ * are compiled ({@code KernelWarmup}), B is also kept in rows for the scalar kernel. Prepared weights may
+ * hold a bias row ({@link ParallelOps#prepare(Tensor, Tensor)}), which every call adds inside the matmul
+ * tile, as a model's intercepts: {@code a · B + bias}.
  *
  * <p>Threading: prepared weights do not change once made, and any number of callers may use one object
  * at once. {@link #close()} frees the memory once the calls that are running have finished; a call
@@ -55,6 +57,8 @@ public final class PreparedWeights implements AutoCloseable {
     private boolean packedCurrent;
     /** B in rows for the scalar kernel, kept only while the vector kernels are not compiled. */
     private volatile float[][] bridgeRows;
+    /** The bias row ({@code n} floats, a copy in {@link #arena}) every call adds, or null. */
+    private MemorySegment bias;
 
     private PreparedWeights(int[] nodes, Arena arena) {
         this.nodes = nodes.clone();
@@ -64,15 +68,26 @@ public final class PreparedWeights implements AutoCloseable {
 
     /**
      * Packs {@code b} ({@code k×n}, or {@code n×k} when {@code transposed}) and copies the result to each
-     * of {@code nodes} (empty: one copy serves every worker).
+     * of {@code nodes} (empty: one copy serves every worker); keeps a copy of {@code bias} ({@code 1×n},
+     * or null).
      */
-    static PreparedWeights pack(Tensor b, boolean transposed, int[] nodes, Packer packer) {
+    static PreparedWeights pack(Tensor b, Tensor bias, boolean transposed, int[] nodes, Packer packer) {
         Objects.requireNonNull(b, "weights");
+        int k = transposed ? b.cols() : b.rows();
+        int n = transposed ? b.rows() : b.cols();
+        if (bias != null && (bias.rows() != 1 || bias.cols() != n)) {
+            throw new IllegalArgumentException("bias is " + bias.rows() + "×" + bias.cols() + ", expected 1×" + n
+                    + " (one value per column of the " + k + "×" + n + " weights)");
+        }
         Arena arena = Arena.ofShared();
         try {
             PreparedWeights w = new PreparedWeights(nodes, arena);
-            w.load(b.liveSegment(), transposed ? b.cols() : b.rows(), transposed ? b.rows() : b.cols(), transposed,
-                    packer, true, !KernelWarmup.vectorKernelsReady());
+            w.load(b.liveSegment(), k, n, transposed, packer, true, !KernelWarmup.vectorKernelsReady());
+            if (bias != null) {
+                // a copy, so that the caller may close its tensor; native, as the unchecked tiles need
+                w.bias = arena.allocate(Math.max((long) n * Float.BYTES, Float.BYTES), 64);
+                MemorySegment.copy(bias.liveSegment(), 0, w.bias, 0, (long) n * Float.BYTES);
+            }
             return w;
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -148,6 +163,16 @@ public final class PreparedWeights implements AutoCloseable {
         return n;
     }
 
+    /** Whether these weights hold a bias row, which every call adds ({@link ParallelOps#prepare(Tensor, Tensor)}). */
+    public boolean hasBias() {
+        return bias != null;
+    }
+
+    /** The bias row every call adds, or null. */
+    MemorySegment bias() {
+        return bias;
+    }
+
     /** Whether B was given transposed ({@code n×k}, one row per output). */
     public boolean transposed() {
         return transposed;
@@ -217,7 +242,7 @@ public final class PreparedWeights implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "PreparedWeights[" + k + "×" + n + (transposed ? ", transposed" : "")
+        return "PreparedWeights[" + k + "×" + n + (transposed ? ", transposed" : "") + (bias != null ? ", bias" : "")
                 + (nodes.length > 0 ? ", copies on nodes " + Arrays.toString(nodes) : "")
                 + (isClosed() ? ", closed" : "") + "]";
     }

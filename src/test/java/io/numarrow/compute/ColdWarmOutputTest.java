@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.numarrow.MatrixFiles;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -42,7 +43,24 @@ class ColdWarmOutputTest {
         coldAndWarmRunsWriteIdenticalFiles(Ops.MATMUL_SOFTMAX);
     }
 
+    /**
+     * A model with intercepts, scored with its classes: the bias added in the tile (prepared with the
+     * weights) and the argmax change no bit between a cold JVM and a warm one either.
+     */
+    @Test
+    void coldAndWarmScoringWithBiasWriteIdenticalFiles() throws Exception {
+        float[] b = new float[256];
+        for (int j = 0; j < b.length; j++) {
+            b[j] = (j % 13) / 4f - 1.5f;
+        }
+        coldAndWarmRunsWriteIdenticalFiles(Ops.MATMUL_SOFTMAX_ARGMAX, MatrixFiles.writeNpy(dir.resolve("b.npy"), "(256,)", b));
+    }
+
     private void coldAndWarmRunsWriteIdenticalFiles(Ops job) throws Exception {
+        coldAndWarmRunsWriteIdenticalFiles(job, null);
+    }
+
+    private void coldAndWarmRunsWriteIdenticalFiles(Ops job, Path bias) throws Exception {
         Path input = dir.resolve("batch.arrow");
         Path weights = dir.resolve("weights.arrow");
         try (BufferAllocator allocator = new RootAllocator()) {
@@ -51,17 +69,18 @@ class ColdWarmOutputTest {
             SyntheticData.writeFeatures(input, allocator, 3 * 4001, 256, 3, 97, 11);
             SyntheticData.writeWeights(weights, allocator, 256, 256, 12);
         }
+        List<String> biasArgs = bias == null ? List.of() : List.of("--bias", bias.toString());
         Path coldBridge = dir.resolve("cold-bridge.arrow");
         Path coldNoWarmup = dir.resolve("cold-no-warmup.arrow");
-        runChild(List.of("-Dnumarrow.warmup=true"), job, input, weights, coldBridge);
-        runChild(List.of("-Dnumarrow.warmup=false"), job, input, weights, coldNoWarmup);
+        runChild(List.of("-Dnumarrow.warmup=true"), job, input, weights, biasArgs, coldBridge);
+        runChild(List.of("-Dnumarrow.warmup=false"), job, input, weights, biasArgs, coldNoWarmup);
 
         Path warm = dir.resolve("warm.arrow");
         try (BufferAllocator allocator = new RootAllocator();
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
             ParallelOps ops = new ParallelOps(pool);
             awaitWarm(ops);
-            ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, warm, "features", job, "output");
+            ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, warm, "features", job, "output").withBias(bias);
             ComputeJob.run(spec, ops, allocator); // once more, so that every kernel has run warm
             Files.delete(warm);
             ComputeJob.run(spec, ops, allocator);
@@ -80,7 +99,8 @@ class ColdWarmOutputTest {
         }
     }
 
-    private static void runChild(List<String> props, Ops job, Path input, Path weights, Path output) throws Exception {
+    private static void runChild(List<String> props, Ops job, Path input, Path weights, List<String> more, Path output)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -94,6 +114,7 @@ class ColdWarmOutputTest {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.numarrow.cli.Main", "compute",
                 "--input", input.toString(), "--weights", weights.toString(), "--output", output.toString(),
                 "--ops", job.toString(), "--threads", "2", "--quiet"));
+        command.addAll(more);
         Path log = Files.createTempFile("numarrow-cold-run", ".log");
         try {
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
