@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.ArrowFileTest;
 import io.numarrow.BadInputException;
-import io.numarrow.LeakCheckedAllocator;
 import io.numarrow.Reference;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.tensor.FixedShapeTensorType;
@@ -32,19 +32,14 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(60)
-class ComputeJobTest {
+class ComputeJobTest extends ArrowFileTest {
     @RegisterExtension
     static final TwoWorkerPool POOL = new TwoWorkerPool();
     private static final ParallelOps ops = POOL.parallel();
-    @RegisterExtension
-    final LeakCheckedAllocator allocator = new LeakCheckedAllocator();
-    @TempDir
-    Path dir;
 
     /** The batch form given plain weights gives the prepared form's bits, null rows kept, close to float64. */
     @Test
