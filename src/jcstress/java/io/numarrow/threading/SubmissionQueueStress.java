@@ -48,6 +48,23 @@ public final class SubmissionQueueStress {
         return t;
     }
 
+    /** Offers items 1 and 2, in that order, as one producer. */
+    static void offerOneThenTwo(SubmissionQueue<Task> q) {
+        q.offer(offered(1));
+        q.offer(offered(2));
+    }
+
+    /** The consumer's two polls in a row. */
+    static final class TwoPolls {
+        Task first;
+        Task second;
+
+        void from(SubmissionQueue<Task> q) {
+            first = q.poll();
+            second = q.poll();
+        }
+    }
+
     /** What came out of a queue: how often each item, and how many were wrong (stale, unknown, payload unseen). */
     static final class Tally {
         final int[] seen;
@@ -100,19 +117,16 @@ public final class SubmissionQueueStress {
     @State
     public static class ProducerVsConsumer {
         final SubmissionQueue<Task> q = wrappedQueue();
-        Task first;
-        Task second;
+        final TwoPolls polled = new TwoPolls();
 
         @Actor
         public void producer() {
-            q.offer(offered(1));
-            q.offer(offered(2));
+            offerOneThenTwo(q);
         }
 
         @Actor
         public void consumer() {
-            first = q.poll();
-            second = q.poll();
+            polled.from(q);
         }
 
         @Arbiter
@@ -120,7 +134,7 @@ public final class SubmissionQueueStress {
             Tally tally = new Tally(2);
             int order = 0;
             int last = 0;
-            for (Task t : new Task[] {first, second, q.poll()}) {
+            for (Task t : new Task[] {polled.first, polled.second, q.poll()}) {
                 tally.record(t);
                 if (t != null) {
                     order |= t.id < last ? 1 : 0;
@@ -191,8 +205,7 @@ public final class SubmissionQueueStress {
     @State
     public static class TwoProducersVsConsumer {
         final SubmissionQueue<Task> q = new SubmissionQueue<>(4);
-        Task first;
-        Task second;
+        final TwoPolls polled = new TwoPolls();
 
         @Actor
         public void producer1() {
@@ -206,15 +219,14 @@ public final class SubmissionQueueStress {
 
         @Actor
         public void consumer() {
-            first = q.poll();
-            second = q.poll();
+            polled.from(q);
         }
 
         @Arbiter
         public void arbiter(III_Result r) {
             Tally tally = new Tally(2);
-            tally.record(first);
-            tally.record(second);
+            tally.record(polled.first);
+            tally.record(polled.second);
             tally.drain(q);
             tally.report(r);
         }
@@ -235,8 +247,7 @@ public final class SubmissionQueueStress {
 
         @Actor
         public void producer() {
-            q.offer(offered(1));
-            q.offer(offered(2));
+            offerOneThenTwo(q);
         }
 
         @Actor

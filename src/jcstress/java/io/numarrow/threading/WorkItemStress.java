@@ -162,9 +162,38 @@ public final class WorkItemStress {
     }
 
     /**
-     * Run against cancel, as closeNow() cancels what has not started: exactly one wins, the task runs
-     * once or not at all, and await reports the winner. r1: run won; r2: cancel won; r3: await's outcome
-     * (0 normal, 1 cancelled); r4: times the task ran.
+     * Run against cancel, as closeNow() cancels what has not started: which of the two won, and what
+     * await then reports.
+     */
+    static final class CancelRace {
+        final WorkItem item;
+        boolean ran;
+        boolean cancelled;
+
+        CancelRace(Runnable task) {
+            item = new WorkItem(task, null);
+        }
+
+        void run() {
+            ran = item.run();
+        }
+
+        void cancel() {
+            cancelled = item.cancel();
+        }
+
+        /** r1: run won; r2: cancel won; r3: await's outcome ({@link #awaitOutcome}). */
+        void report(IIII_Result r) {
+            r.r1 = ran ? 1 : 0;
+            r.r2 = cancelled ? 1 : 0;
+            r.r3 = awaitOutcome(item);
+        }
+    }
+
+    /**
+     * Run against cancel: exactly one wins, the task runs once or not at all, and await reports the
+     * winner. r1: run won; r2: cancel won; r3: await's outcome (0 normal, 1 cancelled); r4: times the
+     * task ran.
      */
     @JCStressTest
     @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE, desc = "ran; await returns")
@@ -173,25 +202,21 @@ public final class WorkItemStress {
     @State
     public static class RunVsCancel {
         int runs;
-        final WorkItem item = new WorkItem(() -> runs++, null);
-        boolean ran;
-        boolean cancelled;
+        final CancelRace race = new CancelRace(() -> runs++);
 
         @Actor
         public void worker() {
-            ran = item.run();
+            race.run();
         }
 
         @Actor
         public void closeNow() {
-            cancelled = item.cancel();
+            race.cancel();
         }
 
         @Arbiter
         public void arbiter(IIII_Result r) {
-            r.r1 = ran ? 1 : 0;
-            r.r2 = cancelled ? 1 : 0;
-            r.r3 = awaitOutcome(item);
+            race.report(r);
             r.r4 = runs;
         }
     }
@@ -206,28 +231,24 @@ public final class WorkItemStress {
     @Outcome(expect = FORBIDDEN, desc = "both or neither won, or await misreports")
     @State
     public static class FailVsCancel {
-        final WorkItem item = new WorkItem(() -> {
+        final CancelRace race = new CancelRace(() -> {
             throw new IllegalStateException("task fails");
-        }, null);
-        boolean ran;
-        boolean cancelled;
+        });
 
         @Actor
         public void worker() {
-            ran = item.run();
+            race.run();
         }
 
         @Actor
         public void closeNow() {
-            cancelled = item.cancel();
+            race.cancel();
         }
 
         @Arbiter
         public void arbiter(IIII_Result r) {
-            r.r1 = ran ? 1 : 0;
-            r.r2 = cancelled ? 1 : 0;
-            r.r3 = awaitOutcome(item);
-            r.r4 = item.isFailed() ? 1 : 0;
+            race.report(r);
+            r.r4 = race.item.isFailed() ? 1 : 0;
         }
     }
 }

@@ -29,26 +29,46 @@ public final class WorkStealingQueueStress {
         return taken == WorkStealingQueue.LOST_RACE ? -1 : (Integer) taken;
     }
 
-    /** How often {@code item} is among {@code taken} (ids as {@link #id} gives them). */
-    static int count(int item, int... taken) {
-        int n = 0;
-        for (int t : taken) {
-            if (t == item) {
-                n++;
-            }
+    /** A deque of {@code capacity} with {@code items} pushed in order, before the actors start. */
+    static WorkStealingQueue<Integer> holding(int capacity, int... items) {
+        WorkStealingQueue<Integer> q = new WorkStealingQueue<>(capacity);
+        for (int item : items) {
+            q.push(item);
         }
-        return n;
+        return q;
     }
 
-    /** Pops what is left; returns how often {@code item} came out. */
-    static int drainCount(WorkStealingQueue<Integer> q, int item) {
-        int n = 0;
-        for (Integer i = q.pop(); i != null; i = q.pop()) {
-            if (i == item) {
-                n++;
+    /** A thief's two steals in a row, as ids ({@link #id}). */
+    static final class TwoSteals {
+        int first;
+        int second;
+
+        void from(WorkStealingQueue<Integer> q) {
+            first = id(q.steal());
+            second = id(q.steal());
+        }
+
+        /** How many of the two steals got an item. */
+        int items() {
+            return (first > 0 ? 1 : 0) + (second > 0 ? 1 : 0);
+        }
+    }
+
+    /**
+     * How often each item up to {@code largest} was taken, at its index: by the actors ({@code takes},
+     * ids as {@link #id} gives them) or left in the deque, which this pops empty.
+     */
+    static int[] timesTaken(WorkStealingQueue<Integer> q, int largest, int... takes) {
+        int[] times = new int[largest + 1];
+        for (int t : takes) {
+            if (t > 0) {
+                times[t]++;
             }
         }
-        return n;
+        for (Integer left = q.pop(); left != null; left = q.pop()) {
+            times[left]++;
+        }
+        return times;
     }
 
     /**
@@ -63,11 +83,7 @@ public final class WorkStealingQueueStress {
     @Outcome(expect = FORBIDDEN, desc = "lost (neither took it) or something else")
     @State
     public static class LastElement {
-        final WorkStealingQueue<Integer> q = new WorkStealingQueue<>(4);
-
-        public LastElement() {
-            q.push(1);
-        }
+        final WorkStealingQueue<Integer> q = holding(4, 1);
 
         @Actor
         public void owner(II_Result r) {
@@ -93,15 +109,9 @@ public final class WorkStealingQueueStress {
     @Outcome(expect = FORBIDDEN, desc = "an item taken twice or lost, or the owner's pop gave the oldest")
     @State
     public static class PopVsTwoSteals {
-        final WorkStealingQueue<Integer> q = new WorkStealingQueue<>(4);
+        final WorkStealingQueue<Integer> q = holding(4, 1, 2);
         int popped;
-        int stolen1;
-        int stolen2;
-
-        public PopVsTwoSteals() {
-            q.push(1);
-            q.push(2);
-        }
+        final TwoSteals stolen = new TwoSteals();
 
         @Actor
         public void owner() {
@@ -110,14 +120,14 @@ public final class WorkStealingQueueStress {
 
         @Actor
         public void thief() {
-            stolen1 = id(q.steal());
-            stolen2 = id(q.steal());
+            stolen.from(q);
         }
 
         @Arbiter
         public void arbiter(III_Result r) {
-            r.r1 = count(1, popped, stolen1, stolen2) + drainCount(q, 1);
-            r.r2 = count(2, popped, stolen1, stolen2);
+            int[] times = timesTaken(q, 2, popped, stolen.first, stolen.second);
+            r.r1 = times[1];
+            r.r2 = times[2];
             r.r3 = popped;
         }
     }
@@ -136,8 +146,7 @@ public final class WorkStealingQueueStress {
         final WorkStealingQueue<Integer> q = new WorkStealingQueue<>(4);
         int popped1;
         int popped2;
-        int stolen1;
-        int stolen2;
+        final TwoSteals stolen = new TwoSteals();
 
         @Actor
         public void owner() {
@@ -149,15 +158,15 @@ public final class WorkStealingQueueStress {
 
         @Actor
         public void thief() {
-            stolen1 = id(q.steal());
-            stolen2 = id(q.steal());
+            stolen.from(q);
         }
 
         @Arbiter
         public void arbiter(III_Result r) {
-            r.r1 = count(1, popped1, popped2, stolen1, stolen2) + drainCount(q, 1);
-            r.r2 = count(2, popped1, popped2, stolen1, stolen2) + drainCount(q, 2);
-            r.r3 = (stolen1 > 0 ? 1 : 0) + (stolen2 > 0 ? 1 : 0);
+            int[] times = timesTaken(q, 2, popped1, popped2, stolen.first, stolen.second);
+            r.r1 = times[1];
+            r.r2 = times[2];
+            r.r3 = stolen.items();
         }
     }
 
@@ -167,11 +176,7 @@ public final class WorkStealingQueueStress {
     @Outcome(expect = FORBIDDEN, desc = "taken twice, or lost")
     @State
     public static class TwoThieves {
-        final WorkStealingQueue<Integer> q = new WorkStealingQueue<>(4);
-
-        public TwoThieves() {
-            q.push(1);
-        }
+        final WorkStealingQueue<Integer> q = holding(4, 1);
 
         @Actor
         public void thief1(II_Result r) {
@@ -194,17 +199,11 @@ public final class WorkStealingQueueStress {
     @Outcome(expect = FORBIDDEN, desc = "an item taken twice or lost")
     @State
     public static class OwnerAndTwoThieves {
-        final WorkStealingQueue<Integer> q = new WorkStealingQueue<>(4);
+        final WorkStealingQueue<Integer> q = holding(4, 1, 2, 3);
         int popped1;
         int popped2;
         int thief1;
         int thief2;
-
-        public OwnerAndTwoThieves() {
-            q.push(1);
-            q.push(2);
-            q.push(3);
-        }
 
         @Actor
         public void owner() {
@@ -224,9 +223,10 @@ public final class WorkStealingQueueStress {
 
         @Arbiter
         public void arbiter(III_Result r) {
-            r.r1 = count(1, popped1, popped2, thief1, thief2) + drainCount(q, 1);
-            r.r2 = count(2, popped1, popped2, thief1, thief2) + drainCount(q, 2);
-            r.r3 = count(3, popped1, popped2, thief1, thief2) + drainCount(q, 3);
+            int[] times = timesTaken(q, 3, popped1, popped2, thief1, thief2);
+            r.r1 = times[1];
+            r.r2 = times[2];
+            r.r3 = times[3];
         }
     }
 
@@ -243,8 +243,7 @@ public final class WorkStealingQueueStress {
     public static class WrapAround {
         final WorkStealingQueue<Integer> q = new WorkStealingQueue<>(2);
         int popped;
-        int stolen1;
-        int stolen2;
+        final TwoSteals stolen = new TwoSteals();
 
         public WrapAround() {
             q.push(9);
@@ -262,15 +261,15 @@ public final class WorkStealingQueueStress {
 
         @Actor
         public void thief() {
-            stolen1 = id(q.steal());
-            stolen2 = id(q.steal());
+            stolen.from(q);
         }
 
         @Arbiter
         public void arbiter(III_Result r) {
-            r.r1 = count(1, popped, stolen1, stolen2) + drainCount(q, 1);
-            r.r2 = count(2, popped, stolen1, stolen2) + drainCount(q, 2);
-            r.r3 = count(9, popped, stolen1, stolen2) + drainCount(q, 9);
+            int[] times = timesTaken(q, 9, popped, stolen.first, stolen.second);
+            r.r1 = times[1];
+            r.r2 = times[2];
+            r.r3 = times[9];
         }
     }
 

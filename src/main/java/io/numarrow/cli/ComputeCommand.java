@@ -6,7 +6,6 @@ import io.numarrow.compute.Ops;
 import io.numarrow.io.AtomicOutput;
 import io.numarrow.io.Formats;
 import io.numarrow.jit.KernelCompile;
-import io.numarrow.numa.NumaOption;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -60,21 +59,14 @@ final class ComputeCommand implements Callable<Integer> {
             description = "The name of the added column (default: ${DEFAULT-VALUE}).")
     String outputColumn;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
-    Integer threads;
-
-    @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
-    boolean pin;
-
-    @Option(names = "--numa", defaultValue = NumaOption.DEFAULT, paramLabel = NumaOption.SYNTAX,
-            description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
-    String numa;
-
     @Option(names = "--drop-input", description = "Write the output column alone, not every input column beside it.")
     boolean dropInput;
 
     @Option(names = "--stats", description = "Print where the time went: JVM start to first batch, warm-up, read, compute, write, total, rows/s.")
     boolean stats;
+
+    @Mixin
+    ResourceOptions resources;
 
     @Mixin
     CommonOptions common;
@@ -86,13 +78,12 @@ final class ComputeCommand implements Callable<Integer> {
     public Integer call() {
         checkNotEmpty();
         Ops parsed = Ops.parse(ops);
-        ThreadCount.check(threads);
+        ThreadPoolConfig config = resources.poolConfig();
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
                 Formats.Compression.parse(compression));
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, outputColumn, !dropInput, formats,
                 bias, predictionColumn);
-        ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
-        try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
+        try (BufferAllocator allocator = resources.newAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
             ComputeJob.Result r;
             ParallelOps parallel = new ParallelOps(pool);

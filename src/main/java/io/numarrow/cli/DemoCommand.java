@@ -4,11 +4,9 @@ import io.numarrow.Settings;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
-import io.numarrow.numa.NumaOption;
 import io.numarrow.tensor.TensorColumns;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
-import io.numarrow.threading.ThreadPoolConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,15 +28,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "OUT.arrow", description = "Where to write (default: target/demo/output.arrow).")
     Path output;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
-    Integer threads;
-
-    @Option(names = "--pin", description = "Pin each worker thread to one CPU (logs once and runs unpinned where not permitted).")
-    boolean pin;
-
-    @Option(names = "--numa", defaultValue = NumaOption.DEFAULT, paramLabel = NumaOption.SYNTAX,
-            description = "Where Arrow memory goes: off (Arrow's allocator), local, interleave or preferred=N (default: ${DEFAULT-VALUE}).")
-    String numa;
+    @Mixin
+    ResourceOptions resources;
 
     @Mixin
     CommonOptions common;
@@ -53,8 +44,8 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(out.toAbsolutePath().getParent());
 
         ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, out, "features", Ops.MATMUL_SOFTMAX, "output");
-        try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
-             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(ThreadCount.check(threads)).pinThreads(pin).build())) {
+        try (BufferAllocator allocator = resources.newAllocator();
+             ThreadPool pool = ThreadPool.init(resources.poolConfig())) {
             ParallelOps parallel = new ParallelOps(pool);
             // The first run pays for the JIT compiling the vector kernels (the interpreter runs
             // Vector API code hundreds of times slower); later runs show the steady state.

@@ -82,7 +82,7 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
     private long lastLogNanos;
     private boolean logged;
 
-    private ProgressReporter(boolean quiet, Output output, LongSupplier clock) {
+    ProgressReporter(boolean quiet, Output output, LongSupplier clock) {
         this.quiet = quiet;
         this.output = output;
         this.clock = clock;
@@ -93,13 +93,6 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
     /** Progress for a run: a bar, log lines, or nothing (see the class comment), once the job tells the totals. */
     static ProgressReporter start(boolean quiet, Output output) {
         return new ProgressReporter(quiet, output, System::nanoTime);
-    }
-
-    /** A reporter already told {@code totals}. */
-    static ProgressReporter start(Totals totals, boolean quiet, Output output, LongSupplier clock) {
-        ProgressReporter reporter = new ProgressReporter(quiet, output, clock);
-        reporter.inputTotals(totals);
-        return reporter;
     }
 
     @Override
@@ -188,10 +181,6 @@ final class ProgressReporter implements ComputeJob.Progress, AutoCloseable {
             return String.format("%d min %02d s", seconds / 60, seconds % 60);
         }
         return String.format("%d h %02d min", seconds / 3600, seconds % 3600 / 60);
-    }
-
-    Mode mode() {
-        return mode;
     }
 
     @Override

@@ -15,7 +15,6 @@ import org.apache.arrow.vector.ipc.ArrowFileWriter;
 public final class AtomicArrowWriter implements AutoCloseable {
     private final AtomicOutput output;
     private final ArrowFileWriter writer;
-    private boolean closed;
 
     private AtomicArrowWriter(AtomicOutput output, ArrowFileWriter writer) {
         this.output = output;
@@ -62,16 +61,12 @@ public final class AtomicArrowWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            writer.close(); // the vectors stay open: they belong to the caller's root
-        } catch (RuntimeException e) {
-            // the file is abandoned or already complete
-        } finally {
-            output.close();
-        }
+        output.closeAfter(() -> {
+            try {
+                writer.close(); // the vectors stay open: they belong to the caller's root
+            } catch (RuntimeException e) {
+                // the file is abandoned or already complete
+            }
+        });
     }
 }

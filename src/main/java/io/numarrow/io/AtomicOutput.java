@@ -405,6 +405,21 @@ public final class AtomicOutput implements AutoCloseable {
                 + (standardOutput ? "" : " (nothing was left behind)"), e);
     }
 
+    /**
+     * A writer's close: runs {@code release} (what the writer holds on this output) and then
+     * {@link #close()}, on the first call only, so the writer's close is idempotent as this one is.
+     */
+    public void closeAfter(Runnable release) {
+        if (closed) {
+            return;
+        }
+        try {
+            release.run();
+        } finally {
+            close();
+        }
+    }
+
     /** Deletes the temporary file unless a commit moved it onto the target. */
     @Override
     public void close() {

@@ -17,9 +17,11 @@ public interface InputBatch extends AutoCloseable {
     @Override
     void close();
 
-    /** A batch that is a source's reused root, valid until the source's next call; closing it does nothing. */
-    static InputBatch ofReusedRoot(VectorSchemaRoot root, int index) {
+    /** A batch whose first {@link #close()} runs {@code release}, which frees what it owns; later closes do nothing. */
+    static InputBatch of(VectorSchemaRoot root, int index, Runnable release) {
         return new InputBatch() {
+            private boolean closed;
+
             @Override
             public VectorSchemaRoot root() {
                 return root;
@@ -32,8 +34,18 @@ public interface InputBatch extends AutoCloseable {
 
             @Override
             public void close() {
-                // the source reloads the root at its next call
+                if (!closed) {
+                    closed = true;
+                    release.run();
+                }
             }
         };
+    }
+
+    /** A batch that is a source's reused root, valid until the source's next call; closing it does nothing. */
+    static InputBatch ofReusedRoot(VectorSchemaRoot root, int index) {
+        return of(root, index, () -> {
+            // the source reloads the root at its next call
+        });
     }
 }

@@ -115,7 +115,7 @@ public final class IpcBatchSource implements BatchSource {
         }
         int i = index++;
         prefetch(index);
-        return new Batch(own, i, reader instanceof MappedArrowFileReader mapped ? mapped : null);
+        return batch(own, i, reader instanceof MappedArrowFileReader mapped ? mapped : null);
     }
 
     private void prefetch(int batch) {
@@ -147,40 +147,16 @@ public final class IpcBatchSource implements BatchSource {
         }
     }
 
-    private static final class Batch implements InputBatch {
-        private final VectorSchemaRoot root;
-        private final int index;
-        /** The mapped reader whose pages this batch's close gives back, or null. */
-        private final MappedArrowFileReader mapped;
-        private boolean closed;
-
-        Batch(VectorSchemaRoot root, int index, MappedArrowFileReader mapped) {
-            this.root = root;
-            this.index = index;
-            this.mapped = mapped;
-        }
-
-        @Override
-        public VectorSchemaRoot root() {
-            return root;
-        }
-
-        @Override
-        public int index() {
-            return index;
-        }
-
-        /** Also unmaps the batch's pages: a job's resident memory stays a few batches, whatever the file's size. */
-        @Override
-        public void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
+    /**
+     * A batch owning {@code root}; its close also gives back its pages to {@code mapped} (null when not
+     * mapped): a job's resident memory stays a few batches, whatever the file's size.
+     */
+    private static InputBatch batch(VectorSchemaRoot root, int index, MappedArrowFileReader mapped) {
+        return InputBatch.of(root, index, () -> {
             root.close();
             if (mapped != null) {
                 mapped.releasePages(index);
             }
-        }
+        });
     }
 }

@@ -272,13 +272,13 @@ public final class NumaAllocator implements AllocationManager.Factory {
         }
 
         /** Replaces {@code mbind} (tests record the calls). */
-        public Builder binder(PageBinder binder) {
+        Builder binder(PageBinder binder) {
             this.binder = Objects.requireNonNull(binder, "binder");
             return this;
         }
 
         /** Replaces the calling thread's node lookup (tests fake a thread on another node). */
-        public Builder currentNode(IntSupplier currentNode) {
+        Builder currentNode(IntSupplier currentNode) {
             this.currentNode = Objects.requireNonNull(currentNode, "currentNode");
             return this;
         }

@@ -17,6 +17,7 @@ final class SubmissionQueue<T> extends SqFields {
     private static final VarHandle TAIL;
     private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final Predicate<Object> ANY = item -> true;
 
     static {
         try {
@@ -56,25 +57,8 @@ final class SubmissionQueue<T> extends SqFields {
     }
 
     /** Takes the head element, or null when the queue is empty. */
-    @SuppressWarnings("unchecked")
     T poll() {
-        while (true) {
-            long pos = (long) HEAD.getVolatile(this);
-            int i = (int) (pos & mask);
-            long seq = (long) SEQ.getAcquire(sequences, i);
-            long diff = seq - (pos + 1);
-            if (diff == 0) {
-                if (HEAD.compareAndSet(this, pos, pos + 1)) {
-                    Object item = SLOT.getOpaque(slots, i);
-                    SLOT.setOpaque(slots, i, null);
-                    SEQ.setRelease(sequences, i, pos + mask + 1);
-                    return (T) item;
-                }
-            } else if (diff < 0) {
-                return null;
-            }
-            Thread.onSpinWait();
-        }
+        return pollIf(ANY);
     }
 
     /**

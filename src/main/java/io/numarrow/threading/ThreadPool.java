@@ -57,7 +57,7 @@ public final class ThreadPool implements AutoCloseable {
 
     private final ThreadPoolConfig config;
     private final CpuTopology topology;
-    private final Worker[] workers;
+    final Worker[] workers;
     private final List<WorkerPlacement> placements;
     private final AffinitySetter affinity;
     final boolean stealing;
@@ -87,7 +87,7 @@ public final class ThreadPool implements AutoCloseable {
     private volatile int runState = OPEN;
     private final String name;
 
-    private ThreadPool(ThreadPoolConfig config, CpuTopology topology, ThreadStarter starter, AffinitySetter affinity) {
+    ThreadPool(ThreadPoolConfig config, CpuTopology topology, ThreadStarter starter, AffinitySetter affinity) {
         this.config = config;
         this.topology = topology;
         this.affinity = affinity;
@@ -130,11 +130,6 @@ public final class ThreadPool implements AutoCloseable {
     public static ThreadPool init(ThreadPoolConfig config) {
         Objects.requireNonNull(config, "config");
         return new ThreadPool(config, CpuTopology.detect(), Thread::start, defaultAffinitySetter());
-    }
-
-    /** As {@link #init(ThreadPoolConfig)} on a given topology (another machine's, in tests). */
-    static ThreadPool init(ThreadPoolConfig config, CpuTopology topology, ThreadStarter starter, AffinitySetter affinity) {
-        return new ThreadPool(config, topology, starter, affinity);
     }
 
     static ThreadPool init(ThreadPoolConfig config, CpuTopology topology) {
@@ -506,21 +501,6 @@ public final class ThreadPool implements AutoCloseable {
             }
         }
         return true;
-    }
-
-    /** Threads of this pool, for tests that check nothing leaks. */
-    List<Thread> threads() {
-        List<Thread> list = new ArrayList<>();
-        for (Worker w : workers) {
-            if (w.thread != null) {
-                list.add(w.thread);
-            }
-        }
-        return list;
-    }
-
-    Worker worker(int index) {
-        return workers[index];
     }
 
     @Override

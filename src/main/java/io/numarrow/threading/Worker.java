@@ -50,8 +50,8 @@ public final class Worker {
     final SubmissionQueue<WorkItem> inbox;
     private final WorkerPlacement placement;
     /** Other workers in the order this one steals from them: same node first. */
-    private Worker[] sameNodeVictims = new Worker[0];
-    private Worker[] otherVictims = new Worker[0];
+    Worker[] sameNodeVictims = new Worker[0];
+    Worker[] otherVictims = new Worker[0];
     private int random;
     WorkerThread thread;
     private volatile int state;
@@ -88,18 +88,6 @@ public final class Worker {
         }
         sameNodeVictims = same.toArray(Worker[]::new);
         otherVictims = other.toArray(Worker[]::new);
-    }
-
-    /** The workers this one steals from, in order of preference (same node first). */
-    List<Integer> victimOrder() {
-        List<Integer> order = new ArrayList<>();
-        for (Worker w : sameNodeVictims) {
-            order.add(w.index);
-        }
-        for (Worker w : otherVictims) {
-            order.add(w.index);
-        }
-        return order;
     }
 
     public int index() {

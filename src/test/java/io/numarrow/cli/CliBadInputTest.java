@@ -25,31 +25,12 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every kind of bad input: exit status 2, one clear line on stderr, no stack trace, no output file. */
 @Timeout(60)
-class CliBadInputTest {
-    @TempDir
-    Path dir;
-    Path x;
-    Path w;
-    Path out;
-
-    @BeforeEach
-    void writeGoodInputs() {
-        x = dir.resolve("x.arrow");
-        w = dir.resolve("w.arrow");
-        out = dir.resolve("out.arrow");
-        try (BufferAllocator allocator = new RootAllocator()) {
-            SyntheticData.writeFeatures(x, allocator, 50, 8, 3, 10, 1);
-            SyntheticData.writeWeights(w, allocator, 8, 5, 2);
-        }
-    }
-
+class CliBadInputTest extends GoodJobFiles {
     /** What a run printed and returned. */
     record Run(int status, String stdout, String stderr) {
         /**

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.MatrixFiles;
-import io.numarrow.compute.SyntheticData;
 import io.numarrow.io.ArrowFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +14,8 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code compute} scoring a model: {@code --bias}, {@code .npy} weights, {@code argmax} and
@@ -26,24 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the file and the numbers.
  */
 @Timeout(60)
-class CliScoringTest {
-    @TempDir
-    Path dir;
-    Path x;
-    Path w;
-    Path out;
-
-    @BeforeEach
-    void writeGoodInputs() {
-        x = dir.resolve("x.arrow");
-        w = dir.resolve("w.arrow");
-        out = dir.resolve("out.arrow");
-        try (BufferAllocator allocator = new RootAllocator()) {
-            SyntheticData.writeFeatures(x, allocator, 50, 8, 3, 10, 1);
-            SyntheticData.writeWeights(w, allocator, 8, 5, 2);
-        }
-    }
-
+class CliScoringTest extends GoodJobFiles {
     private CliBadInputTest.Run compute(Path weights, String... more) {
         String[] base = {"compute", "--input", x.toString(), "--weights", weights.toString(), "--output", out.toString()};
         String[] all = Arrays.copyOf(base, base.length + more.length);

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,13 @@ class ProgressReporterTest {
     private ProgressReporter.Output output(boolean terminal, Duration logEvery) {
         return new ProgressReporter.Output(terminal, new PrintStream(barBytes, true, StandardCharsets.UTF_8), 120,
                 logLines::add, logEvery);
+    }
+
+    /** A reporter on {@code out} with the clock {@code clock}, already told the input's totals, as a job tells it. */
+    private static ProgressReporter told(Totals totals, ProgressReporter.Output out, LongSupplier clock) {
+        ProgressReporter reporter = new ProgressReporter(false, out, clock);
+        reporter.inputTotals(totals);
+        return reporter;
     }
 
     private String bar() {
@@ -102,9 +110,8 @@ class ProgressReporterTest {
     @Test
     void logLinesComeEveryTwoSecondsWithRateAndTimeLeft() {
         AtomicLong now = new AtomicLong(0);
-        try (ProgressReporter progress = ProgressReporter.start(new Totals(1000, 100, -1), false,
+        try (ProgressReporter progress = told(new Totals(1000, 100, -1),
                 output(false, Duration.ofSeconds(2)), now::get)) {
-            assertEquals(ProgressReporter.Mode.LOG, progress.mode());
             now.set(1_000_000_000L);
             progress.batchDone(10, 100);
             assertEquals(List.of(), logLines, "not yet two seconds");
@@ -129,9 +136,8 @@ class ProgressReporterTest {
 
     @Test
     void anUnknownTotalShowsABarOnceThereAreMoreThanAFewBatches() {
-        try (ProgressReporter progress = ProgressReporter.start(Totals.UNKNOWN, false,
+        try (ProgressReporter progress = told(Totals.UNKNOWN,
                 output(true, Duration.ZERO), System::nanoTime)) {
-            assertEquals(ProgressReporter.Mode.BAR, progress.mode());
             for (int b = 1; b <= ProgressReporter.FEW_BATCHES; b++) {
                 progress.batchDone(b, b * 10L);
             }
@@ -144,7 +150,7 @@ class ProgressReporterTest {
 
     @Test
     void emptyBatchesGiveABarWithoutAnEnd() {
-        try (ProgressReporter progress = ProgressReporter.start(new Totals(0, 10, -1), false,
+        try (ProgressReporter progress = told(new Totals(0, 10, -1),
                 output(true, Duration.ZERO), System::nanoTime)) {
             progress.batchDone(10, 0);
         }
@@ -154,7 +160,7 @@ class ProgressReporterTest {
 
     @Test
     void anUnknownTotalStillShowsProgress() {
-        try (ProgressReporter progress = ProgressReporter.start(Totals.UNKNOWN, false,
+        try (ProgressReporter progress = told(Totals.UNKNOWN,
                 output(false, Duration.ZERO), () -> 1_000_000_000L)) {
             progress.batchDone(3, 30);
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.ArrowFileTest;
 import io.numarrow.BadInputException;
 import io.numarrow.Reference;
 import io.numarrow.io.ArrowFiles;
@@ -25,38 +26,20 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The read/compute/write pipeline: order, bounded memory, and what a failure in each stage leaves
- * behind (nothing at the output path, every batch closed).
+ * behind (nothing at the output path, every batch closed: the allocator fails a test that left a
+ * batch or an output slot open).
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-class BatchPipelineTest {
-    private BufferAllocator allocator;
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void open() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void close() {
-        allocator.close(); // fails if a batch or an output slot was left open
-    }
-
+class BatchPipelineTest extends ArrowFileTest {
     @Test
     void manyBatchesComeOutInOrderWithTheirBoundariesAndNullRows() throws Exception {
         Path x = dir.resolve("x.arrow");
@@ -312,28 +295,10 @@ class BatchPipelineTest {
             }
             root.setRowCount(index + 1);
             maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-            return new InputBatch() {
-                boolean closed;
-
-                @Override
-                public VectorSchemaRoot root() {
-                    return root;
-                }
-
-                @Override
-                public int index() {
-                    return index;
-                }
-
-                @Override
-                public void close() {
-                    if (!closed) {
-                        closed = true;
-                        root.close();
-                        open.decrementAndGet();
-                    }
-                }
-            };
+            return InputBatch.of(root, index, () -> {
+                root.close();
+                open.decrementAndGet();
+            });
         }
 
         @Override

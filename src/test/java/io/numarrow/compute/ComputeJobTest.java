@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.ArrowFileTest;
 import io.numarrow.BadInputException;
 import io.numarrow.Reference;
 import io.numarrow.io.ArrowFiles;
@@ -16,8 +17,7 @@ import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.PreparedWeights;
-import io.numarrow.threading.ThreadPool;
-import io.numarrow.threading.ThreadPoolConfig;
+import io.numarrow.threading.TwoWorkerPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,50 +25,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(60)
-class ComputeJobTest {
-    private static ThreadPool pool;
-    private static ParallelOps ops;
-    private BufferAllocator allocator;
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startPool() {
-        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
-        ops = new ParallelOps(pool);
-    }
-
-    @AfterAll
-    static void stopPool() {
-        pool.close();
-    }
-
-    @BeforeEach
-    void open() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void close() {
-        allocator.close();
-    }
+class ComputeJobTest extends ArrowFileTest {
+    @RegisterExtension
+    static final TwoWorkerPool POOL = new TwoWorkerPool();
+    private static final ParallelOps ops = POOL.parallel();
 
     /** The batch form given plain weights gives the prepared form's bits, null rows kept, close to float64. */
     @Test

@@ -5,31 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.ArrowFileTest;
 import io.numarrow.BadInputException;
 import io.numarrow.MatrixFiles;
 import io.numarrow.Reference;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.threading.ParallelOps;
-import io.numarrow.threading.ThreadPool;
-import io.numarrow.threading.ThreadPoolConfig;
+import io.numarrow.threading.TwoWorkerPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,33 +33,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * bias from {@code .npy} and Arrow files alike.
  */
 @Timeout(120)
-class ScoringJobTest {
-    private static ThreadPool pool;
-    private static ParallelOps ops;
-    private BufferAllocator allocator;
-    @TempDir
-    Path dir;
-
-    @BeforeAll
-    static void startPool() {
-        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
-        ops = new ParallelOps(pool);
-    }
-
-    @AfterAll
-    static void stopPool() {
-        pool.close();
-    }
-
-    @BeforeEach
-    void open() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void close() {
-        allocator.close();
-    }
+class ScoringJobTest extends ArrowFileTest {
+    @RegisterExtension
+    static final TwoWorkerPool POOL = new TwoWorkerPool();
+    private static final ParallelOps ops = POOL.parallel();
 
     /** A model: W[d×h] and b[h], columns 0 and h-1 alike (when h > 2) so that every row ties there. */
     record Model(int d, int h, float[] w, float[] b) {

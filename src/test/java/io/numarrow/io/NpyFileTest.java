@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.ArrowFileTest;
 import io.numarrow.BadInputException;
 import io.numarrow.MatrixFiles;
 import io.numarrow.tensor.Tensor;
@@ -13,13 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -30,21 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the numbers.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class NpyFileTest {
+class NpyFileTest extends ArrowFileTest {
     private static final Path FIXTURES = Path.of("data/interop/npy");
-    @TempDir
-    Path dir;
-    private BufferAllocator allocator;
-
-    @BeforeEach
-    void open() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void close() {
-        allocator.close();
-    }
 
     /** Float32 and float64, C and Fortran order, both byte orders, versions 1.0, 2.0 and 3.0: all read to W. */
     @ParameterizedTest

@@ -90,20 +90,12 @@ class ReproducibilityTest {
         }
         x[cols / 2] = Float.NEGATIVE_INFINITY;
         float[] want = ContractReference.softmax(x, rows, cols);
-        for (int outShift = 0; outShift < 16; outShift++) {
-            for (int inShift : new int[]{outShift, (outShift + 5) % 16}) {
-                try (Arena arena = Arena.ofConfined()) {
-                    long bytes = (long) x.length * Float.BYTES;
-                    MemorySegment in = arena.allocate(bytes + 64, 64).asSlice((long) inShift * Float.BYTES, bytes);
-                    MemorySegment out = arena.allocate(bytes + 64, 64).asSlice((long) outShift * Float.BYTES, bytes);
-                    MemorySegment.copy(x, 0, in, F, 0, x.length);
-                    Softmax.rows(in, out, cols, 0, rows);
-                    assertBits(want, out, "out of place, input " + inShift + " output " + outShift + " floats past 64 B");
-                    Softmax.rows(in, in, cols, 0, rows);
-                    assertBits(want, in, "in place, " + inShift + " floats past 64 B");
-                }
-            }
-        }
+        ShiftedSegments.everyShift(x, (in, out, inShift, outShift) -> {
+            Softmax.rows(in, out, cols, 0, rows);
+            assertBits(want, out, "out of place, input " + inShift + " output " + outShift + " floats past 64 B");
+            Softmax.rows(in, in, cols, 0, rows);
+            assertBits(want, in, "in place, " + inShift + " floats past 64 B");
+        });
     }
 
     /** Tiled and inline calls on pools of 1, 2, 3 and 8 threads, ten runs each: one set of bits. */
@@ -197,10 +189,10 @@ class ReproducibilityTest {
         String what = m + "×" + k + "·" + k + "×" + n + (transposeB ? " Bᵀ" : "") + (withBias ? " +bias" : "")
                 + (accumulate ? " +=" : "") + (checked ? " checked" : "") + ", operands " + shift + " floats past 64 B";
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment a = copy(arena, av, shift);
-            MemorySegment b = copy(arena, bv, (shift + 3) % 16);
-            MemorySegment c = copy(arena, c0, shift);
-            MemorySegment bias = biasv == null ? null : copy(arena, biasv, shift);
+            MemorySegment a = ShiftedSegments.copy(arena, av, shift);
+            MemorySegment b = ShiftedSegments.copy(arena, bv, (shift + 3) % 16);
+            MemorySegment c = ShiftedSegments.copy(arena, c0, shift);
+            MemorySegment bias = biasv == null ? null : ShiftedSegments.copy(arena, biasv, shift);
             Matmul.checkedAccess = checked;
             try {
                 Matmul.multiply(FloatVector.SPECIES_PREFERRED, a, b, c, m, n, k, transposeB, bias, accumulate);
@@ -209,13 +201,6 @@ class ReproducibilityTest {
             }
             assertBits(want, c, what);
         }
-    }
-
-    private static MemorySegment copy(Arena arena, float[] values, int shiftFloats) {
-        long bytes = (long) values.length * Float.BYTES;
-        MemorySegment s = arena.allocate(bytes + 64, 64).asSlice((long) shiftFloats * Float.BYTES, bytes);
-        MemorySegment.copy(values, 0, s, F, 0, values.length);
-        return s;
     }
 
     private static void assertBits(float[] want, MemorySegment got, String what) {

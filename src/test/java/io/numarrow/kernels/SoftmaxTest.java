@@ -59,28 +59,20 @@ class SoftmaxTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) ((rnd.nextDouble() * 2 - 1) * 20);
         }
-        for (int outShift = 0; outShift < 16; outShift++) {
-            for (int inShift : new int[]{outShift, (outShift + 5) % 16}) {
-                try (Arena arena = Arena.ofConfined()) {
-                    long bytes = (long) x.length * Float.BYTES;
-                    MemorySegment in = arena.allocate(bytes + 64, 64).asSlice((long) inShift * Float.BYTES, bytes);
-                    MemorySegment out = arena.allocate(bytes + 64, 64).asSlice((long) outShift * Float.BYTES, bytes);
-                    MemorySegment.copy(x, 0, in, F, 0, x.length);
-                    Softmax.rows(in, out, cols, 0, rows);
-                    for (int r = 0; r < rows; r++) {
-                        double[] ref = reference(x, r, cols);
-                        double sum = 0;
-                        for (int j = 0; j < cols; j++) {
-                            float got = out.getAtIndex(F, (long) r * cols + j);
-                            sum += got;
-                            assertProbability(ref[j], got, "row " + r + " col " + j + ", input " + inShift
-                                    + " and output " + outShift + " floats past a cache line");
-                        }
-                        assertEquals(1.0, sum, 1e-6, "row " + r + " sum, shifts " + inShift + "/" + outShift);
-                    }
+        ShiftedSegments.everyShift(x, (in, out, inShift, outShift) -> {
+            Softmax.rows(in, out, cols, 0, rows);
+            for (int r = 0; r < rows; r++) {
+                double[] ref = reference(x, r, cols);
+                double sum = 0;
+                for (int j = 0; j < cols; j++) {
+                    float got = out.getAtIndex(F, (long) r * cols + j);
+                    sum += got;
+                    assertProbability(ref[j], got, "row " + r + " col " + j + ", input " + inShift
+                            + " and output " + outShift + " floats past a cache line");
                 }
+                assertEquals(1.0, sum, 1e-6, "row " + r + " sum, shifts " + inShift + "/" + outShift);
             }
-        }
+        });
     }
 
     @Test

@@ -6,30 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.LeakCheckedAllocator;
 import java.lang.foreign.ValueLayout;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float4Vector;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 @Timeout(30)
 class TensorTest {
-    private BufferAllocator allocator;
-
-    @BeforeEach
-    void open() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void close() {
-        allocator.close(); // fails the test if any buffer leaked
-    }
+    @RegisterExtension
+    final LeakCheckedAllocator allocator = new LeakCheckedAllocator();
 
     @ParameterizedTest
     @CsvSource({"1,1", "1,15", "17,1", "15,17", "255,3", "1000,17"})

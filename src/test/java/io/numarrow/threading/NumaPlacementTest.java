@@ -27,7 +27,7 @@ class NumaPlacementTest {
 
     /** A pool on a fixture machine; affinity calls "succeed" without touching this machine's threads. */
     static ThreadPool fixturePool(String name, ThreadPoolConfig config) throws IOException {
-        return ThreadPool.init(config, fixture(name), Thread::start, cpus -> 0);
+        return new ThreadPool(config, fixture(name), Thread::start, cpus -> 0);
     }
 
     @Test
@@ -102,7 +102,7 @@ class NumaPlacementTest {
             }
             assertEquals(8, workers.size(), "one task per worker: " + workers);
             for (int w = 0; w < 8; w++) {
-                List<Integer> order = p.worker(w).victimOrder();
+                List<Integer> order = PoolInternals.victimOrder(p, w);
                 assertEquals(7, order.size());
                 assertEquals((w + 4) % 8, order.getFirst(), "worker " + w + " should try its node mate first: " + order);
             }

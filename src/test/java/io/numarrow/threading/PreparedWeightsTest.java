@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.LeakCheckedAllocator;
 import io.numarrow.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,44 +14,20 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Weights packed once ({@link ParallelOps#prepare}) give the unprepared calls' bits and fail loudly when misused. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class PreparedWeightsTest {
-    private static ThreadPool pool;
-    private static ParallelOps ops;
-    private BufferAllocator allocator;
-
-    @BeforeAll
-    static void startPool() {
-        pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
-        ops = new ParallelOps(pool);
-    }
-
-    @AfterAll
-    static void stopPool() {
-        pool.close();
-    }
-
-    @BeforeEach
-    void open() {
-        allocator = new RootAllocator();
-    }
-
-    @AfterEach
-    void close() {
-        allocator.close();
-    }
+    @RegisterExtension
+    static final TwoWorkerPool POOL = new TwoWorkerPool();
+    private static final ParallelOps ops = POOL.parallel();
+    @RegisterExtension
+    final LeakCheckedAllocator allocator = new LeakCheckedAllocator();
 
     /** Small shapes run inline, large ones tiled on the pool; both must match the unprepared call bit for bit. */
     @ParameterizedTest

@@ -171,7 +171,7 @@ class ThreadPoolStressTest {
                 }
             }
             assertEquals((n + 2) / 3, failed);
-            assertEquals(2, p.threads().stream().filter(Thread::isAlive).count(), "a worker died");
+            assertEquals(2, PoolInternals.threads(p).stream().filter(Thread::isAlive).count(), "a worker died");
             assertEquals(n, WorkerStats.total(p.stats()).tasksRun());
         }
     }

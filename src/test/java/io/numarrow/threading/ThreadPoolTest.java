@@ -36,7 +36,7 @@ class ThreadPoolTest {
 
     static void assertNoLiveThreads(ThreadPool pool) {
         assertTrue(pool.isTerminated(), pool + " has live threads after close");
-        for (Thread t : pool.threads()) {
+        for (Thread t : PoolInternals.threads(pool)) {
             assertFalse(t.isAlive(), t.getName());
         }
     }
@@ -91,7 +91,7 @@ class ThreadPoolTest {
             AtomicInteger after = new AtomicInteger();
             p.submit(after::incrementAndGet).await();
             assertEquals(1, after.get());
-            assertTrue(p.threads().getFirst().isAlive());
+            assertTrue(PoolInternals.threads(p).getFirst().isAlive());
         }
     }
 
@@ -417,7 +417,7 @@ class ThreadPoolTest {
             started.add(t);
             t.start();
         };
-        SystemResourcesException e = assertThrows(SystemResourcesException.class, () -> ThreadPool.init(
+        SystemResourcesException e = assertThrows(SystemResourcesException.class, () -> new ThreadPool(
                 ThreadPoolConfig.builder().numThreads(4).build(), CpuTopology.detect(), failOnThird, cpus -> 0));
         assertTrue(e.getMessage().contains("worker thread 2 of 4"), e.getMessage());
         assertEquals(2, started.size());
@@ -492,7 +492,7 @@ class ThreadPoolTest {
     @Test
     void refusedPinningRunsUnpinned() throws Exception {
         AtomicInteger attempts = new AtomicInteger();
-        try (ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).pinThreads(true).build(),
+        try (ThreadPool p = new ThreadPool(ThreadPoolConfig.builder().numThreads(2).pinThreads(true).build(),
                 CpuTopology.detect(), Thread::start, cpus -> {
                     attempts.incrementAndGet();
                     return 1; // EPERM

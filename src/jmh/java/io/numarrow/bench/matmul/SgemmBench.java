@@ -3,15 +3,10 @@ package io.numarrow.bench.matmul;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -19,28 +14,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * OpenBLAS {@code cblas_sgemm} on the same bytes with the same thread count. The scalar loop and EJML
  * are measured on the smaller shapes only: at 2048³ one call of either takes seconds.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-public class SgemmBench {
+public class SgemmBench extends SquareMatmulTrial {
     @Param({"2048"})
     public int n;
 
     @Param({"1", "all"})
     public String threads;
 
-    private MatmulFixture f;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        f = new MatmulFixture(n, n, n, threads);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        f.close();
+    @Override
+    MatmulFixture fixture() {
+        return new MatmulFixture(n, n, n, threads);
     }
 
     @Benchmark

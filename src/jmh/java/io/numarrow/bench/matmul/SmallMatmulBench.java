@@ -4,15 +4,10 @@ import java.util.concurrent.TimeUnit;
 import org.ejml.dense.row.CommonOps_FDRM;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -20,28 +15,20 @@ import org.openjdk.jmh.annotations.Warmup;
  * and OpenBLAS both free to use every core (each decides how many it is worth), EJML single-threaded,
  * the scalar loop.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-public class SmallMatmulBench {
+public class SmallMatmulBench extends SquareMatmulTrial {
     @Param({"64", "128"})
     public int n;
 
     @Param({"all"})
     public String threads;
 
-    private MatmulFixture f;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        f = new MatmulFixture(n, n, n, threads);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        f.close();
+    @Override
+    MatmulFixture fixture() {
+        return new MatmulFixture(n, n, n, threads);
     }
 
     @Benchmark

@@ -42,7 +42,6 @@ public final class ParquetBatchSink implements BatchSink {
     private final Thread copier;
     private volatile Throwable failure;
     private boolean committed;
-    private boolean closed;
 
     private ParquetBatchSink(Path target, AtomicOutput output, DuckDBConnection connection, ArrowArrayStream stream,
                              QueuedArrowReader reader, String copy) {
@@ -171,25 +170,22 @@ public final class ParquetBatchSink implements BatchSink {
 
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            if (!committed) {
-                reader.abort();
-                try {
-                    copier.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        output.closeAfter(() -> {
+            try {
+                if (!committed) {
+                    reader.abort();
+                    try {
+                        copier.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
+            } finally {
+                DuckDb.closeQuietly(connection);
+                DuckDb.closeQuietly(stream);
+                DuckDb.closeQuietly(reader);
             }
-        } finally {
-            DuckDb.closeQuietly(connection);
-            DuckDb.closeQuietly(stream);
-            DuckDb.closeQuietly(reader);
-            output.close();
-        }
+        });
     }
 
     @Override
