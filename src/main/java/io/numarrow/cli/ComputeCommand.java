@@ -5,6 +5,7 @@ import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.AtomicOutput;
 import io.numarrow.io.Formats;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.numa.NumaOption;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
@@ -83,7 +84,6 @@ final class ComputeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ParallelOps.startWarmup(); // the kernels compile while the input is opened and mapped
         checkNotEmpty();
         Ops parsed = Ops.parse(ops);
         ThreadCount.check(threads);
@@ -105,7 +105,7 @@ final class ComputeCommand implements Callable<Integer> {
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {
-                JobStats.print(r, parallel.warmupNanos(), System.out);
+                JobStats.print(r, KernelCompile.result(), System.out);
                 JobStats.printPerNode(pool.stats(), System.out);
             }
         }

@@ -7,6 +7,7 @@ import io.numarrow.io.FileIdentity;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
 import io.numarrow.io.WeightsFile;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -220,6 +221,9 @@ public final class ComputeJob {
              Tensor bias = spec.bias() == null ? null : WeightsFile.loadBias(spec.bias(), allocator);
              PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, bias, d, spec)) {
             int h = w != null ? w.cols() : d;
+            if (w == null && spec.ops().softmax()) {
+                KernelCompile.compile(d, d, false, true); // softmax alone; with weights, prepareChecked did it
+            }
             LOG.debug("compute {} on {} (d={}, h={}{}) -> {}", spec.ops(), spec.input(), d, h,
                     bias == null ? "" : ", bias", spec.output());
             int inFlight = Math.max(1, source.maxInFlight());
@@ -307,6 +311,8 @@ public final class ComputeJob {
                     + " values, but the weights " + spec.weights() + " are " + w.rows() + "×" + w.cols()
                     + " (the bias needs h=" + w.cols() + ", one per column)");
         }
+        // the kernels compiled now, on this thread, before the workers start, and before packing W (docs/design.md, start-up)
+        KernelCompile.compile(d, w.cols(), true, spec.ops().softmax());
         return parallel.prepare(w, bias);
     }
 

@@ -1,8 +1,8 @@
 package io.numarrow.threading;
 
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.RowArgmax;
-import io.numarrow.kernels.ScalarGemm;
 import io.numarrow.kernels.Softmax;
 import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -35,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * The one exception: a call given plain weights that is one thread's work runs the kernel at once,
  * which reads a small B in place rather than pack it. What the code keeps true:
  * <ul>
- * <li>Same bits on every path (docs/reproducibility.md): the tile count, packing, per-node copies and
- * the scalar kernel used until {@code KernelWarmup} has the vector kernels compiled change no result.</li>
+ * <li>Same bits on every path (docs/reproducibility.md): the tile count, packing and per-node copies
+ * change no result, nor does the JIT tier the kernels run at.</li>
+ * <li>The kernels are compiled before a call first runs them ({@link KernelCompile}, once per JVM, on
+ * the calling thread): no call runs them boxed while the JIT catches up.</li>
  * <li>Nothing allocated per call in steady state: the reusable weights, the tile loops with their
  * operand holders, and the kernels' scratch are kept for the next call ({@code Kept}).</li>
  * <li>Concurrent calls share nothing mutable: a call takes each kept object and puts it back when done,
@@ -60,6 +63,7 @@ public final class ParallelOps {
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(ParallelOps.class);
+    private static final AtomicBoolean WARMUP_STARTED = new AtomicBoolean();
 
     private final ThreadPool pool;
     /** Every call runs on its calling thread alone ({@link #onCallingThread()}). */
@@ -82,7 +86,6 @@ public final class ParallelOps {
     private ParallelOps(ThreadPool pool, boolean callerOnly) {
         this.pool = Objects.requireNonNull(pool, "pool");
         this.callerOnly = callerOnly;
-        KernelWarmup.start();
         int[] nodes = pool.placements().stream().mapToInt(WorkerPlacement::node).filter(n -> n >= 0)
                 .distinct().sorted().toArray();
         this.weightNodes = nodes.length > 1 ? nodes : new int[0];
@@ -117,18 +120,27 @@ public final class ParallelOps {
     }
 
     /**
-     * Starts getting the Vector API kernels compiled on a background thread, once per JVM (creating a
-     * {@code ParallelOps} does it too): call it as early as possible, before reading input. Until they
-     * are compiled, matmuls run on a scalar kernel that gives the same bits. Off unless the property
-     * {@code numarrow.warmup=true} is set (why: {@code docs/design.md}, start-up).
+     * Starts getting the kernels compiled ({@link KernelCompile}, for a 256→256 matmul and softmax) on a
+     * thread of its own, once per JVM, and returns at once: call it as early as possible, before reading
+     * input, so that the compiling overlaps that work. The first matmul, softmax or {@link #prepare} then
+     * waits for it to finish (compiling for its own shape instead if none was started), so no call runs
+     * the kernels boxed and no worker competes with the compiler.
      */
     public static void startWarmup() {
-        KernelWarmup.start();
+        if (KernelCompile.result() == null && WARMUP_STARTED.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> KernelCompile.compile(256, 256, true, true), "numarrow-kernel-compile");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
-    /** Wall nanoseconds this JVM's kernel warm-up took; 0 if none ran, -1 while it is still running. */
+    /**
+     * Wall nanoseconds this JVM spent getting the kernels compiled before their first use ({@link
+     * KernelCompile#result()}); 0 if it did not (not yet, or without jvm.flags' compile policy).
+     */
     public long warmupNanos() {
-        return KernelWarmup.nanos();
+        KernelCompile.Result r = KernelCompile.result();
+        return r == null || !r.compiled() ? 0 : r.millis() * 1_000_000;
     }
 
     /** {@code a[m×k] · b[k×n]} into a new {@code m×n} tensor from {@code allocator}. */
@@ -192,6 +204,9 @@ public final class ParallelOps {
 
     /** {@link #prepare(Tensor, Tensor)} for weights stored transposed: {@code w} is {@code n×k}. */
     public PreparedWeights prepare(Tensor w, Tensor bias, boolean transposed) {
+        Objects.requireNonNull(w, "weights");
+        // a job's weights are prepared before its first batch: the kernels compiled now, softmax's too
+        KernelCompile.compile(transposed ? w.cols() : w.rows(), transposed ? w.rows() : w.cols(), true, true);
         PreparedWeights p = PreparedWeights.pack(w, bias, transposed, weightNodes, packer);
         weightCopies.add(p.nodeCopies());
         return p;
@@ -278,6 +293,7 @@ public final class ParallelOps {
         checkShape(out, input.rows(), input.cols(), "softmax output");
         int rows = input.rows();
         int cols = input.cols();
+        KernelCompile.compile(cols, cols, false, true);
         SoftmaxTiles tiles = softmaxTiles.take();
         try {
             tiles.set(input.liveSegment(), out.liveSegment(), rows, cols);
@@ -296,8 +312,8 @@ public final class ParallelOps {
         int k = a.cols();
         int n = transposeB ? b.rows() : b.cols();
         checkOutput(out, bias, m, n);
-        boolean vectorKernels = KernelWarmup.vectorKernelsReady();
-        if (vectorKernels && matmulUnits(m, n, k) <= 1) {
+        KernelCompile.compile(k, n, true, softmax);
+        if (matmulUnits(m, n, k) <= 1) {
             // on this thread alone the kernel reads a small B in place rather than pack it
             MemorySegment c = out.liveSegment();
             Matmul.multiply(SPECIES, a.liveSegment(), b.liveSegment(), c, m, n, k, transposeB,
@@ -309,7 +325,7 @@ public final class ParallelOps {
         }
         PreparedWeights w = reusableWeights.take();
         try {
-            weightCopies.add(w.reload(b.liveSegment(), k, n, transposeB, packer, vectorKernels));
+            weightCopies.add(w.reload(b.liveSegment(), k, n, transposeB, packer));
             gemm(a, w, bias, accumulate, out, softmax, null);
         } finally {
             reusableWeights.put(w);
@@ -333,6 +349,7 @@ public final class ParallelOps {
             throw new IllegalArgumentException("the prepared weights " + k + "×" + n + " hold a bias already;"
                     + " pass null to add theirs, or prepare them without one");
         }
+        KernelCompile.compile(k, n, true, softmax);
         w.acquire();
         GemmTiles tiles = gemmTiles.take();
         try {
@@ -381,8 +398,6 @@ public final class ParallelOps {
     private final class GemmCall {
         private MemorySegment a;
         private PreparedWeights w;
-        /** B in rows while the vector kernels are not compiled, else null: read once per call. */
-        private float[][] bridgeRows;
         private MemorySegment c;
         private MemorySegment bias;
         private int m;
@@ -397,7 +412,6 @@ public final class ParallelOps {
                  boolean accumulate, boolean softmax, MemorySegment classes) {
             this.a = a;
             this.w = w;
-            this.bridgeRows = w.rowsForBridge();
             this.c = c;
             this.bias = bias;
             this.m = m;
@@ -411,7 +425,6 @@ public final class ParallelOps {
         void clear() {
             a = null;
             w = null;
-            bridgeRows = null;
             c = null;
             bias = null;
             classes = null;
@@ -422,11 +435,6 @@ public final class ParallelOps {
          * computed when fused.
          */
         void rows(int rs, int re) {
-            if (bridgeRows != null) {
-                ScalarGemm.rows(a, bridgeRows, c, m, n, k, ScalarGemm.kBlock(SPECIES), rs, re, bias, accumulate);
-                finishRows(rs, re);
-                return;
-            }
             MemorySegment b = localPackedB(rs, re);
             int block = softmax || classes != null ? Matmul.rowBlock(SPECIES) : re - rs;
             for (int r = rs; r < re; r += block) {

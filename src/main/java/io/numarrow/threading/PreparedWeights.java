@@ -1,7 +1,6 @@
 package io.numarrow.threading;
 
 import io.numarrow.kernels.Matmul;
-import io.numarrow.kernels.ScalarGemm;
 import io.numarrow.numa.HugePageBuffers;
 import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
@@ -19,8 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * A batch job prepares its weights once ({@link ParallelOps#prepare}) and passes them to every batch's
  * {@link ParallelOps#matmulInto(Tensor, PreparedWeights, Tensor)}, which then packs and copies nothing;
  * a call given a plain tensor packs it into a reusable one its {@code ParallelOps} keeps. The packed
- * layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it. Until the vector kernels
- * are compiled ({@code KernelWarmup}), B is also kept in rows for the scalar kernel. Prepared weights may
+ * layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it. Prepared weights may
  * hold a bias row ({@link ParallelOps#prepare(Tensor, Tensor)}), which every call adds inside the matmul
  * tile, as a model's intercepts: {@code a · B + bias}.
  *
@@ -53,10 +51,6 @@ public final class PreparedWeights implements AutoCloseable {
     private int n;
     private boolean transposed;
     private MemorySegment packed;
-    /** Whether {@link #packed} holds them: a reusable one loaded for the scalar kernel packs nothing. */
-    private boolean packedCurrent;
-    /** B in rows for the scalar kernel, kept only while the vector kernels are not compiled. */
-    private volatile float[][] bridgeRows;
     /** The bias row ({@code n} floats, a copy in {@link #arena}) every call adds, or null. */
     private MemorySegment bias;
 
@@ -82,7 +76,7 @@ public final class PreparedWeights implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             PreparedWeights w = new PreparedWeights(nodes, arena);
-            w.load(b.liveSegment(), k, n, transposed, packer, true, !KernelWarmup.vectorKernelsReady());
+            w.load(b.liveSegment(), k, n, transposed, packer);
             if (bias != null) {
                 // a copy, so that the caller may close its tensor; native, as the unchecked tiles need
                 w.bias = arena.allocate(Math.max((long) n * Float.BYTES, Float.BYTES), 64);
@@ -102,22 +96,16 @@ public final class PreparedWeights implements AutoCloseable {
 
     /**
      * Loads {@code b} for one call into this reusable object, growing its buffers when too small: packed
-     * and copied to each node for the vector kernels, in rows alone for the scalar one. Returns the
-     * node copies made.
+     * and copied to each node. Returns the node copies made.
      */
-    int reload(MemorySegment b, int k, int n, boolean transposed, Packer packer, boolean vectorKernels) {
-        return load(b, k, n, transposed, packer, vectorKernels, !vectorKernels);
+    int reload(MemorySegment b, int k, int n, boolean transposed, Packer packer) {
+        return load(b, k, n, transposed, packer);
     }
 
-    private int load(MemorySegment b, int k, int n, boolean transposed, Packer packer, boolean pack, boolean keepRows) {
+    private int load(MemorySegment b, int k, int n, boolean transposed, Packer packer) {
         this.k = k;
         this.n = n;
         this.transposed = transposed;
-        bridgeRows = keepRows ? ScalarGemm.copyB(b, k, n, transposed, bridgeRows) : null;
-        packedCurrent = pack;
-        if (!pack) {
-            return 0;
-        }
         long bytes = Math.max(Matmul.packedBBytes(SPECIES, k, n), Float.BYTES);
         packed = buffer(packed, bytes, 64);
         if (k > 0 && n > 0) {
@@ -141,16 +129,6 @@ public final class PreparedWeights implements AutoCloseable {
             return have;
         }
         return arena != null ? arena.allocate(bytes, alignment) : HugePageBuffers.allocate(bytes, alignment);
-    }
-
-    /** B in rows for the scalar kernel while the vector kernels are not compiled yet, else null. */
-    float[][] rowsForBridge() {
-        float[][] rows = bridgeRows;
-        if (rows != null && packedCurrent && KernelWarmup.vectorKernelsReady()) {
-            bridgeRows = null; // never needed again in this JVM
-            return null;
-        }
-        return rows;
     }
 
     /** Rows of B as multiplied: the {@code k} of {@code a[m×k] · B}. */
