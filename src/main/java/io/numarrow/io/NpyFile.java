@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -52,8 +53,15 @@ public final class NpyFile {
     private NpyFile() {
     }
 
-    /** Whether {@code file} begins with the {@code .npy} magic string (false when it cannot be read). */
+    /**
+     * Whether {@code file} is a regular file that begins with the {@code .npy} magic string (false when
+     * it cannot be read). Anything else is left to the Arrow reader's checks: opening a FIFO to peek
+     * would wait for a writer.
+     */
     public static boolean isNpy(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(MAGIC.length);
             while (head.hasRemaining() && ch.read(head) >= 0) {
