@@ -53,10 +53,14 @@ public final class NpyFile {
     private NpyFile() {
     }
 
-    /** Whether {@code file} begins with the {@code .npy} magic string (false when it cannot be read). */
+    /**
+     * Whether {@code file} is a regular file that begins with the {@code .npy} magic string (false when
+     * it cannot be read). Anything else is left to the Arrow reader's checks: opening a FIFO to peek
+     * would wait for a writer.
+     */
     public static boolean isNpy(Path file) {
         if (!Files.isRegularFile(file)) {
-            return false; // opening a FIFO that has no writer blocks for ever; the Arrow reader refuses it by name
+            return false;
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(MAGIC.length);

@@ -2,6 +2,7 @@ package io.numarrow.bench.sparklr;
 
 import io.numarrow.JvmFlags;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import org.apache.spark.launcher.JavaModuleOptions;
 
 /**
  * {@code ./numarrow bench --suite spark-lr}: Spark's own {@code LogisticRegressionModel.transform} against
@@ -67,14 +67,24 @@ public final class SparkLrSuite {
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
+    /** Spark's jars, which the bench class path leaves out: the build lists them in target/spark.classpath. */
+    private static String sparkClassPath() throws IOException {
+        Path list = JvmFlags.repositoryRoot().resolve("target").resolve("spark.classpath");
+        if (!Files.isRegularFile(list)) {
+            throw new IOException(list + " is missing: build first (./numarrow build writes Spark's class path there)");
+        }
+        return Files.readString(list, StandardCharsets.UTF_8).strip();
+    }
+
     /** One shape in a JVM of its own, with numarrow's flags and Spark's; fills {@code measured} with rows/s: Spark, threads 0, threads 1. */
     private static String runShape(int rows, int d, int h, int rounds, List<double[]> measured)
             throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(JvmFlags.ofThisRepository());
-        command.addAll(Arrays.asList(JavaModuleOptions.defaultModuleOptionArray()));
-        command.addAll(List.of("-Xmx6g", "-cp", System.getProperty("java.class.path"), SparkLrRun.class.getName(),
+        command.addAll(JvmFlags.read(JvmFlags.repositoryRoot().resolve(JvmFlags.SPARK_FILE_NAME)));
+        command.addAll(List.of("-Xmx6g", "-cp", System.getProperty("java.class.path") + File.pathSeparator + sparkClassPath(),
+                SparkLrRun.class.getName(),
                 String.valueOf(rows), String.valueOf(d), String.valueOf(h), String.valueOf(rounds),
                 String.valueOf(PARTITIONS)));
         Path log = Files.createTempFile("numarrow-spark-lr", ".log");
