@@ -1,166 +1,174 @@
-"""Writes kernels/MicroKernel{512,256,128}.java, the register-blocked sgemm tiles.
+"""Writes the register-blocked sgemm tiles, kernels/MicroKernel*.java, and kernels/TileShape.java, which
+names them and dispatches to them.
 
-Each vector width needs its own class (a species passed as a parameter, or vectors kept in an
-array, do not compile to registers), so the three classes share one body: this script. Edit it,
-not the generated files, then run from the repository root:
+Each tile shape needs its own class (a species passed as a parameter, or vectors kept in an array, do
+not compile to registers), so every class shares one body: this script. Edit it, not the generated
+files, then run from the repository root:
 
-    python3 tools/kernels/gen_microkernels.py src/main/java/io/numarrow/kernels 6
+    python3 tools/kernels/gen_microkernels.py src/main/java/io/numarrow/kernels
 
-The second argument is the number of rows of the 512-bit tile (256 and 128 use 6).
+SHAPES lists the classes: vector width in bits, rows of C, vectors of C per row. The first shape of each
+width is that width's default tile.
+
+A tile is two methods: `sums`, the K loop, which leaves the tile's sums in a small per-thread scratch,
+and `finish`, which adds the bias and C and stores to C. With nothing but the loop in it, the method the
+JIT compiles for speed keeps every value it needs in registers, and the JIT's first tier, which gives up
+on long methods full of vector operations, compiles even the tall tiles (docs/performance.md).
 """
 import sys
 
+SHAPES = [(512, 6, 2), (512, 12, 2), (256, 6, 2), (128, 6, 2)]
+SHORT_ROWS = 4
 
-def add_bias(w, mr, mask0, mask1=""):
-    """The bias row added to every row of the tile; mask0/mask1 limit the loads to C's columns."""
-    w("        if (bias != null) {")
-    w(f"            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER{mask0});")
-    w(f"            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER{mask1});")
+
+def class_name(bits, mr, nv):
+    default = next(s for s in SHAPES if s[0] == bits)
+    return f"MicroKernel{bits}" if (bits, mr, nv) == default else f"MicroKernel{bits}x{mr}x{nv}"
+
+
+def enum_name(bits, mr, nv):
+    default = next(s for s in SHAPES if s[0] == bits)
+    return f"W{bits}" if (bits, mr, nv) == default else f"W{bits}_{mr}X{nv * bits // 32}"
+
+
+def acc(i, j):
+    return f"c{i}{j}"
+
+
+def col_off(j):
+    return "" if j == 0 else " + VB" if j == 1 else f" + {j} * VB"
+
+
+def k_loop(w, mr, nv, direct=False, rows_limited=False):
+    """The K loop: nv B vectors, mr broadcasts of A, mr·nv FMAs per step, then the sums to t.
+
+    Every offset is the loop counter times a constant plus a loop-invariant base (A's rows lie
+    Packing.A_ROW_BYTES apart, B's rows NR floats), so the JIT proves the accesses in bounds once before
+    the loop instead of checking each load, and A needs one base register for all its rows."""
+    if direct:
+        for i in range(mr):
+            rhs = "aOff" if i == 0 else f"aOff + {i} * aRowStride"
+            if rows_limited and i > 0:
+                # A is read where it lies: rows past mv do not exist, so they repeat row 0 (never stored)
+                rhs = f"{i} < mv ? {rhs} : aOff"
+            w(f"        long a{i} = {rhs};")
+    w("        FloatVector z = FloatVector.zero(SPECIES);")
+    w("        FloatVector " + ", ".join(f"{acc(i, j)} = z" for i in range(mr) for j in range(nv)) + ";")
+    if direct:
+        # Running offsets: a step passed in is no constant, and the JIT's hoisting of checks for an offset
+        # counter × invariant made a loop many times longer; these keep one check per load instead.
+        w("        long pa = 0;")
+        w("        long pb = bOff;")
+        w("        for (int p = 0; p < kc; p++, pa += Float.BYTES, pb += bStep) {")
+    else:
+        w("        for (int p = 0; p < kc; p++) {")
+        w("            long pa = aOff + (long) p * Float.BYTES;")
+        w("            long pb = bOff + (long) p * (NR * Float.BYTES);")
+    for j in range(nv):
+        w(f"            FloatVector b{j} = FloatVector.fromMemorySegment(SPECIES, b, pb{col_off(j)}, ORDER);")
     for i in range(mr):
-        w(f"            c{i}0 = c{i}0.add(z0);")
-        w(f"            c{i}1 = c{i}1.add(z1);")
+        if direct:
+            off = f"a{i} + pa"
+        else:
+            off = "pa" if i == 0 else f"pa + {i} * Packing.A_ROW_BYTES"
+        w(f"            FloatVector x{i} = FloatVector.broadcast(SPECIES, a.get(F, {off}));")
+        for j in range(nv):
+            w(f"            {acc(i, j)} = x{i}.fma(b{j}, {acc(i, j)});")
     w("        }")
-
-
-def k_loop(w, mr):
-    """The K loop both tiles share: two B vectors, mr broadcasts of A, 2·mr FMAs per step."""
     for i in range(mr):
-        rhs = "aOff" if i == 0 else f"aOff + {i} * aRowStride"
-        w(f"        long a{i} = {rhs};")
-    w("        long q = 0;")
-    w("        long pb = bOff;")
-    w("        for (int p = 0; p < kc; p++) {")
-    w("            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);")
-    w("            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);")
-    for i in range(mr):
-        w(f"            FloatVector x{i} = FloatVector.broadcast(SPECIES, a.get(F, a{i} + q));")
-        w(f"            c{i}0 = x{i}.fma(b0, c{i}0);")
-        w(f"            c{i}1 = x{i}.fma(b1, c{i}1);")
-    w("            q += aStep;")
-    w("            pb += bStep;")
-    w("        }")
+        for j in range(nv):
+            w(f"        {acc(i, j)}.intoMemorySegment(t, tOff + {i * nv + j} * VB, ORDER);")
 
 
-def to_all(w):
-    """Prologue of an unchecked tile: the segments' addresses move into the offsets, the constant ALL
-    replaces the segments. The caller has checked bounds, liveness and thread (see Matmul.run)."""
-    w("        aOff += a.address();")
-    w("        bOff += b.address();")
-    w("        cOff += c.address();")
-    w("        a = ALL;")
-    w("        b = ALL;")
-    w("        c = ALL;")
-    w("        if (bias != null) {")
-    w("            biasOff += bias.address();")
-    w("            bias = ALL;")
-    w("        }")
+def unchecked_doc(w, base):
+    w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
 
 
-def signature(w, base, doc, extra, unchecked):
-    """A tile's doc comment (`doc`, lines without the comment markers), parameter list (A, B, C, bias, then
-    `extra`) and, for its unchecked twin, a one-line doc and the prologue."""
-    name = base + "Unchecked" if unchecked else base
+def sums(w, rows, nv, unchecked, direct=False):
+    base = ("sums" if rows != SHORT_ROWS else f"sumsRows{rows}") + ("Direct" if direct else "")
     if unchecked:
-        w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
-    elif len(doc) == 1:
-        w(f"    /** {doc[0]} */")
+        unchecked_doc(w, base)
+    elif direct:
+        w(f"    /**")
+        w(f"     * {{@link #{base[:-len('Direct')]}}} over A and B where they lie: A's rows {{@code aRowStride}} bytes apart, B's")
+        w(f"     * {{@code bStep}}" + (", only the first {@code mv} rows of A read." if rows == SHORT_ROWS else "."))
+        w(f"     * For small products, which packing would slow down.")
+        w(f"     */")
+    elif base == "sums":
+        w("    /**")
+        w("     * The tile's sums over a K block, {@code Σ_p A[i][p]·B[p][j]} from zero in increasing {@code p}, to")
+        w("     * {@code t}: row {@code i}, vector {@code j} at {@code tOff + (i·" + str(nv) + " + j)·VB}. A is a packed group")
+        w("     * (row {@code i} at {@code aOff + i·Packing.A_ROW_BYTES}), B a packed panel.")
+        w("     */")
+    else:
+        w(f"    /** {{@link #sums}} of the first {rows} rows only: a short bottom edge. */")
+    name = base + ("Unchecked" if unchecked else "")
+    pad = " " * len(name)
+    if direct:
+        mv = ", int mv" if rows == SHORT_ROWS else ""
+        w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, MemorySegment b, long bOff, long bStep,")
+        w(f"                 {pad}int kc, MemorySegment t, long tOff{mv}) {{")
+    else:
+        w(f"    static void {name}(MemorySegment a, long aOff, MemorySegment b, long bOff, int kc,")
+        w(f"                 {pad}MemorySegment t, long tOff) {{")
+    if unchecked:
+        w("        aOff += a.address();")
+        w("        bOff += b.address();")
+        w("        tOff += t.address();")
+        w("        a = ALL;")
+        w("        b = ALL;")
+        w("        t = ALL;")
+    k_loop(w, rows, nv, direct, direct and rows == SHORT_ROWS)
+    w("    }")
+
+
+def finish(w, unchecked, masked):
+    base = "finishMasked" if masked else "finish"
+    name = base + ("Unchecked" if unchecked else "")
+    if unchecked:
+        unchecked_doc(w, base)
+    elif masked:
+        w("    /** {@link #finish} for the first {@code nv} columns only (masked vector accesses). */")
     else:
         w("    /**")
-        for line in doc:
-            w(f"     * {line}")
+        w("     * Rows {@code [0, mv)} of the tile from its sums in {@code t}: each sum plus the bias (when not null),")
+        w("     * plus C (when {@code loadC}), stored to C; the order of docs/reproducibility.md.")
         w("     */")
     pad = " " * len(name)
-    w(f"    static void {name}(MemorySegment a, long aOff, long aRowStride, long aStep,")
-    w(f"                 {pad}MemorySegment b, long bOff, long bStep, int kc,")
-    w(f"                 {pad}MemorySegment c, long cOff, long cRowStride, boolean loadC,")
-    w(f"                 {pad}MemorySegment bias, long biasOff{extra}) {{")
+    extra = ", int nv" if masked else ""
+    w(f"    static void {name}(MemorySegment t, long tOff, MemorySegment c, long cOff, long cRowStride, boolean loadC,")
+    w(f"                 {pad}MemorySegment bias, long biasOff, int mv{extra}) {{")
     if unchecked:
-        to_all(w)
-
-
-def tile(w, mr, unchecked):
-    signature(w, "tile", ["See {@link TileShape#tile}."], "", unchecked)
-    # Accumulators start at zero and C is read only after the K loop: C rows are usually far out of
-    # cache (one K block ago), and a load at the top would stall the first FMAs on it, while a load at
-    # the bottom overlaps with the next tile's FMAs in the out-of-order window.
-    w("        FloatVector z = FloatVector.zero(SPECIES);")
-    decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(mr))
-    w(f"        FloatVector {decl};")
-    k_loop(w, mr)
-    add_bias(w, mr, "")
-    w("        if (loadC) {")
-    for i in range(mr):
-        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
-        w(f"            c{i}0 = c{i}0.add(FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER));")
-        w(f"            c{i}1 = c{i}1.add(FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER));")
-    w("        }")
-    for i in range(mr):
-        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
-        w(f"        c{i}0.intoMemorySegment(c, {off}, ORDER);")
-        w(f"        c{i}1.intoMemorySegment(c, {off} + VB, ORDER);")
-    w("    }")
-
-
-def tile_masked(w, mr, unchecked):
-    """An edge tile: C's rows and columns limited, by branches and vector masks. Same order of
-    arithmetic as tile() (docs/reproducibility.md): products from zero, then the bias, then C, so a column
-    computed here has the bits it would have in a full tile."""
-    signature(w, "tileMasked", [
-        "An edge tile: like {@link #tile} with C's loads and stores limited to the first {@code mv} rows and",
-        "{@code nv} columns (masked vector accesses, so nothing outside C is touched). A must be zero-padded",
-        "to full rows and B to full columns (packing does both), so the arithmetic is the full tile's.",
-    ], ", int mv, int nv", unchecked)
-    w("        VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);")
-    w("        VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);")
-    w("        FloatVector z = FloatVector.zero(SPECIES);")
-    decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(mr))
-    w(f"        FloatVector {decl};")
-    k_loop(w, mr)
-    add_bias(w, mr, ", m0", ", m1")
-    for i in range(mr):
-        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
-        w(f"        if ({i} < mv) {{")
-        w("            if (loadC) {")
-        w(f"                c{i}0 = c{i}0.add(FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER, m0));")
-        w(f"                c{i}1 = c{i}1.add(FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER, m1));")
-        w("            }")
-        w(f"            c{i}0.intoMemorySegment(c, {off}, ORDER, m0);")
-        w(f"            c{i}1.intoMemorySegment(c, {off} + VB, ORDER, m1);")
+        w("        tOff += t.address();")
+        w("        cOff += c.address();")
+        w("        t = ALL;")
+        w("        c = ALL;")
+        w("        if (bias != null) {")
+        w("            biasOff += bias.address();")
+        w("            bias = ALL;")
         w("        }")
+    m = ", m" if masked else ""
+    w("        for (int i = 0; i < mv; i++) {")
+    w("            for (int j = 0; j < NR; j += LANES) {")
+    if masked:
+        w("                VectorMask<Float> m = SPECIES.indexInRange(j, nv);")
+    w("                long o = cOff + i * cRowStride + (long) j * Float.BYTES;")
+    w("                FloatVector s = FloatVector.fromMemorySegment(SPECIES, t, tOff + (long) (i * NR + j) * Float.BYTES, ORDER);")
+    w("                if (bias != null) {")
+    w(f"                    s = s.add(FloatVector.fromMemorySegment(SPECIES, bias, biasOff + (long) j * Float.BYTES, ORDER{m}));")
+    w("                }")
+    w("                if (loadC) {")
+    w(f"                    s = s.add(FloatVector.fromMemorySegment(SPECIES, c, o, ORDER{m}));")
+    w("                }")
+    w(f"                s.intoMemorySegment(c, o, ORDER{m});")
+    w("            }")
+    w("        }")
     w("    }")
 
 
-def tile_short(w, rows, unchecked):
-    """A bottom-edge tile of at most `rows` rows and full columns: no vector masks, rows limited by branches."""
-    signature(w, f"tileRows{rows}", [
-        f"A bottom edge of at most {rows} rows ({{@code mv <= {rows}}}) and full columns: the full tile would spend a",
-        "third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector",
-        "masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the",
-        "next, and the method was seen stuck in that slow code for a whole JVM (docs/performance.md).",
-    ], ", int mv", unchecked)
-    w("        FloatVector z = FloatVector.zero(SPECIES);")
-    decl = ", ".join(f"c{i}0 = z, c{i}1 = z" for i in range(rows))
-    w(f"        FloatVector {decl};")
-    k_loop(w, rows)
-    add_bias(w, rows, "")
-    for i in range(rows):
-        off = "cOff" if i == 0 else f"cOff + {i} * cRowStride"
-        ind = "        " if i == 0 else "            "  # row 0 always exists (mv >= 1)
-        if i > 0:
-            w(f"        if ({i} < mv) {{")
-        w(f"{ind}if (loadC) {{")
-        w(f"{ind}    c{i}0 = c{i}0.add(FloatVector.fromMemorySegment(SPECIES, c, {off}, ORDER));")
-        w(f"{ind}    c{i}1 = c{i}1.add(FloatVector.fromMemorySegment(SPECIES, c, {off} + VB, ORDER));")
-        w(f"{ind}}}")
-        w(f"{ind}c{i}0.intoMemorySegment(c, {off}, ORDER);")
-        w(f"{ind}c{i}1.intoMemorySegment(c, {off} + VB, ORDER);")
-        if i > 0:
-            w("        }")
-    w("    }")
-
-
-def gen(bits, mr):
-    cls = f"MicroKernel{bits}"
+def gen(bits, mr, nv):
+    cls = class_name(bits, mr, nv)
+    lanes = bits // 32
     L = []
     w = L.append
     w("// Generated by tools/kernels/gen_microkernels.py: edit that script, not this file.")
@@ -174,57 +182,176 @@ def gen(bits, mr):
     w("import jdk.incubator.vector.VectorSpecies;")
     w("")
     w("/**")
-    w(f" * The {mr}×{2}·{bits//32} register-blocked sgemm tile for {bits}-bit vectors: {mr} rows of C, two vectors")
+    w(f" * The {mr}×{nv * lanes} register-blocked sgemm tile for {bits}-bit vectors: {mr} rows of C, {nv} vectors")
     w(" * wide, held in local accumulators across a K block (see {@link TileShape#tile}).")
     w(" *")
     w(" * <p>The species is a compile-time constant here, and the accumulators are separate locals, because")
     w(" * the Vector API only compiles to registers when both hold: a species passed as a parameter, or")
-    w(" * vectors kept in an array, fall back to boxed vectors, many times slower (docs/performance.md). That is also")
-    w(" * why each vector width has its own copy of this class rather than one generic method.")
+    w(" * vectors kept in an array, fall back to boxed vectors. That is also why each tile shape has its own")
+    w(" * class rather than one generic method.")
     w(" *")
-    w(" * <p>Six rows (twelve accumulators) even where 32 registers would hold more: with eight or more rows")
-    w(" * the JIT's first tier gives up on the method (\"out of virtual registers\") and, when the optimising")
-    w(" * compiler is busy, the kernel was seen stuck in slow code for a whole JVM. Six rows compile at")
-    w(" * every tier (the figures: docs/performance.md).")
+    w(" * <p>A tile is {@link #sums}, the K loop alone, then {@link #finish}: the loop keeps every value it")
+    w(" * needs in registers, and the JIT's first tier compiles it even for tall tiles (docs/performance.md).")
     w(" *")
-    w(" * <p>Each tile has an unchecked twin, the same code reading and writing through one constant segment")
+    w(" * <p>Each method has an unchecked twin, the same code reading and writing through one constant segment")
     w(" * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of")
-    w(" * segments passed in are redone at every tile, which small multiplies feel (docs/performance.md).")
-    w(" * {@link Matmul} uses the twins for native segments it has checked itself.")
+    w(" * segments passed in are redone at every tile. {@link Matmul} uses the twins for native segments it")
+    w(" * has checked itself.")
     w(" */")
     w(f"final class {cls} {{")
     w(f"    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_{bits};")
-    w(f"    /** Rows of C per tile. */")
+    w("    /** Rows of C per tile. */")
     w(f"    static final int MR = {mr};")
-    w(f"    /** Rows of the short bottom-edge tile, {{@link #tileRows{SHORT_ROWS}}}. */")
+    w(f"    /** Rows of the short bottom-edge tile, {{@link #sumsRows{SHORT_ROWS}}}. */")
     w(f"    static final int SHORT_MR = {SHORT_ROWS};")
-    w(f"    /** Columns of C per tile: two vectors. */")
-    w(f"    static final int NR = 2 * {bits // 32};")
+    w(f"    private static final int LANES = {lanes};")
+    w(f"    /** Columns of C per tile: {nv} vectors. */")
+    w(f"    static final int NR = {nv} * LANES;")
     w("    private static final long VB = SPECIES.vectorByteSize();")
     w("    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;")
     w("    private static final ByteOrder ORDER = ByteOrder.nativeOrder();")
     w("    /**")
-    w("     * The whole address space, for the unchecked tiles: a constant segment whose bounds and scope the JIT")
+    w("     * The whole address space, for the unchecked twins: a constant segment whose bounds and scope the JIT")
     w("     * folds away, where a segment passed in costs its checks at every tile.")
     w("     */")
     w("    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);")
     w("")
     w(f"    private {cls}() {{")
     w("    }")
-    w("")
     for unchecked in (False, True):
-        tile(w, mr, unchecked)
         w("")
-        tile_masked(w, mr, unchecked)
+        sums(w, mr, nv, unchecked)
         w("")
-        tile_short(w, SHORT_ROWS, unchecked)
-        if not unchecked:
-            w("")
+        sums(w, SHORT_ROWS, nv, unchecked)
+        w("")
+        sums(w, mr, nv, unchecked, True)
+        w("")
+        sums(w, SHORT_ROWS, nv, unchecked, True)
+        w("")
+        finish(w, unchecked, False)
+        w("")
+        finish(w, unchecked, True)
     w("}")
     return "\n".join(L) + "\n"
 
-SHORT_ROWS = 4
-out = sys.argv[1]
-rows512 = int(sys.argv[2]) if len(sys.argv) > 2 else 6
-for bits, mr in ((512, rows512), (256, 6), (128, 6)):
-    open(f"{out}/MicroKernel{bits}.java", "w").write(gen(bits, mr))
+
+TILE_PARAMS = ("MemorySegment a, long aOff, MemorySegment b, long bOff, int kc,\n"
+               "              MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff,\n"
+               "              MemorySegment t")
+
+
+def dispatch(w, call, indent="        "):
+    """A switch over every shape calling `call` (a format with {cls}) on its class."""
+    w(f"{indent}switch (this) {{")
+    for bits, mr, nv in SHAPES:
+        w(f"{indent}    case {enum_name(bits, mr, nv)} -> {call.format(cls=class_name(bits, mr, nv))};")
+    w(f"{indent}}}")
+
+
+def both(w, call, indent="        "):
+    """`call` (a format with {cls} and {u}) dispatched to the unchecked twins or the checked methods."""
+    w(f"{indent}if (unchecked) {{")
+    dispatch(w, call.replace("{u}", "Unchecked"), indent + "    ")
+    w(f"{indent}}} else {{")
+    dispatch(w, call.replace("{u}", ""), indent + "    ")
+    w(f"{indent}}}")
+
+
+def gen_tile_shape():
+    L = []
+    w = L.append
+    w("// Generated by tools/kernels/gen_microkernels.py: edit that script, not this file.")
+    w("package io.numarrow.kernels;")
+    w("")
+    w("import java.lang.foreign.MemorySegment;")
+    w("")
+    w("/**")
+    w(" * The register tiles: {@code mr} rows by {@code nr} columns of C per micro-kernel call, and the call")
+    w(" * itself, dispatched to the class compiled for that shape. Tiles of one vector width and one")
+    w(" * {@code nr} give the same bits (every element's chain of fmas is the same), so the choice among")
+    w(" * them is free ({@link TileChoice}).")
+    w(" */")
+    w("enum TileShape {")
+    for k, (bits, mr, nv) in enumerate(SHAPES):
+        end = ";" if k == len(SHAPES) - 1 else ","
+        cls = class_name(bits, mr, nv)
+        w(f"    {enum_name(bits, mr, nv)}({bits}, {cls}.MR, {cls}.NR, {cls}.SHORT_MR){end}")
+    w("")
+    w("    /** Vector width in bits. */")
+    w("    final int bits;")
+    w("    final int mr;")
+    w("    final int nr;")
+    w("    /** A bottom edge of full columns runs on tiles of at most this many rows. */")
+    w("    final int shortMr;")
+    w("")
+    w("    TileShape(int bits, int mr, int nr, int shortMr) {")
+    w("        this.bits = bits;")
+    w("        this.mr = mr;")
+    w("        this.nr = nr;")
+    w("        this.shortMr = shortMr;")
+    w("    }")
+    w("")
+    w("    /** Bytes of the per-thread scratch {@code t} the tiles take: room for one tile's sums. */")
+    w("    long scratchBytes() {")
+    w("        return (long) mr * nr * Float.BYTES;")
+    w("    }")
+    w("")
+    w("    /**")
+    w("     * {@code C[mr×nr] (=|+=) A[mr×kc]·B[kc×nr] (+ bias)}, A and B packed ({@link Packing}).")
+    w("     *")
+    w("     * @param aOff      byte offset of the tile's packed group of A: row {@code i} starts")
+    w("     *                  {@code i·Packing.A_ROW_BYTES} after it")
+    w("     * @param bOff      byte offset of the tile's panel of packed B")
+    w("     * @param kc        the K block's length")
+    w("     * @param loadC     add to C's current values rather than overwrite them")
+    w("     * @param bias      {@code nr} floats added to every row, or null")
+    w("     * @param t         this thread's scratch of {@link #scratchBytes} bytes")
+    w("     * @param unchecked the segments are native and the caller has checked every access's bounds and the")
+    w("     *                  segments' liveness and thread: use the kernel without per-access checks")
+    w("     */")
+    w(f"    void tile({TILE_PARAMS}, boolean unchecked) {{")
+    both(w, "{cls}.sums{u}(a, aOff, b, bOff, kc, t, 0)")
+    both(w, "{cls}.finish{u}(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr)")
+    w("    }")
+    w("")
+    w("    /** {@link #tile} for a bottom edge of {@code mv <= shortMr} rows and full columns. */")
+    w(f"    void tileShort({TILE_PARAMS}, int mv, boolean unchecked) {{")
+    both(w, "{cls}.sumsRows" + str(SHORT_ROWS) + "{u}(a, aOff, b, bOff, kc, t, 0)")
+    both(w, "{cls}.finish{u}(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv)")
+    w("    }")
+    w("")
+    w("    /**")
+    w("     * {@link #tile} over A and B where they lie (row-major, rows {@code aRowStride} and {@code bStep} bytes")
+    w("     * apart; B {@code nr} columns from {@code bOff}), {@code mv <= mr} rows: small products, for which")
+    w("     * packing costs more than it saves. Rows up to {@code shortMr} take the short tile.")
+    w("     */")
+    w("    void tileDirect(MemorySegment a, long aOff, long aRowStride, MemorySegment b, long bOff, long bStep, int kc,")
+    w("                    MemorySegment c, long cOff, long cRowStride, boolean loadC, MemorySegment bias, long biasOff,")
+    w("                    MemorySegment t, int mv, boolean unchecked) {")
+    w("        if (mv == mr) {")
+    both(w, "{cls}.sumsDirect{u}(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0)", "            ")
+    w("        } else {")
+    both(w, "{cls}.sumsRows" + str(SHORT_ROWS) + "Direct{u}(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv)", "            ")
+    w("        }")
+    both(w, "{cls}.finish{u}(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv)")
+    w("    }")
+    w("")
+    w("    /**")
+    w("     * {@link #tile} for an edge: only the first {@code mv} rows and {@code nv} columns of C are read or")
+    w("     * written. A must be zero-padded to {@code mr} rows and B to {@code nr} columns (packing does both).")
+    w("     */")
+    w(f"    void tileMasked({TILE_PARAMS}, int mv, int nv, boolean unchecked) {{")
+    both(w, "{cls}.sums{u}(a, aOff, b, bOff, kc, t, 0)")
+    both(w, "{cls}.finishMasked{u}(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv)")
+    w("    }")
+    w("}")
+    return "\n".join(L) + "\n"
+
+
+if __name__ == "__main__":
+    out = sys.argv[1]
+    for bits, mr, nv in SHAPES:
+        with open(f"{out}/{class_name(bits, mr, nv)}.java", "w") as f:
+            f.write(gen(bits, mr, nv))
+    with open(f"{out}/TileShape.java", "w") as f:
+        f.write(gen_tile_shape())

@@ -24,11 +24,14 @@ public final class Settings {
             wholeNumber(0));
     public static final Setting GEMM_MC = new Setting("numarrow.gemm.mc", "0",
             "the matmul's row block; 0: sized so that a block of A fills half the L2 cache", wholeNumber(0));
+    public static final Setting GEMM_TILE = new Setting("numarrow.gemm.tile", "",
+            "the preferred vector width's register tile, ROWSxCOLS (512-bit: 6x32 or 12x32); same bits; "
+                    + "empty: the width's default", tileSpec());
     public static final Setting GEMM_PACK_A_PANELS = new Setting("numarrow.gemm.packAPanels", "64",
-            "pack a block of A when B has at least this many panels (1: always); below, A is read in place",
+            "no effect (accepted so old command lines still run): A is packed for every product but small ones",
             wholeNumber(1));
     public static final Setting GEMM_A_LAYOUT = new Setting("numarrow.gemm.aLayout", "rows",
-            "layout of packed A: rows (each row's K block contiguous) or interleaved ([k][mr]); same bits",
+            "no effect (accepted so old command lines still run): packed A is laid out row by row",
             choice("rows", "interleaved"));
     public static final Setting KERNELS_CHECKED = new Setting("numarrow.kernels.checked", "false",
             "true: every kernel access bounds-checked, no unchecked tile twins (slower; for tests)", bool());
@@ -54,7 +57,7 @@ public final class Settings {
             "the repository root, set by the launcher: where demo finds data/ and bench finds the launcher",
             text -> text);
 
-    private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
+    private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
             KERNELS_CHECKED, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
             PARQUET_ROW_GROUP_ROWS, STDERR_TERMINAL, HOME);
 
@@ -86,13 +89,9 @@ public final class Settings {
         return (int) GEMM_MC.value();
     }
 
-    public static int gemmPackAPanels() {
-        return (int) GEMM_PACK_A_PANELS.value();
-    }
-
-    /** Whether packed A is interleaved {@code [k][mr]} rather than row by row. */
-    public static boolean gemmInterleavedA() {
-        return GEMM_A_LAYOUT.value().equals("interleaved");
+    /** The register tile asked for, {@code ROWSxCOLS} in lower case, or empty for the width's default. */
+    public static String gemmTile() {
+        return (String) GEMM_TILE.value();
     }
 
     public static boolean kernelsChecked() {
@@ -178,6 +177,17 @@ public final class Settings {
                         + " (" + meaning + ")");
             }
         }
+    }
+
+    /** Empty, or {@code ROWSxCOLS}; which tiles exist is the kernels' to say. */
+    private static Function<String, Object> tileSpec() {
+        return text -> {
+            String t = text.toLowerCase(Locale.ROOT);
+            if (t.isEmpty() || t.matches("[1-9][0-9]?x[1-9][0-9]{0,2}")) {
+                return t;
+            }
+            throw new IllegalArgumentException("ROWSxCOLS, e.g. 12x32, or nothing");
+        };
     }
 
     /** An int from {@code min} up. */

@@ -88,7 +88,7 @@ class SettingsTest {
     @Test
     void defaultsWhenUnset() {
         withProperty("numarrow.parquet.rowGroupRows", null, () -> assertEquals(0, Settings.parquetRowGroupRows()));
-        withProperty("numarrow.gemm.aLayout", null, () -> assertFalse(Settings.gemmInterleavedA()));
+        withProperty("numarrow.gemm.tile", null, () -> assertEquals("", Settings.gemmTile()));
         withProperty("numarrow.stderr.terminal", null, () -> assertEquals(Optional.empty(), Settings.stderrTerminal()));
         withProperty("numarrow.numa.cacheLimit", null, () -> assertEquals(256L << 20, Settings.numaCacheLimit()));
         withProperty("numarrow.home", null, () -> assertEquals(Path.of("."), Settings.home()));
@@ -104,7 +104,7 @@ class SettingsTest {
     @Test
     void setValuesAreRead() {
         withProperty("numarrow.parquet.rowGroupRows", "4096", () -> assertEquals(4096, Settings.parquetRowGroupRows()));
-        withProperty("numarrow.gemm.aLayout", "interleaved", () -> assertTrue(Settings.gemmInterleavedA()));
+        withProperty("numarrow.gemm.tile", " 12X32 ", () -> assertEquals("12x32", Settings.gemmTile()));
         withProperty("numarrow.stderr.terminal", "TRUE", () -> assertEquals(Optional.of(true), Settings.stderrTerminal()));
         withProperty("numarrow.stderr.terminal", "false", () -> assertEquals(Optional.of(false), Settings.stderrTerminal()));
         withProperty("numarrow.numa.hugePageThreshold", " 8388608 ", () -> assertEquals(8L << 20, Settings.numaHugePageThreshold()));
@@ -123,6 +123,7 @@ class SettingsTest {
                 new Bad("numarrow.gemm.mc", "99999999999", "a whole number from 0 to 2147483647"),
                 new Bad("numarrow.numa.cacheLimit", "-1", "a whole number from 0 up"),
                 new Bad("numarrow.gemm.aLayout", "columns", "rows or interleaved"),
+                new Bad("numarrow.gemm.tile", "12 by 32", "ROWSxCOLS, e.g. 12x32, or nothing"),
                 new Bad("numarrow.warmup", "yes", "true or false"),
                 new Bad("numarrow.stderr.terminal", "1", "true or false"))) {
             withProperty(bad.property(), bad.value(), () -> {

@@ -12,6 +12,8 @@ import io.numarrow.Settings;
  * {@code numarrow.gemm.mc} override them for tuning.
  */
 record GemmBlocking(TileShape shape, int kc, int mc) {
+    /** The longest K block: packed A leaves room for it in every row ({@link Packing#A_ROW_BYTES}). */
+    static final int KC_MAX = 512;
     private static final GemmBlocking[] BY_SHAPE = new GemmBlocking[TileShape.values().length];
 
     static {
@@ -34,7 +36,7 @@ record GemmBlocking(TileShape shape, int kc, int mc) {
         // them coming from L2, while every K block costs one more pass of loads and stores over C
         // (two L1s beat one, four were no better: docs/performance.md).
         long kc = kcOverride > 0 ? kcOverride : 2 * caches.l1Data() / ((long) shape.nr * Float.BYTES);
-        kc = Math.clamp(kc, 64, 512) & ~7L;
+        kc = Math.clamp(kc, 64, KC_MAX) & ~7L;
         // Half of L2 for the A block; the rest holds the B panels and C rows on their way through.
         long mc = mcOverride > 0 ? mcOverride : caches.l2() / 2 / (kc * Float.BYTES);
         mc = Math.clamp(mc, shape.mr, 4096);

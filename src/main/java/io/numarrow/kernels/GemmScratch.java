@@ -4,8 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One thread's matmul scratch: the packed block of A, and packed B for
- * single-threaded calls. Each buffer is allocated the first time it is needed and only replaced when a
+ * One thread's matmul scratch: the packed block of A, packed B for single-threaded calls, and the tiles'
+ * parking space for their sums. Each buffer is allocated the first time it is needed and only replaced when a
  * larger problem needs more, so repeated calls of one shape allocate nothing.
  *
  * <p>Memory comes from an automatic arena: it is freed when the thread (and so its scratch) is gone.
@@ -16,6 +16,7 @@ final class GemmScratch {
 
     private MemorySegment packedA = MemorySegment.NULL;
     private MemorySegment packedB = MemorySegment.NULL;
+    private MemorySegment tileSums = MemorySegment.NULL;
 
     static GemmScratch current() {
         return PER_THREAD.get();
@@ -26,6 +27,13 @@ final class GemmScratch {
             packedA = Arena.ofAuto().allocate(bytes, ALIGN);
         }
         return packedA;
+    }
+
+    MemorySegment tileSums(long bytes) {
+        if (tileSums.byteSize() < bytes) {
+            tileSums = Arena.ofAuto().allocate(bytes, ALIGN);
+        }
+        return tileSums;
     }
 
     MemorySegment packedB(long bytes) {

@@ -30,24 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Matmul {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /**
-     * Pack a block of A when it meets at least this many B panels (n ≥ 2048 with 512-bit vectors).
-     * Reading A in place (six row streams, broadcast loads) measured as fast as packing up to n = 2048
-     * and on the batch shape (docs/performance.md), so the copy is kept for very wide B, where rows of A a
-     * power of two apart would crowd a few cache sets for many panels. Property {@code numarrow.gemm.packAPanels} overrides it.
+     * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls, and A
+     * with it: B stays in L1, and packing both costs more than a 64³ multiply gains from it (docs/performance.md).
      */
-    private static final int PACK_A_MIN_PANELS = Settings.gemmPackAPanels();
-    /**
-     * How packed blocks of A are laid out (property {@code numarrow.gemm.aLayout}): {@code rows}, each
-     * row's K block contiguous (a vector copy; the default), or {@code interleaved}, {@code [k][mr]}
-     * (a scalar transpose; the tile then reads one A stream). Both give the same bits. Not final, so
-     * tests can run both; read it only between calls.
-     */
-    static boolean interleavedA = Settings.gemmInterleavedA();
-    /**
-     * A B this small (bytes) whose width is whole panels is read in place by single-threaded calls:
-     * it stays in L1/L2 anyway, and packing it would be a tenth of a 64³ multiply.
-     */
-    private static final long DIRECT_B_MAX_BYTES = Math.min(64 * 1024, CacheSizes.current().l2() / 4);
+    private static final long DIRECT_B_MAX_BYTES = Math.min(32 * 1024, CacheSizes.current().l1Data() * 3 / 4);
     /**
      * Run every tile with checked segment accesses even where the unchecked twins would do (property
      * {@code numarrow.kernels.checked}): for tests, which then catch an index out of bounds as an
@@ -77,13 +63,13 @@ public final class Matmul {
     public static void multiply(VectorSpecies<Float> species, MemorySegment a, MemorySegment b, MemorySegment c,
                                 int m, int n, int k, boolean transposeB, MemorySegment bias, boolean accumulate) {
         checkOperands(a, b, c, m, n, k, bias);
-        TileShape shape = TileShape.of(species);
+        TileShape shape = TileChoice.of(species);
         GemmBlocking blocking = GemmBlocking.forShape(shape);
         if (m == 0 || n == 0) {
             return;
         }
-        if (!transposeB && n % shape.nr == 0 && (long) k * n * Float.BYTES <= DIRECT_B_MAX_BYTES) {
-            run(shape, blocking, b, false, a, c, n, k, 0, m, bias, accumulate);
+        if (k > 0 && !transposeB && n % shape.nr == 0 && (long) k * n * Float.BYTES <= DIRECT_B_MAX_BYTES) {
+            runDirect(TileChoice.direct(species), blocking.kc(), a, b, c, m, n, k, bias, accumulate);
             return;
         }
         MemorySegment packed = k == 0 ? MemorySegment.NULL
@@ -91,7 +77,7 @@ public final class Matmul {
         if (k > 0) {
             Packing.packB(shape, blocking.kc(), b, k, n, transposeB, packed, 0, Packing.panels(n, shape));
         }
-        run(shape, blocking, packed, true, a, c, n, k, 0, m, bias, accumulate);
+        run(shape, blocking, packed, a, c, n, k, 0, m, bias, accumulate);
     }
 
     /**
@@ -100,22 +86,19 @@ public final class Matmul {
      * made once per JVM (packed weights stay valid for the JVM's life).
      */
     public static List<String> kernelChoice() {
-        TileShape shape = TileShape.preferred();
+        TileShape shape = TileChoice.preferred();
         GemmBlocking blocking = GemmBlocking.forShape(shape);
         CacheSizes caches = CacheSizes.current();
-        int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
         return List.of(
-                shape.mr + "×" + shape.nr + " register tile (" + bits + "-bit vectors, " + 2 * shape.mr
-                        + " accumulators; more rows make C1 fail, see docs/performance.md), " + shape.shortMr
-                        + "-row tile for short bottom edges",
+                shape.mr + "×" + shape.nr + " register tile (" + shape.bits + "-bit vectors, " + shape.mr * shape.nr / (shape.bits / 32)
+                        + " accumulators" + override(Settings.GEMM_TILE) + "), " + shape.shortMr
+                        + "-row tiles for short bottom edges",
                 "kc=" + blocking.kc() + " (2 × L1d " + caches.l1Data() / 1024 + " KiB / " + shape.nr
-                        + " columns of 4 bytes, kept within 64..512" + override(Settings.GEMM_KC) + "), mc="
+                        + " columns of 4 bytes, kept within 64.." + GemmBlocking.KC_MAX + override(Settings.GEMM_KC) + "), mc="
                         + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override(Settings.GEMM_MC) + ")",
-                "A read in place below " + PACK_A_MIN_PANELS + " panels of B (n < " + PACK_A_MIN_PANELS * shape.nr
-                        + "), packed above" + override(Settings.GEMM_PACK_A_PANELS) + ", "
-                        + (interleavedA ? "interleaved [k][" + shape.mr + "]" : "row by row") + override(Settings.GEMM_A_LAYOUT)
-                        + "; B read in place when single-threaded, whole panels and at most "
-                        + DIRECT_B_MAX_BYTES / 1024 + " KiB, packed otherwise");
+                "A and B packed, each tile reading one packed group of A and one panel of B; single-threaded calls "
+                        + "with B of whole panels and at most " + DIRECT_B_MAX_BYTES / 1024 + " KiB read both in place on the "
+                        + TileChoice.direct(FloatVector.SPECIES_PREFERRED).mr + "-row tile");
     }
 
     private static String override(Settings.Setting setting) {
@@ -124,22 +107,22 @@ public final class Matmul {
 
     /** Bytes {@link #packB} needs for a {@code k×n} B (or {@code n×k} transposed). */
     public static long packedBBytes(VectorSpecies<Float> species, int k, int n) {
-        return Packing.packedBBytes(TileShape.of(species), k, n);
+        return Packing.packedBBytes(TileChoice.of(species), k, n);
     }
 
     /** Number of column panels of packed B: the unit by which {@link #packB} can be split. */
     public static int panelCount(VectorSpecies<Float> species, int n) {
-        return Packing.panels(n, TileShape.of(species));
+        return Packing.panels(n, TileChoice.of(species));
     }
 
     /** Rows of C per micro-kernel tile: row ranges given to {@link #multiplyPacked} should start at multiples. */
     public static int rowGroup(VectorSpecies<Float> species) {
-        return TileShape.of(species).mr;
+        return TileChoice.of(species).mr;
     }
 
     /** Rows of A per cache block: a caller that post-processes C rows while hot works in ranges this tall. */
     public static int rowBlock(VectorSpecies<Float> species) {
-        return GemmBlocking.forShape(TileShape.of(species)).mc();
+        return GemmBlocking.forShape(TileChoice.of(species)).mc();
     }
 
     /**
@@ -148,7 +131,7 @@ public final class Matmul {
      */
     public static void packB(VectorSpecies<Float> species, MemorySegment b, int k, int n, boolean transposeB,
                              MemorySegment packed, int panelStart, int panelEnd) {
-        TileShape shape = TileShape.of(species);
+        TileShape shape = TileChoice.of(species);
         checkSize(b, (long) k * n, "B", transposeB ? n : k, transposeB ? k : n);
         checkSize(packed, Packing.packedBBytes(shape, k, n) / Float.BYTES, "packed B", k, Packing.panels(n, shape) * shape.nr);
         Objects.checkFromToIndex(panelStart, panelEnd, Packing.panels(n, shape));
@@ -162,7 +145,7 @@ public final class Matmul {
     public static void multiplyPacked(VectorSpecies<Float> species, MemorySegment packedB, MemorySegment a,
                                       MemorySegment c, int m, int n, int k, int rowStart, int rowEnd,
                                       MemorySegment bias, boolean accumulate) {
-        TileShape shape = TileShape.of(species);
+        TileShape shape = TileChoice.of(species);
         checkSize(a, (long) m * k, "A", m, k);
         checkSize(c, (long) m * n, "C", m, n);
         if (bias != null) {
@@ -173,16 +156,41 @@ public final class Matmul {
         if (rowStart == rowEnd || n == 0) {
             return;
         }
-        run(shape, GemmBlocking.forShape(shape), packedB, true, a, c, n, k, rowStart, rowEnd, bias, accumulate);
+        run(shape, GemmBlocking.forShape(shape), packedB, a, c, n, k, rowStart, rowEnd, bias, accumulate);
     }
 
     /**
-     * The blocked loops over rows {@code [rowStart, rowEnd)}. {@code b} is packed B, or when
-     * {@code bPacked} is false B itself, row-major {@code k×n} with n a whole number of panels.
+     * A small product read where it lies: no packing, every row of C against every panel of B in place
+     * ({@code n} a whole number of panels), K in blocks of {@code kc} as always.
      */
-    private static void run(TileShape shape, GemmBlocking blocking, MemorySegment b, boolean bPacked,
-                            MemorySegment a, MemorySegment c, int n, int k, int rowStart, int rowEnd,
-                            MemorySegment bias, boolean accumulate) {
+    private static void runDirect(TileShape shape, int kc, MemorySegment a, MemorySegment b, MemorySegment c,
+                                  int m, int n, int k, MemorySegment bias, boolean accumulate) {
+        MemorySegment t = GemmScratch.current().tileSums(shape.scratchBytes());
+        boolean unchecked = mayRunUnchecked(a, b, c, bias, t, t);
+        int mr = shape.mr;
+        int nr = shape.nr;
+        long lda = (long) k * Float.BYTES;
+        long ldc = (long) n * Float.BYTES;
+        for (int pc = 0; pc < k; pc += kc) {
+            int kcb = Math.min(kc, k - pc);
+            boolean loadC = accumulate || pc > 0;
+            MemorySegment biasNow = pc == 0 ? bias : null;
+            for (int j0 = 0; j0 < n; j0 += nr) {
+                long bOff = ((long) pc * n + j0) * Float.BYTES;
+                long cCol = (long) j0 * Float.BYTES;
+                for (int i0 = 0; i0 < m; ) {
+                    int rows = m - i0 >= mr ? mr : Math.min(shape.shortMr, m - i0);
+                    shape.tileDirect(a, i0 * lda + (long) pc * Float.BYTES, lda, b, bOff, ldc, kcb,
+                            c, i0 * ldc + cCol, ldc, loadC, biasNow, cCol, t, rows, unchecked);
+                    i0 += rows;
+                }
+            }
+        }
+    }
+
+    /** The blocked loops over rows {@code [rowStart, rowEnd)}, B packed. */
+    private static void run(TileShape shape, GemmBlocking blocking, MemorySegment b, MemorySegment a, MemorySegment c,
+                            int n, int k, int rowStart, int rowEnd, MemorySegment bias, boolean accumulate) {
         if (k == 0) {
             noProducts(c, n, rowStart, rowEnd, bias, accumulate);
             return;
@@ -192,63 +200,51 @@ public final class Matmul {
         int kc = blocking.kc();
         int mcMax = blocking.mc();
         int panels = Packing.panels(n, shape);
-        boolean packA = panels >= PACK_A_MIN_PANELS;
-        boolean interleaved = interleavedA;
+        long groupBytes = Packing.aGroupBytes(mr);
         GemmScratch scratch = GemmScratch.current();
-        MemorySegment aBlock = scratch.packedA((long) (mcMax + mr) * kc * Float.BYTES);
-        boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock);
+        MemorySegment aBlock = scratch.packedA((long) (mcMax + mr - 1) / mr * groupBytes);
+        MemorySegment t = scratch.tileSums(shape.scratchBytes());
+        boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock, t);
         long ldc = (long) n * Float.BYTES;
-        long bStep = bPacked ? (long) nr * Float.BYTES : ldc;
         for (int ic = rowStart; ic < rowEnd; ic += mcMax) {
             int mc = Math.min(mcMax, rowEnd - ic);
-            int groups = (mc + mr - 1) / mr;
             int fullGroups = mc / mr;
-            // A last group of exactly the short tile's rows is read in place by that tile, wherever its
-            // columns are full; only a column edge, on the full-height masked tile, needs it padded
-            boolean shortInPlace = !packA && mc - fullGroups * mr == shape.shortMr;
-            boolean padLast = groups > fullGroups && (!shortInPlace || n % nr != 0);
+            int edgeRows = mc - fullGroups * mr;
             for (int pc = 0; pc < k; pc += kc) {
                 int kcb = Math.min(kc, k - pc);
                 boolean loadC = accumulate || pc > 0;
                 MemorySegment biasNow = pc == 0 ? bias : null;
-                long groupBytes = (long) kcb * mr * Float.BYTES;
-                for (int g = packA ? 0 : fullGroups; g < (padLast ? groups : fullGroups); g++) {
-                    if (interleaved) {
-                        Packing.packAInterleaved(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
-                    } else {
-                        Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
-                    }
+                for (int g = 0; g * mr < mc; g++) {
+                    Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
                 }
                 for (int jp = 0; jp < panels; jp++) {
                     int j0 = jp * nr;
                     int nv = Math.min(nr, n - j0);
-                    long bOff = bPacked ? Packing.panelOffset(shape, n, pc, kcb, jp) : ((long) pc * n + j0) * Float.BYTES;
-                    for (int g = 0; g < groups; g++) {
-                        int i0 = ic + g * mr;
-                        int mv = Math.min(mr, mc - g * mr);
-                        MemorySegment aSeg;
-                        long aOff;
-                        long aRowStride;
-                        long aStep = Float.BYTES;
-                        if (packA || (g >= fullGroups && !(shortInPlace && nv == nr))) {
-                            aSeg = aBlock;
-                            aOff = g * groupBytes;
-                            aRowStride = interleaved ? Float.BYTES : (long) kcb * Float.BYTES;
-                            aStep = interleaved ? (long) mr * Float.BYTES : Float.BYTES;
+                    long bOff = Packing.panelOffset(shape, n, pc, kcb, jp);
+                    long cCol = (long) j0 * Float.BYTES;
+                    for (int g = 0; g < fullGroups; g++) {
+                        long cOff = (ic + (long) g * mr) * ldc + cCol;
+                        if (nv == nr) {
+                            shape.tile(aBlock, g * groupBytes, b, bOff, kcb, c, cOff, ldc, loadC, biasNow, cCol, t, unchecked);
                         } else {
-                            aSeg = a;
-                            aOff = ((long) i0 * k + pc) * Float.BYTES;
-                            aRowStride = (long) k * Float.BYTES;
+                            shape.tileMasked(aBlock, g * groupBytes, b, bOff, kcb, c, cOff, ldc, loadC, biasNow, cCol, t,
+                                    mr, nv, unchecked);
                         }
-                        if (mv == mr && nv == nr) {
-                            shape.tile(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
-                                    c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES,
-                                    unchecked);
-                        } else {
-                            shape.tileMasked(aSeg, aOff, aRowStride, aStep, b, bOff, bStep, kcb,
-                                    c, ((long) i0 * n + j0) * Float.BYTES, ldc, loadC, biasNow, (long) j0 * Float.BYTES, mv, nv,
-                                    unchecked);
-                        }
+                    }
+                    if (edgeRows == 0) {
+                        continue;
+                    }
+                    long edgeOff = (ic + (long) fullGroups * mr) * ldc + cCol;
+                    if (nv < nr || edgeRows > 2 * shape.shortMr) {
+                        shape.tileMasked(aBlock, fullGroups * groupBytes, b, bOff, kcb, c, edgeOff, ldc, loadC, biasNow,
+                                cCol, t, edgeRows, nv, unchecked);
+                        continue;
+                    }
+                    // A short bottom edge under full columns: tiles of shortMr rows, without masks
+                    for (int r = 0; r < edgeRows; r += shape.shortMr) {
+                        shape.tileShort(aBlock, fullGroups * groupBytes + r * Packing.A_ROW_BYTES, b, bOff, kcb,
+                                c, edgeOff + r * ldc, ldc, loadC, biasNow, cCol, t, Math.min(shape.shortMr, edgeRows - r),
+                                unchecked);
                     }
                 }
             }
@@ -263,15 +259,16 @@ public final class Matmul {
      * under a native BLAS call.
      */
     private static boolean mayRunUnchecked(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment bias,
-                                           MemorySegment aBlock) {
+                                           MemorySegment aBlock, MemorySegment t) {
         if (checkedAccess || !a.isNative() || !b.isNative() || !c.isNative() || c.isReadOnly() || !aBlock.isNative()
-                || (bias != null && !bias.isNative())) {
+                || !t.isNative() || (bias != null && !bias.isNative())) {
             return false;
         }
         a.get(ValueLayout.JAVA_BYTE, 0);
         b.get(ValueLayout.JAVA_BYTE, 0);
         c.get(ValueLayout.JAVA_BYTE, 0);
         aBlock.get(ValueLayout.JAVA_BYTE, 0);
+        t.get(ValueLayout.JAVA_BYTE, 0);
         if (bias != null) {
             bias.get(ValueLayout.JAVA_BYTE, 0);
         }

@@ -9,37 +9,36 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 6×2·4 register-blocked sgemm tile for 128-bit vectors: 6 rows of C, two vectors
+ * The 6×8 register-blocked sgemm tile for 128-bit vectors: 6 rows of C, 2 vectors
  * wide, held in local accumulators across a K block (see {@link TileShape#tile}).
  *
  * <p>The species is a compile-time constant here, and the accumulators are separate locals, because
  * the Vector API only compiles to registers when both hold: a species passed as a parameter, or
- * vectors kept in an array, fall back to boxed vectors, many times slower (docs/performance.md). That is also
- * why each vector width has its own copy of this class rather than one generic method.
+ * vectors kept in an array, fall back to boxed vectors. That is also why each tile shape has its own
+ * class rather than one generic method.
  *
- * <p>Six rows (twelve accumulators) even where 32 registers would hold more: with eight or more rows
- * the JIT's first tier gives up on the method ("out of virtual registers") and, when the optimising
- * compiler is busy, the kernel was seen stuck in slow code for a whole JVM. Six rows compile at
- * every tier (the figures: docs/performance.md).
+ * <p>A tile is {@link #sums}, the K loop alone, then {@link #finish}: the loop keeps every value it
+ * needs in registers, and the JIT's first tier compiles it even for tall tiles (docs/performance.md).
  *
- * <p>Each tile has an unchecked twin, the same code reading and writing through one constant segment
+ * <p>Each method has an unchecked twin, the same code reading and writing through one constant segment
  * spanning the address space: the JIT folds its bounds and scope checks away, where the checks of
- * segments passed in are redone at every tile, which small multiplies feel (docs/performance.md).
- * {@link Matmul} uses the twins for native segments it has checked itself.
+ * segments passed in are redone at every tile. {@link Matmul} uses the twins for native segments it
+ * has checked itself.
  */
 final class MicroKernel128 {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
     /** Rows of C per tile. */
     static final int MR = 6;
-    /** Rows of the short bottom-edge tile, {@link #tileRows4}. */
+    /** Rows of the short bottom-edge tile, {@link #sumsRows4}. */
     static final int SHORT_MR = 4;
-    /** Columns of C per tile: two vectors. */
-    static final int NR = 2 * 4;
+    private static final int LANES = 4;
+    /** Columns of C per tile: 2 vectors. */
+    static final int NR = 2 * LANES;
     private static final long VB = SPECIES.vectorByteSize();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /**
-     * The whole address space, for the unchecked tiles: a constant segment whose bounds and scope the JIT
+     * The whole address space, for the unchecked twins: a constant segment whose bounds and scope the JIT
      * folds away, where a segment passed in costs its checks at every tile.
      */
     private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
@@ -47,572 +46,456 @@ final class MicroKernel128 {
     private MicroKernel128() {
     }
 
-    /** See {@link TileShape#tile}. */
-    static void tile(MemorySegment a, long aOff, long aRowStride, long aStep,
-                     MemorySegment b, long bOff, long bStep, int kc,
-                     MemorySegment c, long cOff, long cRowStride, boolean loadC,
-                     MemorySegment bias, long biasOff) {
+    /**
+     * The tile's sums over a K block, {@code Σ_p A[i][p]·B[p][j]} from zero in increasing {@code p}, to
+     * {@code t}: row {@code i}, vector {@code j} at {@code tOff + (i·2 + j)·VB}. A is a packed group
+     * (row {@code i} at {@code aOff + i·Packing.A_ROW_BYTES}), B a packed panel.
+     */
+    static void sums(MemorySegment a, long aOff, MemorySegment b, long bOff, int kc,
+                     MemorySegment t, long tOff) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        long a0 = aOff;
-        long a1 = aOff + 1 * aRowStride;
-        long a2 = aOff + 2 * aRowStride;
-        long a3 = aOff + 3 * aRowStride;
-        long a4 = aOff + 4 * aRowStride;
-        long a5 = aOff + 5 * aRowStride;
-        long q = 0;
-        long pb = bOff;
         for (int p = 0; p < kc; p++) {
+            long pa = aOff + (long) p * Float.BYTES;
+            long pb = bOff + (long) p * (NR * Float.BYTES);
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, pa));
             c00 = x0.fma(b0, c00);
             c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, pa + 1 * Packing.A_ROW_BYTES));
             c10 = x1.fma(b0, c10);
             c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, pa + 2 * Packing.A_ROW_BYTES));
             c20 = x2.fma(b0, c20);
             c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, pa + 3 * Packing.A_ROW_BYTES));
             c30 = x3.fma(b0, c30);
             c31 = x3.fma(b1, c31);
-            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, a4 + q));
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, pa + 4 * Packing.A_ROW_BYTES));
             c40 = x4.fma(b0, c40);
             c41 = x4.fma(b1, c41);
-            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, a5 + q));
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, pa + 5 * Packing.A_ROW_BYTES));
             c50 = x5.fma(b0, c50);
             c51 = x5.fma(b1, c51);
-            q += aStep;
-            pb += bStep;
         }
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-            c40 = c40.add(z0);
-            c41 = c41.add(z1);
-            c50 = c50.add(z0);
-            c51 = c51.add(z1);
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
+        c40.intoMemorySegment(t, tOff + 8 * VB, ORDER);
+        c41.intoMemorySegment(t, tOff + 9 * VB, ORDER);
+        c50.intoMemorySegment(t, tOff + 10 * VB, ORDER);
+        c51.intoMemorySegment(t, tOff + 11 * VB, ORDER);
+    }
+
+    /** {@link #sums} of the first 4 rows only: a short bottom edge. */
+    static void sumsRows4(MemorySegment a, long aOff, MemorySegment b, long bOff, int kc,
+                          MemorySegment t, long tOff) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (int p = 0; p < kc; p++) {
+            long pa = aOff + (long) p * Float.BYTES;
+            long pb = bOff + (long) p * (NR * Float.BYTES);
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, pa));
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, pa + 1 * Packing.A_ROW_BYTES));
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, pa + 2 * Packing.A_ROW_BYTES));
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, pa + 3 * Packing.A_ROW_BYTES));
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
         }
-        if (loadC) {
-            c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER));
-            c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER));
-            c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER));
-            c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER));
-            c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER));
-            c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER));
-            c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER));
-            c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER));
-            c40 = c40.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER));
-            c41 = c41.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER));
-            c50 = c50.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER));
-            c51 = c51.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER));
-        }
-        c00.intoMemorySegment(c, cOff, ORDER);
-        c01.intoMemorySegment(c, cOff + VB, ORDER);
-        c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER);
-        c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER);
-        c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER);
-        c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER);
-        c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER);
-        c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER);
-        c40.intoMemorySegment(c, cOff + 4 * cRowStride, ORDER);
-        c41.intoMemorySegment(c, cOff + 4 * cRowStride + VB, ORDER);
-        c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER);
-        c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER);
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
     }
 
     /**
-     * An edge tile: like {@link #tile} with C's loads and stores limited to the first {@code mv} rows and
-     * {@code nv} columns (masked vector accesses, so nothing outside C is touched). A must be zero-padded
-     * to full rows and B to full columns (packing does both), so the arithmetic is the full tile's.
+     * {@link #sums} over A and B where they lie: A's rows {@code aRowStride} bytes apart, B's
+     * {@code bStep}.
+     * For small products, which packing would slow down.
      */
-    static void tileMasked(MemorySegment a, long aOff, long aRowStride, long aStep,
-                           MemorySegment b, long bOff, long bStep, int kc,
-                           MemorySegment c, long cOff, long cRowStride, boolean loadC,
-                           MemorySegment bias, long biasOff, int mv, int nv) {
-        VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);
-        VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+    static void sumsDirect(MemorySegment a, long aOff, long aRowStride, MemorySegment b, long bOff, long bStep,
+                           int kc, MemorySegment t, long tOff) {
         long a0 = aOff;
         long a1 = aOff + 1 * aRowStride;
         long a2 = aOff + 2 * aRowStride;
         long a3 = aOff + 3 * aRowStride;
         long a4 = aOff + 4 * aRowStride;
         long a5 = aOff + 5 * aRowStride;
-        long q = 0;
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        long pa = 0;
         long pb = bOff;
-        for (int p = 0; p < kc; p++) {
+        for (int p = 0; p < kc; p++, pa += Float.BYTES, pb += bStep) {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + pa));
             c00 = x0.fma(b0, c00);
             c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
             c10 = x1.fma(b0, c10);
             c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
             c20 = x2.fma(b0, c20);
             c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
             c30 = x3.fma(b0, c30);
             c31 = x3.fma(b1, c31);
-            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, a4 + q));
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, a4 + pa));
             c40 = x4.fma(b0, c40);
             c41 = x4.fma(b1, c41);
-            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, a5 + q));
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, a5 + pa));
             c50 = x5.fma(b0, c50);
             c51 = x5.fma(b1, c51);
-            q += aStep;
-            pb += bStep;
         }
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER, m0);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER, m1);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-            c40 = c40.add(z0);
-            c41 = c41.add(z1);
-            c50 = c50.add(z0);
-            c51 = c51.add(z1);
-        }
-        if (0 < mv) {
-            if (loadC) {
-                c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER, m0));
-                c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER, m1));
-            }
-            c00.intoMemorySegment(c, cOff, ORDER, m0);
-            c01.intoMemorySegment(c, cOff + VB, ORDER, m1);
-        }
-        if (1 < mv) {
-            if (loadC) {
-                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER, m0));
-                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER, m1));
-            }
-            c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER, m0);
-            c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER, m1);
-        }
-        if (2 < mv) {
-            if (loadC) {
-                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER, m0));
-                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER, m1));
-            }
-            c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER, m0);
-            c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER, m1);
-        }
-        if (3 < mv) {
-            if (loadC) {
-                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER, m0));
-                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER, m1));
-            }
-            c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER, m0);
-            c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER, m1);
-        }
-        if (4 < mv) {
-            if (loadC) {
-                c40 = c40.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER, m0));
-                c41 = c41.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER, m1));
-            }
-            c40.intoMemorySegment(c, cOff + 4 * cRowStride, ORDER, m0);
-            c41.intoMemorySegment(c, cOff + 4 * cRowStride + VB, ORDER, m1);
-        }
-        if (5 < mv) {
-            if (loadC) {
-                c50 = c50.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER, m0));
-                c51 = c51.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER, m1));
-            }
-            c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER, m0);
-            c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER, m1);
-        }
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
+        c40.intoMemorySegment(t, tOff + 8 * VB, ORDER);
+        c41.intoMemorySegment(t, tOff + 9 * VB, ORDER);
+        c50.intoMemorySegment(t, tOff + 10 * VB, ORDER);
+        c51.intoMemorySegment(t, tOff + 11 * VB, ORDER);
     }
 
     /**
-     * A bottom edge of at most 4 rows ({@code mv <= 4}) and full columns: the full tile would spend a
-     * third of its multiply-adds on padding rows (64 rows are ten tiles of six and one of four). No vector
-     * masks, so the JIT's first tier compiles it whole: with masks it compiled at one C1 level and not the
-     * next, and the method was seen stuck in that slow code for a whole JVM (docs/performance.md).
+     * {@link #sumsRows4} over A and B where they lie: A's rows {@code aRowStride} bytes apart, B's
+     * {@code bStep}, only the first {@code mv} rows of A read.
+     * For small products, which packing would slow down.
      */
-    static void tileRows4(MemorySegment a, long aOff, long aRowStride, long aStep,
-                          MemorySegment b, long bOff, long bStep, int kc,
-                          MemorySegment c, long cOff, long cRowStride, boolean loadC,
-                          MemorySegment bias, long biasOff, int mv) {
+    static void sumsRows4Direct(MemorySegment a, long aOff, long aRowStride, MemorySegment b, long bOff, long bStep,
+                                int kc, MemorySegment t, long tOff, int mv) {
+        long a0 = aOff;
+        long a1 = 1 < mv ? aOff + 1 * aRowStride : aOff;
+        long a2 = 2 < mv ? aOff + 2 * aRowStride : aOff;
+        long a3 = 3 < mv ? aOff + 3 * aRowStride : aOff;
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        long a0 = aOff;
-        long a1 = aOff + 1 * aRowStride;
-        long a2 = aOff + 2 * aRowStride;
-        long a3 = aOff + 3 * aRowStride;
-        long q = 0;
+        long pa = 0;
         long pb = bOff;
-        for (int p = 0; p < kc; p++) {
+        for (int p = 0; p < kc; p++, pa += Float.BYTES, pb += bStep) {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + pa));
             c00 = x0.fma(b0, c00);
             c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
             c10 = x1.fma(b0, c10);
             c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
             c20 = x2.fma(b0, c20);
             c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
             c30 = x3.fma(b0, c30);
             c31 = x3.fma(b1, c31);
-            q += aStep;
-            pb += bStep;
         }
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-        }
-        if (loadC) {
-            c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER));
-            c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER));
-        }
-        c00.intoMemorySegment(c, cOff, ORDER);
-        c01.intoMemorySegment(c, cOff + VB, ORDER);
-        if (1 < mv) {
-            if (loadC) {
-                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER));
-                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER));
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
+    }
+
+    /**
+     * Rows {@code [0, mv)} of the tile from its sums in {@code t}: each sum plus the bias (when not null),
+     * plus C (when {@code loadC}), stored to C; the order of docs/reproducibility.md.
+     */
+    static void finish(MemorySegment t, long tOff, MemorySegment c, long cOff, long cRowStride, boolean loadC,
+                       MemorySegment bias, long biasOff, int mv) {
+        for (int i = 0; i < mv; i++) {
+            for (int j = 0; j < NR; j += LANES) {
+                long o = cOff + i * cRowStride + (long) j * Float.BYTES;
+                FloatVector s = FloatVector.fromMemorySegment(SPECIES, t, tOff + (long) (i * NR + j) * Float.BYTES, ORDER);
+                if (bias != null) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, bias, biasOff + (long) j * Float.BYTES, ORDER));
+                }
+                if (loadC) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, c, o, ORDER));
+                }
+                s.intoMemorySegment(c, o, ORDER);
             }
-            c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER);
-            c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER);
-        }
-        if (2 < mv) {
-            if (loadC) {
-                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER));
-                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER));
-            }
-            c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER);
-            c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER);
-        }
-        if (3 < mv) {
-            if (loadC) {
-                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER));
-                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER));
-            }
-            c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER);
-            c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER);
         }
     }
 
-    /** {@link #tile} over native segments whose bounds, liveness and thread the caller has checked. */
-    static void tileUnchecked(MemorySegment a, long aOff, long aRowStride, long aStep,
-                              MemorySegment b, long bOff, long bStep, int kc,
-                              MemorySegment c, long cOff, long cRowStride, boolean loadC,
-                              MemorySegment bias, long biasOff) {
+    /** {@link #finish} for the first {@code nv} columns only (masked vector accesses). */
+    static void finishMasked(MemorySegment t, long tOff, MemorySegment c, long cOff, long cRowStride, boolean loadC,
+                             MemorySegment bias, long biasOff, int mv, int nv) {
+        for (int i = 0; i < mv; i++) {
+            for (int j = 0; j < NR; j += LANES) {
+                VectorMask<Float> m = SPECIES.indexInRange(j, nv);
+                long o = cOff + i * cRowStride + (long) j * Float.BYTES;
+                FloatVector s = FloatVector.fromMemorySegment(SPECIES, t, tOff + (long) (i * NR + j) * Float.BYTES, ORDER);
+                if (bias != null) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, bias, biasOff + (long) j * Float.BYTES, ORDER, m));
+                }
+                if (loadC) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, c, o, ORDER, m));
+                }
+                s.intoMemorySegment(c, o, ORDER, m);
+            }
+        }
+    }
+
+    /** {@link #sums} over native segments whose bounds, liveness and thread the caller has checked. */
+    static void sumsUnchecked(MemorySegment a, long aOff, MemorySegment b, long bOff, int kc,
+                              MemorySegment t, long tOff) {
         aOff += a.address();
         bOff += b.address();
-        cOff += c.address();
+        tOff += t.address();
         a = ALL;
         b = ALL;
-        c = ALL;
-        if (bias != null) {
-            biasOff += bias.address();
-            bias = ALL;
-        }
+        t = ALL;
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            long pa = aOff + (long) p * Float.BYTES;
+            long pb = bOff + (long) p * (NR * Float.BYTES);
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, pa));
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, pa + 1 * Packing.A_ROW_BYTES));
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, pa + 2 * Packing.A_ROW_BYTES));
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, pa + 3 * Packing.A_ROW_BYTES));
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, pa + 4 * Packing.A_ROW_BYTES));
+            c40 = x4.fma(b0, c40);
+            c41 = x4.fma(b1, c41);
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, pa + 5 * Packing.A_ROW_BYTES));
+            c50 = x5.fma(b0, c50);
+            c51 = x5.fma(b1, c51);
+        }
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
+        c40.intoMemorySegment(t, tOff + 8 * VB, ORDER);
+        c41.intoMemorySegment(t, tOff + 9 * VB, ORDER);
+        c50.intoMemorySegment(t, tOff + 10 * VB, ORDER);
+        c51.intoMemorySegment(t, tOff + 11 * VB, ORDER);
+    }
+
+    /** {@link #sumsRows4} over native segments whose bounds, liveness and thread the caller has checked. */
+    static void sumsRows4Unchecked(MemorySegment a, long aOff, MemorySegment b, long bOff, int kc,
+                                   MemorySegment t, long tOff) {
+        aOff += a.address();
+        bOff += b.address();
+        tOff += t.address();
+        a = ALL;
+        b = ALL;
+        t = ALL;
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (int p = 0; p < kc; p++) {
+            long pa = aOff + (long) p * Float.BYTES;
+            long pb = bOff + (long) p * (NR * Float.BYTES);
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, pa));
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, pa + 1 * Packing.A_ROW_BYTES));
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, pa + 2 * Packing.A_ROW_BYTES));
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, pa + 3 * Packing.A_ROW_BYTES));
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+        }
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
+    }
+
+    /** {@link #sumsDirect} over native segments whose bounds, liveness and thread the caller has checked. */
+    static void sumsDirectUnchecked(MemorySegment a, long aOff, long aRowStride, MemorySegment b, long bOff, long bStep,
+                                    int kc, MemorySegment t, long tOff) {
+        aOff += a.address();
+        bOff += b.address();
+        tOff += t.address();
+        a = ALL;
+        b = ALL;
+        t = ALL;
         long a0 = aOff;
         long a1 = aOff + 1 * aRowStride;
         long a2 = aOff + 2 * aRowStride;
         long a3 = aOff + 3 * aRowStride;
         long a4 = aOff + 4 * aRowStride;
         long a5 = aOff + 5 * aRowStride;
-        long q = 0;
-        long pb = bOff;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
-            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
-            c00 = x0.fma(b0, c00);
-            c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
-            c10 = x1.fma(b0, c10);
-            c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
-            c20 = x2.fma(b0, c20);
-            c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
-            c30 = x3.fma(b0, c30);
-            c31 = x3.fma(b1, c31);
-            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, a4 + q));
-            c40 = x4.fma(b0, c40);
-            c41 = x4.fma(b1, c41);
-            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, a5 + q));
-            c50 = x5.fma(b0, c50);
-            c51 = x5.fma(b1, c51);
-            q += aStep;
-            pb += bStep;
-        }
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-            c40 = c40.add(z0);
-            c41 = c41.add(z1);
-            c50 = c50.add(z0);
-            c51 = c51.add(z1);
-        }
-        if (loadC) {
-            c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER));
-            c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER));
-            c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER));
-            c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER));
-            c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER));
-            c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER));
-            c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER));
-            c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER));
-            c40 = c40.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER));
-            c41 = c41.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER));
-            c50 = c50.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER));
-            c51 = c51.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER));
-        }
-        c00.intoMemorySegment(c, cOff, ORDER);
-        c01.intoMemorySegment(c, cOff + VB, ORDER);
-        c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER);
-        c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER);
-        c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER);
-        c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER);
-        c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER);
-        c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER);
-        c40.intoMemorySegment(c, cOff + 4 * cRowStride, ORDER);
-        c41.intoMemorySegment(c, cOff + 4 * cRowStride + VB, ORDER);
-        c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER);
-        c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER);
-    }
-
-    /** {@link #tileMasked} over native segments whose bounds, liveness and thread the caller has checked. */
-    static void tileMaskedUnchecked(MemorySegment a, long aOff, long aRowStride, long aStep,
-                                    MemorySegment b, long bOff, long bStep, int kc,
-                                    MemorySegment c, long cOff, long cRowStride, boolean loadC,
-                                    MemorySegment bias, long biasOff, int mv, int nv) {
-        aOff += a.address();
-        bOff += b.address();
-        cOff += c.address();
-        a = ALL;
-        b = ALL;
-        c = ALL;
-        if (bias != null) {
-            biasOff += bias.address();
-            bias = ALL;
-        }
-        VectorMask<Float> m0 = SPECIES.indexInRange(0, nv);
-        VectorMask<Float> m1 = SPECIES.indexInRange(SPECIES.length(), nv);
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
-        long a0 = aOff;
-        long a1 = aOff + 1 * aRowStride;
-        long a2 = aOff + 2 * aRowStride;
-        long a3 = aOff + 3 * aRowStride;
-        long a4 = aOff + 4 * aRowStride;
-        long a5 = aOff + 5 * aRowStride;
-        long q = 0;
+        long pa = 0;
         long pb = bOff;
-        for (int p = 0; p < kc; p++) {
+        for (int p = 0; p < kc; p++, pa += Float.BYTES, pb += bStep) {
             FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
             FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + pa));
             c00 = x0.fma(b0, c00);
             c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
             c10 = x1.fma(b0, c10);
             c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
             c20 = x2.fma(b0, c20);
             c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
             c30 = x3.fma(b0, c30);
             c31 = x3.fma(b1, c31);
-            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, a4 + q));
+            FloatVector x4 = FloatVector.broadcast(SPECIES, a.get(F, a4 + pa));
             c40 = x4.fma(b0, c40);
             c41 = x4.fma(b1, c41);
-            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, a5 + q));
+            FloatVector x5 = FloatVector.broadcast(SPECIES, a.get(F, a5 + pa));
             c50 = x5.fma(b0, c50);
             c51 = x5.fma(b1, c51);
-            q += aStep;
-            pb += bStep;
         }
-        if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER, m0);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER, m1);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
-            c40 = c40.add(z0);
-            c41 = c41.add(z1);
-            c50 = c50.add(z0);
-            c51 = c51.add(z1);
-        }
-        if (0 < mv) {
-            if (loadC) {
-                c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER, m0));
-                c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER, m1));
-            }
-            c00.intoMemorySegment(c, cOff, ORDER, m0);
-            c01.intoMemorySegment(c, cOff + VB, ORDER, m1);
-        }
-        if (1 < mv) {
-            if (loadC) {
-                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER, m0));
-                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER, m1));
-            }
-            c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER, m0);
-            c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER, m1);
-        }
-        if (2 < mv) {
-            if (loadC) {
-                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER, m0));
-                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER, m1));
-            }
-            c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER, m0);
-            c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER, m1);
-        }
-        if (3 < mv) {
-            if (loadC) {
-                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER, m0));
-                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER, m1));
-            }
-            c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER, m0);
-            c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER, m1);
-        }
-        if (4 < mv) {
-            if (loadC) {
-                c40 = c40.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride, ORDER, m0));
-                c41 = c41.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 4 * cRowStride + VB, ORDER, m1));
-            }
-            c40.intoMemorySegment(c, cOff + 4 * cRowStride, ORDER, m0);
-            c41.intoMemorySegment(c, cOff + 4 * cRowStride + VB, ORDER, m1);
-        }
-        if (5 < mv) {
-            if (loadC) {
-                c50 = c50.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride, ORDER, m0));
-                c51 = c51.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 5 * cRowStride + VB, ORDER, m1));
-            }
-            c50.intoMemorySegment(c, cOff + 5 * cRowStride, ORDER, m0);
-            c51.intoMemorySegment(c, cOff + 5 * cRowStride + VB, ORDER, m1);
-        }
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
+        c40.intoMemorySegment(t, tOff + 8 * VB, ORDER);
+        c41.intoMemorySegment(t, tOff + 9 * VB, ORDER);
+        c50.intoMemorySegment(t, tOff + 10 * VB, ORDER);
+        c51.intoMemorySegment(t, tOff + 11 * VB, ORDER);
     }
 
-    /** {@link #tileRows4} over native segments whose bounds, liveness and thread the caller has checked. */
-    static void tileRows4Unchecked(MemorySegment a, long aOff, long aRowStride, long aStep,
-                                   MemorySegment b, long bOff, long bStep, int kc,
-                                   MemorySegment c, long cOff, long cRowStride, boolean loadC,
-                                   MemorySegment bias, long biasOff, int mv) {
+    /** {@link #sumsRows4Direct} over native segments whose bounds, liveness and thread the caller has checked. */
+    static void sumsRows4DirectUnchecked(MemorySegment a, long aOff, long aRowStride, MemorySegment b, long bOff, long bStep,
+                                         int kc, MemorySegment t, long tOff, int mv) {
         aOff += a.address();
         bOff += b.address();
-        cOff += c.address();
+        tOff += t.address();
         a = ALL;
         b = ALL;
+        t = ALL;
+        long a0 = aOff;
+        long a1 = 1 < mv ? aOff + 1 * aRowStride : aOff;
+        long a2 = 2 < mv ? aOff + 2 * aRowStride : aOff;
+        long a3 = 3 < mv ? aOff + 3 * aRowStride : aOff;
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        long pa = 0;
+        long pb = bOff;
+        for (int p = 0; p < kc; p++, pa += Float.BYTES, pb += bStep) {
+            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
+            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
+            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + pa));
+            c00 = x0.fma(b0, c00);
+            c01 = x0.fma(b1, c01);
+            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + pa));
+            c10 = x1.fma(b0, c10);
+            c11 = x1.fma(b1, c11);
+            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + pa));
+            c20 = x2.fma(b0, c20);
+            c21 = x2.fma(b1, c21);
+            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + pa));
+            c30 = x3.fma(b0, c30);
+            c31 = x3.fma(b1, c31);
+        }
+        c00.intoMemorySegment(t, tOff + 0 * VB, ORDER);
+        c01.intoMemorySegment(t, tOff + 1 * VB, ORDER);
+        c10.intoMemorySegment(t, tOff + 2 * VB, ORDER);
+        c11.intoMemorySegment(t, tOff + 3 * VB, ORDER);
+        c20.intoMemorySegment(t, tOff + 4 * VB, ORDER);
+        c21.intoMemorySegment(t, tOff + 5 * VB, ORDER);
+        c30.intoMemorySegment(t, tOff + 6 * VB, ORDER);
+        c31.intoMemorySegment(t, tOff + 7 * VB, ORDER);
+    }
+
+    /** {@link #finish} over native segments whose bounds, liveness and thread the caller has checked. */
+    static void finishUnchecked(MemorySegment t, long tOff, MemorySegment c, long cOff, long cRowStride, boolean loadC,
+                                MemorySegment bias, long biasOff, int mv) {
+        tOff += t.address();
+        cOff += c.address();
+        t = ALL;
         c = ALL;
         if (bias != null) {
             biasOff += bias.address();
             bias = ALL;
         }
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        long a0 = aOff;
-        long a1 = aOff + 1 * aRowStride;
-        long a2 = aOff + 2 * aRowStride;
-        long a3 = aOff + 3 * aRowStride;
-        long q = 0;
-        long pb = bOff;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(SPECIES, b, pb, ORDER);
-            FloatVector b1 = FloatVector.fromMemorySegment(SPECIES, b, pb + VB, ORDER);
-            FloatVector x0 = FloatVector.broadcast(SPECIES, a.get(F, a0 + q));
-            c00 = x0.fma(b0, c00);
-            c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(SPECIES, a.get(F, a1 + q));
-            c10 = x1.fma(b0, c10);
-            c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(SPECIES, a.get(F, a2 + q));
-            c20 = x2.fma(b0, c20);
-            c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(SPECIES, a.get(F, a3 + q));
-            c30 = x3.fma(b0, c30);
-            c31 = x3.fma(b1, c31);
-            q += aStep;
-            pb += bStep;
+        for (int i = 0; i < mv; i++) {
+            for (int j = 0; j < NR; j += LANES) {
+                long o = cOff + i * cRowStride + (long) j * Float.BYTES;
+                FloatVector s = FloatVector.fromMemorySegment(SPECIES, t, tOff + (long) (i * NR + j) * Float.BYTES, ORDER);
+                if (bias != null) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, bias, biasOff + (long) j * Float.BYTES, ORDER));
+                }
+                if (loadC) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, c, o, ORDER));
+                }
+                s.intoMemorySegment(c, o, ORDER);
+            }
         }
+    }
+
+    /** {@link #finishMasked} over native segments whose bounds, liveness and thread the caller has checked. */
+    static void finishMaskedUnchecked(MemorySegment t, long tOff, MemorySegment c, long cOff, long cRowStride, boolean loadC,
+                                      MemorySegment bias, long biasOff, int mv, int nv) {
+        tOff += t.address();
+        cOff += c.address();
+        t = ALL;
+        c = ALL;
         if (bias != null) {
-            FloatVector z0 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff, ORDER);
-            FloatVector z1 = FloatVector.fromMemorySegment(SPECIES, bias, biasOff + VB, ORDER);
-            c00 = c00.add(z0);
-            c01 = c01.add(z1);
-            c10 = c10.add(z0);
-            c11 = c11.add(z1);
-            c20 = c20.add(z0);
-            c21 = c21.add(z1);
-            c30 = c30.add(z0);
-            c31 = c31.add(z1);
+            biasOff += bias.address();
+            bias = ALL;
         }
-        if (loadC) {
-            c00 = c00.add(FloatVector.fromMemorySegment(SPECIES, c, cOff, ORDER));
-            c01 = c01.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + VB, ORDER));
-        }
-        c00.intoMemorySegment(c, cOff, ORDER);
-        c01.intoMemorySegment(c, cOff + VB, ORDER);
-        if (1 < mv) {
-            if (loadC) {
-                c10 = c10.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride, ORDER));
-                c11 = c11.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 1 * cRowStride + VB, ORDER));
+        for (int i = 0; i < mv; i++) {
+            for (int j = 0; j < NR; j += LANES) {
+                VectorMask<Float> m = SPECIES.indexInRange(j, nv);
+                long o = cOff + i * cRowStride + (long) j * Float.BYTES;
+                FloatVector s = FloatVector.fromMemorySegment(SPECIES, t, tOff + (long) (i * NR + j) * Float.BYTES, ORDER);
+                if (bias != null) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, bias, biasOff + (long) j * Float.BYTES, ORDER, m));
+                }
+                if (loadC) {
+                    s = s.add(FloatVector.fromMemorySegment(SPECIES, c, o, ORDER, m));
+                }
+                s.intoMemorySegment(c, o, ORDER, m);
             }
-            c10.intoMemorySegment(c, cOff + 1 * cRowStride, ORDER);
-            c11.intoMemorySegment(c, cOff + 1 * cRowStride + VB, ORDER);
-        }
-        if (2 < mv) {
-            if (loadC) {
-                c20 = c20.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride, ORDER));
-                c21 = c21.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 2 * cRowStride + VB, ORDER));
-            }
-            c20.intoMemorySegment(c, cOff + 2 * cRowStride, ORDER);
-            c21.intoMemorySegment(c, cOff + 2 * cRowStride + VB, ORDER);
-        }
-        if (3 < mv) {
-            if (loadC) {
-                c30 = c30.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride, ORDER));
-                c31 = c31.add(FloatVector.fromMemorySegment(SPECIES, c, cOff + 3 * cRowStride + VB, ORDER));
-            }
-            c30.intoMemorySegment(c, cOff + 3 * cRowStride, ORDER);
-            c31.intoMemorySegment(c, cOff + 3 * cRowStride + VB, ORDER);
         }
     }
 }

@@ -9,9 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Copies operands into the layouts the micro-kernel streams through: B into panels of {@code nr}
  * columns (one K block after another), A into groups of {@code mr} rows, each row's slice of the K block
- * contiguous (a plain vector copy, and one compact block in L2 where rows of A in place sit a power of two
- * apart and crowd into a few cache sets). Edges are
- * padded with zeros, so the micro-kernel never needs a partial tile of B or A.
+ * contiguous and the rows a constant {@link #A_ROW_BYTES} apart (a plain vector copy, and one compact
+ * block in L2). Edges are padded with zeros, so the micro-kernel never needs a partial tile of B or A.
  */
 final class Packing {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -22,6 +21,12 @@ final class Packing {
      * once took 128-bit vectors here are scalar.
      */
     private static final VectorSpecies<Float> WIDE = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Bytes from one row of a packed group of A to the next: the longest K block plus one cache line, a
+     * constant, so that the tiles address every row from one base register and the rows of a group fall
+     * into different L1 sets.
+     */
+    static final long A_ROW_BYTES = (GemmBlocking.KC_MAX + 16) * Float.BYTES;
 
     private Packing() {
     }
@@ -88,43 +93,23 @@ final class Packing {
         }
     }
 
-    /**
-     * Packs rows {@code [i0, i0+mv)} and columns {@code [pc, pc+kcb)} of the row-major {@code A[·×k]}
-     * into a group of {@code mr} rows stored one after another ({@code kcb} floats each) at
-     * {@code dst + d}; rows {@code mv..mr} are zeros. Row by row, so it is a vector copy.
-     */
-    static void packARows(MemorySegment a, int k, int i0, int mv, int pc, int kcb, int mr,
-                          MemorySegment dst, long d) {
-        long rowBytes = (long) kcb * Float.BYTES;
-        for (int i = 0; i < mv; i++) {
-            copyFloats(a, ((long) (i0 + i) * k + pc) * Float.BYTES, dst, d + i * rowBytes, kcb);
-        }
-        if (mv < mr) {
-            zeroFloats(dst, d + mv * rowBytes, (mr - mv) * kcb);
-        }
+    /** Bytes of one packed group of {@code mr} rows of A. */
+    static long aGroupBytes(int mr) {
+        return mr * A_ROW_BYTES;
     }
 
     /**
-     * Packs the same rows and columns as {@link #packARows} interleaved, {@code [kcb][mr]}: the {@code mr}
-     * values the tile broadcasts at one step of K lie side by side, so the tile reads A as one stream
-     * (row stride 4 bytes, step {@code 4·mr}) instead of {@code mr}. Rows {@code mv..mr} are zeros. A
-     * scalar transpose, once per block of A and K block, reused against every panel of B.
+     * Packs rows {@code [i0, i0+mv)} and columns {@code [pc, pc+kcb)} of the row-major {@code A[·×k]}
+     * into a group of {@code mr} rows {@link #A_ROW_BYTES} apart at {@code dst + d}; rows {@code mv..mr}
+     * are zeros. Row by row, so it is a vector copy.
      */
-    static void packAInterleaved(MemorySegment a, int k, int i0, int mv, int pc, int kcb, int mr,
-                                 MemorySegment dst, long d) {
-        for (int i = 0; i < mr; i++) {
-            long src = ((long) (i0 + i) * k + pc) * Float.BYTES;
-            long to = d + (long) i * Float.BYTES;
-            long step = (long) mr * Float.BYTES;
-            if (i < mv) {
-                for (int p = 0; p < kcb; p++) {
-                    dst.set(F, to + p * step, a.get(F, src + (long) p * Float.BYTES));
-                }
-            } else {
-                for (int p = 0; p < kcb; p++) {
-                    dst.set(F, to + p * step, 0f);
-                }
-            }
+    static void packARows(MemorySegment a, int k, int i0, int mv, int pc, int kcb, int mr,
+                          MemorySegment dst, long d) {
+        for (int i = 0; i < mv; i++) {
+            copyFloats(a, ((long) (i0 + i) * k + pc) * Float.BYTES, dst, d + i * A_ROW_BYTES, kcb);
+        }
+        for (int i = mv; i < mr; i++) {
+            zeroFloats(dst, d + i * A_ROW_BYTES, kcb);
         }
     }
 

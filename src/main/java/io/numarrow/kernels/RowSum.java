@@ -29,7 +29,9 @@ final class RowSum {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2 * VB, 64));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2 * VB + 64, 64));
+    /** Where in the scratch a pass may leave a value only so that the JIT keeps the reads behind it. */
+    static final long SINK_OFFSET = 2 * VB;
 
     private RowSum() {
     }

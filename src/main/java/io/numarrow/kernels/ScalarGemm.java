@@ -29,7 +29,7 @@ public final class ScalarGemm {
 
     /** The K block the vector micro-kernel of {@code species} uses, which this kernel must follow. */
     public static int kBlock(VectorSpecies<Float> species) {
-        return GemmBlocking.forShape(TileShape.of(species)).kc();
+        return GemmBlocking.forShape(TileChoice.of(species)).kc();
     }
 
     /**

@@ -12,8 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Softmax of rows of a row-major float32 matrix: {@code y_j = exp(x_j - max) / Σ exp(x_i - max)}, in
  * three vectorized passes per row: the maximum, then {@code e = exp(x - max)} written out while summed
  * (with {@link VectorExp}), then a scale by {@code 1/sum}. A row is read from memory once; the later
- * passes find it in cache. Each pass is one method taking only scalars: vectors and masks never cross a
- * method call, where the JIT would box them. The next row's maximum is not folded into this row's
+ * passes find it in cache, and the exp pass reads one int per vector of the next row, so that row's
+ * lines come from memory while this one computes (otherwise the memory sat idle during the exp and
+ * scale passes, the FPU during the maximum's). Each pass is one method taking only scalars: vectors
+ * and masks never cross a method call, where the JIT would box them. The next row's maximum is not folded into this row's
  * loops: the work is bound by exp, not by memory, and folding measured slower (docs/performance.md).
  *
  * <p>Defined results for every input: subtracting the row maximum keeps every exponent ≤ 0, so no row
@@ -58,6 +60,7 @@ public final class Softmax {
         MemorySegment chains = RowSum.scratch();
         for (int r = rowStart; r < rowEnd; r++) {
             long base = (long) r * rowBytes;
+            long ahead = r + 1 < rowEnd ? rowBytes : 0;
             int head = alignedHead(out, base, cols);
             long rest = base + (long) head * Float.BYTES;
             int restCols = cols - head;
@@ -66,14 +69,14 @@ public final class Softmax {
                 // NaN or +inf in the row, or every entry -inf: no defined softmax.
                 fill(out, base, cols, Float.NaN);
             } else if (head == 0) {
-                float sum = VectorExp.expMinusMaxAndSum(in, out, base, cols, max, chains);
+                float sum = VectorExp.expMinusMaxAndSum(in, out, base, cols, max, chains, ahead);
                 scale(out, base, cols, 1f / sum);
             } else {
                 // The split's vectors are not the row's: their sums are dropped and the row summed again
                 // from the output (in cache) in the row's own vectors, so the bits do not depend on where
                 // the output lies (docs/reproducibility.md)
-                VectorExp.expMinusMaxAndSum(in, out, base, head, max, chains);
-                VectorExp.expMinusMaxAndSum(in, out, rest, restCols, max, chains);
+                VectorExp.expMinusMaxAndSum(in, out, base, head, max, chains, ahead);
+                VectorExp.expMinusMaxAndSum(in, out, rest, restCols, max, chains, ahead);
                 float sum = RowSum.of(out, base, cols, chains);
                 scale(out, base, head, 1f / sum);
                 scale(out, rest, restCols, 1f / sum);

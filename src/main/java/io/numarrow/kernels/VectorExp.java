@@ -28,6 +28,7 @@ public final class VectorExp {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
 
     /** ln(2^-126): below it e^x is not a normal float. */
     static final float LOWEST = -87.33654f;
@@ -136,6 +137,17 @@ public final class VectorExp {
      */
     static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max,
                                    MemorySegment chains) {
+        return expMinusMaxAndSum(in, out, base, cols, max, chains, 0);
+    }
+
+    /**
+     * {@link #expMinusMaxAndSum} that also reads one int per vector {@code ahead} bytes further on in
+     * {@code in} and {@code out} (0: nowhere new): the next row, whose lines then come from memory while
+     * this row computes, where the maximum pass would otherwise wait for them with the FPU idle.
+     * {@code base + ahead} up to {@code cols} floats on must lie in both segments.
+     */
+    static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max,
+                                   MemorySegment chains, long ahead) {
         // Three parts in three methods that pass only scalars: one method with all of them came close to
         // the node count at which C2 stops inlining, and a Vector API call it does not inline runs the
         // boxing fallback (docs/performance.md, "Warm-up and the JIT hazard"). The sum is RowSum's order,
@@ -145,7 +157,7 @@ public final class VectorExp {
         if (full2 == 0) {
             RowSum.clear(chains);
         } else {
-            expPairs(in, out, base, full2, max, chains);
+            expPairs(in, out, base, full2, max, chains, ahead);
         }
         int j = full2;
         if (j + lanes <= cols) {
@@ -169,7 +181,7 @@ public final class VectorExp {
      * are stored into {@code chains} ({@link RowSum}).
      */
     private static void expPairs(MemorySegment in, MemorySegment out, long base, int cols, float max,
-                                 MemorySegment chains) {
+                                 MemorySegment chains, long ahead) {
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
         FloatVector m1 = FloatVector.broadcast(SPECIES, M1);
@@ -182,9 +194,14 @@ public final class VectorExp {
         FloatVector sum0 = FloatVector.zero(SPECIES);
         FloatVector sum1 = FloatVector.zero(SPECIES);
         int lanes = SPECIES.length();
+        int touched = 0;
         // Two vectors a step with two sums: one sum would chain every step's add on the last.
         for (int j = 0; j < cols; j += 2 * lanes) {
             long off = base + (long) j * Float.BYTES;
+            // The reads ahead: their values only feed `touched`, which is stored, so the JIT keeps them
+            long next = off + ahead;
+            touched ^= in.get(I, next) ^ in.get(I, next + SPECIES.vectorByteSize())
+                    ^ out.get(I, next) ^ out.get(I, next + SPECIES.vectorByteSize());
             FloatVector d0 = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off, ORDER));
             FloatVector d1 = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off + SPECIES.vectorByteSize(), ORDER));
             d0 = d0.reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
@@ -206,6 +223,7 @@ public final class VectorExp {
         }
         sum0.intoMemorySegment(chains, 0, ORDER);
         sum1.intoMemorySegment(chains, SPECIES.vectorByteSize(), ORDER);
+        chains.set(I, RowSum.SINK_OFFSET, touched);
     }
 
     /** {@link #expMinusMaxAndSum} over one vector of floats, without the sum. */

@@ -11,7 +11,7 @@ final class ContractReference {
 
     /** The K block of this JVM's matmul kernel. */
     static int kc() {
-        return GemmBlocking.forShape(TileShape.preferred()).kc();
+        return GemmBlocking.forShape(TileChoice.preferred()).kc();
     }
 
     /** {@code C (=|+=) A·op(B) (+ bias)} in the contract's order; {@code c0} is C before (null: zeros, unused). */

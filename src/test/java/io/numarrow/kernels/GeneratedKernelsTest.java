@@ -23,7 +23,7 @@ class GeneratedKernelsTest {
         assumeTrue(Files.isRegularFile(SCRIPT), "run from the repository root");
         Process p;
         try {
-            p = new ProcessBuilder("python3", SCRIPT.toString(), out.toString(), "6").redirectErrorStream(true).start();
+            p = new ProcessBuilder("python3", SCRIPT.toString(), out.toString()).redirectErrorStream(true).start();
         } catch (java.io.IOException e) {
             assumeTrue(false, "python3 is not installed: " + e.getMessage());
             return;

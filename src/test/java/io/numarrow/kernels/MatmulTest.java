@@ -171,20 +171,48 @@ class MatmulTest {
         }
     }
 
+    /**
+     * Every tile the preferred width offers (TileChoice), on the shapes of {@link #shapes()} and the
+     * packed-A path, checked and unchecked: taller tiles have other bottom edges and other row blocks.
+     */
     @Test
-    void interleavedPackedAOnEveryWidth() {
-        // the other layout of packed A ([k][mr], numarrow.gemm.aLayout=interleaved), on the packed-A path
-        // and on padded bottom edges of A read in place
-        Matmul.interleavedA = true;
+    void everyTileOfThePreferredWidthMatchesTheReference() {
+        VectorSpecies<Float> s = FloatVector.SPECIES_PREFERRED;
+        TileShape before = TileChoice.chosen;
         try {
-            for (VectorSpecies<Float> s : SPECIES) {
-                int nr = 2 * s.length();
-                check(s, 27, 64 * nr + 5, 40, false, false, false, 21);
-                check(s, 29, 3 * nr + 1, 70, false, true, true, 22);
-                withCheckedAccess(() -> check(s, 27, 64 * nr + 5, 40, false, true, false, 23));
+            for (TileShape tile : TileChoice.sameBits(TileChoice.preferred())) {
+                TileChoice.chosen = tile;
+                for (int[] shape : new int[][]{{1, 1, 1}, {15, 17, 255}, {17, 15, 1}, {255, 64, 17}, {1000, 33, 300},
+                        {tile.mr + 5, 2 * tile.nr, 70}, {2 * tile.mr - 1, tile.nr + 1, 1000}, {27, 64 * tile.nr + 5, 40}}) {
+                    long seed = tile.mr * 1000L + shape[0] * 31L + shape[1] * 7L + shape[2];
+                    check(s, shape[0], shape[1], shape[2], false, false, false, seed);
+                    check(s, shape[0], shape[1], shape[2], true, true, true, seed + 1);
+                    withCheckedAccess(() -> check(s, shape[0], shape[1], shape[2], false, true, false, seed + 2));
+                }
             }
         } finally {
-            Matmul.interleavedA = Settings.gemmInterleavedA();
+            TileChoice.chosen = before;
+        }
+    }
+
+    /**
+     * Small products whose B is whole panels read A and B in place (Matmul's direct path), with every
+     * bottom edge: full tiles, short tiles and the rows between; checked and unchecked.
+     */
+    @Test
+    void smallProductsReadInPlaceOnEveryWidth() {
+        for (VectorSpecies<Float> s : SPECIES) {
+            int nr = 2 * s.length();
+            for (int m : new int[]{1, 3, 5, 6, 7, 11, 13, 64}) {
+                for (int n : new int[]{nr, 2 * nr, 3 * nr}) {
+                    for (int k : new int[]{1, 17, 64}) {
+                        long seed = m * 1000L + n * 10L + k;
+                        check(s, m, n, k, false, false, false, seed);
+                        check(s, m, n, k, false, true, true, seed + 1);
+                        withCheckedAccess(() -> check(s, m, n, k, false, true, false, seed + 2));
+                    }
+                }
+            }
         }
     }
 

@@ -1,0 +1,108 @@
+package io.numarrow.kernels;
+
+import io.numarrow.BadInputException;
+import io.numarrow.Settings;
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Which register tile a vector width runs. Each width has a default; for the preferred width the system
+ * property {@code numarrow.gemm.tile} ({@code ROWSxCOLS}, e.g. {@code 12x32}) picks another tile of the
+ * same width and column count. Only such tiles are offered: they give the same bits (docs/performance.md),
+ * so the choice changes speed alone.
+ */
+final class TileChoice {
+    /**
+     * The preferred width's tile. Not final, so tests can run every tile; change it only between calls
+     * and before any weights are prepared.
+     */
+    static TileShape chosen = preferredFrom(Settings.gemmTile());
+
+    private TileChoice() {
+    }
+
+    /** The tile for {@code species}: the chosen one for the preferred width, the default for the others. */
+    static TileShape of(VectorSpecies<Float> species) {
+        if (species.elementType() != float.class) {
+            throw new IllegalArgumentException("matmul needs a float species, got " + species);
+        }
+        TileShape width = defaultFor(species.vectorBitSize(), species);
+        TileShape preferred = chosen;
+        return width.bits == preferred.bits ? preferred : width;
+    }
+
+    /**
+     * The tile for products read in place ({@code tileDirect}): the width's default, whose few rows of A
+     * the JIT keeps in registers, where a tall tile's row addresses would spill.
+     */
+    static TileShape direct(VectorSpecies<Float> species) {
+        return defaultFor(species.vectorBitSize(), species);
+    }
+
+    static TileShape preferred() {
+        return chosen;
+    }
+
+    /** The tiles that may replace {@code shape}: its width and its columns, hence its bits. */
+    static List<TileShape> sameBits(TileShape shape) {
+        return Arrays.stream(TileShape.values()).filter(t -> t.bits == shape.bits && t.nr == shape.nr).toList();
+    }
+
+    /**
+     * {@link #sameBits} that this JVM compiles reliably. Tiles of more than {@link #SAFE_ROWS} rows exceed
+     * what the JIT's first tier compiles on stack replacement; a JVM that first gave such a tile the
+     * first tier's counting code (which it does while the optimising compiler is busy) then never
+     * compiled it further (docs/performance.md). {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON}
+     * stops the JVM from choosing that code, and only then are the taller tiles offered.
+     */
+    static List<TileShape> safeChoices(TileShape shape) {
+        boolean tallOk = tallTilesCompile();
+        return sameBits(shape).stream().filter(t -> t.mr <= SAFE_ROWS || tallOk).toList();
+    }
+
+    static final int SAFE_ROWS = 6;
+    static final long TIER3_DELAY_ON = 10_000;
+
+    /** Whether this JVM's flags keep the tall tiles out of the first tier's counting code. */
+    static boolean tallTilesCompile() {
+        try {
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            if (!Boolean.parseBoolean(vm.getVMOption("TieredCompilation").getValue())) {
+                return true;
+            }
+            return Long.parseLong(vm.getVMOption("Tier3DelayOn").getValue()) >= TIER3_DELAY_ON;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static TileShape defaultFor(int bits, Object what) {
+        return switch (bits) {
+            case 512 -> TileShape.W512;
+            case 256 -> TileShape.W256;
+            case 128 -> TileShape.W128;
+            default -> throw new IllegalArgumentException("matmul supports 128, 256 and 512-bit float vectors, not "
+                    + what + " (use FloatVector.SPECIES_PREFERRED)");
+        };
+    }
+
+    /** The preferred width's tile named by {@code spec} ({@code ROWSxCOLS}), or its default when null. */
+    static TileShape preferredFrom(String spec) {
+        TileShape width = defaultFor(FloatVector.SPECIES_PREFERRED.vectorBitSize(), FloatVector.SPECIES_PREFERRED);
+        if (spec == null || spec.isBlank()) {
+            return width;
+        }
+        for (TileShape t : sameBits(width)) {
+            if ((t.mr + "x" + t.nr).equals(spec.trim().toLowerCase(Locale.ROOT))) {
+                return t;
+            }
+        }
+        throw new BadInputException("-D" + Settings.GEMM_TILE.name() + "=" + spec + ": expected one of this JVM's "
+                + width.bits + "-bit tiles " + sameBits(width).stream().map(t -> t.mr + "x" + t.nr).toList());
+    }
+}
