@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -54,6 +55,9 @@ public final class NpyFile {
 
     /** Whether {@code file} begins with the {@code .npy} magic string (false when it cannot be read). */
     public static boolean isNpy(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false; // opening a FIFO that has no writer blocks for ever; the Arrow reader refuses it by name
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(MAGIC.length);
             while (head.hasRemaining() && ch.read(head) >= 0) {
