@@ -49,9 +49,16 @@ class PackageRulesTest {
     private static final Pattern QUALIFIED = Pattern.compile("\\bio\\.numarrow((?:\\.[a-z][a-z0-9]*)*)\\.([A-Z]\\w*)");
 
     record Source(String path, String pkg, String code) {
-        /** The code without imports, the package line and string literals. */
+        /**
+         * The code without imports, the package line, character literals and string literals. Character
+         * literals go first, so that {@code '"'} starts no string; the string pattern repeats a character
+         * class rather than a group, which Pattern matches without recursing once per character (a long
+         * literal overflowed the stack).
+         */
         String body() {
-            return code.replaceAll("(?m)^\\s*(import|package)\\s[^;]*;", "").replaceAll("\"(?:\\\\.|[^\"\\\\])*\"", "\"\"");
+            return code.replaceAll("(?m)^\\s*(import|package)\\s[^;]*;", "")
+                    .replaceAll("'(?:\\\\u[0-9a-fA-F]{4}|\\\\.|[^'\\\\\\n])'", "' '")
+                    .replaceAll("\"[^\"\\\\]*+(?:\\\\.[^\"\\\\]*+)*+\"", "\"\"");
         }
 
         String simpleName() {
