@@ -1,5 +1,6 @@
 package io.numarrow.cli;
 
+import io.numarrow.BadInputException;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.AtomicOutput;
@@ -44,6 +45,10 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--column", defaultValue = "features", description = "The features column (default: ${DEFAULT-VALUE}).")
     String column;
 
+    @Option(names = "--output-column", defaultValue = "output", paramLabel = "NAME",
+            description = "The name of the added column (default: ${DEFAULT-VALUE}).")
+    String outputColumn;
+
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: every usable CPU).")
     Integer threads;
 
@@ -69,11 +74,12 @@ final class ComputeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ParallelOps.startWarmup(); // the kernels compile while the input is opened and mapped
+        checkNotEmpty();
         Ops parsed = Ops.parse(ops);
         ThreadCount.check(threads);
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
                 Formats.Compression.parse(compression));
-        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, "output", !dropInput, formats);
+        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, outputColumn, !dropInput, formats);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
@@ -93,5 +99,20 @@ final class ComputeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** An empty name (a variable that was not set, {@code --output ''}) would mean the current folder. */
+    private void checkNotEmpty() {
+        String[][] named = {{"--input", input.toString()}, {"--weights", weights == null ? null : weights.toString()},
+                {"--output", output.toString()}, {"--column", column}, {"--output-column", outputColumn}};
+        for (String[] option : named) {
+            if (option[1] != null && option[1].isBlank()) {
+                throw new BadInputException(option[0] + " is empty: give " + switch (option[0]) {
+                    case "--output" -> "the output file's path ('-' for standard output)";
+                    case "--column", "--output-column" -> "a column name";
+                    default -> "a file's path";
+                });
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ public final class Main implements Runnable {
                 return EXIT_BAD_INPUT;
             }
             // an I/O failure of the output (a full disk) says what happened in its message, which names the file
-            String what = ex instanceof UncheckedIOException ? ex.getMessage() : "failed: " + ex;
+            String what = (ex instanceof UncheckedIOException ? ex.getMessage() : "failed: " + ex) + MemoryLimit.hint(ex);
             err.println("numarrow: " + what + (verbose ? "" : " (--verbose shows the stack trace)"));
             if (verbose) {
                 ex.printStackTrace(err);

@@ -202,7 +202,7 @@ public final class ComputeJob {
         progress.inputTotals(source.totals());
         if (schema.getFields().stream().anyMatch(f -> f.getName().equals(spec.outputColumn())) && spec.keepInputColumns()) {
             throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
-                    + "'; choose another output column name");
+                    + "'; choose another name for the output column (compute --output-column NAME)");
         }
         try (Tensor w = spec.ops().needsWeights() ? WeightsFile.load(spec.weights(), allocator) : null;
              PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, d, spec)) {

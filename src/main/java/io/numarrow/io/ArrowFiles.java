@@ -75,8 +75,9 @@ public final class ArrowFiles {
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
+        boolean bigEndian;
         try {
-            StreamLayoutCheck.check(file, channel, channel.size());
+            bigEndian = StreamLayoutCheck.check(file, channel, channel.size());
         } catch (IOException | RuntimeException e) {
             try {
                 channel.close();
@@ -88,7 +89,7 @@ public final class ArrowFiles {
             }
             throw new BadInputException(file + ": cannot read (" + e.getMessage() + ")", e);
         }
-        return new CheckedReaders.Stream(file, channel, allocator);
+        return new CheckedReaders.Stream(file, channel, allocator, bigEndian);
     }
 
     /** The two Arrow IPC layouts. */

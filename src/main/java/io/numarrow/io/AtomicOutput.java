@@ -394,9 +394,12 @@ public final class AtomicOutput implements AutoCloseable {
         }
     }
 
-    /** A write error the user can read: a full disk says so, whatever the exception's class. */
+    /** A write error the user can read: a full disk or a folder removed says so, whatever the exception's class. */
     public UncheckedIOException writeFailure(IOException e) {
-        String why = e.getMessage() != null && e.getMessage().contains("No space left on device")
+        Path folder = target.getParent();
+        String why = !standardOutput && folder != null && !Files.isDirectory(folder)
+                ? "its folder " + folder + " was removed during the run" // else only "TMP -> OUT" (the failed rename)
+                : e.getMessage() != null && e.getMessage().contains("No space left on device")
                 ? "no space left on device" : String.valueOf(e.getMessage());
         return new UncheckedIOException(target + ": cannot write the output: " + why
                 + (standardOutput ? "" : " (nothing was left behind)"), e);

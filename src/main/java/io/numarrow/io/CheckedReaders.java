@@ -11,6 +11,7 @@ import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.message.ArrowBlock;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.ValueVectorUtility;
 
 /**
@@ -41,6 +42,17 @@ final class CheckedReaders {
     }
 
     /**
+     * A loaded batch of a big-endian input, swapped into little-endian order before anything reads
+     * it ({@link BigEndianInput}); nothing to do for a little-endian one.
+     */
+    private static boolean converted(boolean loaded, ArrowReader reader, Path file, boolean bigEndian) throws IOException {
+        if (loaded && bigEndian) {
+            BigEndianInput.toLittleEndian(reader.getVectorSchemaRoot(), file);
+        }
+        return loaded;
+    }
+
+    /**
      * Every vector of a loaded batch checked in full (buffer sizes, offsets, dictionary indices):
      * Arrow's readers load buffers shorter than their nodes claim, and the failure came later, from
      * whatever read them (the output writer, as exit 1).
@@ -59,18 +71,33 @@ final class CheckedReaders {
         return loaded;
     }
 
+    /** Refuses, before any batch is read, a big-endian schema with columns that cannot be converted. */
+    private static Schema checkedSchema(Schema schema, Path file, boolean bigEndian) {
+        if (bigEndian) {
+            BigEndianInput.checkConvertible(schema, file);
+        }
+        return schema;
+    }
+
     private static String describe(Throwable e) {
         String m = e.getMessage();
         return m == null || m.isBlank() || m.equals("null") ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
     }
 
-    /** A stream file, already checked by {@link StreamLayoutCheck}. */
+    /** A stream file, already checked by {@link StreamLayoutCheck}, big-endian as its schema message says. */
     static final class Stream extends ArrowStreamReader {
         private final Path file;
+        private final boolean bigEndian;
 
-        Stream(Path file, FileChannel channel, BufferAllocator allocator) {
+        Stream(Path file, FileChannel channel, BufferAllocator allocator, boolean bigEndian) {
             super(channel, allocator, new BoundedCodecFactory(file));
             this.file = file;
+            this.bigEndian = bigEndian;
+        }
+
+        @Override
+        protected Schema readSchema() throws IOException {
+            return checkedSchema(super.readSchema(), file, bigEndian);
         }
 
         @Override
@@ -80,17 +107,28 @@ final class CheckedReaders {
 
         @Override
         public boolean loadNextBatch() {
-            return guard(file, "stream", () -> validated(super.loadNextBatch(), this));
+            return guard(file, "stream", () -> validated(converted(super.loadNextBatch(), this, file, bigEndian), this));
         }
     }
 
-    /** A compressed or dictionary-encoded IPC file, its footer and batch headers already checked by {@link IpcFileLayout}. */
+    /**
+     * An IPC file the mapped reader leaves to Arrow's (compressed, dictionary-encoded, big-endian or
+     * not mappable), its footer and batch headers already checked by {@link IpcFileLayout} where it
+     * could be mapped.
+     */
     static final class File extends ArrowFileReader {
         private final Path file;
+        private final boolean bigEndian;
 
-        File(Path file, FileChannel channel, BufferAllocator allocator) {
+        File(Path file, FileChannel channel, BufferAllocator allocator, boolean bigEndian) {
             super(channel, allocator, new BoundedCodecFactory(file));
             this.file = file;
+            this.bigEndian = bigEndian;
+        }
+
+        @Override
+        protected Schema readSchema() throws IOException {
+            return checkedSchema(super.readSchema(), file, bigEndian);
         }
 
         @Override
@@ -100,12 +138,12 @@ final class CheckedReaders {
 
         @Override
         public boolean loadNextBatch() {
-            return guard(file, "file", () -> validated(super.loadNextBatch(), this));
+            return guard(file, "file", () -> validated(converted(super.loadNextBatch(), this, file, bigEndian), this));
         }
 
         @Override
         public boolean loadRecordBatch(ArrowBlock block) {
-            return guard(file, "file", () -> validated(super.loadRecordBatch(block), this));
+            return guard(file, "file", () -> validated(converted(super.loadRecordBatch(block), this, file, bigEndian), this));
         }
     }
 }

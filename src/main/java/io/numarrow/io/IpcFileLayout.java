@@ -1,13 +1,18 @@
 package io.numarrow.io;
 
 import io.numarrow.BadInputException;
+import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.arrow.flatbuf.Buffer;
 import org.apache.arrow.flatbuf.DictionaryBatch;
+import org.apache.arrow.flatbuf.Endianness;
 import org.apache.arrow.flatbuf.FieldNode;
 import org.apache.arrow.flatbuf.Footer;
 import org.apache.arrow.flatbuf.Message;
@@ -50,11 +55,13 @@ final class IpcFileLayout {
     private final Schema schema;
     private final List<BatchPlan> batches;
     private final String ordinaryReaderReason;
+    private final boolean bigEndian;
 
-    private IpcFileLayout(Schema schema, List<BatchPlan> batches, String ordinaryReaderReason) {
+    private IpcFileLayout(Schema schema, List<BatchPlan> batches, String ordinaryReaderReason, boolean bigEndian) {
         this.schema = schema;
         this.batches = batches;
         this.ordinaryReaderReason = ordinaryReaderReason;
+        this.bigEndian = bigEndian;
     }
 
     Schema schema() {
@@ -79,6 +86,11 @@ final class IpcFileLayout {
         return ordinaryReaderReason;
     }
 
+    /** Whether the footer's schema says the data is big-endian ({@link BigEndianInput}). */
+    boolean bigEndian() {
+        return bigEndian;
+    }
+
     static IpcFileLayout parse(FileMapping m) {
         String file = m.file().toString();
         long size = m.size();
@@ -90,8 +102,11 @@ final class IpcFileLayout {
                     + " bytes) does not fit in the " + size + "-byte file");
         }
         ArrowFooter footer;
+        boolean bigEndian;
         try {
-            footer = new ArrowFooter(Footer.getRootAsFooter(m.bytes(footerStart, footerLength)));
+            Footer flat = Footer.getRootAsFooter(m.bytes(footerStart, footerLength));
+            bigEndian = flat.schema() != null && flat.schema().endianness() == Endianness.Big;
+            footer = new ArrowFooter(flat);
         } catch (RuntimeException e) {
             throw new BadInputException(file + ": corrupt Arrow file: unreadable footer at byte " + footerStart
                     + " (" + e + ")", e);
@@ -101,7 +116,11 @@ final class IpcFileLayout {
             throw new BadInputException(file + ": corrupt Arrow file: the footer has no schema");
         }
         String reason = null;
-        if (!footer.getDictionaries().isEmpty() || hasDictionary(schema.getFields())) {
+        if (bigEndian) {
+            // the kernels read little-endian floats: the batches are converted as Arrow's reader copies them in
+            BigEndianInput.checkConvertible(schema, m.file());
+            reason = "its data is big-endian (each batch is converted to little-endian as it is read)";
+        } else if (!footer.getDictionaries().isEmpty() || hasDictionary(schema.getFields())) {
             reason = "it has dictionary-encoded columns";
         }
         List<ArrowBlock> blocks = footer.getRecordBatches();
@@ -146,7 +165,33 @@ final class IpcFileLayout {
                         + block.getOffset() + ": " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
         }
-        return new IpcFileLayout(schema, List.copyOf(plans), reason);
+        return new IpcFileLayout(schema, List.copyOf(plans), reason, bigEndian);
+    }
+
+    /**
+     * Whether the footer of {@code file} ({@code size} bytes, already checked to end in "ARROW1") says
+     * big-endian, read through a channel for a file that could not be mapped. A footer that cannot be
+     * read says no: Arrow's reader then reports the file as corrupt.
+     */
+    static boolean footerSaysBigEndian(Path file, long size) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer length = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(length, size - TRAILER);
+            int footerLength = length.getInt(0);
+            long footerStart = size - TRAILER - footerLength;
+            if (length.position() < 4 || footerLength <= 0 || footerStart < MAGIC_AND_PADDING) {
+                return false;
+            }
+            ByteBuffer footer = ByteBuffer.allocate(footerLength).order(ByteOrder.LITTLE_ENDIAN);
+            while (footer.hasRemaining() && ch.read(footer, footerStart + footer.position()) > 0) {
+                // read it whole
+            }
+            footer.flip();
+            org.apache.arrow.flatbuf.Schema schema = Footer.getRootAsFooter(footer).schema();
+            return schema != null && schema.endianness() == Endianness.Big;
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return false; // Arrow's reader, reading the same footer next, says what is wrong with it
+        }
     }
 
     private static void checkDeclaredLengths(FileMapping m, BatchPlan plan) {

@@ -65,7 +65,7 @@ public final class MappedArrowFileReader extends ArrowReader {
     /**
      * Opens {@code file} (already checked to be a complete Arrow IPC file of {@code size} bytes):
      * a mapped reader, or Arrow's own {@link ArrowFileReader} for files it does not read in place
-     * (compressed, dictionary-encoded), with a note in the log. The totals come from the checked
+     * (compressed, dictionary-encoded, big-endian), with a note in the log. The totals come from the checked
      * footer, which the mapping lets us read without Arrow's reader.
      */
     static ArrowFiles.Opened open(Path file, long size, BufferAllocator allocator) {
@@ -74,7 +74,8 @@ public final class MappedArrowFileReader extends ArrowReader {
             mapping = FileMapping.map(file, size);
         } catch (FileMapping.Unavailable e) {
             LOG.info("{}; read by Arrow's ordinary reader (copying) instead", e.getMessage());
-            return new ArrowFiles.Opened(ordinaryReader(file, allocator), new BatchSource.Totals(-1, -1, size), null);
+            return new ArrowFiles.Opened(ordinaryReader(file, allocator, IpcFileLayout.footerSaysBigEndian(file, size)),
+                    new BatchSource.Totals(-1, -1, size), null);
         }
         IpcFileLayout layout;
         try {
@@ -87,7 +88,7 @@ public final class MappedArrowFileReader extends ArrowReader {
         if (layout.ordinaryReaderReason() != null) {
             mapping.release();
             LOG.info("{}: read by Arrow's ordinary reader (copying), because {}", file, layout.ordinaryReaderReason());
-            return new ArrowFiles.Opened(ordinaryReader(file, allocator), totals, null);
+            return new ArrowFiles.Opened(ordinaryReader(file, allocator, layout.bigEndian()), totals, null);
         }
         LOG.debug("{}: {} record batches, read in place from the mapping", file, layout.batches().size());
         return new ArrowFiles.Opened(new MappedArrowFileReader(mapping, layout, allocator), totals, mapping.snapshot());
@@ -108,13 +109,13 @@ public final class MappedArrowFileReader extends ArrowReader {
             return m;
         }
         closeQuietly(r);
-        throw new BadInputException(file + ": cannot be read in place (compressed, dictionary-encoded or not mappable; the log says which)");
+        throw new BadInputException(file + ": cannot be read in place (compressed, dictionary-encoded, big-endian or not mappable; the log says which)");
     }
 
-    static ArrowReader ordinaryReader(Path file, BufferAllocator allocator) {
+    static ArrowReader ordinaryReader(Path file, BufferAllocator allocator, boolean bigEndian) {
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-            return new CheckedReaders.File(file, channel, allocator);
+            return new CheckedReaders.File(file, channel, allocator, bigEndian);
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot open (" + e.getMessage() + ")", e);
         }

@@ -8,25 +8,30 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import org.apache.arrow.flatbuf.Buffer;
 import org.apache.arrow.flatbuf.DictionaryBatch;
+import org.apache.arrow.flatbuf.Endianness;
 import org.apache.arrow.flatbuf.FieldNode;
 import org.apache.arrow.flatbuf.Message;
 import org.apache.arrow.flatbuf.MessageHeader;
 import org.apache.arrow.flatbuf.RecordBatch;
+import org.apache.arrow.flatbuf.Schema;
 
 /**
  * Walks an Arrow IPC stream file message by message before Arrow's stream reader sees it: every
  * metadata length, body length, buffer range, node length and declared decompressed length is checked
  * against the file's size, so the reader never allocates for a length the file cannot hold (a 265 KB
- * stream once drove it to 13 GB of memory). Only the metadata is read; bodies are skipped.
+ * stream once drove it to 13 GB of memory). Only the metadata is read; bodies are skipped. The schema
+ * message also tells the data's byte order ({@link BigEndianInput}).
  */
 final class StreamLayoutCheck {
     private StreamLayoutCheck() {
     }
 
-    static void check(Path file, FileChannel ch, long size) {
+    /** Checks the stream and says whether its schema message declares big-endian data. */
+    static boolean check(Path file, FileChannel ch, long size) {
         long pos = 0;
         int index = 0;
         boolean schemaSeen = false;
+        boolean bigEndian = false;
         try {
             while (pos < size) {
                 if (size - pos < 4) {
@@ -45,7 +50,7 @@ final class StreamLayoutCheck {
                     pos += 4;
                 }
                 if (length == 0) {
-                    return; // end-of-stream marker
+                    return bigEndian; // end-of-stream marker
                 }
                 if (length < 0 || length > size - pos) {
                     throw bad(file, index, pos, "metadata length " + length + " runs past the end of the "
@@ -66,7 +71,12 @@ final class StreamLayoutCheck {
                     throw bad(file, index, pos, "the stream does not start with a schema");
                 }
                 if (type == MessageHeader.Schema) {
+                    Schema schema = (Schema) message.header(new Schema());
+                    if (schema == null) {
+                        throw bad(file, index, pos, "a schema message without its schema");
+                    }
                     schemaSeen = true;
+                    bigEndian = schema.endianness() == Endianness.Big;
                 } else if (type == MessageHeader.RecordBatch) {
                     checkBatch(file, ch, index, pos, (RecordBatch) message.header(new RecordBatch()), bodyStart, body);
                 } else if (type == MessageHeader.DictionaryBatch) {
@@ -76,6 +86,7 @@ final class StreamLayoutCheck {
                 pos = bodyStart + body;
                 index++;
             }
+            return bigEndian;
         } catch (BadInputException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -39,6 +39,7 @@ final class ExecutorResources {
 
     private ExecutorResources() {
         Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "numarrow-spark-shutdown"));
+        LOG.info("numarrow: in JVM {}: {}", ProcessHandle.current().pid(), ExecutorClasspath.report());
     }
 
     static ExecutorResources get() {

@@ -176,8 +176,12 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         WeightsSource weights = parsed.needsWeights()
                 ? WeightsSource.resolve(getWeightsPath(), dataset.sparkSession()) : null;
         DataType[] outTypes = Arrays.stream(outSchema.fields()).map(StructField::dataType).toArray(DataType[]::new);
+        SparkSettings settings = SparkSettings.of(dataset.sparkSession());
+        TaskFigures figures = settings.metrics()
+                ? TaskFigures.register(dataset.sparkSession().sparkContext(), parsed.needsWeights()) : null;
         PartitionSpec spec = new PartitionSpec(FeatureColumn.find(inSchema, getInputCol()), parsed, weights,
-                getBatchRows(), getThreads(), outTypes);
+                isSet(batchRows) ? getBatchRows() : settings.batchRows(),
+                isSet(threads) ? getThreads() : settings.threads(), outTypes, figures);
         RDD<InternalRow> in = CatalystFrames.internalRows(dataset);
         RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
         return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);

@@ -19,6 +19,8 @@ final class PartitionFunction implements Function2<Integer, Iterator<InternalRow
 
     @Override
     public Iterator<InternalRow> call(Integer partition, Iterator<InternalRow> rows) {
+        // Before anything loads Arrow or the kernels: a JVM without numarrow's flags fails here, by name.
+        ExecutorJvmCheck.require();
         PartitionTransform transform = new PartitionTransform(spec, partition, rows);
         TaskContext task = TaskContext.get();
         if (task != null) {

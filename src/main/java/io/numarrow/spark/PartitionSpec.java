@@ -14,7 +14,8 @@ import org.apache.spark.sql.types.DataType;
  * @param batchRows   rows per Arrow batch
  * @param threads     pool size, 0 for every executor core
  * @param outputTypes the types of the output row: the input columns, then the output column
+ * @param figures     the accumulators each task adds its figures to; null when metrics are off
  */
 record PartitionSpec(FeatureColumn column, Ops ops, WeightsSource weights, int batchRows, int threads,
-                     DataType[] outputTypes) implements Serializable {
+                     DataType[] outputTypes, TaskFigures figures) implements Serializable {
 }

@@ -17,6 +17,8 @@ import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.unsafe.Platform;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The rows of one partition, transformed: up to {@code batchRows} input rows are copied into an
@@ -25,6 +27,8 @@ import org.apache.spark.unsafe.Platform;
  * {@link #close()} frees (Arrow then reports any buffer left behind).
  */
 final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionTransform.class);
+
     private final PartitionSpec spec;
     private final int partition;
     private final Iterator<InternalRow> input;
@@ -50,6 +54,15 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private int pos;
     private long position;
     private boolean closed;
+
+    /** This task's totals, for its log line and {@link TaskFigures}. */
+    private long batches;
+    private long upstreamNanos;
+    private long toArrowNanos;
+    private long toRowsNanos;
+    private long kernelNanos;
+    private long poolWaitNanos;
+    private long flops;
 
     PartitionTransform(PartitionSpec spec, int partition, Iterator<InternalRow> input) {
         this.spec = spec;
@@ -95,7 +108,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         // The projection copies into its own (reused) row at once, so outValue can be reused too.
         InternalRow result = projection.apply(joined.apply(in, appended));
-        TransformTimes.toRows(System.nanoTime() - start);
+        long took = System.nanoTime() - start;
+        TransformTimes.toRows(took);
+        toRowsNanos += took;
         return result;
     }
 
@@ -139,20 +154,39 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         if (anyValues) {
             waited = compute(n);
         }
-        TransformTimes.batch(n, upstream, filled - start - upstream, waited, System.nanoTime() - filled - waited);
+        long kernels = System.nanoTime() - filled - waited;
+        TransformTimes.batch(n, upstream, filled - start - upstream, waited, kernels);
+        upstreamNanos += upstream;
+        toArrowNanos += filled - start - upstream;
+        batches++;
+        kernelNanos += kernels;
+        poolWaitNanos += waited;
+        if (anyValues && spec.weights() != null) {
+            flops += 2L * n * d * h;
+        }
     }
 
     private void open() {
         ExecutorResources resources = ExecutorResources.get();
         allocator = resources.rootAllocator().newChildAllocator("numarrow-spark-partition-" + partition, 0, Long.MAX_VALUE);
         if (spec.weights() != null) {
-            weights = resources.weights().acquire(spec.weights());
+            weights = acquireWeights(resources);
             Tensor w = weights.weights();
             d = w.rows();
             h = w.cols();
             dSource = "the weights " + spec.weights().path() + " are " + w.rows() + "×" + w.cols() + ", so";
         }
         projection = UnsafeProjection.create(spec.outputTypes());
+    }
+
+    /** The weights, loaded on first use in this JVM; a failure names the partition and row. */
+    private WeightsCache.Lease acquireWeights(ExecutorResources resources) {
+        try {
+            return resources.weights().acquire(spec.weights());
+        } catch (BadInputException e) {
+            throw new BadInputException("NumarrowTransformer: partition " + partition + ", row " + position
+                    + ": cannot load the weights on this executor: " + e.getMessage(), e);
+        }
     }
 
     /** Softmax alone has no weights to fix d: the partition's first non-null row does. */
@@ -204,6 +238,20 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         return waited;
     }
 
+    /** The task's figures: one log line, and the accumulators Spark's UI shows. */
+    private void report() {
+        if (spec.figures() != null) {
+            spec.figures().task(position, batches, kernelNanos, flops);
+        }
+        if (LOG.isInfoEnabled()) {
+            LOG.info(String.format("numarrow: partition %d: %,d rows in %d batches, kernels %.1f ms%s,"
+                            + " waiting for the pool %.1f ms; rows from upstream (the scan) %.1f ms, into Arrow %.1f ms,"
+                            + " back to rows %.1f ms", partition, position, batches, kernelNanos / 1e6,
+                    flops > 0 && kernelNanos > 0 ? String.format(" (%.1f GFLOP/s)", (double) flops / kernelNanos) : "",
+                    poolWaitNanos / 1e6, upstreamNanos / 1e6, toArrowNanos / 1e6, toRowsNanos / 1e6));
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -212,6 +260,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         closed = true;
         Arrays.fill(rows, null);
         count = 0;
+        report();
         // Vectors first, then the weights hold, then the allocator: it checks nothing is left.
         try {
             if (x != null) {

@@ -124,8 +124,8 @@ final class WeightsCache {
         try {
             Tensor w = WeightsFile.load(local, allocator);
             loads++;
-            LOG.info("numarrow: loaded weights {} ({}×{}) in {} ms", source.path(), w.rows(), w.cols(),
-                    (System.nanoTime() - start) / 1_000_000);
+            LOG.info("numarrow: loaded weights {} version {} ({}×{}) in {} ms", source.path(), source.version(),
+                    w.rows(), w.cols(), (System.nanoTime() - start) / 1_000_000);
             return w;
         } finally {
             if (!source.isLocal()) {

@@ -55,7 +55,12 @@ record WeightsSource(String path, long modificationTime, long length,
     }
 
     String cacheKey() {
-        return path + "@" + modificationTime + "/" + length;
+        return path + "@" + version();
+    }
+
+    /** The file's version as the driver saw it: modification time and size. */
+    String version() {
+        return modificationTime + "/" + length;
     }
 
     boolean isLocal() {

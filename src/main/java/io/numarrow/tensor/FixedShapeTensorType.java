@@ -92,6 +92,18 @@ public final class FixedShapeTensorType extends ArrowType.ExtensionType {
         return permutation == null ? null : permutation.clone();
     }
 
+    /** Whether the storage order is the logical one: no permutation, or {@code [0, 1, ..., n-1]}. */
+    public boolean isIdentityPermutation() {
+        if (permutation != null) {
+            for (int i = 0; i < permutation.length; i++) {
+                if (permutation[i] != i) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** The number of elements of one tensor, the storage list size. */
     public long listSize() {
         long n = 1;

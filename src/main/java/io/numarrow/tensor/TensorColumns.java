@@ -1,6 +1,7 @@
 package io.numarrow.tensor;
 
 import io.numarrow.BadInputException;
+import java.util.Arrays;
 import java.util.stream.Collectors;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -9,6 +10,7 @@ import org.apache.arrow.vector.ExtensionTypeVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 
 /**
@@ -29,7 +31,7 @@ public final class TensorColumns {
         FieldVector vector = root.getVector(name);
         if (vector == null) {
             String present = root.getSchema().getFields().stream()
-                    .map(f -> f.getName() + " (" + describe(f.getType()) + ")")
+                    .map(f -> f.getName() + " (" + describe(f) + ")")
                     .collect(Collectors.joining(", "));
             throw new BadInputException(source + ": no column '" + name + "'; the columns are: "
                     + (present.isEmpty() ? "(none)" : present));
@@ -38,10 +40,26 @@ public final class TensorColumns {
         if (!(storage instanceof FixedSizeListVector list)
                 || !(list.getDataVector() instanceof Float4Vector)) {
             throw new BadInputException(source + ": column '" + name + "' is "
-                    + describe(vector.getField().getType())
+                    + describe(vector.getField())
                     + ", expected FixedSizeList<float32>[d] (a fixed-size list of float32, one row per value)");
         }
+        checkStoredInLogicalOrder(vector.getField().getType(), name, source);
         return list;
+    }
+
+    /**
+     * Refuses an {@code arrow.fixed_shape_tensor} whose {@code permutation} is not the identity: the
+     * kernels read each row in its stored order, which such a permutation says is not the logical one.
+     *
+     * @throws BadInputException naming the column, its shape and permutation
+     */
+    public static void checkStoredInLogicalOrder(ArrowType type, String name, String source) {
+        if (type instanceof FixedShapeTensorType tensor && !tensor.isIdentityPermutation()) {
+            throw new BadInputException(source + ": column '" + name + "' is an arrow.fixed_shape_tensor of shape "
+                    + Arrays.toString(tensor.shape()) + " with permutation " + Arrays.toString(tensor.permutation())
+                    + "; numarrow reads each row in its stored order, so it takes only the identity permutation:"
+                    + " store the tensors in their logical order (or drop the permutation if they are)");
+        }
     }
 
     /**
@@ -99,7 +117,30 @@ public final class TensorColumns {
         return view(column.getUnderlyingVector());
     }
 
-    /** A readable name for an Arrow type in error messages. */
+    /**
+     * A readable name for a column's type in error messages, with the element type of a list:
+     * {@code FixedSizeList<float64>[8]}, {@code arrow.fixed_shape_tensor<FixedSizeList<float32>[4]>}.
+     */
+    public static String describe(Field field) {
+        ArrowType type = field.getType();
+        ArrowType storage = type instanceof ArrowType.ExtensionType ext ? ext.storageType() : type;
+        String element = field.getChildren().isEmpty() ? "?" : describe(field.getChildren().get(0));
+        String described = switch (storage) {
+            case ArrowType.FixedSizeList list -> "FixedSizeList<" + element + ">[" + list.getListSize() + "]";
+            case ArrowType.List list -> "List<" + element + ">";
+            case ArrowType.LargeList list -> "LargeList<" + element + ">";
+            case ArrowType.FloatingPoint fp -> switch (fp.getPrecision()) {
+                case HALF -> "float16";
+                case SINGLE -> "float32";
+                case DOUBLE -> "float64";
+            };
+            case ArrowType.Int i -> (i.getIsSigned() ? "int" : "uint") + i.getBitWidth();
+            default -> describe(storage);
+        };
+        return type instanceof ArrowType.ExtensionType ext ? ext.extensionName() + "<" + described + ">" : described;
+    }
+
+    /** A readable name for an Arrow type in error messages (a list's element type is its field's: {@link #describe(Field)}). */
     public static String describe(ArrowType type) {
         if (type instanceof ArrowType.ExtensionType ext) {
             return ext.extensionName() + "<" + describe(ext.storageType()) + ">";

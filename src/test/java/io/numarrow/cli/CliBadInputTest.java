@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.Reference;
 import io.numarrow.compute.SyntheticData;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.tensor.FixedShapeTensorType;
+import io.numarrow.tensor.FixedShapeTensorVector;
+import io.numarrow.tensor.TensorColumns;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +52,12 @@ class CliBadInputTest {
 
     /** What a run printed and returned. */
     record Run(int status, String stdout, String stderr) {
+        /**
+         * The lines on stderr, less SLF4J's own notes about the test class path's several providers
+         * (printed by whichever test first logs; numarrow's class path has one).
+         */
         List<String> errLines() {
-            return Arrays.stream(stderr.split("\\R")).filter(l -> !l.isBlank()).toList();
+            return Arrays.stream(stderr.split("\\R")).filter(l -> !l.isBlank() && !l.startsWith("SLF4J(")).toList();
         }
     }
 
@@ -151,7 +159,67 @@ class CliBadInputTest {
             list.setValueCount(2);
             ArrowFiles.write(doubles, new VectorSchemaRoot(List.of(list.getField()), List.of(list), 2));
         }
-        assertBadInput(compute(doubles, w), "column 'features'", "expected FixedSizeList<float32>");
+        assertBadInput(compute(doubles, w), "column 'features' is FixedSizeList<float64>[8], expected FixedSizeList<float32>");
+    }
+
+    /** A fixed_shape_tensor stored in another order than its logical one (a permutation) is refused; the identity is fine. */
+    @Test
+    void aPermutedTensorColumnIsRefusedAndTheIdentityIsNot() throws Exception {
+        for (int[] permutation : new int[][] {{1, 0}, {0, 1}}) {
+            Path tensors = dir.resolve("tensors.arrow");
+            FixedShapeTensorType type = new FixedShapeTensorType(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE),
+                    new long[] {2, 4}, null, permutation);
+            try (BufferAllocator allocator = new RootAllocator();
+                 FixedShapeTensorVector column = (FixedShapeTensorVector) type.getNewVector("features", null, allocator)) {
+                TensorColumns.prepare(column, 3);
+                ArrowFiles.write(tensors, new VectorSchemaRoot(List.of(column.getField()), List.of(column), 3));
+            }
+            Run run = compute(tensors, w);
+            if (permutation[0] == 1) {
+                assertBadInput(run, "tensors.arrow", "column 'features'", "shape [2, 4] with permutation [1, 0]");
+            } else {
+                assertEquals(0, run.status(), run.stderr());
+                Files.delete(out);
+            }
+        }
+    }
+
+    @Test
+    void aBigEndianFileWithADictionaryColumnIsRefusedNamingIt() throws Exception {
+        Path be = Path.of(System.getProperty("numarrow.repo", ".")).resolve("data/interop/big-endian/dictionary-be.arrow");
+        assertBadInput(compute(be, w, "--ops", "softmax"), "dictionary-be.arrow", "column 'city'", "big-endian");
+    }
+
+    /** An input that already has an 'output' column (an earlier run's output) is told the option, which works. */
+    @Test
+    void anInputWithAnOutputColumnNamesTheOptionForAnotherName() throws Exception {
+        Path first = dir.resolve("first.arrow");
+        assertEquals(0, cli("compute", "--input", x.toString(), "--weights", w.toString(), "--output", first.toString(),
+                "--quiet").status());
+        assertBadInput(compute(first, w), "already has a column named 'output'", "--output-column");
+        Run run = compute(first, w, "--output-column", "again", "--quiet");
+        assertEquals(0, run.status(), run.stderr());
+        try (BufferAllocator allocator = new RootAllocator()) {
+            List<double[]> before = Reference.readRows(first, "output", allocator);
+            List<double[]> passed = Reference.readRows(out, "output", allocator);
+            List<double[]> again = Reference.readRows(out, "again", allocator);
+            assertEquals(50, before.size());
+            for (int r = 0; r < before.size(); r++) {
+                assertTrue(Arrays.equals(before.get(r), passed.get(r)), "row " + r + ": the earlier output passes through");
+                assertTrue(Arrays.equals(before.get(r), again.get(r)), "row " + r + ": computed again, the same");
+            }
+        }
+    }
+
+    /** An empty path or name (an unset variable) is said as such, not "numarrow: : is a folder". */
+    @Test
+    void emptyPathsAndNamesAreSaidToBeEmpty() throws Exception {
+        assertBadInput(cli("compute", "--input", x.toString(), "--weights", w.toString(), "--output", ""),
+                "numarrow: --output is empty: give the output file's path");
+        assertBadInput(compute(Path.of(""), w), "numarrow: --input is empty");
+        assertBadInput(cli("compute", "--input", x.toString(), "--weights", "", "--output", out.toString()),
+                "numarrow: --weights is empty");
+        assertBadInput(compute(x, w, "--output-column", ""), "numarrow: --output-column is empty");
     }
 
     @Test

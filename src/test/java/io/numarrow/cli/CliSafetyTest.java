@@ -11,7 +11,11 @@ import io.numarrow.compute.SyntheticData;
 import io.numarrow.io.BatchSource;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -155,6 +159,56 @@ class CliSafetyTest {
             assertOneLine(run, "is the input file");
             assertTrue(Arrays.equals(before, Files.readAllBytes(part)), input + ": the part is unchanged");
         }
+    }
+
+    /**
+     * Issue 27 item 6: a sparse 3 GiB file that starts and ends like an Arrow file, with a footer length
+     * of 2^31-1, run without --quiet (progress on). The progress reporter once read it with Arrow's
+     * unchecked reader: OutOfMemoryError after 17 s and 4.3 GB of memory, exit 1. Now the job's own
+     * checked opening is the only one: exit 2, one line, in a JVM whose peak resident memory stays small.
+     */
+    @Test
+    void aSparseFileWithAHugeFooterLengthIsOneLineAndLittleMemoryWithProgressOn() throws Exception {
+        Path sparse = dir.resolve("sparse.arrow");
+        long size = 3L << 30;
+        try (FileChannel ch = FileChannel.open(sparse, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap("ARROW1\0\0".getBytes(StandardCharsets.US_ASCII)), 0);
+            ByteBuffer tail = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+            tail.putInt(Integer.MAX_VALUE).put("ARROW1".getBytes(StandardCharsets.US_ASCII)).flip();
+            ch.write(tail, size - 10);
+        }
+        assertEquals(size, Files.size(sparse));
+        List<String> command = ChildJvm.command(Main.class, "compute", "--input", sparse.toString(), "--ops", "softmax",
+                "--output", dir.resolve("o.arrow").toString());
+        Path err = dir.resolve("stderr.txt");
+        Process child = new ProcessBuilder(command).redirectError(err.toFile())
+                .redirectOutput(dir.resolve("stdout.txt").toFile()).start();
+        long peakKiB = 0;
+        while (!child.waitFor(20, TimeUnit.MILLISECONDS)) {
+            peakKiB = Math.max(peakKiB, peakResidentKiB(child.pid()));
+        }
+        // the JVM's warnings and SLF4J's notes on the test class path (several providers) are not numarrow's
+        List<String> lines = Files.readAllLines(err).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("WARNING: ") && !l.startsWith("SLF4J(")).toList();
+        assertEquals(2, child.exitValue(), String.join("\n", lines));
+        assertEquals(1, lines.size(), "one line on stderr: " + lines);
+        assertTrue(lines.get(0).contains("sparse.arrow") && lines.get(0).contains("corrupt Arrow file"), lines.get(0));
+        assertTrue(peakKiB < 512 * 1024, "peak resident memory " + peakKiB + " KiB");
+        assertFalse(Files.exists(dir.resolve("o.arrow")));
+    }
+
+    /** VmHWM of a running process (its peak resident memory so far), 0 once it is gone. */
+    private static long peakResidentKiB(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // exited between two looks
+        }
+        return 0;
     }
 
     @Test

@@ -4,7 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.tensor.FixedShapeTensorType;
+import java.io.ByteArrayOutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
+import java.util.Base64;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -28,6 +38,13 @@ class ParquetBadInputTest {
     private CliBadInputTest.Run compute(Path input, String output) {
         return CliBadInputTest.cli("compute", "--input", input.toString(), "--weights", FIXTURES.resolve("weights.arrow").toString(),
                 "--output", dir.resolve(output).toString());
+    }
+
+    /** Runs {@code sql} in a DuckDB of its own (to write a Parquet file). */
+    private static void duckDb(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
     }
 
     private void assertBadInput(CliBadInputTest.Run run, String... expected) throws Exception {
@@ -69,15 +86,39 @@ class ParquetBadInputTest {
                 "ragged.parquet", "column 'features' row 21", "has 11 values", "d=12");
     }
 
+    /** The first row sets d when nothing else does: when it is the odd one, it is the row named. */
+    @Test
+    void aFirstRowOfTheOddLengthIsTheOneNamed() throws Exception {
+        Path odd = dir.resolve("odd.parquet");
+        duckDb("COPY (SELECT range::INTEGER AS id, CASE WHEN range = 0 THEN list_value(0.5, 0.25, 0.125)::FLOAT[]"
+                + " ELSE list_value(0.5, 0.25, 0.125, 0.0625)::FLOAT[] END AS features FROM range(40)) TO '"
+                + odd + "' (FORMAT parquet)");
+        assertBadInput(compute(odd, "out.arrow"), "odd.parquet", "column 'features' row 0 (from 0)", "has 3 values",
+                "most rows have 4");
+    }
+
+    /** A fixed_shape_tensor whose permutation is not the identity (in the file's ARROW:schema) is refused. */
+    @Test
+    void aPermutedTensorColumnIsRefused() throws Exception {
+        Schema schema = new Schema(List.of(Field.nullable("id", new ArrowType.Int(32, true)),
+                new FixedShapeTensorType(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE), new long[] {2, 2},
+                        null, new int[] {1, 0}).field("features")));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        MessageSerializer.serialize(new WriteChannel(Channels.newChannel(bytes)), schema);
+        Path permuted = dir.resolve("permuted.parquet");
+        duckDb("COPY (SELECT range::INTEGER AS id, list_value(0.5, 0.25, 0.125, 0.0625)::FLOAT[] AS features"
+                + " FROM range(10)) TO '" + permuted + "' (FORMAT parquet, KV_METADATA {'ARROW:schema': '"
+                + Base64.getEncoder().encodeToString(bytes.toByteArray()) + "'})");
+        assertBadInput(compute(permuted, "out.arrow"), "permuted.parquet", "column 'features'", "permutation [1, 0]");
+    }
+
     /** A ragged row far into the file fails after batches were written: still nothing is left. */
     @Test
     void raggedRowAfterTheFirstBatches() throws Exception {
         Path late = dir.resolve("late.parquet");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
-            s.execute("COPY (SELECT range::INTEGER AS id, CASE WHEN range = 250000 THEN [0.5, 0.25]::FLOAT[]"
-                    + " ELSE list_value(0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625)::FLOAT[] END"
-                    + " AS features FROM range(300000)) TO '" + late + "' (FORMAT parquet)");
-        }
+        duckDb("COPY (SELECT range::INTEGER AS id, CASE WHEN range = 250000 THEN [0.5, 0.25]::FLOAT[]"
+                + " ELSE list_value(0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625, 0.5, 0.25, 0.125, 0.0625)::FLOAT[] END"
+                + " AS features FROM range(300000)) TO '" + late + "' (FORMAT parquet)");
         assertBadInput(compute(late, "out.parquet"), "late.parquet", "column 'features' row 250000", "has 2 values");
     }
 

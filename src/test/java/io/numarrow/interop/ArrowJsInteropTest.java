@@ -18,7 +18,7 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code compute} on files written by Arrow JS (tools/interop/make-arrowjs-fixture.mjs), several
@@ -28,12 +28,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ArrowJsInteropTest {
     private static final Path INTEROP = Path.of(System.getProperty("numarrow.repo", ".")).resolve("data/interop");
 
+    /**
+     * The Arrow JS files as written, and their big-endian twins (file and stream format, with
+     * little- and big-endian weights; tools/interop/make-big-endian-fixtures.mjs).
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"arrowjs-features.arrow", "arrowjs-features-untagged.arrow"})
-    void computeMatchesTheFloat64Reference(String input, @TempDir Path dir) throws Exception {
+    @CsvSource({"arrowjs-features.arrow, arrowjs-weights.arrow",
+            "arrowjs-features-untagged.arrow, arrowjs-weights.arrow",
+            "big-endian/features-be.arrow, arrowjs-weights.arrow",
+            "big-endian/features-be.arrows, big-endian/weights-be.arrow",
+            "arrowjs-features.arrow, big-endian/weights-be.arrows"})
+    void computeMatchesTheFloat64Reference(String input, String weights, @TempDir Path dir) throws Exception {
         Path out = dir.resolve("out.arrow");
         int status = Main.run("compute", "--input", INTEROP.resolve(input).toString(),
-                "--weights", INTEROP.resolve("arrowjs-weights.arrow").toString(),
+                "--weights", INTEROP.resolve(weights).toString(),
                 "--output", out.toString(), "--ops", "matmul,softmax", "--quiet");
         assertEquals(0, status);
 

@@ -91,6 +91,27 @@ class AtomicOutputTest {
         }
     }
 
+    /** Issue 27: the output's folder removed during the run (rm -rf) is said, not "cannot write the output: TMP -> OUT". */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void anOutputFolderRemovedDuringTheRunIsNamed(boolean channelForm) throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("results"));
+        Path target = folder.resolve("out.arrow");
+        try (AtomicOutput out = channelForm ? AtomicOutput.create(target) : AtomicOutput.createForPath(target)) {
+            if (channelForm) {
+                out.channel().write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            } else {
+                Files.write(out.temp(), new byte[] {1, 2, 3});
+            }
+            Files.delete(out.temp());
+            Files.delete(folder);
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, out::commit);
+            assertEquals(target + ": cannot write the output: its folder " + folder + " was removed during the run"
+                    + " (nothing was left behind)", e.getMessage());
+        }
+        assertFalse(Files.exists(folder));
+    }
+
     @Test
     void aSymbolicLinkIsRefusedAndLeftAlone() throws IOException {
         Path real = Files.writeString(dir.resolve("real.arrow"), "keep");

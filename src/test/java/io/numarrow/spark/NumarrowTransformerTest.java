@@ -2,7 +2,6 @@ package io.numarrow.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -87,20 +86,7 @@ class NumarrowTransformerTest {
     }
 
     private static void assertMatchesReference(List<FeatureRow> input, Map<Long, float[]> out, Ops ops) {
-        assertEquals(input.size(), out.size(), "one output row per input row");
-        for (FeatureRow row : input) {
-            float[] y = out.get(row.id());
-            if (row.features() == null) {
-                assertNull(y, "null features give a null output, id " + row.id());
-                continue;
-            }
-            assertNotNull(y, "id " + row.id());
-            double[] ref = SparkTestData.reference(row.features(), w, ops);
-            assertEquals(ref.length, y.length, "output length, id " + row.id());
-            for (int c = 0; c < y.length; c++) {
-                assertEquals(ref[c], y[c], 1e-5, "id " + row.id() + " column " + c + " vs float64 reference");
-            }
-        }
+        SparkTestData.assertMatchesReference(ops.toString(), input, out, w, ops);
     }
 
     @ParameterizedTest
@@ -374,6 +360,20 @@ class NumarrowTransformerTest {
         Dataset<Row> df = SparkTestData.frame(spark, rows.subList(0, 5), 1);
         Exception e = assertThrows(io.numarrow.BadInputException.class, () -> t.transform(df));
         assertTrue(e.getMessage().contains("nope.arrow': no such file"), e.getMessage());
+    }
+
+    @Test
+    @Timeout(60)
+    void weightsMissingOnTheExecutorFailTheTaskNamingPartitionAndRow() throws Exception {
+        // The driver finds the file when the plan is made; by the time the tasks run it is gone.
+        Path vanishing = dir.resolve("vanishing.arrow");
+        Files.copy(weights, vanishing);
+        Dataset<Row> planned = transformer(Ops.MATMUL).setWeightsPath(vanishing.toString())
+                .transform(SparkTestData.frame(spark, rows.subList(0, 20), 2));
+        Files.delete(vanishing);
+        SparkException e = assertThrows(SparkException.class, planned::collectAsList);
+        assertTrue(messages(e).matches("(?s).*NumarrowTransformer: partition [01], row 0: cannot load the weights on"
+                + " this executor: [^\\n]*vanishing\\.arrow[^\\n]*no such file.*"), messages(e));
     }
 
     private static String messages(Throwable e) {

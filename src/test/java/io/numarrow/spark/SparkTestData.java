@@ -1,5 +1,10 @@
 package io.numarrow.spark;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.numarrow.Reference;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
@@ -130,6 +135,29 @@ final class SparkTestData {
             byId.put(row.getLong(row.fieldIndex(idColumn)), values);
         }
         return byId;
+    }
+
+    /**
+     * Every row of {@code input} once in {@code out} (by id): null where the features are null, else
+     * {@code ops(features)} within 1e-5 of the float64 reference with {@code w}.
+     */
+    static void assertMatchesReference(String what, List<FeatureRow> input, Map<Long, float[]> out, float[][] w,
+                                       Ops ops) {
+        assertEquals(input.size(), out.size(), what + ": one output row per input row");
+        for (FeatureRow row : input) {
+            assertTrue(out.containsKey(row.id()), what + ": id " + row.id() + " is missing");
+            float[] y = out.get(row.id());
+            if (row.features() == null) {
+                assertNull(y, what + ": null features give a null output, id " + row.id());
+                continue;
+            }
+            assertNotNull(y, what + ": id " + row.id());
+            double[] ref = reference(row.features(), w, ops);
+            assertEquals(ref.length, y.length, what + ": output length, id " + row.id());
+            for (int c = 0; c < y.length; c++) {
+                assertEquals(ref[c], y[c], 1e-5, what + ": id " + row.id() + " column " + c + " vs float64 reference");
+            }
+        }
     }
 
     /** {@code ops(x)} in float64, the independent reference. */

@@ -4,6 +4,7 @@ import io.numarrow.BadInputException;
 import io.numarrow.io.BatchSource;
 import io.numarrow.io.InputBatch;
 import io.numarrow.tensor.FixedShapeTensorType;
+import io.numarrow.tensor.TensorColumns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,6 +48,7 @@ public final class ParquetBatchSource implements BatchSource {
     private final String description;
     private final List<Path> files;
     private final String column;
+    private final ListLength length;
     private final int d;
     private final DuckDBConnection connection;
     private final Statement statement;
@@ -58,13 +60,14 @@ public final class ParquetBatchSource implements BatchSource {
     private int index;
     private long rowsBefore;
 
-    private ParquetBatchSource(String description, List<Path> files, String column, int d, DuckDBConnection connection,
+    private ParquetBatchSource(String description, List<Path> files, String column, ListLength length, DuckDBConnection connection,
                                Statement statement, ResultSet results, ArrowReader reader, Totals totals,
                                BufferAllocator allocator) throws IOException {
         this.description = description;
         this.files = files;
         this.column = column;
-        this.d = d;
+        this.length = length;
+        this.d = length.d();
         this.connection = connection;
         this.statement = statement;
         this.results = results;
@@ -93,7 +96,13 @@ public final class ParquetBatchSource implements BatchSource {
                         + " (DuckDB's name for its type), expected a list of FLOAT with the same length d in every row"
                         + " (FixedSizeList<float32>[d], FLOAT[d] or a list of float32)");
             }
-            int d = m.group(1).isEmpty() ? listLength(connection, files, column, description) : Integer.parseInt(m.group(1));
+            Field stored = arrowSchemaField(connection, files.get(0), column);
+            if (stored != null) {
+                TensorColumns.checkStoredInLogicalOrder(stored.getType(), column, description);
+            }
+            ListLength length = m.group(1).isEmpty() ? listLength(connection, files, column, stored, description)
+                    : new ListLength(Integer.parseInt(m.group(1)), false);
+            int d = length.d();
             Totals totals = totals(connection, files);
             StringBuilder select = new StringBuilder("SELECT ");
             for (int i = 0; i < columns.size(); i++) {
@@ -107,11 +116,11 @@ public final class ParquetBatchSource implements BatchSource {
             try {
                 results = statement.executeQuery(select.toString());
             } catch (SQLException e) {
-                throw badRows(connection, files, column, d, description, e);
+                throw badRows(connection, files, column, length, description, e);
             }
             long batchRows = Math.clamp(BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR, DUCKDB_VECTOR, MAX_BATCH_ROWS);
             ArrowReader reader = (ArrowReader) results.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows);
-            return new ParquetBatchSource(description, files, column, d, connection, statement, results, reader, totals,
+            return new ParquetBatchSource(description, files, column, length, connection, statement, results, reader, totals,
                     allocator);
         } catch (SQLException | IOException | RuntimeException e) {
             DuckDb.closeQuietly(statement);
@@ -166,12 +175,22 @@ public final class ParquetBatchSource implements BatchSource {
         return first;
     }
 
+    /**
+     * The features' length d, and whether it was taken from the first row (a guess that the first row
+     * of another length than the rest makes wrong: {@link #badRows} then looks again).
+     */
+    private record ListLength(int d, boolean fromFirstRow) {
+    }
+
     /** d for a variable-length list column: the ARROW:schema's fixed size, else the first row's length. */
-    private static int listLength(DuckDBConnection connection, List<Path> files, String column, String description)
-            throws SQLException {
-        Integer fixed = arrowSchemaListSize(connection, files.get(0), column);
-        if (fixed != null) {
-            return fixed;
+    private static ListLength listLength(DuckDBConnection connection, List<Path> files, String column, Field stored,
+                                         String description) throws SQLException {
+        ArrowType storedType = stored == null ? null : stored.getType();
+        if (storedType instanceof ArrowType.ExtensionType ext) {
+            storedType = ext.storageType();
+        }
+        if (storedType instanceof ArrowType.FixedSizeList list) {
+            return new ListLength(list.getListSize(), false);
         }
         String col = DuckDb.identifier(column);
         try (Statement s = connection.createStatement();
@@ -185,11 +204,12 @@ public final class ParquetBatchSource implements BatchSource {
             if (d < 1) {
                 throw new BadInputException(description + ": column '" + column + "' has empty lists; need d >= 1 values per row");
             }
-            return d;
+            return new ListLength(d, true);
         }
     }
 
-    private static Integer arrowSchemaListSize(DuckDBConnection connection, Path file, String column) throws SQLException {
+    /** The column as the file's ARROW:schema metadata describes it (pyarrow, arrow-rs, numarrow), or null. */
+    private static Field arrowSchemaField(DuckDBConnection connection, Path file, String column) throws SQLException {
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT value FROM parquet_kv_metadata(" + DuckDb.literal(file.toString())
                      + ") WHERE decode(key) = " + DuckDb.literal(ArrowSchemaMetadata.KEY))) {
@@ -197,13 +217,8 @@ public final class ParquetBatchSource implements BatchSource {
                 return null;
             }
             Schema schema = ArrowSchemaMetadata.decode(new String(rs.getBytes(1), StandardCharsets.UTF_8));
-            Field field = schema == null ? null : schema.getFields().stream()
+            return schema == null ? null : schema.getFields().stream()
                     .filter(f -> f.getName().equals(column)).findFirst().orElse(null);
-            ArrowType type = field == null ? null : field.getType();
-            if (type instanceof ArrowType.ExtensionType ext) {
-                type = ext.storageType();
-            }
-            return type instanceof ArrowType.FixedSizeList list ? list.getListSize() : null;
         }
     }
 
@@ -233,7 +248,7 @@ public final class ParquetBatchSource implements BatchSource {
         try {
             loaded = readAhead.loadInto(root);
         } catch (IOException | RuntimeException e) {
-            throw badRows(connection, files, column, d, description, e);
+            throw badRows(connection, files, column, length, description, e);
         }
         if (!loaded) {
             return null;
@@ -264,12 +279,28 @@ public final class ParquetBatchSource implements BatchSource {
         }
     }
 
-    /** DuckDB's cast to FLOAT[d] failed: find the first row of another length and name it. */
-    private static BadInputException badRows(DuckDBConnection connection, List<Path> files, String column, int d,
-                                             String description, Exception e) {
+    /**
+     * DuckDB's cast to FLOAT[d] failed: find the first row of another length and name it. When d was
+     * the first row's length, that row may be the odd one: the length most rows have is then d.
+     */
+    private static BadInputException badRows(DuckDBConnection connection, List<Path> files, String column,
+                                             ListLength length, String description, Exception e) {
         String message = DuckDb.message(e);
         if (message.contains("Cannot cast list with length")) {
             String col = DuckDb.identifier(column);
+            int d = length.d();
+            String why = "d=" + d;
+            if (length.fromFirstRow()) {
+                try {
+                    int most = mostCommonLength(connection, files, col, d);
+                    if (most != d) {
+                        d = most;
+                        why = "most rows have " + d + " (d=" + d + ")";
+                    }
+                } catch (SQLException again) {
+                    e.addSuppressed(again);
+                }
+            }
             for (Path file : files) {
                 try (Statement s = connection.createStatement();
                      ResultSet rs = s.executeQuery("SELECT file_row_number, len(" + col + ") FROM read_parquet("
@@ -277,7 +308,7 @@ public final class ParquetBatchSource implements BatchSource {
                              + " IS NOT NULL AND len(" + col + ") <> " + d + " ORDER BY file_row_number LIMIT 1")) {
                     if (rs.next()) {
                         return new BadInputException(file + ": column '" + column + "' row " + rs.getLong(1)
-                                + " (from 0) has " + rs.getInt(2) + " values, but d=" + d
+                                + " (from 0) has " + rs.getInt(2) + " values, but " + why
                                 + " (every row of a features column needs the same length)", e);
                     }
                 } catch (SQLException again) {
@@ -286,6 +317,17 @@ public final class ParquetBatchSource implements BatchSource {
             }
         }
         return new BadInputException(description + ": cannot read (" + message + ")", e);
+    }
+
+    /** The list length most non-null rows of the files have; {@code first} (the first row's) on a tie. */
+    private static int mostCommonLength(DuckDBConnection connection, List<Path> files, String col, int first)
+            throws SQLException {
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT len(" + col + ") AS n, count(*) AS rows FROM read_parquet("
+                     + DuckDb.fileList(files) + ") WHERE " + col + " IS NOT NULL GROUP BY n ORDER BY rows DESC, n = "
+                     + first + " DESC LIMIT 1")) {
+            return rs.next() ? rs.getInt(1) : first;
+        }
     }
 
     @Override
