@@ -58,10 +58,11 @@ final class IpcOutputPlan {
      * @param inputBuffers    the input batch's buffers (offset in body, length), flattened; empty when dropped
      * @param appendedNodes   the appended columns' field node lengths
      * @param appendedBuffers the appended columns' buffers (offset in body, length), flattened
+     * @param appendedValidity per appended buffer: the values its validity bitmap covers, -1 for a buffer of another kind
      */
     record Batch(int rows, long blockOffset, int metadataLength, int flatbufferBytes, long bodyLength,
                  long inputOffset, long inputLength, long[] inputNodes, long[] inputBuffers,
-                 long[] appendedNodes, long[] appendedBuffers) {
+                 long[] appendedNodes, long[] appendedBuffers, long[] appendedValidity) {
         long bodyOffset() {
             return blockOffset + metadataLength;
         }
@@ -137,8 +138,9 @@ final class IpcOutputPlan {
         int rows = in.rows();
         List<Long> nodes = new ArrayList<>();
         List<Long> lengths = new ArrayList<>();
+        List<Long> validity = new ArrayList<>();
         for (Field f : added) {
-            lengthsOf(f, rows, nodes, lengths);
+            lengthsOf(f, rows, nodes, lengths, validity);
         }
         long inputLength = keepInput ? in.bodyLength() : 0;
         long[] appendedBuffers = new long[2 * lengths.size()];
@@ -157,18 +159,28 @@ final class IpcOutputPlan {
                 appendedBuffers, bodyLength).remaining();
         long bodyOffset = align(blockOffset + PREFIX + fb, ALIGNMENT);
         return new Batch(rows, blockOffset, Math.toIntExact(bodyOffset - blockOffset), fb, bodyLength,
-                in.bodyOffset(), inputLength, inputNodes, inputBuffers, appendedNodes, appendedBuffers);
+                in.bodyOffset(), inputLength, inputNodes, inputBuffers, appendedNodes, appendedBuffers,
+                validity.stream().mapToLong(Long::longValue).toArray());
     }
 
-    /** The field nodes' lengths and the buffers' byte lengths of a fixed-size column of {@code length} values. */
-    private static void lengthsOf(Field field, long length, List<Long> nodes, List<Long> buffers) {
+    /**
+     * The field nodes' lengths and the buffers' byte lengths of a fixed-size column of {@code length}
+     * values, and for each buffer the values its validity bitmap covers (-1: not a bitmap).
+     */
+    private static void lengthsOf(Field field, long length, List<Long> nodes, List<Long> buffers, List<Long> validity) {
         ArrowType type = field.getType() instanceof ArrowType.ExtensionType ext ? ext.storageType() : field.getType();
         nodes.add(length);
         for (BufferLayout layout : TypeLayout.getTypeLayout(type).getBufferLayouts()) {
             int bits = layout.getTypeBitWidth();
             switch (layout.getType()) {
-                case VALIDITY -> buffers.add((length + 7) / 8);
-                case DATA -> buffers.add(bits == 1 ? (length + 7) / 8 : length * (bits / 8));
+                case VALIDITY -> {
+                    buffers.add((length + 7) / 8);
+                    validity.add(length);
+                }
+                case DATA -> {
+                    buffers.add(bits == 1 ? (length + 7) / 8 : length * (bits / 8));
+                    validity.add(-1L);
+                }
                 default -> throw new IllegalArgumentException("column '" + field.getName() + "' (" + type
                         + ") is not fixed-size: its layout cannot be planned before it is computed");
             }
@@ -185,7 +197,7 @@ final class IpcOutputPlan {
             }
         };
         for (Field child : field.getChildren()) {
-            lengthsOf(child, childLength, nodes, buffers);
+            lengthsOf(child, childLength, nodes, buffers, validity);
         }
     }
 

@@ -183,6 +183,7 @@ public final class MappedIpcSink implements AutoCloseable {
         VectorSchemaRoot root = slots[index % SLOTS];
         long start = b.bodyOffset() + b.appendedStart();
         long length = b.appendedEnd() - b.appendedStart();
+        markAllValid(b);
         ArrowBuf region = allocator.wrapForeignAllocation(new FileRegion(address + start, length));
         try {
             long[] lengths = b.appendedNodes();
@@ -206,9 +207,28 @@ public final class MappedIpcSink implements AutoCloseable {
     }
 
     /**
-     * Completes batch {@code index} in the file once its columns are computed: the buffers Arrow
-     * made apart from the file (validity bitmaps: Arrow allocates an all-valid one when loading a
-     * column without nulls) copied into place, the batch's metadata with the columns' null counts,
+     * Sets every value of the batch's validity bitmaps in the file: Arrow loads a bitmap given with
+     * the column as it is, and the computing code clears only the null rows' bits.
+     */
+    private void markAllValid(IpcOutputPlan.Batch b) {
+        long[] validity = b.appendedValidity();
+        long[] buffers = b.appendedBuffers();
+        for (int i = 0; i < validity.length; i++) {
+            long values = validity[i];
+            if (values <= 0) {
+                continue;
+            }
+            long at = b.bodyOffset() + buffers[2 * i];
+            file.asSlice(at, values / 8).fill((byte) 0xFF);
+            if (values % 8 != 0) {
+                file.set(ValueLayout.JAVA_BYTE, at + values / 8, (byte) ((1 << (values % 8)) - 1));
+            }
+        }
+    }
+
+    /**
+     * Completes batch {@code index} in the file once its columns are computed: any buffer the
+     * computing code put elsewhere (a vector it reallocated) copied into place, the batch's metadata with the columns' null counts,
      * the input's columns copied file to file; then the batch's pages leave this process and their
      * write-back starts.
      *
