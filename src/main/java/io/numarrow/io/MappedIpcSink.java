@@ -348,6 +348,11 @@ public final class MappedIpcSink implements AutoCloseable {
         LinuxMemory.syncFileRange(fd, from, to - from, LinuxMemory.SYNC_FILE_RANGE_WRITE);
     }
 
+    /** Whether the input's columns are still copied inside the kernel ({@code copy_file_range}), not by writes from the mapping. */
+    boolean copiesInKernel() {
+        return kernelCopy;
+    }
+
     /** Time spent copying the input's columns file to file, over every finished batch. */
     public long copyNanos() {
         return copyNanos;
