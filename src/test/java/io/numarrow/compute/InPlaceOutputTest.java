@@ -90,16 +90,19 @@ class InPlaceOutputTest {
         }
     }
 
-    /** Softmax alone (no weights) and matmul alone go through the same path. */
+    /**
+     * Softmax alone (no weights), matmul alone, and the ops ending in argmax (a second appended
+     * column, int32 {@code prediction}) go through the same path.
+     */
     @Test
-    void softmaxAloneAndMatmulAloneToo() throws Exception {
+    void softmaxAloneMatmulAloneAndArgmaxToo() throws Exception {
         Path input = dir.resolve("x.arrow");
         Path weights = dir.resolve("w.arrow");
         try (BufferAllocator allocator = new RootAllocator()) {
             writeInput(input, allocator, List.of(17, 0, 33), 5);
             SyntheticData.writeWeights(weights, allocator, D, H, 3);
         }
-        for (Ops op : new Ops[] {Ops.SOFTMAX, Ops.MATMUL}) {
+        for (Ops op : new Ops[] {Ops.SOFTMAX, Ops.MATMUL, Ops.MATMUL_ARGMAX, Ops.MATMUL_SOFTMAX_ARGMAX, Ops.SOFTMAX_ARGMAX}) {
             Path inPlace = dir.resolve(op + "-in-place.arrow");
             Path buffered = dir.resolve(op + "-buffered.arrow");
             ComputeJob.Spec spec = new ComputeJob.Spec(input, op.needsWeights() ? weights : null, inPlace, "features", op, "output");
