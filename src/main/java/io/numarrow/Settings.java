@@ -50,6 +50,9 @@ public final class Settings {
     public static final Setting PARQUET_ROW_GROUP_ROWS = new Setting("numarrow.parquet.rowGroupRows", "0",
             "rows per row group of a Parquet output; 0: about 16 MiB of rows, within 2,048..122,880",
             wholeNumber(0));
+    public static final Setting OUTPUT_IN_PLACE = new Setting("numarrow.output.inPlace", "true",
+            "false: an Arrow IPC output of an Arrow IPC file is written from output buffers by Arrow's file writer,"
+                    + " as for other inputs, not computed in place in the mapped output file", bool());
     public static final Setting STDERR_TERMINAL = new Setting("numarrow.stderr.terminal", "",
             "whether stderr is a terminal (progress bar) or not (log lines); set by the launcher, "
                     + "empty: the JVM's console decides", optionalBool());
@@ -59,7 +62,7 @@ public final class Settings {
 
     private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
             KERNELS_CHECKED, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
-            PARQUET_ROW_GROUP_ROWS, STDERR_TERMINAL, HOME);
+            PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, STDERR_TERMINAL, HOME);
 
     private Settings() {
     }
@@ -119,6 +122,11 @@ public final class Settings {
     /** Rows per Parquet row group, 0 when the writer should size them from the schema. */
     public static int parquetRowGroupRows() {
         return (int) PARQUET_ROW_GROUP_ROWS.value();
+    }
+
+    /** Whether a job computes an Arrow IPC output in place in its mapped file (read at each job's start). */
+    public static boolean outputInPlace() {
+        return (boolean) OUTPUT_IN_PLACE.value();
     }
 
     /** What the launcher said about stderr, empty when it said nothing. */

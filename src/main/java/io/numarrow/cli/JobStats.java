@@ -14,8 +14,8 @@ import java.util.SortedMap;
 
 /**
  * {@code compute --stats}: one line per share of a run's time. Read and write run on threads of
- * their own beside the compute, so their lines say how long those threads were busy, not how
- * much they added to the total.
+ * their own beside the compute (or, for an output computed in place, on the pool beside the next
+ * batch), so their lines say how long they were busy, not how much they added to the total.
  */
 final class JobStats {
     private JobStats() {
@@ -41,10 +41,20 @@ final class JobStats {
         }
         if (t != null) {
             line(out, "setup", t.setupNanos() / 1e9, "s (open input, load weights, compile kernels, prepare weights, open output)");
-            line(out, "read", t.readNanos() / 1e9, "s (reader thread busy, overlapped)");
-            line(out, "compute", t.computeNanos() / 1e9, "s");
-            line(out, "write", t.writeNanos() / 1e9, "s (writer thread busy, overlapped)");
-            line(out, "commit", t.commitNanos() / 1e9, "s (footer, flush to disk, rename)");
+            if (t.inPlace()) {
+                line(out, "read", t.readNanos() / 1e9, "s (taking mapped batches; the kernel reads ahead)");
+                line(out, "compute", t.computeNanos() / 1e9, "s (into the output file's mapped pages)");
+                line(out, "write", t.writeNanos() / 1e9, String.format(Locale.ROOT,
+                        "s (the pool finishing batches beside the next one's tiles; input columns copied file"
+                                + " to file %.3f s; not hidden by the overlap %.3f s)",
+                        t.copyNanos() / 1e9, t.writeWaitNanos() / 1e9));
+                line(out, "commit", t.commitNanos() / 1e9, "s (sync to disk, rename; the footer was written first)");
+            } else {
+                line(out, "read", t.readNanos() / 1e9, "s (reader thread busy, overlapped)");
+                line(out, "compute", t.computeNanos() / 1e9, "s");
+                line(out, "write", t.writeNanos() / 1e9, "s (writer thread busy, overlapped)");
+                line(out, "commit", t.commitNanos() / 1e9, "s (footer, flush to disk, rename)");
+            }
         }
         line(out, "total", r.seconds(), "s (the job, JVM start not included)");
         out.printf(Locale.ROOT, "%-26s %,.0f%n", "rows/s", r.rowsPerSecond());

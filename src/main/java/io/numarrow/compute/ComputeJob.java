@@ -1,11 +1,13 @@
 package io.numarrow.compute;
 
 import io.numarrow.BadInputException;
+import io.numarrow.Settings;
 import io.numarrow.io.BatchSink;
 import io.numarrow.io.BatchSource;
 import io.numarrow.io.FileIdentity;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
+import io.numarrow.io.MappedIpcSink;
 import io.numarrow.io.WeightsFile;
 import io.numarrow.jit.KernelCompile;
 import io.numarrow.tensor.FixedShapeTensorType;
@@ -24,6 +26,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
@@ -123,18 +126,30 @@ public final class ComputeJob {
     }
 
     /**
-     * Where a run's time went. Reading and writing run on threads of their own beside the compute,
-     * so the stage times add up to more than the wall time when they overlap.
+     * Where a run's time went. Reading and writing overlap with computing (threads of their own, or,
+     * for an output computed in place, the pool finishing one batch while it computes the next), so
+     * the stage times add up to more than the wall time.
      *
      * @param setupNanos         opening the input, loading and preparing the weights, opening the output
-     * @param readNanos          the reader thread's time taking batches from the source (mapped pages pre-faulted)
-     * @param computeNanos       the calling thread's time computing batches
-     * @param writeNanos         the writer thread's time writing batches (into the page cache)
-     * @param commitNanos        finishing the output: its footer, the flush to disk and the rename
+     * @param readNanos          taking batches from the source (the reader thread's busy time; in place: the
+     *                           calling thread's, mapped pages being the kernel's read-ahead)
+     * @param computeNanos       the calling thread's time computing batches (in place: into the output file's pages)
+     * @param writeNanos         writing batches: the writer thread's busy time, or in place the pool's time
+     *                           finishing them (metadata, input columns copied file to file, write-back started)
+     * @param commitNanos        finishing the output: its footer (in place: written up front), the sync to disk, the rename
      * @param firstBatchNanoTime {@link System#nanoTime()} when the first batch began computing (0 if none)
+     * @param inPlace            whether the output was computed in place in its mapped file ({@link MappedIpcSink})
+     * @param copyNanos          of {@code writeNanos}, copying the input's columns file to file (in place; 0 otherwise)
+     * @param writeWaitNanos     the calling thread's wait for writing once its own batch was computed: the
+     *                           part of writing the overlap did not hide (in place; 0 otherwise)
      */
     public record Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long commitNanos,
-                          long firstBatchNanoTime) {
+                          long firstBatchNanoTime, boolean inPlace, long copyNanos, long writeWaitNanos) {
+        /** A run written from output buffers by a writer thread. */
+        public Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long commitNanos,
+                       long firstBatchNanoTime) {
+            this(setupNanos, readNanos, computeNanos, writeNanos, commitNanos, firstBatchNanoTime, false, 0, 0);
+        }
     }
 
     /** Told after each batch is written (from the writer thread); lets a caller show progress. */
@@ -165,8 +180,9 @@ public final class ComputeJob {
         try (BatchSource source = Formats.openSource(spec.input(), inFormat, spec.column(), allocator)) {
             refuseOutputOverInputs(spec, source);
             try {
+                boolean inPlace = outFormat == Formats.Format.ARROW && Settings.outputInPlace();
                 return run(spec, source, schema -> Formats.openSink(spec.output(), outFormat, schema,
-                        spec.formats().compression(), source, allocator), parallel, allocator, progress, start);
+                        spec.formats().compression(), source, allocator), inPlace, parallel, allocator, progress, start);
             } catch (InternalError e) {
                 // a fault reading the mapped input, which shrank under the job: "input file changed while being read"
                 throw source.explainFault(e);
@@ -205,10 +221,15 @@ public final class ComputeJob {
      */
     public static Result run(Spec spec, BatchSource source, SinkFactory sinks, ParallelOps parallel,
                              BufferAllocator allocator, Progress progress) throws IOException {
-        return run(spec, source, sinks, parallel, allocator, progress, System.nanoTime());
+        return run(spec, source, sinks, false, parallel, allocator, progress, System.nanoTime());
     }
 
-    private static Result run(Spec spec, BatchSource source, SinkFactory sinks, ParallelOps parallel,
+    /**
+     * @param inPlace compute the output in place ({@link MappedIpcSink}) when it can be (an Arrow IPC
+     *                output of a mapped Arrow IPC input, on a file system that maps and reserves files);
+     *                otherwise the batches go through the sink {@code sinks} opens
+     */
+    private static Result run(Spec spec, BatchSource source, SinkFactory sinks, boolean inPlace, ParallelOps parallel,
                               BufferAllocator allocator, Progress progress, long start) throws IOException {
         Schema schema = source.schema();
         int d = featureWidth(schema, spec, allocator);
@@ -226,29 +247,74 @@ public final class ComputeJob {
             }
             LOG.debug("compute {} on {} (d={}, h={}{}) -> {}", spec.ops(), spec.input(), d, h,
                     bias == null ? "" : ", bias", spec.output());
-            int inFlight = Math.max(1, source.maxInFlight());
-            List<OutputSlot> slots = new ArrayList<>();
-            try {
-                for (int i = 0; i < inFlight; i++) {
-                    slots.add(new OutputSlot(spec, h, allocator));
-                }
-                Schema outSchema = outputSchema(schema, slots.get(0).fields(), spec.keepInputColumns());
-                try (BatchSink sink = sinks.open(outSchema)) {
-                    long setup = System.nanoTime() - start;
-                    BatchPipeline<OutputSlot> pipeline = new BatchPipeline<>(source, sink, slots, inFlight,
-                            (batch, slot) -> computeInto(spec, parallel, prepared, batch, slot, outSchema), progress);
-                    BatchPipeline.Timings t = pipeline.run();
-                    long commitStart = System.nanoTime();
-                    sink.commit();
-                    long commit = System.nanoTime() - commitStart;
-                    return new Result(t.rows(), t.batches(), System.nanoTime() - start, spec.output(),
-                            new Timings(setup, t.readNanos(), t.computeNanos(), t.writeNanos(), commit,
-                                    t.firstBatchNanoTime()));
-                }
-            } finally {
-                slots.forEach(OutputSlot::close);
+            List<Field> added = outputFields(spec, h);
+            Schema outSchema = outputSchema(schema, added, spec.keepInputColumns());
+            MappedIpcSink mapped = inPlace ? MappedIpcSink.open(spec.output(), source, outSchema, added.size(),
+                    spec.keepInputColumns(), allocator) : null;
+            if (mapped != null) {
+                return runInPlace(spec, source, mapped, parallel, prepared, progress, start);
             }
+            return runPipelined(spec, source, sinks, outSchema, h, parallel, prepared, allocator, progress, start);
         }
+    }
+
+    /** The output computed in place in its mapped file, the pool finishing each batch beside the next one's tiles. */
+    private static Result runInPlace(Spec spec, BatchSource source, MappedIpcSink mapped, ParallelOps parallel,
+                                     PreparedWeights prepared, Progress progress, long start) throws IOException {
+        try (MappedIpcSink sink = mapped) {
+            long setup = System.nanoTime() - start;
+            InPlacePipeline pipeline = new InPlacePipeline(source, sink, parallel.pool(), (batch, columns) ->
+                    computeInPlace(spec, parallel, prepared, batch, columns), progress);
+            InPlacePipeline.Timings t = pipeline.run();
+            long commitStart = System.nanoTime();
+            sink.commit();
+            long commit = System.nanoTime() - commitStart;
+            return new Result(t.rows(), t.batches(), System.nanoTime() - start, spec.output(),
+                    new Timings(setup, t.readNanos(), t.computeNanos(), t.finishNanos(), commit, t.firstBatchNanoTime(),
+                            true, sink.copyNanos(), t.waitNanos()));
+        }
+    }
+
+    /** Three stages at once (BatchPipeline): output columns in memory, written by a writer thread. */
+    private static Result runPipelined(Spec spec, BatchSource source, SinkFactory sinks, Schema outSchema, int h,
+                                       ParallelOps parallel, PreparedWeights prepared, BufferAllocator allocator,
+                                       Progress progress, long start) throws IOException {
+        int inFlight = Math.max(1, source.maxInFlight());
+        List<OutputSlot> slots = new ArrayList<>();
+        try {
+            for (int i = 0; i < inFlight; i++) {
+                slots.add(new OutputSlot(spec, h, allocator));
+            }
+            try (BatchSink sink = sinks.open(outSchema)) {
+                long setup = System.nanoTime() - start;
+                BatchPipeline<OutputSlot> pipeline = new BatchPipeline<>(source, sink, slots, inFlight,
+                        (batch, slot) -> computeInto(spec, parallel, prepared, batch, slot, outSchema), progress);
+                BatchPipeline.Timings t = pipeline.run();
+                long commitStart = System.nanoTime();
+                sink.commit();
+                long commit = System.nanoTime() - commitStart;
+                return new Result(t.rows(), t.batches(), System.nanoTime() - start, spec.output(),
+                        new Timings(setup, t.readNanos(), t.computeNanos(), t.writeNanos(), commit,
+                                t.firstBatchNanoTime()));
+            }
+        } finally {
+            slots.forEach(OutputSlot::close);
+        }
+    }
+
+    /** The columns a job adds: the output tensor, and argmax's int32 class column when the ops end in argmax. */
+    private static List<Field> outputFields(Spec spec, int h) {
+        Field out = FixedShapeTensorType.float32(h).field(spec.outputColumn());
+        return spec.ops().argmax() ? List.of(out, Field.nullable(spec.predictionColumn(), new ArrowType.Int(32, true)))
+                : List.of(out);
+    }
+
+    private static void computeInPlace(Spec spec, ParallelOps parallel, PreparedWeights w, InputBatch batch,
+                                       VectorSchemaRoot columns) {
+        FixedSizeListVector x = TensorColumns.floatListColumn(batch.root(), spec.column(), spec.input() + " batch " + batch.index());
+        FixedShapeTensorVector out = (FixedShapeTensorVector) columns.getVector(spec.outputColumn());
+        IntVector predictions = spec.ops().argmax() ? (IntVector) columns.getVector(spec.predictionColumn()) : null;
+        computeBatch(spec.ops(), parallel, x, w, out, predictions);
     }
 
     private static void checkNewColumn(Schema schema, BatchSource source, String name, String what, Spec spec) {
@@ -267,10 +333,6 @@ public final class ComputeJob {
         OutputSlot(Spec spec, int h, BufferAllocator allocator) {
             out = (FixedShapeTensorVector) FixedShapeTensorType.float32(h).getNewVector(spec.outputColumn(), null, allocator);
             predictions = spec.ops().argmax() ? new IntVector(spec.predictionColumn(), allocator) : null;
-        }
-
-        List<Field> fields() {
-            return predictions == null ? List.of(out.getField()) : List.of(out.getField(), predictions.getField());
         }
 
         @Override

@@ -30,6 +30,8 @@ final class FileMapping {
     private static final Logger LOG = LoggerFactory.getLogger(FileMapping.class);
 
     private final Path file;
+    /** Open while mapped: the same file as the mapping for copies made by the kernel ({@link #fd()}). */
+    private final int fd;
     private final long address;
     private final long size;
     private final Arena arena;
@@ -37,14 +39,16 @@ final class FileMapping {
     private final FileSnapshot snapshot;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private FileMapping(Path file, long address, long size, FileSnapshot snapshot) {
+    private FileMapping(Path file, int fd, long address, long size, FileSnapshot snapshot) {
         this.file = file;
+        this.fd = fd;
         this.address = address;
         this.size = size;
         this.snapshot = snapshot;
         this.arena = Arena.ofShared();
         this.segment = MemorySegment.ofAddress(address).reinterpret(size, arena, s -> {
             LinuxMemory.unmap(address, size);
+            LinuxMemory.closeFd(fd);
             LOG.debug("unmapped {}", file);
         });
     }
@@ -66,11 +70,13 @@ final class FileMapping {
             }
             long address = LinuxMemory.mapFilePrivate(fd, size, 0);
             LOG.debug("mapped {} ({} bytes) at 0x{}", file, size, Long.toHexString(address));
-            return new FileMapping(file, address, size, snapshot);
+            return new FileMapping(file, fd, address, size, snapshot);
         } catch (LinuxMemory.NativeCallException e) {
+            LinuxMemory.closeFd(fd);
             throw new Unavailable(file + ": cannot map into memory (" + e.getMessage() + ")", e);
-        } finally {
-            LinuxMemory.closeFd(fd); // the mapping keeps the file open by itself
+        } catch (RuntimeException e) {
+            LinuxMemory.closeFd(fd);
+            throw e;
         }
     }
 
@@ -96,6 +102,14 @@ final class FileMapping {
 
     long address() {
         return address;
+    }
+
+    /**
+     * A read-only descriptor of the mapped file (the same inode, whatever happened to its name since),
+     * open until the mapping is released: for {@code copy_file_range} from it.
+     */
+    int fd() {
+        return fd;
     }
 
     /** The whole mapping as a bounds-checked segment. */

@@ -124,6 +124,11 @@ public final class IpcBatchSource implements BatchSource {
         }
     }
 
+    /** The mapped reader whose batches are views of the file, or null when Arrow's own reader reads it. */
+    MappedArrowFileReader mappedReader() {
+        return reader instanceof MappedArrowFileReader mapped ? mapped : null;
+    }
+
     @Override
     public int maxInFlight() {
         return IN_FLIGHT;

@@ -146,6 +146,16 @@ public final class MappedArrowFileReader extends ArrowReader {
         return mapping.snapshot();
     }
 
+    /** The checked footer and batches. */
+    IpcFileLayout layout() {
+        return layout;
+    }
+
+    /** The mapping the batches' buffers are views of. */
+    FileMapping mapping() {
+        return mapping;
+    }
+
     public int getRecordBatchCount() {
         return layout.batches().size();
     }

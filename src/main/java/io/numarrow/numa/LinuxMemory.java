@@ -18,7 +18,8 @@ import java.util.Optional;
 /**
  * The Linux memory calls numarrow needs, through the JDK's FFM API (no JNI): {@code mmap},
  * {@code munmap}, {@code madvise}, {@code open}/{@code close} and {@code flock} (the files that
- * {@code io} maps and locks) from libc, and {@code mbind},
+ * {@code io} maps and locks), {@code fallocate}, {@code copy_file_range} and {@code sync_file_range}
+ * (the output file {@code io} writes in place) from libc, and {@code mbind},
  * {@code get_mempolicy}, {@code getcpu} as raw system calls (glibc has no wrapper for the first
  * two; libnuma is not assumed to be installed).
  *
@@ -28,6 +29,7 @@ import java.util.Optional;
 public final class LinuxMemory {
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
+    public static final int MAP_SHARED = 0x01;
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
@@ -37,6 +39,8 @@ public final class LinuxMemory {
     public static final int MADV_HUGEPAGE = 14;
     /** Linux 5.14+: fault the range's pages in now (read), so that later reads take no page faults. */
     public static final int MADV_POPULATE_READ = 22;
+    /** Linux 5.14+: fault the range's pages in now, writable, so that later writes take no page faults. */
+    public static final int MADV_POPULATE_WRITE = 23;
     public static final int O_RDONLY = 0;
     public static final int O_RDWR = 2;
     public static final int O_CLOEXEC = 0x80000;
@@ -50,8 +54,12 @@ public final class LinuxMemory {
     public static final int MPOL_MF_MOVE = 2;
 
     public static final int EPERM = 1;
+    public static final int EIO = 5;
     public static final int EINVAL = 22;
+    public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
+    public static final int EXDEV = 18;
+    public static final int EOPNOTSUPP = 95;
 
     /** Nodes a mask can name: 16 words of 64 bits, as large as any kernel's MAX_NUMNODES. */
     public static final int MAX_NODES = 1024;
@@ -81,6 +89,16 @@ public final class LinuxMemory {
             ValueLayout.JAVA_INT));
     private static final MethodHandle FLOCK = libc("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FALLOCATE = libc("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    /** {@code ssize_t copy_file_range(int, off64_t *, int, off64_t *, size_t, unsigned)}. */
+    private static final MethodHandle COPY_FILE_RANGE = libc("copy_file_range", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle SYNC_FILE_RANGE = libc("sync_file_range", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    /** {@code sync_file_range}: start writing the range's dirty pages back, without waiting. */
+    public static final int SYNC_FILE_RANGE_WRITE = 2;
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
     private static final int EWOULDBLOCK = 11;
@@ -149,6 +167,10 @@ public final class LinuxMemory {
             case ENOSYS -> "ENOSYS (not supported by this kernel)";
             case 2 -> "ENOENT (no such file)";
             case 13 -> "EACCES (permission denied)";
+            case ENOSPC -> "ENOSPC (no space left on device)";
+            case EIO -> "EIO (input/output error)";
+            case EXDEV -> "EXDEV (not on the same file system)";
+            case EOPNOTSUPP -> "EOPNOTSUPP (not supported by this file system)";
             default -> "errno " + errno;
         };
     }
@@ -168,6 +190,14 @@ public final class LinuxMemory {
      */
     public static long mapFilePrivate(int fd, long bytes, long offset) {
         return mmap(bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, offset);
+    }
+
+    /**
+     * Maps {@code bytes} of the open file {@code fd} from {@code offset}, shared and writable: stores
+     * into the mapping are the file's bytes (the page cache's pages), written back by the kernel.
+     */
+    public static long mapFileShared(int fd, long bytes, long offset) {
+        return mmap(bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
     }
 
     private static long mmap(long bytes, int prot, int flags, int fd, long offset) {
@@ -249,6 +279,66 @@ public final class LinuxMemory {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("flock call failed", t);
+        }
+    }
+
+    /**
+     * Gives the file {@code fd} its blocks for {@code [offset, offset+length)} now ({@code fallocate},
+     * mode 0: the size grows to cover the range, the new bytes read as zeros), so that writing them
+     * later, through a mapping too, cannot run out of space.
+     *
+     * @throws NativeCallException with {@link #ENOSPC} when the disk is full, {@link #EOPNOTSUPP} when
+     *                             the file system cannot reserve space
+     */
+    public static void allocateFile(int fd, long offset, long length) {
+        try {
+            if ((int) FALLOCATE.invokeExact(STATE.get(), fd, 0, offset, length) != 0) {
+                throw new NativeCallException("fallocate(" + length + " bytes)", errno());
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("fallocate call failed", t);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes from {@code in} at {@code inOffset} to {@code out} at
+     * {@code outOffset} inside the kernel ({@code copy_file_range}: page cache to page cache, or the
+     * file system's own copy), without passing them through this process. Returns the bytes copied,
+     * which may be fewer (0 at the input's end); call again for the rest.
+     *
+     * @throws NativeCallException when the kernel cannot copy between these files ({@link #EXDEV},
+     *                             {@link #EINVAL}, {@link #EOPNOTSUPP}, {@link #ENOSYS}: copy otherwise)
+     */
+    public static long copyFileRange(int in, long inOffset, int out, long outOffset, long length) {
+        MemorySegment s = SCRATCH.get();
+        s.set(ValueLayout.JAVA_LONG, 0, inOffset);
+        s.set(ValueLayout.JAVA_LONG, 8, outOffset);
+        try {
+            long n = (long) COPY_FILE_RANGE.invokeExact(STATE.get(), in, s, out, s.asSlice(8), length, 0);
+            if (n < 0) {
+                throw new NativeCallException("copy_file_range(" + length + " bytes)", errno());
+            }
+            return n;
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("copy_file_range call failed", t);
+        }
+    }
+
+    /**
+     * {@code sync_file_range(fd, offset, length, flags)}: with {@link #SYNC_FILE_RANGE_WRITE}, starts
+     * writing the range's dirty pages to disk and returns without waiting. Not a durability point (no
+     * metadata, no disk cache flush): the final {@code fsync} is; this only makes it shorter. Returns
+     * false when the kernel refused.
+     */
+    public static boolean syncFileRange(int fd, long offset, long length, int flags) {
+        try {
+            return (int) SYNC_FILE_RANGE.invokeExact(STATE.get(), fd, offset, length, flags) == 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("sync_file_range call failed", t);
         }
     }
 

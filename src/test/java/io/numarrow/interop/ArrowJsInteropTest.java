@@ -2,19 +2,27 @@ package io.numarrow.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.numarrow.Reference;
 import io.numarrow.cli.Main;
+import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
+import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.ThreadPool;
+import io.numarrow.threading.ThreadPoolConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,7 +34,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @Timeout(60)
 class ArrowJsInteropTest {
-    private static final Path INTEROP = Path.of(System.getProperty("numarrow.repo", ".")).resolve("data/interop");
+    private static final Path REPO = Path.of(System.getProperty("numarrow.repo", "."));
+    private static final Path INTEROP = REPO.resolve("data/interop");
 
     /**
      * The Arrow JS files as written, and their big-endian twins (file and stream format, with
@@ -81,5 +90,56 @@ class ArrowJsInteropTest {
                 assertEquals(i, ids.get(i), "row_id passes through");
             }
         }
+    }
+
+    /**
+     * Issue 25: the output computed in place in its mapped file (an Arrow IPC input, kept columns,
+     * null rows, batches of 10, 1, 17 and 33 rows) read back by Arrow JS: its batches, the ids
+     * passed through, and the float64 softmax(X·W) the fixture script computed.
+     */
+    @Test
+    void anOutputComputedInPlaceReadsBackInArrowJs(@TempDir Path dir) throws Exception {
+        Path npmDir = ParquetInteropTest.NodeTools.installed();
+        Path out = dir.resolve("out.arrow");
+        try (BufferAllocator allocator = new RootAllocator();
+             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
+            ComputeJob.Result result = ComputeJob.run(new ComputeJob.Spec(INTEROP.resolve("arrowjs-features.arrow"),
+                    INTEROP.resolve("arrowjs-weights.arrow"), out, "features", Ops.MATMUL_SOFTMAX, "output"),
+                    new ParallelOps(pool), allocator);
+            assertTrue(result.timings().inPlace(), "computed in place");
+        }
+        Path json = dir.resolve("read.json");
+        Process p = new ProcessBuilder("node", REPO.resolve("tools/interop/read-arrow.mjs").toString(),
+                out.toString(), "row_id", "output")
+                .directory(npmDir.toFile()).redirectOutput(json.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node finished");
+        assertEquals(0, p.exitValue(), "node read the file");
+        JsonNode read = new ObjectMapper().readTree(json.toFile());
+        List<Integer> batches = new ArrayList<>();
+        read.get("batches").forEach(n -> batches.add(n.asInt()));
+        assertEquals(List.of(10, 1, 17, 33), batches, "batch boundaries as Arrow JS reads them");
+        JsonNode expected = new ObjectMapper().readTree(INTEROP.resolve("arrowjs-expected.json").toFile()).get("rows");
+        JsonNode output = read.get("columns").get("output");
+        JsonNode ids = read.get("columns").get("row_id");
+        assertEquals(expected.size(), output.size());
+        int nulls = 0;
+        for (int r = 0; r < expected.size(); r++) {
+            assertEquals(r, ids.get(r).asInt(), "row_id passes through");
+            if (expected.get(r).isNull()) {
+                assertTrue(output.get(r).isNull(), "row " + r + " is null in the input");
+                nulls++;
+                continue;
+            }
+            double[] want = new double[expected.get(r).size()];
+            double[] got = new double[output.get(r).size()];
+            for (int j = 0; j < want.length; j++) {
+                want[j] = expected.get(r).get(j).asDouble();
+            }
+            for (int j = 0; j < got.length; j++) {
+                got[j] = output.get(r).get(j).asDouble();
+            }
+            Reference.assertClose(want, got, 1e-5, 1e-4, "Arrow JS reading " + out + " row " + r);
+        }
+        assertEquals(12, nulls, "every fifth row (from 3) is null");
     }
 }

@@ -1,0 +1,166 @@
+package io.numarrow.compute;
+
+import io.numarrow.io.BatchSource;
+import io.numarrow.io.InputBatch;
+import io.numarrow.io.MappedIpcSink;
+import io.numarrow.threading.ThreadPool;
+import io.numarrow.threading.WorkItem;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * A job's loop when its output is computed in place ({@link MappedIpcSink}). No thread of its own:
+ * the calling thread takes batch i from the source (views of the mapped input; the kernel reads
+ * ahead, {@code madvise}) and computes it on the pool straight into the output file's pages, and
+ * meanwhile the pool finishes batch i-1 ({@link MappedIpcSink#finish}: its metadata, the input's
+ * columns copied file to file, its write-back started) as one more task beside the batch's tiles.
+ * On a machine with as many workers as cores, the job's work is then the pool's: no reader or writer
+ * thread takes a core from a worker mid-batch, and the worker that finishes the previous batch
+ * simply claims fewer of this batch's tiles.
+ *
+ * <p>A failure anywhere stops the loop once the task in flight has ended (it writes into the
+ * mapping); the caller then closes the sink, which deletes the temporary file.
+ */
+final class InPlacePipeline {
+    /** Computes one batch into the output's columns (vectors over the file's pages). */
+    interface Stage {
+        void compute(InputBatch batch, VectorSchemaRoot columns);
+    }
+
+    private final BatchSource source;
+    private final MappedIpcSink sink;
+    private final ThreadPool pool;
+    private final Stage stage;
+    private final ComputeJob.Progress progress;
+    private long readNanos;
+    private long computeNanos;
+    private long finishNanos;
+    private long waitNanos;
+    private long firstBatchNanoTime;
+    private long rows;
+    private int batches;
+
+    InPlacePipeline(BatchSource source, MappedIpcSink sink, ThreadPool pool, Stage stage, ComputeJob.Progress progress) {
+        this.source = Objects.requireNonNull(source);
+        this.sink = Objects.requireNonNull(sink);
+        this.pool = Objects.requireNonNull(pool);
+        this.stage = Objects.requireNonNull(stage);
+        this.progress = Objects.requireNonNull(progress);
+    }
+
+    /** Busy times: reading, computing, finishing (on the pool), and the caller's wait for a finish after its compute. */
+    record Timings(long readNanos, long computeNanos, long finishNanos, long waitNanos, long firstBatchNanoTime,
+                   long rows, int batches) {
+    }
+
+    /** Runs every batch through and finishes the last; returns once all are finished (the caller commits). */
+    Timings run() throws IOException {
+        WorkItem finishing = null;
+        int index = 0;
+        try {
+            while (true) {
+                long t = System.nanoTime();
+                InputBatch batch = source.next();
+                readNanos += System.nanoTime() - t;
+                if (batch == null) {
+                    break;
+                }
+                try {
+                    if (batch.index() != index) {
+                        throw new IllegalStateException("batch " + batch.index() + " came as batch " + index);
+                    }
+                    if (index >= sink.batches()) {
+                        throw new IllegalStateException("the input has more batches than its footer said");
+                    }
+                    VectorSchemaRoot columns = sink.columns(index);
+                    if (index > 0) {
+                        finishing = pool.submit(finisher(index - 1));
+                    }
+                    t = System.nanoTime();
+                    if (firstBatchNanoTime == 0) {
+                        firstBatchNanoTime = t;
+                    }
+                    stage.compute(batch, columns);
+                    computeNanos += System.nanoTime() - t;
+                } finally {
+                    batch.close(); // its pages leave the process; the finish copies from the file
+                }
+                if (finishing != null) {
+                    t = System.nanoTime();
+                    awaitFinish(finishing);
+                    waitNanos += System.nanoTime() - t;
+                    finishing = null;
+                    done(index - 1);
+                }
+                index++;
+            }
+            if (index != sink.batches()) {
+                throw new IllegalStateException("the input has " + index + " batches, its footer said " + sink.batches());
+            }
+            if (index > 0) {
+                finisher(index - 1).run();
+                done(index - 1);
+            }
+        } finally {
+            if (finishing != null) {
+                awaitQuietly(finishing); // it writes into the mapping the caller is about to close
+            }
+        }
+        return new Timings(readNanos, computeNanos, finishNanos, waitNanos, firstBatchNanoTime, rows, batches);
+    }
+
+    private Runnable finisher(int index) {
+        return () -> {
+            long t = System.nanoTime();
+            sink.finish(index);
+            finishNanos += System.nanoTime() - t; // read by the caller after it awaited this task
+        };
+    }
+
+    private void done(int index) {
+        rows += sink.rows(index);
+        batches++;
+        progress.batchDone(batches, rows);
+    }
+
+    /** Waits for the finish in flight, interrupts or not: it writes into the mapping. */
+    private static void awaitFinish(WorkItem finishing) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    finishing.await();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw rethrown(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void awaitQuietly(WorkItem finishing) {
+        try {
+            awaitFinish(finishing);
+        } catch (RuntimeException | Error e) {
+            // the failure that stopped the loop is the one to report
+        }
+    }
+
+    private static RuntimeException rethrown(Throwable cause) {
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("finishing a batch failed", cause);
+    }
+}

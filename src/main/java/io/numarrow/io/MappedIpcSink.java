@@ -1,0 +1,418 @@
+package io.numarrow.io;
+
+import io.numarrow.numa.LinuxMemory;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.ForeignAllocation;
+import org.apache.arrow.vector.VectorLoader;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.compression.NoCompressionCodec;
+import org.apache.arrow.vector.ipc.message.ArrowFieldNode;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An Arrow IPC output computed in place: a job whose input is a mapped Arrow IPC file knows the
+ * whole output's layout before its first batch ({@link IpcOutputPlan}), so the temporary file is
+ * sized once (its blocks reserved: a full disk fails here, never under the kernels), mapped shared
+ * and writable, and each batch's appended columns are Arrow vectors over the file's own pages
+ * ({@link #columns}): the kernels write the results where they land, with no output buffer and no
+ * copy. {@link #finish} then puts the batch's metadata in place, copies the input's columns file to
+ * file inside the kernel ({@code copy_file_range}; large writes from the input's mapping where the
+ * kernel cannot), lets go of the batch's pages and starts their write-back, so that the one sync of
+ * {@link #commit()} finds little left to write.
+ *
+ * <p>The temporary file keeps {@link AtomicOutput}'s contract (docs/safety.md): one file beside
+ * the target, locked while written, synced once by {@link #commit()}, renamed, and deleted by
+ * {@link #close()} without a commit and on SIGINT or SIGTERM.
+ *
+ * <p>Threads: {@link #columns(int)} and {@link #finish(int)} of different batches may run at once on
+ * different threads (one batch computed while the previous one is finished), at most two batches
+ * apart; each batch's calls come in order: {@code columns}, then {@code finish}. Everything else
+ * runs on the thread that opened it, after every {@code finish} has returned.
+ */
+public final class MappedIpcSink implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MappedIpcSink.class);
+    /** Batches whose columns may be in use at once: one computed, one being finished. */
+    private static final int SLOTS = 2;
+    private static final long PAGE = LinuxMemory.PAGE_SIZE;
+
+    private final AtomicOutput output;
+    private final IpcOutputPlan plan;
+    private final FileMapping input;
+    private final int fd;
+    private final long address;
+    private final MemorySegment file;
+    private final BufferAllocator allocator;
+    private final VectorSchemaRoot[] slots = new VectorSchemaRoot[SLOTS];
+    private final int appendedNodeCount;
+    // written by finish, which runs on one thread at a time (its caller awaits each before the next)
+    private boolean kernelCopy = true;
+    private long copyNanos;
+    private long writeBackNanos;
+    private int finished;
+    private boolean unmapped;
+    private boolean closed;
+
+    private MappedIpcSink(AtomicOutput output, IpcOutputPlan plan, FileMapping input, int fd, long address,
+                          Schema appended, BufferAllocator allocator) {
+        this.output = output;
+        this.plan = plan;
+        this.input = input;
+        this.fd = fd;
+        this.address = address;
+        this.file = MemorySegment.ofAddress(address).reinterpret(plan.size());
+        this.allocator = allocator;
+        for (int i = 0; i < SLOTS; i++) {
+            slots[i] = VectorSchemaRoot.create(appended, allocator);
+        }
+        this.appendedNodeCount = plan.batches().isEmpty() ? countNodes(appended.getFields())
+                : plan.batches().getFirst().appendedNodes().length;
+    }
+
+    /**
+     * Opens the in-place output of a job over {@code source}: its batches with the last
+     * {@code appended} fields of {@code schema} added (and its own columns kept ahead of them when
+     * {@code keepInput}), written to a temporary file beside {@code target}. Returns null when this
+     * output cannot be written in place, before anything is left on disk: standard output, an input
+     * not read from a mapping, an appended column that is not fixed-size, or a file system that
+     * cannot reserve or map the file. The caller then writes through {@link Formats#openSink}.
+     *
+     * @throws java.io.UncheckedIOException naming the target when the disk has no room for the output
+     * @throws io.numarrow.BadInputException when the target cannot be written ({@link AtomicOutput#create})
+     */
+    public static MappedIpcSink open(Path target, BatchSource source, Schema schema, int appended, boolean keepInput,
+                                     BufferAllocator allocator) {
+        if (AtomicOutput.isStandardOutput(target) || !(source instanceof IpcBatchSource ipc) || ipc.mappedReader() == null) {
+            return null;
+        }
+        MappedArrowFileReader reader = ipc.mappedReader();
+        IpcOutputPlan plan;
+        try {
+            plan = IpcOutputPlan.of(schema, appended, keepInput, reader.layout().batches());
+        } catch (IllegalArgumentException e) {
+            LOG.debug("{}: written by the ordinary writer: {}", target, e.getMessage());
+            return null;
+        }
+        AtomicOutput output = AtomicOutput.create(target);
+        int fd = -1;
+        long address = 0;
+        try {
+            fd = LinuxMemory.open(output.temp().toString(), LinuxMemory.O_RDWR);
+            LinuxMemory.allocateFile(fd, 0, plan.size());
+            address = LinuxMemory.mapFileShared(fd, plan.size(), 0);
+        } catch (LinuxMemory.NativeCallException e) {
+            if (fd >= 0) {
+                LinuxMemory.closeFd(fd);
+            }
+            output.close();
+            if (e.errno() == LinuxMemory.ENOSPC) {
+                throw output.writeFailure(new IOException("No space left on device", e));
+            }
+            LOG.debug("{}: written by the ordinary writer: {}", target, e.getMessage());
+            return null;
+        } catch (RuntimeException | Error e) {
+            if (fd >= 0) {
+                LinuxMemory.closeFd(fd);
+            }
+            output.close();
+            throw e;
+        }
+        FileMapping mapping = reader.mapping();
+        mapping.retain();
+        List<Field> fields = schema.getFields();
+        Schema appendedSchema = new Schema(fields.subList(fields.size() - appended, fields.size()));
+        MappedIpcSink sink = new MappedIpcSink(output, plan, mapping, fd, address, appendedSchema, allocator);
+        sink.writeHeaderAndFooter();
+        return sink;
+    }
+
+    private static int countNodes(List<Field> fields) {
+        int n = 0;
+        for (Field f : fields) {
+            n += 1 + countNodes(f.getChildren());
+        }
+        return n;
+    }
+
+    private void writeHeaderAndFooter() {
+        byte[] header = plan.header();
+        MemorySegment.copy(MemorySegment.ofArray(header), 0, file, 0, header.length);
+        long eos = plan.endOfStreamOffset();
+        file.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), eos, -1);
+        file.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), eos + 4, 0);
+        byte[] footer = plan.footer();
+        long at = plan.footerOffset();
+        MemorySegment.copy(MemorySegment.ofArray(footer), 0, file, at, footer.length);
+        at += footer.length;
+        file.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, footer.length);
+        byte[] magic = {'A', 'R', 'R', 'O', 'W', '1'};
+        MemorySegment.copy(MemorySegment.ofArray(magic), 0, file, at + 4, magic.length);
+    }
+
+    /** The output's batches: one per input batch. */
+    public int batches() {
+        return plan.batches().size();
+    }
+
+    /** Rows of batch {@code index}. */
+    public int rows(int index) {
+        return plan.batches().get(index).rows();
+    }
+
+    /**
+     * Batch {@code index}'s appended columns as vectors over the file's pages, every value valid and
+     * {@code rows} long: compute into them (null rows may be set) without reallocating them. Valid
+     * until {@link #finish} of this batch.
+     */
+    public VectorSchemaRoot columns(int index) {
+        IpcOutputPlan.Batch b = plan.batches().get(index);
+        VectorSchemaRoot root = slots[index % SLOTS];
+        long start = b.bodyOffset() + b.appendedStart();
+        long length = b.appendedEnd() - b.appendedStart();
+        markAllValid(b);
+        ArrowBuf region = allocator.wrapForeignAllocation(new FileRegion(address + start, length));
+        try {
+            long[] lengths = b.appendedNodes();
+            List<ArrowFieldNode> nodes = new ArrayList<>(lengths.length);
+            for (long n : lengths) {
+                nodes.add(new ArrowFieldNode(n, 0));
+            }
+            long[] buf = b.appendedBuffers();
+            List<ArrowBuf> buffers = new ArrayList<>(buf.length / 2);
+            for (int i = 0; i < buf.length; i += 2) {
+                buffers.add(region.slice(buf[i] - b.appendedStart(), buf[i + 1]));
+            }
+            try (ArrowRecordBatch batch = new ArrowRecordBatch(b.rows(), nodes, buffers,
+                    NoCompressionCodec.DEFAULT_BODY_COMPRESSION, false, true)) {
+                new VectorLoader(root).load(batch);
+            }
+        } finally {
+            region.close(); // the vectors hold their own references
+        }
+        return root;
+    }
+
+    /**
+     * Sets every value of the batch's validity bitmaps in the file: Arrow loads a bitmap given with
+     * the column as it is, and the computing code clears only the null rows' bits.
+     */
+    private void markAllValid(IpcOutputPlan.Batch b) {
+        long[] validity = b.appendedValidity();
+        long[] buffers = b.appendedBuffers();
+        for (int i = 0; i < validity.length; i++) {
+            long values = validity[i];
+            if (values <= 0) {
+                continue;
+            }
+            long at = b.bodyOffset() + buffers[2 * i];
+            file.asSlice(at, values / 8).fill((byte) 0xFF);
+            if (values % 8 != 0) {
+                file.set(ValueLayout.JAVA_BYTE, at + values / 8, (byte) ((1 << (values % 8)) - 1));
+            }
+        }
+    }
+
+    /**
+     * Completes batch {@code index} in the file once its columns are computed: any buffer the
+     * computing code put elsewhere (a vector it reallocated) copied into place, the batch's metadata with the columns' null counts,
+     * the input's columns copied file to file; then the batch's pages leave this process and their
+     * write-back starts.
+     *
+     * @throws java.io.UncheckedIOException naming the target when the copy fails
+     */
+    public void finish(int index) {
+        IpcOutputPlan.Batch b = plan.batches().get(index);
+        VectorSchemaRoot root = slots[index % SLOTS];
+        long[] nullCounts = new long[appendedNodeCount];
+        try (ArrowRecordBatch computed = new VectorUnloader(root).getRecordBatch()) {
+            List<ArrowFieldNode> nodes = computed.getNodes();
+            for (int i = 0; i < nullCounts.length; i++) {
+                nullCounts[i] = nodes.get(i).getNullCount();
+            }
+            placeBuffers(b, computed.getBuffers());
+        } finally {
+            root.clear();
+        }
+        writeMetadata(b, nullCounts);
+        if (b.inputLength() > 0) {
+            long t = System.nanoTime();
+            copyInput(b);
+            copyNanos += System.nanoTime() - t;
+        }
+        long t = System.nanoTime();
+        releaseAndWriteBack(b.blockOffset(), b.end());
+        writeBackNanos += System.nanoTime() - t;
+        finished++;
+    }
+
+    private void placeBuffers(IpcOutputPlan.Batch b, List<ArrowBuf> buffers) {
+        long[] planned = b.appendedBuffers();
+        if (buffers.size() != planned.length / 2) {
+            throw new IllegalStateException("batch has " + buffers.size() + " appended buffers, " + planned.length / 2 + " planned");
+        }
+        for (int i = 0; i < buffers.size(); i++) {
+            ArrowBuf buf = buffers.get(i);
+            long at = b.bodyOffset() + planned[2 * i];
+            long length = planned[2 * i + 1];
+            if (buf.readableBytes() != length) {
+                throw new IllegalStateException("appended buffer " + i + " holds " + buf.readableBytes() + " bytes, "
+                        + length + " planned");
+            }
+            if (length > 0 && buf.memoryAddress() != address + at) {
+                MemorySegment.copy(MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(length), 0, file, at, length);
+            }
+        }
+    }
+
+    private void writeMetadata(IpcOutputPlan.Batch b, long[] nullCounts) {
+        ByteBuffer message = b.message(nullCounts);
+        if (message.remaining() != b.flatbufferBytes()) {
+            throw new IllegalStateException("record batch metadata of " + message.remaining() + " bytes, "
+                    + b.flatbufferBytes() + " planned");
+        }
+        long at = b.blockOffset();
+        ValueLayout.OfInt le = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        file.set(le, at, -1);
+        file.set(le, at + 4, b.metadataLength() - 8);
+        MemorySegment.copy(MemorySegment.ofBuffer(message), 0, file, at + 8, message.remaining());
+    }
+
+    /** The input batch's body to the start of the output's, inside the kernel when it can. */
+    private void copyInput(IpcOutputPlan.Batch b) {
+        long in = b.inputOffset();
+        long out = b.bodyOffset();
+        long left = b.inputLength();
+        try {
+            while (left > 0 && kernelCopy) {
+                long n;
+                try {
+                    n = LinuxMemory.copyFileRange(input.fd(), in, fd, out, left);
+                } catch (LinuxMemory.NativeCallException e) {
+                    if (e.errno() == LinuxMemory.ENOSPC) {
+                        throw new IOException("No space left on device", e);
+                    }
+                    if (e.errno() == LinuxMemory.EIO) { // no other way will do better
+                        throw new IOException(e.getMessage(), e);
+                    }
+                    LOG.debug("{}: copying the input's columns through this process: {}", output.target(), e.getMessage());
+                    kernelCopy = false;
+                    break;
+                }
+                if (n == 0) {
+                    throw new IOException(input.file() + ": ended " + left + " bytes early while being copied");
+                }
+                in += n;
+                out += n;
+                left -= n;
+            }
+            FileChannel channel = (FileChannel) output.channel();
+            while (left > 0) {
+                int chunk = (int) Math.min(left, 1 << 30);
+                ByteBuffer from = input.segment().asSlice(in, chunk).asByteBuffer();
+                while (from.hasRemaining()) {
+                    int n = channel.write(from, out);
+                    in += n;
+                    out += n;
+                    left -= n;
+                }
+            }
+        } catch (IOException e) {
+            throw output.writeFailure(e);
+        }
+    }
+
+    /**
+     * Unmaps the pages wholly inside {@code [from, to)} from this process (the page cache keeps
+     * them, dirty: a shared mapping loses nothing) and starts their write-back.
+     */
+    private void releaseAndWriteBack(long from, long to) {
+        long first = LinuxMemory.alignUp(from, PAGE);
+        long end = to & -PAGE;
+        if (end > first) {
+            LinuxMemory.advise(address + first, end - first, LinuxMemory.MADV_DONTNEED);
+        }
+        LinuxMemory.syncFileRange(fd, from, to - from, LinuxMemory.SYNC_FILE_RANGE_WRITE);
+    }
+
+    /** Whether the input's columns are still copied inside the kernel ({@code copy_file_range}), not by writes from the mapping. */
+    boolean copiesInKernel() {
+        return kernelCopy;
+    }
+
+    /** Time spent copying the input's columns file to file, over every finished batch. */
+    public long copyNanos() {
+        return copyNanos;
+    }
+
+    /** Time spent letting go of finished batches' pages and starting their write-back. */
+    public long writeBackNanos() {
+        return writeBackNanos;
+    }
+
+    public Path target() {
+        return output.target();
+    }
+
+    /**
+     * Makes the output appear at its path, complete: every batch must be finished. The file is
+     * unmapped, synced once and renamed onto the target ({@link AtomicOutput#commit()}).
+     */
+    public void commit() {
+        if (finished != plan.batches().size()) {
+            throw new IllegalStateException(finished + " of " + plan.batches().size() + " batches finished");
+        }
+        unmapAndClose();
+        output.commit();
+    }
+
+    private void unmapAndClose() {
+        if (!unmapped) {
+            unmapped = true;
+            for (VectorSchemaRoot root : slots) {
+                root.close();
+            }
+            LinuxMemory.unmap(address, plan.size());
+            LinuxMemory.closeFd(fd);
+            input.release();
+        }
+    }
+
+    /** Deletes the temporary file unless a commit moved it onto the target. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            try {
+                unmapAndClose();
+            } finally {
+                output.close();
+            }
+        }
+    }
+
+    /** A range of the output mapping handed to Arrow: releasing it leaves the mapping alone. */
+    private static final class FileRegion extends ForeignAllocation {
+        FileRegion(long address, long length) {
+            super(length, address);
+        }
+
+        @Override
+        protected void release0() {
+            // the sink unmaps the whole file itself
+        }
+    }
+}

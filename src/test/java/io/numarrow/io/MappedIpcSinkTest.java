@@ -1,0 +1,195 @@
+package io.numarrow.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.numarrow.tensor.FixedShapeTensorType;
+import io.numarrow.tensor.FixedShapeTensorVector;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.compare.VectorEqualsVisitor;
+import org.apache.arrow.vector.ipc.ArrowFileReader;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The in-place sink on its own, with two appended columns as an argmax job has (a float32[h] tensor
+ * and an int32 {@code prediction}): the tensor written through the vector over the file's pages, the
+ * int column reallocated by the computing code (as a column prepared to the batch's rows is) and so
+ * copied into place at the batch's finish. Arrow Java reads back every value and null, the input's
+ * columns unchanged; a sink closed without a commit leaves nothing; a stream input is refused.
+ */
+@Timeout(60)
+class MappedIpcSinkTest {
+    private static final int H = 5;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoAppendedColumnsOneOfThemReallocatedReadBack() throws Exception {
+        assertTrue(writeAndReadBack(dir.resolve("out.arrow")), "same file system: copy_file_range copies the input's columns");
+    }
+
+    /**
+     * An output on another file system (a tmpfs; mounting one needs root, skipped with one line
+     * elsewhere), where {@code copy_file_range} refuses to copy from the input: the input's columns
+     * are written from its mapping instead, with the same result.
+     */
+    @Test
+    void anotherFileSystemGetsTheInputColumnsByWrites() throws Exception {
+        Path disk = Files.createDirectory(dir.resolve("disk"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", disk.toString()),
+                "skipped: cannot mount a tmpfs here (needs root)");
+        try {
+            assertFalse(writeAndReadBack(disk.resolve("out.arrow")), "across file systems the input's columns are written");
+        } finally {
+            assertTrue(run("umount", disk.toString()), "umount " + disk);
+        }
+    }
+
+    /** Returns whether the kernel copied the input's columns to the end. */
+    private boolean writeAndReadBack(Path out) throws Exception {
+        Path input = dir.resolve("in.arrow");
+        boolean inKernel;
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 3, 33, 4, null);
+            try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
+                List<Field> fields = new ArrayList<>(source.schema().getFields());
+                fields.add(FixedShapeTensorType.float32(H).field("output"));
+                fields.add(new Field("prediction", FieldType.nullable(new ArrowType.Int(32, true)), null));
+                Schema schema = new Schema(fields);
+                try (MappedIpcSink sink = MappedIpcSink.open(out, source, schema, 2, true, allocator)) {
+                    assertNotNull(sink, "an Arrow IPC input read from its mapping is written in place");
+                    for (int b = 0; b < sink.batches(); b++) {
+                        VectorSchemaRoot columns = sink.columns(b);
+                        FixedShapeTensorVector tensor = (FixedShapeTensorVector) columns.getVector("output");
+                        Float4Vector values = (Float4Vector) tensor.getUnderlyingVector().getDataVector();
+                        IntVector prediction = (IntVector) columns.getVector("prediction");
+                        prediction.allocateNew(sink.rows(b)); // leaves the file's pages: copied back at finish
+                        for (int r = 0; r < sink.rows(b); r++) {
+                            for (int c = 0; c < H; c++) {
+                                values.set(r * H + c, value(b, r, c));
+                            }
+                            if (r % 4 == 1) {
+                                tensor.getUnderlyingVector().setNull(r);
+                                prediction.setNull(r);
+                            } else {
+                                prediction.set(r, b * 1000 + r);
+                            }
+                        }
+                        prediction.setValueCount(sink.rows(b));
+                        sink.finish(b);
+                    }
+                    inKernel = sink.copiesInKernel();
+                    sink.commit();
+                }
+            }
+            try (FileChannel in = FileChannel.open(input); FileChannel ch = FileChannel.open(out);
+                 ArrowFileReader expected = new ArrowFileReader(in, allocator);
+                 ArrowFileReader actual = new ArrowFileReader(ch, allocator)) {
+                int b = 0;
+                while (expected.loadNextBatch()) {
+                    assertTrue(actual.loadNextBatch());
+                    VectorSchemaRoot e = expected.getVectorSchemaRoot();
+                    VectorSchemaRoot a = actual.getVectorSchemaRoot();
+                    assertEquals(e.getRowCount(), a.getRowCount());
+                    for (FieldVector v : e.getFieldVectors()) {
+                        assertTrue(VectorEqualsVisitor.vectorEquals(v, a.getVector(v.getName())), "column " + v.getName());
+                    }
+                    FieldVector tensor = a.getVector("output");
+                    IntVector prediction = (IntVector) a.getVector("prediction");
+                    for (int r = 0; r < a.getRowCount(); r++) {
+                        if (r % 4 == 1) {
+                            assertTrue(tensor.isNull(r), "batch " + b + " row " + r);
+                            assertTrue(prediction.isNull(r), "batch " + b + " row " + r);
+                            continue;
+                        }
+                        assertEquals(b * 1000 + r, prediction.get(r));
+                        @SuppressWarnings("unchecked")
+                        List<Float> row = (List<Float>) tensor.getObject(r);
+                        for (int c = 0; c < H; c++) {
+                            assertEquals(value(b, r, c), row.get(c), "batch " + b + " row " + r + " value " + c);
+                        }
+                    }
+                    assertEquals((a.getRowCount() + 2) / 4, prediction.getNullCount(), "null count in the metadata");
+                    b++;
+                }
+                assertFalse(actual.loadNextBatch());
+                assertEquals(3, b);
+            }
+        }
+        return inKernel;
+    }
+
+    private static boolean run(String... command) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void closedWithoutACommitLeavesNothing() throws Exception {
+        Path input = Files.createDirectory(dir.resolve("in")).resolve("in.arrow");
+        Path folder = Files.createDirectory(dir.resolve("out"));
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 2, 17, 4, null);
+            try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
+                List<Field> fields = new ArrayList<>(source.schema().getFields());
+                fields.add(FixedShapeTensorType.float32(H).field("output"));
+                try (MappedIpcSink sink = MappedIpcSink.open(folder.resolve("y.arrow"), source, new Schema(fields), 1,
+                        true, allocator)) {
+                    sink.columns(0);
+                    sink.finish(0);
+                }
+            }
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            assertEquals(List.of(), s.toList());
+        }
+    }
+
+    @Test
+    void standardOutputIsLeftToTheWriter() throws Exception {
+        Path input = dir.resolve("in.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 1, 3, 4, null);
+            try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
+                List<Field> fields = new ArrayList<>(source.schema().getFields());
+                fields.add(FixedShapeTensorType.float32(H).field("output"));
+                for (String target : new String[] {"-", "/dev/stdout"}) {
+                    assertNull(MappedIpcSink.open(Path.of(target), source, new Schema(fields), 1, true, allocator), target);
+                }
+            }
+        }
+    }
+
+    private static float value(int batch, int row, int c) {
+        return batch * 100 + row + c / 8f;
+    }
+}
