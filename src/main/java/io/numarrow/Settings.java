@@ -36,7 +36,8 @@ public final class Settings {
     public static final Setting KERNELS_CHECKED = new Setting("numarrow.kernels.checked", "false",
             "true: every kernel access bounds-checked, no unchecked tile twins (slower; for tests)", bool());
     public static final Setting WARMUP = new Setting("numarrow.warmup", "false",
-            "true: a background kernel warm-up and the scalar bridge until the vector kernels are compiled",
+            "no effect (it turned on a background warm-up and a scalar bridge): the kernels are now "
+                    + "compiled before their first use (jit.KernelCompile); still parsed so that old command lines run",
             bool());
     public static final Setting TENSOR_UNSCOPED = new Setting("numarrow.tensor.unscoped", "false",
             "true: Tensor.segment() hands out unscoped segments (no arena to close; a kept segment dangles)",
@@ -97,6 +98,8 @@ public final class Settings {
         return (boolean) KERNELS_CHECKED.value();
     }
 
+    /** @deprecated read by nothing: the kernels are compiled before their first use ({@code jit.KernelCompile}). */
+    @Deprecated
     public static boolean warmup() {
         return (boolean) WARMUP.value();
     }

@@ -37,7 +37,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--suite", defaultValue = "all", description = "pool, matmul, softmax, memory or all (these four; default: ${DEFAULT-VALUE}); "
             + "job: the whole compute command against a numpy script, wall time of fresh JVMs; "
             + "startup: fresh JVMs' first second and a 1-batch compute; "
-            + "onnx: numarrow against ONNX Runtime in fresh JVMs (these three are not JMH and not in all).")
+            + "onnx: numarrow against ONNX Runtime in fresh JVMs; "
+            + "spark-lr: Spark's LogisticRegressionModel.transform against NumarrowTransformer.fromModel, local[2] "
+            + "(these four are not JMH and not in all).")
     String suite;
 
     @Option(names = "--quick", description = "One fork, short warm-up and measurement: a first look, not a claim.")
@@ -66,7 +68,7 @@ public final class BenchMain implements Callable<Integer> {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
-    @Option(names = "--runs", defaultValue = "3", description = "Fresh JVMs per variant for --suite job, startup and onnx; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "3", description = "Fresh JVMs per variant for --suite job, startup and onnx, alternating rounds per shape for spark-lr; the median is reported (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Override
@@ -88,6 +90,13 @@ public final class BenchMain implements Callable<Integer> {
             }
             // Whole fresh jobs, first batch included: JMH's warmed-up forks would hide what this compares.
             return io.numarrow.bench.onnx.OnnxSuite.run(quick ? 1 : Math.max(1, runs), System.out);
+        }
+        if (suite.equals("spark-lr")) {
+            if (!format.equals("table") || plot != null || gc || filter != null || runs < 1) {
+                System.err.println("numarrow bench: --suite spark-lr takes only --runs N (rounds per shape, at least 1) and --quick");
+                return 2;
+            }
+            return io.numarrow.bench.sparklr.SparkLrSuite.run(quick ? 1 : runs, quick, System.out);
         }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {

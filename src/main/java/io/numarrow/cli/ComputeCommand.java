@@ -5,6 +5,7 @@ import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.AtomicOutput;
 import io.numarrow.io.Formats;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.numa.NumaOption;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
@@ -24,8 +25,13 @@ final class ComputeCommand implements Callable<Integer> {
             description = "Feature rows: an Arrow IPC file, or Parquet: a file, a folder of *.parquet or a glob ('parts/*.parquet').")
     Path input;
 
-    @Option(names = "--weights", paramLabel = "W.arrow", description = "Arrow IPC file of d rows of FixedSizeList<float32>[h].")
+    @Option(names = "--weights", paramLabel = "W.arrow|W.npy",
+            description = "W[d×h]: an Arrow IPC file of d rows of FixedSizeList<float32>[h], or a .npy of shape (d, h), float32 or float64.")
     Path weights;
+
+    @Option(names = "--bias", paramLabel = "B.arrow|B.npy",
+            description = "A bias b[h] added to every row's x·W: an Arrow IPC file of one FixedSizeList<float32>[h] row, or a .npy of shape (h,).")
+    Path bias;
 
     @Option(names = "--output", required = true, paramLabel = "OUT.arrow|OUT.parquet", description = "Where to write the result (Parquet for a .parquet name).")
     Path output;
@@ -39,8 +45,13 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--compression", paramLabel = "snappy|zstd", defaultValue = "snappy", description = "Parquet output compression (default: ${DEFAULT-VALUE}).")
     String compression;
 
-    @Option(names = "--ops", defaultValue = "matmul,softmax", description = "matmul, softmax or matmul,softmax (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ops", defaultValue = "matmul,softmax",
+            description = "matmul, softmax or matmul,softmax, each optionally followed by ,argmax (each row's class, an int32 column) (default: ${DEFAULT-VALUE}).")
     String ops;
+
+    @Option(names = "--prediction-column", defaultValue = "prediction", paramLabel = "NAME",
+            description = "The int32 column argmax adds (default: ${DEFAULT-VALUE}).")
+    String predictionColumn;
 
     @Option(names = "--column", defaultValue = "features", description = "The features column (default: ${DEFAULT-VALUE}).")
     String column;
@@ -73,13 +84,13 @@ final class ComputeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ParallelOps.startWarmup(); // the kernels compile while the input is opened and mapped
         checkNotEmpty();
         Ops parsed = Ops.parse(ops);
         ThreadCount.check(threads);
         Formats.Options formats = new Formats.Options(Formats.Format.parse(inputFormat), Formats.Format.parse(outputFormat),
                 Formats.Compression.parse(compression));
-        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, outputColumn, !dropInput, formats);
+        ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, output, column, parsed, outputColumn, !dropInput, formats,
+                bias, predictionColumn);
         ThreadPoolConfig config = ThreadPoolConfig.builder().numThreads(threads).pinThreads(pin).build();
         try (BufferAllocator allocator = NumaOption.parse(numa).newRootAllocator();
              ThreadPool pool = ThreadPool.init(config)) {
@@ -94,7 +105,7 @@ final class ComputeCommand implements Callable<Integer> {
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {
-                JobStats.print(r, parallel.warmupNanos(), System.out);
+                JobStats.print(r, KernelCompile.result(), System.out);
                 JobStats.printPerNode(pool.stats(), System.out);
             }
         }
@@ -104,12 +115,13 @@ final class ComputeCommand implements Callable<Integer> {
     /** An empty name (a variable that was not set, {@code --output ''}) would mean the current folder. */
     private void checkNotEmpty() {
         String[][] named = {{"--input", input.toString()}, {"--weights", weights == null ? null : weights.toString()},
-                {"--output", output.toString()}, {"--column", column}, {"--output-column", outputColumn}};
+                {"--output", output.toString()}, {"--column", column}, {"--output-column", outputColumn},
+                {"--bias", bias == null ? null : bias.toString()}, {"--prediction-column", predictionColumn}};
         for (String[] option : named) {
             if (option[1] != null && option[1].isBlank()) {
                 throw new BadInputException(option[0] + " is empty: give " + switch (option[0]) {
                     case "--output" -> "the output file's path ('-' for standard output)";
-                    case "--column", "--output-column" -> "a column name";
+                    case "--column", "--output-column", "--prediction-column" -> "a column name";
                     default -> "a file's path";
                 });
             }

@@ -1,9 +1,11 @@
 package io.numarrow.cli;
 
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.numa.NodeMemory;
 import io.numarrow.threading.WorkerStats;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,19 +21,26 @@ final class JobStats {
     private JobStats() {
     }
 
-    static void print(ComputeJob.Result r, long warmupNanos, PrintStream out) {
+    static void print(ComputeJob.Result r, KernelCompile.Result kernels, PrintStream out) {
         ComputeJob.Timings t = r.timings();
         long now = System.nanoTime();
         long uptimeMs = ManagementFactory.getRuntimeMXBean().getUptime();
         line(out, "jvm start to first batch", t == null || t.firstBatchNanoTime() == 0 ? Double.NaN
                 : (uptimeMs - (now - t.firstBatchNanoTime()) / 1e6) / 1e3, "s (launcher not included)");
-        if (warmupNanos < 0) {
-            out.printf(Locale.ROOT, "%-26s %s%n", "warm-up", "still running");
+        if (kernels == null) {
+            out.printf(Locale.ROOT, "%-26s %s%n", "kernels compiled", "n/a (no kernel ran)");
+        } else if (!kernels.compiled()) {
+            out.printf(Locale.ROOT, "%-26s %s%n", "kernels compiled", "n/a (" + kernels.note() + "): they compile as the job runs");
         } else {
-            line(out, "warm-up", warmupNanos / 1e9, warmupNanos == 0 ? "s (none ran)" : "s (in the background)");
+            line(out, "kernels compiled", kernels.endUptimeMillis() / 1e3, String.format(Locale.ROOT,
+                    "s of JVM uptime (%.3f s compiling them on the calling thread, before the first batch)", kernels.millis() / 1e3));
+        }
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit != null && jit.isCompilationTimeMonitoringSupported()) {
+            line(out, "jit compile time", jit.getTotalCompilationTime() / 1e3, "s (every method this JVM compiled, all compiler threads)");
         }
         if (t != null) {
-            line(out, "setup", t.setupNanos() / 1e9, "s (open input, load and prepare weights, open output)");
+            line(out, "setup", t.setupNanos() / 1e9, "s (open input, load weights, compile kernels, prepare weights, open output)");
             line(out, "read", t.readNanos() / 1e9, "s (reader thread busy, overlapped)");
             line(out, "compute", t.computeNanos() / 1e9, "s");
             line(out, "write", t.writeNanos() / 1e9, "s (writer thread busy, overlapped)");

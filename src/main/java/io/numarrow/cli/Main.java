@@ -2,6 +2,7 @@ package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
 import io.numarrow.Settings;
+import io.numarrow.threading.ParallelOps;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -27,16 +28,19 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit status (tests call this). */
     public static int run(String... args) {
-        boolean verbose = Arrays.asList(args).contains("--verbose");
-        Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
-        CommandLine cli = new CommandLine(new Main());
         List<String> badSettings = Settings.problems();
         if (!badSettings.isEmpty()) { // before any class keeps a value in a static final
-            PrintWriter err = cli.getErr();
+            PrintWriter err = new PrintWriter(System.err);
             badSettings.forEach(line -> err.println("numarrow: " + line));
             err.flush();
             return EXIT_BAD_INPUT;
         }
+        if (runsKernels(args)) {
+            ParallelOps.startWarmup(); // the kernels compile while the command line is parsed and the input opened
+        }
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
+        CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (ex instanceof BadInputException) {
@@ -64,6 +68,16 @@ public final class Main implements Runnable {
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /** Whether the command is one that computes (its name: the first argument that is not an option). */
+    static boolean runsKernels(String... args) {
+        for (String arg : args) {
+            if (!arg.startsWith("-")) {
+                return arg.equals("compute") || arg.equals("demo");
+            }
+        }
+        return false;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.numarrow.io.FileIdentity;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
 import io.numarrow.io.WeightsFile;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -36,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * for the whole job ({@link ParallelOps#prepare}). Reading the next batch and writing the previous
  * one overlap with computing the current one ({@link BatchPipeline}), with at most
  * {@link BatchSource#maxInFlight()} batches in memory. The output file appears only when every
- * batch is written.
+ * batch is written. With a bias ({@link Spec#bias()}) every row gets {@code x·W + b}, the bias added
+ * inside the matmul tile; with {@code argmax} in the ops each row's class goes into an int32 column
+ * of its own ({@link Spec#predictionColumn()}), found while the row is still in cache.
  */
 public final class ComputeJob {
     private static final Logger LOG = LoggerFactory.getLogger(ComputeJob.class);
@@ -52,9 +56,12 @@ public final class ComputeJob {
      * @param outputColumn     the name of the added column
      * @param keepInputColumns write every input column beside the output (the default), or the output column alone
      * @param formats          input and output formats ({@link Formats.Options#AUTO}: from the files)
+     * @param bias             a bias row {@code b[h]} added to every row's {@code x·W} (a {@code .npy} of shape
+     *                         {@code (h,)} or an Arrow IPC file of one {@code FixedSizeList<float32>[h]} row), or null
+     * @param predictionColumn the name of the int32 column {@code argmax} adds ({@code prediction} when null)
      */
     public record Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
-                       boolean keepInputColumns, Formats.Options formats) {
+                       boolean keepInputColumns, Formats.Options formats, Path bias, String predictionColumn) {
         public Spec {
             formats = formats == null ? Formats.Options.AUTO : formats;
             Objects.requireNonNull(input, "input");
@@ -62,14 +69,40 @@ public final class ComputeJob {
             Objects.requireNonNull(ops, "ops");
             column = column == null ? "features" : column;
             outputColumn = outputColumn == null ? "output" : outputColumn;
+            predictionColumn = predictionColumn == null ? "prediction" : predictionColumn;
             if (ops.needsWeights() && weights == null) {
-                throw new BadInputException("ops '" + ops + "' need a weights file (--weights W.arrow)");
+                throw new BadInputException("ops '" + ops + "' need a weights file (--weights W.arrow or W.npy)");
             }
+            if (bias != null && !ops.needsWeights()) {
+                throw new BadInputException("a bias (" + bias + ") is added by matmul, and ops '" + ops
+                        + "' have none; use --ops matmul,... or leave out the bias");
+            }
+            if (ops.argmax() && predictionColumn.equals(outputColumn)) {
+                throw new BadInputException("the prediction column and the output column are both named '"
+                        + outputColumn + "'; name them apart");
+            }
+        }
+
+        /** No bias, and argmax's column named {@code prediction}. */
+        public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn,
+                    boolean keepInputColumns, Formats.Options formats) {
+            this(input, weights, output, column, ops, outputColumn, keepInputColumns, formats, null, null);
         }
 
         /** Every input column is written beside the output; formats told from the input file and the output name. */
         public Spec(Path input, Path weights, Path output, String column, Ops ops, String outputColumn) {
             this(input, weights, output, column, ops, outputColumn, true, Formats.Options.AUTO);
+        }
+
+        /** This spec with a bias row file (null: none). */
+        public Spec withBias(Path bias) {
+            return new Spec(input, weights, output, column, ops, outputColumn, keepInputColumns, formats, bias,
+                    predictionColumn);
+        }
+
+        /** This spec with argmax's column named {@code name}. */
+        public Spec withPredictionColumn(String name) {
+            return new Spec(input, weights, output, column, ops, outputColumn, keepInputColumns, formats, bias, name);
         }
     }
 
@@ -180,22 +213,26 @@ public final class ComputeJob {
         Schema schema = source.schema();
         int d = featureWidth(schema, spec, allocator);
         progress.inputTotals(source.totals());
-        if (schema.getFields().stream().anyMatch(f -> f.getName().equals(spec.outputColumn())) && spec.keepInputColumns()) {
-            throw new BadInputException(source.describe() + ": already has a column named '" + spec.outputColumn()
-                    + "'; choose another name for the output column (compute --output-column NAME)");
+        checkNewColumn(schema, source, spec.outputColumn(), "output", spec);
+        if (spec.ops().argmax()) {
+            checkNewColumn(schema, source, spec.predictionColumn(), "prediction", spec);
         }
         try (Tensor w = spec.ops().needsWeights() ? WeightsFile.load(spec.weights(), allocator) : null;
-             PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, d, spec)) {
+             Tensor bias = spec.bias() == null ? null : WeightsFile.loadBias(spec.bias(), allocator);
+             PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, bias, d, spec)) {
             int h = w != null ? w.cols() : d;
-            LOG.debug("compute {} on {} (d={}, h={}) -> {}", spec.ops(), spec.input(), d, h, spec.output());
+            if (w == null && spec.ops().softmax()) {
+                KernelCompile.compile(d, d, false, true); // softmax alone; with weights, prepareChecked did it
+            }
+            LOG.debug("compute {} on {} (d={}, h={}{}) -> {}", spec.ops(), spec.input(), d, h,
+                    bias == null ? "" : ", bias", spec.output());
             int inFlight = Math.max(1, source.maxInFlight());
             List<OutputSlot> slots = new ArrayList<>();
             try {
                 for (int i = 0; i < inFlight; i++) {
-                    slots.add(new OutputSlot((FixedShapeTensorVector) FixedShapeTensorType.float32(h)
-                            .getNewVector(spec.outputColumn(), null, allocator)));
+                    slots.add(new OutputSlot(spec, h, allocator));
                 }
-                Schema outSchema = outputSchema(schema, slots.get(0).out.getField(), spec.keepInputColumns());
+                Schema outSchema = outputSchema(schema, slots.get(0).fields(), spec.keepInputColumns());
                 try (BatchSink sink = sinks.open(outSchema)) {
                     long setup = System.nanoTime() - start;
                     BatchPipeline<OutputSlot> pipeline = new BatchPipeline<>(source, sink, slots, inFlight,
@@ -209,17 +246,39 @@ public final class ComputeJob {
                                     t.firstBatchNanoTime()));
                 }
             } finally {
-                slots.forEach(s -> s.out.close());
+                slots.forEach(OutputSlot::close);
             }
         }
     }
 
-    /** The buffers one batch's output column is computed into, reused batch after batch. */
-    private static final class OutputSlot {
-        final FixedShapeTensorVector out;
+    private static void checkNewColumn(Schema schema, BatchSource source, String name, String what, Spec spec) {
+        if (spec.keepInputColumns() && schema.getFields().stream().anyMatch(f -> f.getName().equals(name))) {
+            throw new BadInputException(source.describe() + ": already has a column named '" + name
+                    + "'; choose another name for the " + what + " column (compute --" + what + "-column NAME)");
+        }
+    }
 
-        OutputSlot(FixedShapeTensorVector out) {
-            this.out = out;
+    /** The buffers one batch's output columns are computed into, reused batch after batch. */
+    private static final class OutputSlot implements AutoCloseable {
+        final FixedShapeTensorVector out;
+        /** Each row's class, when the ops end in argmax; else null. */
+        final IntVector predictions;
+
+        OutputSlot(Spec spec, int h, BufferAllocator allocator) {
+            out = (FixedShapeTensorVector) FixedShapeTensorType.float32(h).getNewVector(spec.outputColumn(), null, allocator);
+            predictions = spec.ops().argmax() ? new IntVector(spec.predictionColumn(), allocator) : null;
+        }
+
+        List<Field> fields() {
+            return predictions == null ? List.of(out.getField()) : List.of(out.getField(), predictions.getField());
+        }
+
+        @Override
+        public void close() {
+            out.close();
+            if (predictions != null) {
+                predictions.close();
+            }
         }
     }
 
@@ -229,22 +288,32 @@ public final class ComputeJob {
         int n = in.getRowCount();
         FixedSizeListVector x = TensorColumns.floatListColumn(in, spec.column(), spec.input() + " batch " + batch.index());
         TensorColumns.prepare(slot.out, n);
-        computeBatch(spec.ops(), parallel, x, w, slot.out);
+        computeBatch(spec.ops(), parallel, x, w, slot.out, slot.predictions);
         List<FieldVector> vectors = new ArrayList<>();
         if (spec.keepInputColumns()) {
             vectors.addAll(in.getFieldVectors());
         }
         vectors.add(slot.out);
+        if (slot.predictions != null) {
+            vectors.add(slot.predictions);
+        }
         return new VectorSchemaRoot(outSchema.getFields(), vectors, n);
     }
 
-    private static PreparedWeights prepareChecked(ParallelOps parallel, Tensor w, int d, Spec spec) {
+    private static PreparedWeights prepareChecked(ParallelOps parallel, Tensor w, Tensor bias, int d, Spec spec) {
         if (w.rows() != d) {
             throw new BadInputException("shapes do not fit: column '" + spec.column() + "' of " + spec.input()
                     + " has d=" + d + " features per row, but the weights " + spec.weights() + " have "
                     + w.rows() + " rows (W must be d×h = " + d + "×" + w.cols() + ")");
         }
-        return parallel.prepare(w);
+        if (bias != null && bias.cols() != w.cols()) {
+            throw new BadInputException("shapes do not fit: the bias " + spec.bias() + " has " + bias.cols()
+                    + " values, but the weights " + spec.weights() + " are " + w.rows() + "×" + w.cols()
+                    + " (the bias needs h=" + w.cols() + ", one per column)");
+        }
+        // the kernels compiled now, on this thread, before the workers start, and before packing W (docs/design.md, start-up)
+        KernelCompile.compile(d, w.cols(), true, spec.ops().softmax());
+        return parallel.prepare(w, bias);
     }
 
     /** The features column's list size, from the schema alone (an empty root explains a wrong column). */
@@ -254,30 +323,59 @@ public final class ComputeJob {
         }
     }
 
-    private static Schema outputSchema(Schema in, Field output, boolean keepInputColumns) {
+    private static Schema outputSchema(Schema in, List<Field> added, boolean keepInputColumns) {
         List<Field> fields = new ArrayList<>();
         if (keepInputColumns) {
             fields.addAll(in.getFields());
         }
-        fields.add(output);
+        fields.addAll(added);
         return new Schema(fields, in.getCustomMetadata());
     }
 
     /**
      * Runs the ops over one batch with prepared weights (null for softmax alone): {@code x} is the
      * features list column, {@code out} a column made ready by {@link TensorColumns#prepare}. Null
-     * input rows become null output rows.
+     * input rows become null output rows. Ops ending in argmax need the other form.
      */
     public static void computeBatch(Ops ops, ParallelOps parallel, FixedSizeListVector x, PreparedWeights w,
                                     FixedShapeTensorVector out) {
+        computeBatch(ops, parallel, x, w, out, null);
+    }
+
+    /**
+     * {@link #computeBatch(Ops, ParallelOps, FixedSizeListVector, PreparedWeights, FixedShapeTensorVector)},
+     * and for ops ending in argmax each row's class into {@code predictions} (any capacity: it is
+     * allocated to the batch's rows), null where the input row is null or its scores hold NaN.
+     */
+    public static void computeBatch(Ops ops, ParallelOps parallel, FixedSizeListVector x, PreparedWeights w,
+                                    FixedShapeTensorVector out, IntVector predictions) {
+        if (ops.argmax() && predictions == null) {
+            throw new IllegalArgumentException("ops '" + ops + "' write each row's class: give a predictions vector");
+        }
+        int rows = x.getValueCount();
+        if (ops.argmax()) {
+            PredictionColumn.prepare(predictions, rows);
+        }
         try (Tensor xs = TensorColumns.view(x); Tensor ys = TensorColumns.view(out)) {
-            switch (ops) {
-                case MATMUL -> parallel.matmulInto(xs, w, ys);
-                case SOFTMAX -> parallel.softmaxInto(xs, ys);
-                case MATMUL_SOFTMAX -> parallel.matmulSoftmaxInto(xs, w, ys);
+            if (ops.needsWeights() && ops.argmax()) {
+                parallel.scoreInto(xs, w, ops.softmax(), ys, PredictionColumn.segment(predictions, rows));
+            } else if (ops.needsWeights()) {
+                if (ops.softmax()) {
+                    parallel.matmulSoftmaxInto(xs, w, ys);
+                } else {
+                    parallel.matmulInto(xs, w, ys);
+                }
+            } else {
+                parallel.softmaxInto(xs, ys);
+                if (ops.argmax()) {
+                    parallel.argmaxInto(ys, PredictionColumn.segment(predictions, rows));
+                }
             }
         }
         keepNullRows(x, out);
+        if (ops.argmax()) {
+            PredictionColumn.finish(predictions, x);
+        }
     }
 
     /**

@@ -6,11 +6,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The operations a job can run on each row: {@code matmul}, {@code softmax}, or both in order. */
+/**
+ * The operations a job can run on each row, in order: {@code matmul} (by the weights, plus the bias if
+ * any), {@code softmax}, and {@code argmax}, which adds each row's class (the index of its largest
+ * value) as a column of its own beside the scores.
+ */
 public enum Ops {
     MATMUL("matmul"),
     SOFTMAX("softmax"),
-    MATMUL_SOFTMAX("matmul,softmax");
+    MATMUL_SOFTMAX("matmul,softmax"),
+    /** The margins {@code x·W + b} and the class of each row, without a softmax. */
+    MATMUL_ARGMAX("matmul,argmax"),
+    SOFTMAX_ARGMAX("softmax,argmax"),
+    /** A classifier's probabilities and predictions: {@code softmax(x·W + b)} and its argmax. */
+    MATMUL_SOFTMAX_ARGMAX("matmul,softmax,argmax");
 
     private final String spelling;
 
@@ -18,11 +27,22 @@ public enum Ops {
         this.spelling = spelling;
     }
 
+    /** Whether the ops start with a matmul, which needs weights. */
     public boolean needsWeights() {
-        return this != SOFTMAX;
+        return spelling.startsWith("matmul");
     }
 
-    /** Parses the command-line spelling ({@code matmul}, {@code softmax}, {@code matmul,softmax}). */
+    /** Whether a softmax runs (after the matmul, if any). */
+    public boolean softmax() {
+        return spelling.contains("softmax");
+    }
+
+    /** Whether each row's class is added, as an int32 column of its own. */
+    public boolean argmax() {
+        return spelling.endsWith("argmax");
+    }
+
+    /** Parses the command-line spelling ({@code matmul}, {@code softmax}, {@code matmul,softmax,argmax}, ...). */
     public static Ops parse(String text) {
         if (text == null || text.isBlank()) {
             throw new BadInputException("no ops given; expected one of " + choices());
@@ -30,8 +50,8 @@ public enum Ops {
         List<String> parts = Arrays.stream(text.split(","))
                 .map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
         for (String part : parts) {
-            if (!part.equals("matmul") && !part.equals("softmax")) {
-                throw new BadInputException("unknown op '" + part + "'; the ops are matmul and softmax ("
+            if (!part.equals("matmul") && !part.equals("softmax") && !part.equals("argmax")) {
+                throw new BadInputException("unknown op '" + part + "'; the ops are matmul, softmax and argmax ("
                         + choices() + ")");
             }
         }

@@ -18,25 +18,79 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Field;
 
 /**
- * Reads a weight matrix {@code W[d×h]} from an Arrow IPC file of {@code d} rows of
- * {@code FixedSizeList<float32>[h]}, into one contiguous tensor.
+ * Reads a weight matrix {@code W[d×h]} into one contiguous tensor, from an Arrow IPC file of {@code d}
+ * rows of {@code FixedSizeList<float32>[h]} or from a numpy {@code .npy} file of shape {@code (d, h)}
+ * ({@link NpyFile}; told by its first bytes, not its name); and a bias row {@code b[h]} the same way.
+ * Weights holding NaN or an infinity are refused: every row they touch would score NaN, so a model
+ * carrying them is broken, and saying so once beats writing a file of NaN.
  */
 public final class WeightsFile {
     private WeightsFile() {
     }
 
     /**
-     * Reads the weights in {@code file}: its only fixed-size-list column, or the one named
-     * {@code weights} when there are several.
+     * Reads the weights in {@code file}: a {@code .npy} array of shape {@code (d, h)}, or an Arrow IPC
+     * file's only fixed-size-list column (the one named {@code weights} when there are several).
      */
     public static Tensor load(Path file, BufferAllocator allocator) {
+        return requireFinite(NpyFile.isNpy(file) ? NpyFile.readMatrix(file, "weights", allocator)
+                : loadArrow(file, allocator, "weights"), file.toString(), "weights");
+    }
+
+    /**
+     * Reads a bias row of {@code h} values into a {@code 1×h} tensor: a {@code .npy} array of shape
+     * {@code (h,)}, or an Arrow IPC file of one {@code FixedSizeList<float32>[h]} row.
+     */
+    public static Tensor loadBias(Path file, BufferAllocator allocator) {
+        if (NpyFile.isNpy(file)) {
+            return requireFinite(NpyFile.readVector(file, "bias", allocator), file.toString(), "bias");
+        }
+        Tensor b = loadArrow(file, allocator, "bias");
+        if (b.rows() != 1) {
+            int rows = b.rows();
+            int h = b.cols();
+            b.close();
+            throw new BadInputException(file + ": the bias file has " + rows + " rows of " + h
+                    + " values; expected one row, FixedSizeList<float32>[h]");
+        }
+        return requireFinite(b, file.toString(), "bias");
+    }
+
+    /**
+     * {@code t} when every value is finite; else closes it and throws a {@link BadInputException} saying how
+     * many are not and where the first is. {@code source} names where the values came from (a file), and
+     * {@code what} what they are ({@code weights}, {@code bias}).
+     */
+    public static Tensor requireFinite(Tensor t, String source, String what) {
+        MemorySegment s = t.liveSegment();
+        long count = t.elementCount();
+        long bad = 0;
+        long first = -1;
+        for (long i = 0; i < count; i++) {
+            if (!Float.isFinite(s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i))) {
+                first = first < 0 ? i : first;
+                bad++;
+            }
+        }
+        if (bad == 0) {
+            return t;
+        }
+        float v = s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, first);
+        int cols = t.cols();
+        t.close();
+        throw new BadInputException(source + ": the " + what + (what.equals("bias") ? " holds " : " hold ") + bad + " value" + (bad == 1 ? "" : "s")
+                + " that are NaN or infinite (the first, " + v + ", at row " + first / cols + ", column " + first % cols
+                + "); every score they touch would be NaN, so numarrow refuses them");
+    }
+
+    private static Tensor loadArrow(Path file, BufferAllocator allocator, String what) {
         ArrowFiles.Opened opened = ArrowFiles.open(file, allocator);
         try (ArrowReader reader = opened.reader()) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             String column = pickColumn(root, file);
             return reader instanceof MappedArrowFileReader mapped
-                    ? loadMapped(mapped, root, column, file, allocator)
-                    : loadCopying(reader, root, column, file, allocator);
+                    ? loadMapped(mapped, root, column, file, allocator, what)
+                    : loadCopying(reader, root, column, file, allocator, what);
         } catch (IOException e) {
             throw new BadInputException(file + ": not a readable Arrow IPC file (" + e.getMessage() + ")", e);
         } catch (InternalError e) {
@@ -49,17 +103,17 @@ public final class WeightsFile {
      * checks for nulls, a second copies each batch's rows straight into the tensor.
      */
     private static Tensor loadMapped(MappedArrowFileReader reader, VectorSchemaRoot root, String column, Path file,
-                                     BufferAllocator allocator) throws IOException {
+                                     BufferAllocator allocator, String what) throws IOException {
         int batches = reader.getRecordBatchCount();
         long d = 0;
         for (int b = 0; b < batches; b++) {
             reader.loadRecordBatch(b);
             FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
-            checkNoNullRows(list, root.getRowCount(), d, column, file);
+            checkNoNullRows(list, root.getRowCount(), d, column, file, what);
             d += root.getRowCount();
         }
         int h = TensorColumns.floatListColumn(root, column, file.toString()).getListSize();
-        checkShape(d, h, file);
+        checkShape(d, h, file, what);
         Tensor w = Tensor.allocate(allocator, Math.toIntExact(d), h);
         try {
             long offset = 0;
@@ -83,7 +137,7 @@ public final class WeightsFile {
 
     /** From any other reader: each batch is copied out before the next one replaces it. */
     private static Tensor loadCopying(ArrowReader reader, VectorSchemaRoot root, String column, Path file,
-                                      BufferAllocator allocator) throws IOException {
+                                      BufferAllocator allocator, String what) throws IOException {
         List<float[]> chunks = new ArrayList<>();
         int h = -1;
         long d = 0;
@@ -91,7 +145,7 @@ public final class WeightsFile {
             FixedSizeListVector list = TensorColumns.floatListColumn(root, column, file.toString());
             h = list.getListSize();
             int rows = root.getRowCount();
-            checkNoNullRows(list, rows, d, column, file);
+            checkNoNullRows(list, rows, d, column, file, what);
             try (Tensor view = TensorColumns.view(list)) {
                 chunks.add(view.toArray());
             }
@@ -100,7 +154,7 @@ public final class WeightsFile {
         if (h < 0) {
             h = TensorColumns.floatListColumn(root, column, file.toString()).getListSize();
         }
-        checkShape(d, h, file);
+        checkShape(d, h, file, what);
         Tensor w = Tensor.allocate(allocator, Math.toIntExact(d), h);
         long offset = 0;
         for (float[] chunk : chunks) {
@@ -111,21 +165,22 @@ public final class WeightsFile {
         return w;
     }
 
-    private static void checkNoNullRows(FixedSizeListVector list, int rows, long before, String column, Path file) {
+    private static void checkNoNullRows(FixedSizeListVector list, int rows, long before, String column, Path file,
+                                        String what) {
         for (int r = 0; r < rows; r++) {
             if (list.isNull(r)) {
-                throw new BadInputException(file + ": row " + (before + r) + " of weights column '"
-                        + column + "' is null; weights must have no null rows");
+                throw new BadInputException(file + ": row " + (before + r) + " of " + what + " column '"
+                        + column + "' is null; " + what + " must have no null rows");
             }
         }
     }
 
-    private static void checkShape(long d, int h, Path file) {
+    private static void checkShape(long d, int h, Path file, String what) {
         if (d == 0) {
-            throw new BadInputException(file + ": the weights file has no rows");
+            throw new BadInputException(file + ": the " + what + " file has no rows");
         }
         if (h == 0) {
-            throw new BadInputException(file + ": the weights rows have length 0");
+            throw new BadInputException(file + ": the " + what + " rows have length 0");
         }
     }
 

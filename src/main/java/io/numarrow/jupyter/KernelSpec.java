@@ -1,5 +1,6 @@
 package io.numarrow.jupyter;
 
+import io.numarrow.Json;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;

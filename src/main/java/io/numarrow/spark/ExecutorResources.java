@@ -33,8 +33,11 @@ final class ExecutorResources {
     private final Map<Integer, Compute> pools = new ConcurrentHashMap<>();
     private final WeightsCache weights = new WeightsCache(root);
 
-    /** A pool and the lock that lets one batch at a time onto it. */
-    record Compute(ParallelOps parallel, ReentrantLock lock) {
+    /**
+     * A pool and the lock that lets one batch at a time onto it; and the same operations run on each
+     * task's own thread ({@link ParallelOps#onCallingThread()}), for {@code threads} = 1.
+     */
+    record Compute(ParallelOps parallel, ReentrantLock lock, ParallelOps onTaskThread) {
     }
 
     private ExecutorResources() {
@@ -63,7 +66,8 @@ final class ExecutorResources {
         return pools.computeIfAbsent(n, k -> {
             LOG.info("numarrow: starting a pool of {} threads in this executor", k);
             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(k).build());
-            return new Compute(new ParallelOps(pool), new ReentrantLock());
+            ParallelOps parallel = new ParallelOps(pool);
+            return new Compute(parallel, new ReentrantLock(), parallel.onCallingThread());
         });
     }
 

@@ -7,8 +7,6 @@ import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.Metadata;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -50,15 +48,6 @@ record FeatureColumn(String name, int index, Kind kind, boolean elementsNullable
         }
         throw new IllegalArgumentException("NumarrowTransformer: input column '" + inputCol + "' has type "
                 + type.simpleString() + ", expected array<float> or an ML Vector (org.apache.spark.ml.linalg)" + hint);
-    }
-
-    /** {@code schema} plus the output column; it must not exist already. */
-    static StructType withOutput(StructType schema, String outputCol) {
-        if (Arrays.asList(schema.fieldNames()).contains(outputCol)) {
-            throw new IllegalArgumentException("NumarrowTransformer: output column '" + outputCol
-                    + "' already exists; choose another outputCol");
-        }
-        return schema.add(new StructField(outputCol, OUTPUT_TYPE, true, Metadata.empty()));
     }
 
     private static String describeColumns(StructType schema) {

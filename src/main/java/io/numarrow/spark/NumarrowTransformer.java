@@ -5,6 +5,11 @@ import io.numarrow.compute.Ops;
 import java.io.Serializable;
 import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.linalg.Matrix;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -17,16 +22,20 @@ import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
  * A Spark ML {@code Transformer} that appends {@code ops(inputCol)} to every row: {@code matmul}
- * with a weight matrix {@code W[d×h]}, {@code softmax}, or both, computed by numarrow on every
- * executor. The input column is {@code array<float>} or an ML {@code Vector} of length {@code d};
- * the output column is {@code array<float>} of length {@code h}. A null input row gives a null
- * output row.
+ * with a weight matrix {@code W[d×h]} (plus a bias), {@code softmax}, or both, computed by numarrow on
+ * every executor, and with {@code argmax} each row's class. The input column is {@code array<float>}
+ * or an ML {@code Vector} (dense or sparse) of length {@code d}; the output column is
+ * {@code array<float>} of length {@code h}, or an ML {@code Vector} ({@code outputType} "vector");
+ * the class column ({@code predictionCol}) a double; the margins {@code x·W + b}
+ * ({@code rawPredictionCol}, off unless set) like the output. A null input row gives null in each.
+ *
+ * <p>The weights come from a file ({@code weightsPath}) or travel with the transformer
+ * ({@code coefficients}, {@code intercepts}): {@link #fromModel} makes one that scores like a fitted
+ * {@code LogisticRegressionModel}, and a saved {@code Pipeline} holding it scores without the model.
  *
  * <pre>{@code
  * NumarrowTransformer t = new NumarrowTransformer()
@@ -50,6 +59,12 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
     private final Param<String> ops;
     private final IntParam batchRows;
     private final IntParam threads;
+    private final Param<String> predictionCol;
+    private final Param<String> rawPredictionCol;
+    private final Param<String> outputType;
+    private final Param<Matrix> coefficients;
+    private final Param<Vector> intercepts;
+    private final BooleanParam binomial;
 
     public NumarrowTransformer() {
         this(Identifiable$.MODULE$.randomUID("numarrow"));
@@ -62,12 +77,31 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         outputCol = new Param<>(this, "outputCol", "output column: array<float>, h values per row");
         weightsPath = new Param<>(this, "weightsPath", "Arrow IPC file of W[d×h] (d rows of"
                 + " FixedSizeList<float32>[h]); a local path on every node or any Hadoop filesystem path");
-        ops = new Param<>(this, "ops", "operations: matmul, softmax or matmul,softmax", new OpsValidator());
+        ops = new Param<>(this, "ops", "operations: matmul, softmax or matmul,softmax, each optionally followed by"
+                + " ,argmax (each row's class into predictionCol)", new OpsValidator());
         batchRows = new IntParam(this, "batchRows", "rows per Arrow batch (> 0)", ParamValidators.gt(0));
-        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores",
+        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores;"
+                + " 1 = each task computes on its own thread",
                 ParamValidators.gtEq(0));
+        predictionCol = new Param<>(this, "predictionCol", "with ops ending in argmax: the column of each row's class,"
+                + " the index of its largest output value (a double; null for a null or NaN row)");
+        rawPredictionCol = new Param<>(this, "rawPredictionCol", "the margins x·W + b before the softmax, like"
+                + " Spark's classifiers' rawPrediction (a binomial model's [-z, z]); empty for none");
+        outputType = new Param<>(this, "outputType", "the output and raw prediction columns' type: array"
+                + " (array<float>) or vector (an ML DenseVector of doubles, as Spark's classifiers write)",
+                new OneOf("array", "vector"));
+        coefficients = new Param<>(this, "coefficients", "the weights carried by the transformer instead of a"
+                + " weightsPath: one row per output, rows×d (a LogisticRegressionModel's coefficientMatrix)");
+        intercepts = new Param<>(this, "intercepts", "with coefficients: one intercept (bias) per row of"
+                + " coefficients, added to each margin (zeros when unset)");
+        binomial = new BooleanParam(this, "binomial", "the coefficients are a binomial model's one row, the"
+                + " margin z of class 1: the scores are the softmax over [0, z] (its sigmoid)");
         setDefault(inputCol, "features");
         setDefault(outputCol, "output");
+        setDefault(predictionCol, "prediction");
+        setDefault(rawPredictionCol, "");
+        setDefault(outputType, "array");
+        setDefault(binomial, false);
         setDefault(ops, "matmul,softmax");
         setDefault(batchRows, DEFAULT_BATCH_ROWS);
         setDefault(threads, 0);
@@ -100,6 +134,124 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
 
     public IntParam threads() {
         return threads;
+    }
+
+    public Param<String> predictionCol() {
+        return predictionCol;
+    }
+
+    public Param<String> rawPredictionCol() {
+        return rawPredictionCol;
+    }
+
+    public Param<String> outputType() {
+        return outputType;
+    }
+
+    public Param<Matrix> coefficients() {
+        return coefficients;
+    }
+
+    public Param<Vector> intercepts() {
+        return intercepts;
+    }
+
+    public BooleanParam binomial() {
+        return binomial;
+    }
+
+    public String getPredictionCol() {
+        return getOrDefault(predictionCol);
+    }
+
+    public String getRawPredictionCol() {
+        return getOrDefault(rawPredictionCol);
+    }
+
+    public String getOutputType() {
+        return getOrDefault(outputType);
+    }
+
+    /** The coefficients carried by the transformer, or null when unset (the weights come from weightsPath). */
+    public Matrix getCoefficients() {
+        return isDefined(coefficients) ? getOrDefault(coefficients) : null;
+    }
+
+    /** The intercepts, or null when unset. */
+    public Vector getIntercepts() {
+        return isDefined(intercepts) ? getOrDefault(intercepts) : null;
+    }
+
+    public boolean getBinomial() {
+        return (Boolean) getOrDefault(binomial);
+    }
+
+    public NumarrowTransformer setPredictionCol(String value) {
+        set(predictionCol, value);
+        return this;
+    }
+
+    public NumarrowTransformer setRawPredictionCol(String value) {
+        set(rawPredictionCol, value);
+        return this;
+    }
+
+    public NumarrowTransformer setOutputType(String value) {
+        set(outputType, value);
+        return this;
+    }
+
+    /** Weights carried by the transformer: {@code rows×d}, one row per output (the weights are its transpose). */
+    public NumarrowTransformer setCoefficients(Matrix value) {
+        set(coefficients, value);
+        return this;
+    }
+
+    public NumarrowTransformer setIntercepts(Vector value) {
+        set(intercepts, value);
+        return this;
+    }
+
+    public NumarrowTransformer setBinomial(boolean value) {
+        set(binomial, value);
+        return this;
+    }
+
+    /**
+     * A transformer that scores like {@code model.transform}: the same features column, the
+     * probabilities under the model's {@code probabilityCol} (an ML Vector, or {@code array<float>}
+     * with {@code setOutputType("array")}), each row's class under its {@code predictionCol} (a double),
+     * and, when set with {@link #setRawPredictionCol}, the margins. Multinomial and binomial models
+     * both work: a binomial model's probability is the sigmoid of its one margin, the softmax over
+     * {@code [0, z]}. The coefficients and intercepts are copied into the transformer's params, so it
+     * is saved and loaded with them. A model with its own thresholds is refused: numarrow predicts the
+     * most probable class.
+     */
+    public static NumarrowTransformer fromModel(LogisticRegressionModel model) {
+        Matrix c = model.coefficientMatrix();
+        int classes = model.numClasses();
+        boolean isBinomial = c.numRows() == 1 && classes == 2;
+        if (!isBinomial && c.numRows() != classes) {
+            throw new IllegalArgumentException("NumarrowTransformer.fromModel: the model has " + classes
+                    + " classes but " + c.numRows() + " coefficient rows");
+        }
+        if (isBinomial ? model.getThreshold() != 0.5 : model.isSet(model.thresholds())) {
+            throw new IllegalArgumentException("NumarrowTransformer.fromModel: the model " + model.uid() + " sets "
+                    + (isBinomial ? "threshold " + model.getThreshold() : "thresholds "
+                    + Arrays.toString(model.getThresholds())) + "; numarrow predicts the most probable class"
+                    + " (threshold 0.5): clear them to score it here");
+        }
+        String probability = model.getProbabilityCol();
+        String prediction = model.getPredictionCol();
+        if (probability.isEmpty() && prediction.isEmpty()) {
+            throw new IllegalArgumentException("NumarrowTransformer.fromModel: the model " + model.uid()
+                    + " writes neither probabilities nor predictions (probabilityCol and predictionCol are empty)");
+        }
+        String ops = probability.isEmpty() ? "matmul,argmax" : prediction.isEmpty() ? "matmul,softmax"
+                : "matmul,softmax,argmax";
+        return new NumarrowTransformer().setInputCol(model.getFeaturesCol()).setOutputCol(probability)
+                .setPredictionCol(prediction.isEmpty() ? "prediction" : prediction).setOps(ops).setOutputType("vector")
+                .setCoefficients(c).setIntercepts(model.interceptVector()).setBinomial(isBinomial);
     }
 
     public String getInputCol() {
@@ -161,11 +313,49 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
     public StructType transformSchema(StructType schema) {
         FeatureColumn.find(schema, getInputCol());
         Ops parsed = parsedOps();
-        if (parsed.needsWeights() && getWeightsPath() == null) {
+        Matrix c = getCoefficients();
+        if (parsed.needsWeights() && getWeightsPath() == null && c == null) {
             throw new IllegalArgumentException("NumarrowTransformer: ops '" + parsed + "' need a weight matrix;"
-                    + " set weightsPath to an Arrow IPC file of W[d×h]");
+                    + " set weightsPath to an Arrow IPC or .npy file of W[d×h], or coefficients"
+                    + " (NumarrowTransformer.fromModel)");
         }
-        return FeatureColumn.withOutput(schema, getOutputCol());
+        if (getWeightsPath() != null && c != null) {
+            throw new IllegalArgumentException("NumarrowTransformer: both weightsPath and coefficients are set;"
+                    + " set one of them");
+        }
+        if (c != null && getBinomial() && c.numRows() != 1) {
+            throw new IllegalArgumentException("NumarrowTransformer: binomial coefficients are one row (the margin"
+                    + " of class 1); these are " + c.numRows() + "×" + c.numCols());
+        }
+        if (!getRawPredictionCol().isEmpty() && !parsed.needsWeights()) {
+            throw new IllegalArgumentException("NumarrowTransformer: rawPredictionCol '" + getRawPredictionCol()
+                    + "' holds the margins of a matmul, and ops '" + parsed + "' have none");
+        }
+        AddedColumns columns = addedColumns(parsed);
+        if (columns.count() == 0) {
+            throw new IllegalArgumentException("NumarrowTransformer: nothing to add: outputCol is empty and ops '"
+                    + parsed + "' end in no argmax");
+        }
+        return columns.addTo(schema);
+    }
+
+    private AddedColumns addedColumns(Ops parsed) {
+        return new AddedColumns(getOutputCol().isEmpty() ? null : getOutputCol(),
+                parsed.argmax() ? getPredictionCol() : null,
+                getRawPredictionCol().isEmpty() ? null : getRawPredictionCol(), getOutputType().equals("vector"));
+    }
+
+    /** The weights the tasks load: the file, or the coefficients broadcast once per transform. */
+    private WeightsOrigin weightsOrigin(Ops parsed, org.apache.spark.sql.SparkSession spark) {
+        if (!parsed.needsWeights()) {
+            return null;
+        }
+        Matrix c = getCoefficients();
+        if (c == null) {
+            return WeightsSource.resolve(getWeightsPath(), spark);
+        }
+        Vector b = getIntercepts();
+        return EmbeddedWeights.of(spark, uid, c, b != null ? b : Vectors.zeros(c.numRows()), getBinomial());
     }
 
     @Override
@@ -173,15 +363,13 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         StructType inSchema = dataset.schema();
         StructType outSchema = transformSchema(inSchema, true);
         Ops parsed = parsedOps();
-        WeightsSource weights = parsed.needsWeights()
-                ? WeightsSource.resolve(getWeightsPath(), dataset.sparkSession()) : null;
-        DataType[] outTypes = Arrays.stream(outSchema.fields()).map(StructField::dataType).toArray(DataType[]::new);
+        WeightsOrigin weights = weightsOrigin(parsed, dataset.sparkSession());
         SparkSettings settings = SparkSettings.of(dataset.sparkSession());
         TaskFigures figures = settings.metrics()
                 ? TaskFigures.register(dataset.sparkSession().sparkContext(), parsed.needsWeights()) : null;
         PartitionSpec spec = new PartitionSpec(FeatureColumn.find(inSchema, getInputCol()), parsed, weights,
                 isSet(batchRows) ? getBatchRows() : settings.batchRows(),
-                isSet(threads) ? getThreads() : settings.threads(), outTypes, figures);
+                isSet(threads) ? getThreads() : settings.threads(), addedColumns(parsed), figures);
         RDD<InternalRow> in = CatalystFrames.internalRows(dataset);
         RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
         return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);
@@ -212,6 +400,21 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
     @Override
     public String toString() {
         return "NumarrowTransformer: uid=" + uid + ", ops=" + getOps() + ", " + getInputCol() + " -> " + getOutputCol();
+    }
+
+    /** Accepts one of a few spellings; serializable, because params travel with the stage. */
+    private static final class OneOf extends scala.runtime.AbstractFunction1<String, Object> implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String[] allowed;
+
+        OneOf(String... allowed) {
+            this.allowed = allowed;
+        }
+
+        @Override
+        public Object apply(String value) {
+            return Arrays.asList(allowed).contains(value);
+        }
     }
 
     /** Accepts what {@link Ops#parse} accepts; serializable, because params travel with the stage. */

@@ -2,7 +2,6 @@ package io.numarrow.spark;
 
 import io.numarrow.compute.Ops;
 import java.io.Serializable;
-import org.apache.spark.sql.types.DataType;
 
 /**
  * Everything a task needs to transform one partition, decided on the driver and shipped with
@@ -10,12 +9,12 @@ import org.apache.spark.sql.types.DataType;
  *
  * @param column      the input column
  * @param ops         what to compute
- * @param weights     the weights file, null for softmax alone
+ * @param weights     the weights (a file, or the transformer's coefficients), null for softmax alone
  * @param batchRows   rows per Arrow batch
  * @param threads     pool size, 0 for every executor core
- * @param outputTypes the types of the output row: the input columns, then the output column
+ * @param columns     the columns added to each row
  * @param figures     the accumulators each task adds its figures to; null when metrics are off
  */
-record PartitionSpec(FeatureColumn column, Ops ops, WeightsSource weights, int batchRows, int threads,
-                     DataType[] outputTypes, TaskFigures figures) implements Serializable {
+record PartitionSpec(FeatureColumn column, Ops ops, WeightsOrigin weights, int batchRows, int threads,
+                     AddedColumns columns, TaskFigures figures) implements Serializable {
 }

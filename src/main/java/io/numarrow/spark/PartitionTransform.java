@@ -5,17 +5,20 @@ import io.numarrow.compute.ComputeJob;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
+import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.PreparedWeights;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.unsafe.Platform;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The rows of one partition, transformed: up to {@code batchRows} input rows are copied into an
  * off-heap Arrow batch, computed on the executor's pool, and handed out again as rows with the
- * output column appended. Arrow memory comes from a child of the executor's root allocator that
- * {@link #close()} frees (Arrow then reports any buffer left behind).
+ * added columns ({@link AddedColumns}: scores, class, margins) appended. Arrow memory comes from a
+ * child of the executor's root allocator that {@link #close()} frees (Arrow then reports any buffer
+ * left behind).
  */
 final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionTransform.class);
@@ -40,15 +44,23 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private WeightsCache.Lease weights;
     private FixedShapeTensorVector x;
     private FixedShapeTensorVector out;
+    /** The margins when they are wanted beside softmax scores; else null (the margins are {@link #out}). */
+    private FixedShapeTensorVector raw;
+    /** Each row's class (int32, -1 for none) when the ops end in argmax; else null. */
+    private IntVector classes;
     private int d = -1;
     private int h;
     private String dSource;
 
-    private UnsafeProjection projection;
     private final JoinedRow joined = new JoinedRow();
-    private final GenericInternalRow appended = new GenericInternalRow(1);
-    private UnsafeArrayData outValue;
-    private long outHeader;
+    /** The batch's input rows, copied end to end into reused memory rather than one new array each. */
+    private byte[] arena = new byte[0];
+    private int arenaUsed;
+    private final UnsafeRow[] kept;
+    private final GenericInternalRow appended;
+    private ScoreValue scoreValue;
+    private ScoreValue marginValue;
+    private boolean binomial;
 
     private int count;
     private int pos;
@@ -71,6 +83,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         this.features = new RowFeatures(spec.column(), partition);
         this.rows = new InternalRow[spec.batchRows()];
         this.nullRows = new boolean[spec.batchRows()];
+        this.appended = new GenericInternalRow(spec.columns().count());
+        this.kept = new UnsafeRow[spec.batchRows()];
     }
 
     @Override
@@ -98,20 +112,50 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         int r = pos++;
         InternalRow in = rows[r];
         rows[r] = null;
-        if (nullRows[r]) {
-            appended.setNullAt(0);
-        } else {
-            Float4Vector values = (Float4Vector) out.getUnderlyingVector().getDataVector();
-            Platform.copyMemory(null, values.getDataBufferAddress() + (long) r * h * Float.BYTES,
-                    outValue.getBaseObject(), outValue.getBaseOffset() + outHeader, (long) h * Float.BYTES);
-            appended.update(0, outValue);
-        }
-        // The projection copies into its own (reused) row at once, so outValue can be reused too.
-        InternalRow result = projection.apply(joined.apply(in, appended));
+        appendValues(r);
+        // Spark's scan of this RDD (RDDScanExec) turns each row into an UnsafeRow at once, so the joined
+        // row and the appended values are reused, and a projection of our own would only copy it twice
+        InternalRow result = joined.apply(in, appended);
         long took = System.nanoTime() - start;
         TransformTimes.toRows(took);
         toRowsNanos += took;
         return result;
+    }
+
+    /** Row {@code r}'s added columns into {@link #appended}: all null for a null input row. */
+    private void appendValues(int r) {
+        AddedColumns columns = spec.columns();
+        int i = 0;
+        if (columns.scores() != null) {
+            if (nullRows[r]) {
+                appended.setNullAt(i++);
+            } else {
+                appended.update(i++, scoreValue.of(outputAddress(out, r)));
+            }
+        }
+        if (columns.prediction() != null) {
+            int c = nullRows[r] ? -1 : Platform.getInt(null, classes.getDataBufferAddress() + (long) r * Integer.BYTES);
+            if (c < 0) {
+                appended.setNullAt(i++); // a null row, or scores holding NaN
+            } else {
+                appended.setDouble(i++, c);
+            }
+        }
+        if (columns.margins() != null) {
+            FixedShapeTensorVector margins = raw != null ? raw : out;
+            if (nullRows[r]) {
+                appended.setNullAt(i);
+            } else if (binomial) {
+                appended.update(i, marginValue.ofMargin(Platform.getFloat(null, outputAddress(margins, r) + Float.BYTES)));
+            } else {
+                appended.update(i, marginValue.of(outputAddress(margins, r)));
+            }
+        }
+    }
+
+    private long outputAddress(FixedShapeTensorVector column, int r) {
+        Float4Vector values = (Float4Vector) column.getUnderlyingVector().getDataVector();
+        return values.getDataBufferAddress() + (long) r * h * Float.BYTES;
     }
 
     private void nextBatch() {
@@ -122,6 +166,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         int n = 0;
         boolean anyValues = false;
         long upstream = 0;
+        arenaUsed = 0; // every row of the last batch has been handed out
         while (n < spec.batchRows()) {
             long pull = System.nanoTime();
             InternalRow next = input.hasNext() ? input.next() : null;
@@ -130,7 +175,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
                 break;
             }
             // Upstream operators reuse their row objects; the batch outlives the next call.
-            InternalRow row = next.copy();
+            InternalRow row = keep(next, n);
             rows[n] = row;
             boolean isNull = row.isNullAt(spec.column().index());
             nullRows[n] = isNull;
@@ -166,6 +211,28 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
     }
 
+    /** A copy of {@code row} that lasts until the next batch: in {@link #arena} when it is an UnsafeRow. */
+    private InternalRow keep(InternalRow row, int slot) {
+        if (!(row instanceof UnsafeRow u)) {
+            return row.copy();
+        }
+        int size = u.getSizeInBytes();
+        if (arenaUsed + size > arena.length) {
+            // rows already kept point into the old array, which they keep alive until the batch is done
+            arena = new byte[Math.max(Math.max(2 * arena.length, 1 << 16), size)];
+            arenaUsed = 0;
+        }
+        u.writeToMemory(arena, Platform.BYTE_ARRAY_OFFSET + arenaUsed);
+        UnsafeRow copy = kept[slot];
+        if (copy == null || copy.numFields() != u.numFields()) {
+            copy = new UnsafeRow(u.numFields());
+            kept[slot] = copy;
+        }
+        copy.pointTo(arena, Platform.BYTE_ARRAY_OFFSET + arenaUsed, size);
+        arenaUsed += size;
+        return copy;
+    }
+
     private void open() {
         ExecutorResources resources = ExecutorResources.get();
         allocator = resources.rootAllocator().newChildAllocator("numarrow-spark-partition-" + partition, 0, Long.MAX_VALUE);
@@ -174,9 +241,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             Tensor w = weights.weights();
             d = w.rows();
             h = w.cols();
-            dSource = "the weights " + spec.weights().path() + " are " + w.rows() + "×" + w.cols() + ", so";
+            dSource = spec.weights().describeShape(w.rows(), w.cols()) + ", so";
+            binomial = spec.weights() instanceof EmbeddedWeights e && e.binomial();
         }
-        projection = UnsafeProjection.create(spec.outputTypes());
     }
 
     /** The weights, loaded on first use in this JVM; a failure names the partition and row. */
@@ -203,8 +270,16 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private void allocateColumns() {
         x = TensorColumns.allocateTensorColumn("features", allocator, spec.batchRows(), d);
         out = TensorColumns.allocateTensorColumn("output", allocator, 0, h);
-        outValue = UnsafeArrayData.fromPrimitiveArray(new float[h]);
-        outHeader = UnsafeArrayData.calculateHeaderPortionInBytes(h);
+        AddedColumns columns = spec.columns();
+        if (columns.margins() != null && spec.ops().softmax()) {
+            raw = TensorColumns.allocateTensorColumn("margins", allocator, 0, h);
+        }
+        if (spec.ops().argmax()) {
+            classes = new IntVector("classes", allocator);
+            classes.allocateNew(spec.batchRows());
+        }
+        scoreValue = new ScoreValue(h, columns.vectors());
+        marginValue = new ScoreValue(h, columns.vectors());
     }
 
     private long rowAddress(int r) {
@@ -222,20 +297,48 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             }
         }
         TensorColumns.prepare(out, n);
-        ExecutorResources.Compute c = ExecutorResources.get().compute(spec.threads());
+        // threads = 1: each task computes its own batches on its own thread, as Spark runs one task per core
+        boolean ownThread = spec.threads() == 1;
+        ExecutorResources.Compute c = ExecutorResources.get().compute(ownThread ? 0 : spec.threads());
+        ParallelOps parallel = ownThread ? c.onTaskThread() : c.parallel();
         // The pool already uses every core it has; one batch at a time keeps tasks from
         // oversubscribing it, while other tasks go on converting rows.
         long start = System.nanoTime();
-        c.lock().lock();
+        if (!ownThread) {
+            c.lock().lock();
+        }
         long waited = System.nanoTime() - start;
         try {
-            ComputeJob.computeBatch(spec.ops(), c.parallel(), list, weights == null ? null : weights.prepared(c.parallel()), out);
+            PreparedWeights w = weights == null ? null : weights.prepared(c.parallel());
+            if (raw == null) {
+                ComputeJob.computeBatch(spec.ops(), parallel, list, w, out, classes);
+            } else {
+                marginsAndScores(parallel, list, w, n);
+            }
         } finally {
-            c.lock().unlock();
+            if (!ownThread) {
+                c.lock().unlock();
+            }
         }
         // The next batch writes straight into x's buffers again: make every row valid for it.
         TensorColumns.prepare(x, spec.batchRows());
         return waited;
+    }
+
+    /**
+     * The margins into {@link #raw}, their softmax into {@link #out}, and with argmax each row's class: the
+     * path when both the margins and the probabilities are wanted (the fused one overwrites the margins).
+     */
+    private void marginsAndScores(ParallelOps parallel, FixedSizeListVector list, PreparedWeights w, int n) {
+        TensorColumns.prepare(raw, n);
+        try (Tensor xs = TensorColumns.view(list); Tensor zs = TensorColumns.view(raw); Tensor ys = TensorColumns.view(out)) {
+            parallel.matmulInto(xs, w, zs);
+            parallel.softmaxInto(zs, ys);
+            if (classes != null) {
+                parallel.argmaxInto(ys, MemorySegment.ofAddress(classes.getDataBufferAddress())
+                        .reinterpret((long) n * Integer.BYTES));
+            }
+        }
     }
 
     /** The task's figures: one log line, and the accumulators Spark's UI shows. */
@@ -259,6 +362,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         closed = true;
         Arrays.fill(rows, null);
+        Arrays.fill(kept, null);
+        arena = new byte[0];
         count = 0;
         report();
         // Vectors first, then the weights hold, then the allocator: it checks nothing is left.
@@ -268,6 +373,12 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             }
             if (out != null) {
                 out.close();
+            }
+            if (raw != null) {
+                raw.close();
+            }
+            if (classes != null) {
+                classes.close();
             }
         } finally {
             try {

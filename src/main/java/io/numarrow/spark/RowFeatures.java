@@ -98,6 +98,15 @@ final class RowFeatures {
     private void copyVector(InternalRow vector, long position, int d, long target) {
         ArrayData values = vector.getArray(3);
         if (vector.getByte(0) == DENSE) {
+            if (values instanceof UnsafeArrayData u) {
+                // the doubles lie end to end after the array's header: read them straight
+                Object base = u.getBaseObject();
+                long from = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(d);
+                for (int i = 0; i < d; i++) {
+                    Platform.putFloat(null, target + (long) i * Float.BYTES, (float) Platform.getDouble(base, from + (long) i * Double.BYTES));
+                }
+                return;
+            }
             for (int i = 0; i < d; i++) {
                 Platform.putFloat(null, target + (long) i * Float.BYTES, (float) values.getDouble(i));
             }

@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The weight matrices loaded in this JVM, one per {@link WeightsSource#cacheKey()}: a file is read
- * once however many tasks use it. A newer version of the same path replaces the old one, which is
- * freed when the last task holding it lets go.
+ * The weight matrices (and biases) loaded in this JVM, one per {@link WeightsOrigin#cacheKey()}: a file
+ * is read, or a model's coefficients converted, once however many tasks use them. A newer version of the
+ * same path or model replaces the old one, which is freed when the last task holding it lets go.
  */
 final class WeightsCache {
     private static final Logger LOG = LoggerFactory.getLogger(WeightsCache.class);
@@ -32,14 +32,17 @@ final class WeightsCache {
     private static final class Entry {
         final String path;
         final Tensor weights;
+        /** The bias row, or null. */
+        final Tensor bias;
         /** The weights packed for the kernels, made by the first task that computes; null until then. */
         PreparedWeights prepared;
         int holders;
         boolean replaced;
 
-        Entry(String path, Tensor weights) {
+        Entry(String path, Tensor weights, Tensor bias) {
             this.path = path;
             this.weights = weights;
+            this.bias = bias;
         }
 
         void free() {
@@ -47,6 +50,9 @@ final class WeightsCache {
                 prepared.close();
             }
             weights.close();
+            if (bias != null) {
+                bias.close();
+            }
         }
     }
 
@@ -72,7 +78,7 @@ final class WeightsCache {
                     throw new IllegalStateException("weights lease " + key + " is closed");
                 }
                 if (entry.prepared == null) {
-                    entry.prepared = parallel.prepare(entry.weights);
+                    entry.prepared = parallel.prepare(entry.weights, entry.bias);
                     prepares++;
                 }
                 return entry.prepared;
@@ -99,13 +105,20 @@ final class WeightsCache {
         this.allocator = allocator;
     }
 
-    /** The weights of {@code source}, loading them if this JVM has not yet. */
-    synchronized Lease acquire(WeightsSource source) {
-        String key = source.cacheKey();
+    /** The weights of {@code origin}, loading them if this JVM has not yet. */
+    synchronized Lease acquire(WeightsOrigin origin) {
+        String key = origin.cacheKey();
         Entry entry = entries.get(key);
         if (entry == null) {
-            entry = new Entry(source.path(), load(source));
-            replaceOlderVersions(source.path());
+            entry = switch (origin) {
+                case WeightsSource file -> new Entry(file.path(), load(file), null);
+                case EmbeddedWeights model -> {
+                    Tensor[] loaded = model.load(allocator);
+                    loads++;
+                    yield new Entry(model.name(), loaded[0], loaded[1]);
+                }
+            };
+            replaceOlderVersions(origin.name());
             entries.put(key, entry);
         }
         entry.holders++;
@@ -154,7 +167,7 @@ final class WeightsCache {
         }
     }
 
-    /** How many times a weights file was read in this JVM (tests check "once per JVM"). */
+    /** How many times weights were read (a file) or converted (a model's) in this JVM (tests check "once per JVM"). */
     synchronized long loads() {
         return loads;
     }

@@ -4,7 +4,6 @@ import io.numarrow.BadInputException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import org.apache.hadoop.conf.Configuration;
@@ -27,7 +26,7 @@ import org.apache.spark.util.SerializableConfiguration;
  * @param hadoopConf        the driver's Hadoop configuration, null for local files
  */
 record WeightsSource(String path, long modificationTime, long length,
-                     Broadcast<SerializableConfiguration> hadoopConf) implements Serializable {
+                     Broadcast<SerializableConfiguration> hadoopConf) implements WeightsOrigin {
 
     /** Looks {@code userPath} up on the driver; a missing file fails here, before any task runs. */
     static WeightsSource resolve(String userPath, SparkSession spark) {
@@ -54,7 +53,18 @@ record WeightsSource(String path, long modificationTime, long length,
         }
     }
 
-    String cacheKey() {
+    @Override
+    public String name() {
+        return path;
+    }
+
+    @Override
+    public String describeShape(int d, int h) {
+        return "the weights " + path + " are " + d + "×" + h;
+    }
+
+    @Override
+    public String cacheKey() {
         return path + "@" + version();
     }
 

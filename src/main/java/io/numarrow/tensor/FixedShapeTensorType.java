@@ -1,13 +1,8 @@
 package io.numarrow.tensor;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.numarrow.Json;
 import java.util.ArrayList;
 import java.util.Arrays;
-
 import java.util.Objects;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
@@ -26,7 +21,6 @@ import org.apache.arrow.vector.types.pojo.FieldType;
  */
 public final class FixedShapeTensorType extends ArrowType.ExtensionType {
     public static final String NAME = "arrow.fixed_shape_tensor";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final ArrowType FLOAT32 = new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
 
     static {
@@ -134,22 +128,26 @@ public final class FixedShapeTensorType extends ArrowType.ExtensionType {
 
     @Override
     public String serialize() {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode shapeNode = root.putArray("shape");
-        for (long dim : shape) {
-            shapeNode.add(dim);
+        StringBuilder json = new StringBuilder("{\"shape\":[");
+        for (int i = 0; i < shape.length; i++) {
+            json.append(i == 0 ? "" : ",").append(shape[i]);
         }
+        json.append(']');
         if (dimNames != null) {
-            ArrayNode names = root.putArray("dim_names");
-            dimNames.forEach(names::add);
+            json.append(",\"dim_names\":[");
+            for (int i = 0; i < dimNames.size(); i++) {
+                json.append(i == 0 ? "" : ",").append(Json.quote(dimNames.get(i)));
+            }
+            json.append(']');
         }
         if (permutation != null) {
-            ArrayNode perm = root.putArray("permutation");
-            for (int p : permutation) {
-                perm.add(p);
+            json.append(",\"permutation\":[");
+            for (int i = 0; i < permutation.length; i++) {
+                json.append(i == 0 ? "" : ",").append(permutation[i]);
             }
+            json.append(']');
         }
-        return root.toString();
+        return json.append('}').toString();
     }
 
     @Override
@@ -157,38 +155,29 @@ public final class FixedShapeTensorType extends ArrowType.ExtensionType {
         if (!(storageType instanceof ArrowType.FixedSizeList list)) {
             throw new InvalidExtensionMetadataException(NAME + " needs FixedSizeList storage, found " + storageType);
         }
-        JsonNode root;
+        Object root;
         try {
-            root = JSON.readTree(serializedData);
-        } catch (JsonProcessingException e) {
+            root = Json.parse(serializedData);
+        } catch (IllegalArgumentException e) {
             throw new InvalidExtensionMetadataException(NAME + " metadata is not JSON: " + serializedData);
         }
-        JsonNode shapeNode = root == null ? null : root.get("shape");
-        if (shapeNode == null || !shapeNode.isArray()) {
+        java.util.Map<?, ?> fields = root instanceof java.util.Map<?, ?> m ? m : java.util.Map.of();
+        long[] parsedShape = longs(fields.get("shape"), "shape", serializedData);
+        if (parsedShape == null) {
             throw new InvalidExtensionMetadataException(NAME + " metadata lacks a shape array: " + serializedData);
         }
-        long[] parsedShape = new long[shapeNode.size()];
-        for (int i = 0; i < parsedShape.length; i++) {
-            parsedShape[i] = shapeNode.get(i).asLong();
-        }
         java.util.List<String> names = null;
-        if (root.hasNonNull("dim_names")) {
+        if (fields.get("dim_names") instanceof java.util.List<?> list2) {
             names = new ArrayList<>();
-            for (JsonNode n : root.get("dim_names")) {
-                names.add(n.asText());
+            for (Object n : list2) {
+                names.add(n instanceof String s ? s : String.valueOf(n));
             }
         }
-        int[] perm = null;
-        if (root.hasNonNull("permutation")) {
-            JsonNode p = root.get("permutation");
-            perm = new int[p.size()];
-            for (int i = 0; i < perm.length; i++) {
-                perm[i] = p.get(i).asInt();
-            }
-        }
+        long[] perm = longs(fields.get("permutation"), "permutation", serializedData);
         // The value type lives in the storage's child field, which this call does not see;
         // float32 is what numarrow reads and writes, and readers check the child's type.
-        FixedShapeTensorType type = new FixedShapeTensorType(FLOAT32, parsedShape, names, perm);
+        FixedShapeTensorType type = new FixedShapeTensorType(FLOAT32, parsedShape, names,
+                perm == null ? null : Arrays.stream(perm).mapToInt(p -> (int) p).toArray());
         if (type.listSize() != list.getListSize()) {
             throw new InvalidExtensionMetadataException(NAME + " shape " + Arrays.toString(parsedShape)
                     + " does not match its storage list size " + list.getListSize());
@@ -214,6 +203,24 @@ public final class FixedShapeTensorType extends ArrowType.ExtensionType {
     @Override
     public String toString() {
         return "FixedShapeTensor" + Arrays.toString(shape);
+    }
+
+    /** A JSON array of integers as longs; null for a missing or null value. */
+    private static long[] longs(Object value, String what, String serializedData) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof java.util.List<?> list)) {
+            throw new InvalidExtensionMetadataException(NAME + " metadata's " + what + " is not an array: " + serializedData);
+        }
+        long[] out = new long[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!(list.get(i) instanceof Long l)) {
+                throw new InvalidExtensionMetadataException(NAME + " metadata's " + what + " holds a non-integer: " + serializedData);
+            }
+            out[i] = l;
+        }
+        return out;
     }
 
     private static boolean isPermutation(int[] perm, int n) {

@@ -1,7 +1,8 @@
 package io.numarrow.threading;
 
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.kernels.Matmul;
-import io.numarrow.kernels.ScalarGemm;
+import io.numarrow.kernels.RowArgmax;
 import io.numarrow.kernels.Softmax;
 import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
@@ -9,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -34,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * The one exception: a call given plain weights that is one thread's work runs the kernel at once,
  * which reads a small B in place rather than pack it. What the code keeps true:
  * <ul>
- * <li>Same bits on every path (docs/reproducibility.md): the tile count, packing, per-node copies and
- * the scalar kernel used until {@code KernelWarmup} has the vector kernels compiled change no result.</li>
+ * <li>Same bits on every path (docs/reproducibility.md): the tile count, packing and per-node copies
+ * change no result, nor does the JIT tier the kernels run at.</li>
+ * <li>The kernels are compiled before a call first runs them ({@link KernelCompile}, once per JVM, on
+ * the calling thread): no call runs them boxed while the JIT catches up.</li>
  * <li>Nothing allocated per call in steady state: the reusable weights, the tile loops with their
  * operand holders, and the kernels' scratch are kept for the next call ({@code Kept}).</li>
  * <li>Concurrent calls share nothing mutable: a call takes each kept object and puts it back when done,
@@ -59,8 +63,11 @@ public final class ParallelOps {
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(ParallelOps.class);
+    private static final AtomicBoolean WARMUP_STARTED = new AtomicBoolean();
 
     private final ThreadPool pool;
+    /** Every call runs on its calling thread alone ({@link #onCallingThread()}). */
+    private final boolean callerOnly;
     /** Kernel ids of the nodes that get their own copy of packed B; empty when one copy serves all. */
     private final int[] weightNodes;
     private final LongAdder weightCopies = new LongAdder();
@@ -70,10 +77,15 @@ public final class ParallelOps {
     private final Kept<GemmTiles> gemmTiles = new Kept<>(GemmTiles::new);
     private final Kept<PackTiles> packTiles = new Kept<>(PackTiles::new);
     private final Kept<SoftmaxTiles> softmaxTiles = new Kept<>(SoftmaxTiles::new);
+    private final Kept<ArgmaxTiles> argmaxTiles = new Kept<>(ArgmaxTiles::new);
 
     public ParallelOps(ThreadPool pool) {
+        this(pool, false);
+    }
+
+    private ParallelOps(ThreadPool pool, boolean callerOnly) {
         this.pool = Objects.requireNonNull(pool, "pool");
-        KernelWarmup.start();
+        this.callerOnly = callerOnly;
         int[] nodes = pool.placements().stream().mapToInt(WorkerPlacement::node).filter(n -> n >= 0)
                 .distinct().sorted().toArray();
         this.weightNodes = nodes.length > 1 ? nodes : new int[0];
@@ -87,6 +99,16 @@ public final class ParallelOps {
         return pool;
     }
 
+    /**
+     * Operations over the same pool whose every call runs on its calling thread alone, without a task
+     * to the workers: for callers that are already one per core, such as Spark's tasks, where handing
+     * each batch to the pool only makes the threads take turns. Weights prepared by either object serve
+     * both, with the same bits.
+     */
+    public ParallelOps onCallingThread() {
+        return callerOnly ? this : new ParallelOps(pool, true);
+    }
+
     /** The NUMA nodes that get their own copy of the packed weights (empty: one shared copy). */
     public List<Integer> weightNodes() {
         return Arrays.stream(weightNodes).boxed().toList();
@@ -98,18 +120,27 @@ public final class ParallelOps {
     }
 
     /**
-     * Starts getting the Vector API kernels compiled on a background thread, once per JVM (creating a
-     * {@code ParallelOps} does it too): call it as early as possible, before reading input. Until they
-     * are compiled, matmuls run on a scalar kernel that gives the same bits. Off unless the property
-     * {@code numarrow.warmup=true} is set (why: {@code docs/design.md}, start-up).
+     * Starts getting the kernels compiled ({@link KernelCompile}, for a 256→256 matmul and softmax) on a
+     * thread of its own, once per JVM, and returns at once: call it as early as possible, before reading
+     * input, so that the compiling overlaps that work. The first matmul, softmax or {@link #prepare} then
+     * waits for it to finish (compiling for its own shape instead if none was started), so no call runs
+     * the kernels boxed and no worker competes with the compiler.
      */
     public static void startWarmup() {
-        KernelWarmup.start();
+        if (KernelCompile.result() == null && WARMUP_STARTED.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> KernelCompile.compile(256, 256, true, true), "numarrow-kernel-compile");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
-    /** Wall nanoseconds this JVM's kernel warm-up took; 0 if none ran, -1 while it is still running. */
+    /**
+     * Wall nanoseconds this JVM spent getting the kernels compiled before their first use ({@link
+     * KernelCompile#result()}); 0 if it did not (not yet, or without jvm.flags' compile policy).
+     */
     public long warmupNanos() {
-        return KernelWarmup.nanos();
+        KernelCompile.Result r = KernelCompile.result();
+        return r == null || !r.compiled() ? 0 : r.millis() * 1_000_000;
     }
 
     /** {@code a[m×k] · b[k×n]} into a new {@code m×n} tensor from {@code allocator}. */
@@ -158,19 +189,77 @@ public final class ParallelOps {
 
     /** {@link #prepare(Tensor)} for weights stored transposed: {@code w} is {@code n×k}, one row per output. */
     public PreparedWeights prepare(Tensor w, boolean transposed) {
-        PreparedWeights p = PreparedWeights.pack(w, transposed, weightNodes, packer);
+        return prepare(w, null, transposed);
+    }
+
+    /**
+     * {@link #prepare(Tensor)} with a bias: {@code bias} ({@code 1×n}, or null) is kept with the packed
+     * weights, and every call with them adds it to each row of the product inside the matmul tile (no
+     * second pass): {@code softmax(a · w + bias)} is a multinomial logistic regression's scorer. The
+     * bias is copied: the caller may close its tensor.
+     */
+    public PreparedWeights prepare(Tensor w, Tensor bias) {
+        return prepare(w, bias, false);
+    }
+
+    /** {@link #prepare(Tensor, Tensor)} for weights stored transposed: {@code w} is {@code n×k}. */
+    public PreparedWeights prepare(Tensor w, Tensor bias, boolean transposed) {
+        Objects.requireNonNull(w, "weights");
+        // a job's weights are prepared before its first batch: the kernels compiled now, softmax's too
+        KernelCompile.compile(transposed ? w.cols() : w.rows(), transposed ? w.rows() : w.cols(), true, true);
+        PreparedWeights p = PreparedWeights.pack(w, bias, transposed, weightNodes, packer);
         weightCopies.add(p.nodeCopies());
         return p;
     }
 
-    /** {@code out = a · w}; the same bits as {@link #matmulInto(Tensor, Tensor, Tensor)} with the unprepared weights. */
+    /**
+     * {@code out = a · w (+ w's bias)}; the same bits as {@link #matmulInto(Tensor, Tensor, Tensor)} with the
+     * unprepared weights ({@link #gemmInto(Tensor, Tensor, boolean, Tensor, boolean, Tensor)} with the bias).
+     */
     public void matmulInto(Tensor a, PreparedWeights w, Tensor out) {
-        gemm(a, w, null, false, out, false);
+        gemm(a, w, null, false, out, false, null);
     }
 
-    /** {@code out = softmax(a · w)}; the same bits as the unprepared call. */
+    /** {@code out = softmax(a · w (+ w's bias))}; the same bits as the unprepared call. */
     public void matmulSoftmaxInto(Tensor a, PreparedWeights w, Tensor out) {
-        gemm(a, w, null, false, out, true);
+        gemm(a, w, null, false, out, true, null);
+    }
+
+    /**
+     * A model's scores and its class predictions in one pass: {@code out = a · w (+ w's bias)}, its
+     * softmax when {@code softmax}, and for every row {@code i} the index of the largest entry of
+     * {@code out}'s row into {@code classes} (an int32 at byte {@code 4i}; ties go to the lowest index,
+     * a row holding NaN gives -1, see {@link RowArgmax}). Each cache block of rows is normalised and
+     * its classes found right after it is computed, while still in cache. {@code out} holds the same
+     * bits as {@link #matmulInto(Tensor, PreparedWeights, Tensor)} (or {@link #matmulSoftmaxInto(Tensor,
+     * PreparedWeights, Tensor)}) give.
+     *
+     * @param classes at least {@code 4 · a.rows()} bytes, not overlapping the other operands
+     */
+    public void scoreInto(Tensor a, PreparedWeights w, boolean softmax, Tensor out, MemorySegment classes) {
+        Objects.requireNonNull(classes, "classes");
+        checkClasses(classes, a.rows());
+        gemm(a, w, null, false, out, softmax, classes);
+    }
+
+    /**
+     * For every row {@code i} of {@code input}, the index of its largest entry into {@code classes}
+     * (an int32 at byte {@code 4i}; ties go to the lowest index; a row holding NaN gives -1), rows
+     * split across workers.
+     */
+    public void argmaxInto(Tensor input, MemorySegment classes) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(classes, "classes");
+        int rows = input.rows();
+        checkClasses(classes, rows);
+        ArgmaxTiles tiles = argmaxTiles.take();
+        try {
+            tiles.set(input.liveSegment(), classes, rows, input.cols());
+            tiles.run(tileCount((int) Math.min(rows, (long) rows * input.cols() / MIN_TILE_ELEMENTS)));
+        } finally {
+            tiles.clear();
+            argmaxTiles.put(tiles);
+        }
     }
 
     /** {@code out = a · w} into a new tensor from {@code allocator}. */
@@ -182,10 +271,11 @@ public final class ParallelOps {
 
     /**
      * {@code out (=|+=) a · w (+ bias)} with prepared weights (transposed or not, as prepared); the
-     * same bits as {@link #gemmInto(Tensor, Tensor, boolean, Tensor, boolean, Tensor)}.
+     * same bits as {@link #gemmInto(Tensor, Tensor, boolean, Tensor, boolean, Tensor)}. {@code bias}
+     * null adds the weights' own bias, if they hold one; weights that hold one take no other.
      */
     public void gemmInto(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out) {
-        gemm(a, w, bias, accumulate, out, false);
+        gemm(a, w, bias, accumulate, out, false, null);
     }
 
     /** Softmax of every row of {@code input} into a new tensor from {@code allocator}. */
@@ -203,6 +293,7 @@ public final class ParallelOps {
         checkShape(out, input.rows(), input.cols(), "softmax output");
         int rows = input.rows();
         int cols = input.cols();
+        KernelCompile.compile(cols, cols, false, true);
         SoftmaxTiles tiles = softmaxTiles.take();
         try {
             tiles.set(input.liveSegment(), out.liveSegment(), rows, cols);
@@ -221,8 +312,8 @@ public final class ParallelOps {
         int k = a.cols();
         int n = transposeB ? b.rows() : b.cols();
         checkOutput(out, bias, m, n);
-        boolean vectorKernels = KernelWarmup.vectorKernelsReady();
-        if (vectorKernels && matmulUnits(m, n, k) <= 1) {
+        KernelCompile.compile(k, n, true, softmax);
+        if (matmulUnits(m, n, k) <= 1) {
             // on this thread alone the kernel reads a small B in place rather than pack it
             MemorySegment c = out.liveSegment();
             Matmul.multiply(SPECIES, a.liveSegment(), b.liveSegment(), c, m, n, k, transposeB,
@@ -234,15 +325,16 @@ public final class ParallelOps {
         }
         PreparedWeights w = reusableWeights.take();
         try {
-            weightCopies.add(w.reload(b.liveSegment(), k, n, transposeB, packer, vectorKernels));
-            gemm(a, w, bias, accumulate, out, softmax);
+            weightCopies.add(w.reload(b.liveSegment(), k, n, transposeB, packer));
+            gemm(a, w, bias, accumulate, out, softmax, null);
         } finally {
             reusableWeights.put(w);
         }
     }
 
     /** The matmul route: the call's operands into a kept holder, then its tiles on the pool. */
-    private void gemm(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out, boolean softmax) {
+    private void gemm(Tensor a, PreparedWeights w, Tensor bias, boolean accumulate, Tensor out, boolean softmax,
+                      MemorySegment classes) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "prepared weights");
         int m = a.rows();
@@ -253,11 +345,16 @@ public final class ParallelOps {
                     + ", the prepared weights are " + k + "×" + n + " (a's columns must equal the weights' rows)");
         }
         checkOutput(out, bias, m, n);
+        if (bias != null && w.hasBias()) {
+            throw new IllegalArgumentException("the prepared weights " + k + "×" + n + " hold a bias already;"
+                    + " pass null to add theirs, or prepare them without one");
+        }
+        KernelCompile.compile(k, n, true, softmax);
         w.acquire();
         GemmTiles tiles = gemmTiles.take();
         try {
-            tiles.call.set(a.liveSegment(), w, out.liveSegment(), bias == null ? null : bias.liveSegment(),
-                    m, n, k, accumulate, softmax);
+            tiles.call.set(a.liveSegment(), w, out.liveSegment(), bias == null ? w.bias() : bias.liveSegment(),
+                    m, n, k, accumulate, softmax, classes);
             tiles.run(tileCount(matmulUnits(m, n, k)));
         } finally {
             tiles.call.clear();
@@ -278,6 +375,9 @@ public final class ParallelOps {
 
     /** Tiles for {@code units} pieces of work each worth a task: a few per worker, so that uneven tiles even out. */
     private int tileCount(int units) {
+        if (callerOnly) {
+            return 1; // one tile, which TileLoop runs on the caller
+        }
         return Math.max(1, Math.min(units, pool.size() * TileLoop.TILES_PER_WORKER));
     }
 
@@ -298,8 +398,6 @@ public final class ParallelOps {
     private final class GemmCall {
         private MemorySegment a;
         private PreparedWeights w;
-        /** B in rows while the vector kernels are not compiled, else null: read once per call. */
-        private float[][] bridgeRows;
         private MemorySegment c;
         private MemorySegment bias;
         private int m;
@@ -307,12 +405,13 @@ public final class ParallelOps {
         private int k;
         private boolean accumulate;
         private boolean softmax;
+        /** Where each row's class goes (int32), or null for none. */
+        private MemorySegment classes;
 
         void set(MemorySegment a, PreparedWeights w, MemorySegment c, MemorySegment bias, int m, int n, int k,
-                 boolean accumulate, boolean softmax) {
+                 boolean accumulate, boolean softmax, MemorySegment classes) {
             this.a = a;
             this.w = w;
-            this.bridgeRows = w.rowsForBridge();
             this.c = c;
             this.bias = bias;
             this.m = m;
@@ -320,33 +419,37 @@ public final class ParallelOps {
             this.k = k;
             this.accumulate = accumulate;
             this.softmax = softmax;
+            this.classes = classes;
         }
 
         void clear() {
             a = null;
             w = null;
-            bridgeRows = null;
             c = null;
             bias = null;
+            classes = null;
         }
 
-        /** Rows {@code [rs, re)} of C, each cache block normalised right after it is computed when fused. */
+        /**
+         * Rows {@code [rs, re)} of C, each cache block normalised, and its classes found, right after it is
+         * computed when fused.
+         */
         void rows(int rs, int re) {
-            if (bridgeRows != null) {
-                ScalarGemm.rows(a, bridgeRows, c, m, n, k, ScalarGemm.kBlock(SPECIES), rs, re, bias, accumulate);
-                if (softmax) {
-                    Softmax.rows(c, c, n, rs, re);
-                }
-                return;
-            }
             MemorySegment b = localPackedB(rs, re);
-            int block = softmax ? Matmul.rowBlock(SPECIES) : re - rs;
+            int block = softmax || classes != null ? Matmul.rowBlock(SPECIES) : re - rs;
             for (int r = rs; r < re; r += block) {
                 int e = Math.min(re, r + block);
                 Matmul.multiplyPacked(SPECIES, b, a, c, m, n, k, r, e, bias, accumulate);
-                if (softmax) {
-                    Softmax.rows(c, c, n, r, e);
-                }
+                finishRows(r, e);
+            }
+        }
+
+        private void finishRows(int rs, int re) {
+            if (softmax) {
+                Softmax.rows(c, c, n, rs, re);
+            }
+            if (classes != null) {
+                RowArgmax.rows(c, n, rs, re, classes);
             }
         }
 
@@ -442,6 +545,35 @@ public final class ParallelOps {
         }
     }
 
+    /** Row classes, a range of rows per tile; its operands set for one call, cleared after. */
+    private final class ArgmaxTiles extends TileLoop {
+        private MemorySegment in;
+        private MemorySegment classes;
+        private int rows;
+        private int cols;
+
+        ArgmaxTiles() {
+            super(pool);
+        }
+
+        void set(MemorySegment in, MemorySegment classes, int rows, int cols) {
+            this.in = in;
+            this.classes = classes;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        void clear() {
+            in = null;
+            classes = null;
+        }
+
+        @Override
+        protected void runTile(int tile, int tiles) {
+            RowArgmax.rows(in, cols, split(rows, tiles, tile), split(rows, tiles, tile + 1), classes);
+        }
+    }
+
     /** One reusable object: a call takes it and puts it back when done; a call running meanwhile makes another. */
     private static final class Kept<T> {
         private final AtomicReference<T> kept = new AtomicReference<>();
@@ -494,6 +626,13 @@ public final class ParallelOps {
         checkShape(out, m, n, "matmul output");
         if (bias != null) {
             checkShape(bias, 1, n, "bias");
+        }
+    }
+
+    private static void checkClasses(MemorySegment classes, int rows) {
+        if (classes.byteSize() < (long) rows * Integer.BYTES) {
+            throw new IllegalArgumentException("classes has " + classes.byteSize() + " bytes, expected at least "
+                    + (long) rows * Integer.BYTES + " (an int32 for each of " + rows + " rows)");
         }
     }
 

@@ -1,7 +1,6 @@
 package io.numarrow.threading;
 
 import io.numarrow.kernels.Matmul;
-import io.numarrow.kernels.ScalarGemm;
 import io.numarrow.numa.HugePageBuffers;
 import io.numarrow.numa.NodePages;
 import io.numarrow.tensor.Tensor;
@@ -19,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A batch job prepares its weights once ({@link ParallelOps#prepare}) and passes them to every batch's
  * {@link ParallelOps#matmulInto(Tensor, PreparedWeights, Tensor)}, which then packs and copies nothing;
  * a call given a plain tensor packs it into a reusable one its {@code ParallelOps} keeps. The packed
- * layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it. Until the vector kernels
- * are compiled ({@code KernelWarmup}), B is also kept in rows for the scalar kernel.
+ * layout is the kernels' own ({@link Matmul#packB}); nothing outside reads it. Prepared weights may
+ * hold a bias row ({@link ParallelOps#prepare(Tensor, Tensor)}), which every call adds inside the matmul
+ * tile, as a model's intercepts: {@code a · B + bias}.
  *
  * <p>Threading: prepared weights do not change once made, and any number of callers may use one object
  * at once. {@link #close()} frees the memory once the calls that are running have finished; a call
@@ -51,10 +51,8 @@ public final class PreparedWeights implements AutoCloseable {
     private int n;
     private boolean transposed;
     private MemorySegment packed;
-    /** Whether {@link #packed} holds them: a reusable one loaded for the scalar kernel packs nothing. */
-    private boolean packedCurrent;
-    /** B in rows for the scalar kernel, kept only while the vector kernels are not compiled. */
-    private volatile float[][] bridgeRows;
+    /** The bias row ({@code n} floats, a copy in {@link #arena}) every call adds, or null. */
+    private MemorySegment bias;
 
     private PreparedWeights(int[] nodes, Arena arena) {
         this.nodes = nodes.clone();
@@ -64,15 +62,26 @@ public final class PreparedWeights implements AutoCloseable {
 
     /**
      * Packs {@code b} ({@code k×n}, or {@code n×k} when {@code transposed}) and copies the result to each
-     * of {@code nodes} (empty: one copy serves every worker).
+     * of {@code nodes} (empty: one copy serves every worker); keeps a copy of {@code bias} ({@code 1×n},
+     * or null).
      */
-    static PreparedWeights pack(Tensor b, boolean transposed, int[] nodes, Packer packer) {
+    static PreparedWeights pack(Tensor b, Tensor bias, boolean transposed, int[] nodes, Packer packer) {
         Objects.requireNonNull(b, "weights");
+        int k = transposed ? b.cols() : b.rows();
+        int n = transposed ? b.rows() : b.cols();
+        if (bias != null && (bias.rows() != 1 || bias.cols() != n)) {
+            throw new IllegalArgumentException("bias is " + bias.rows() + "×" + bias.cols() + ", expected 1×" + n
+                    + " (one value per column of the " + k + "×" + n + " weights)");
+        }
         Arena arena = Arena.ofShared();
         try {
             PreparedWeights w = new PreparedWeights(nodes, arena);
-            w.load(b.liveSegment(), transposed ? b.cols() : b.rows(), transposed ? b.rows() : b.cols(), transposed,
-                    packer, true, !KernelWarmup.vectorKernelsReady());
+            w.load(b.liveSegment(), k, n, transposed, packer);
+            if (bias != null) {
+                // a copy, so that the caller may close its tensor; native, as the unchecked tiles need
+                w.bias = arena.allocate(Math.max((long) n * Float.BYTES, Float.BYTES), 64);
+                MemorySegment.copy(bias.liveSegment(), 0, w.bias, 0, (long) n * Float.BYTES);
+            }
             return w;
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -87,22 +96,16 @@ public final class PreparedWeights implements AutoCloseable {
 
     /**
      * Loads {@code b} for one call into this reusable object, growing its buffers when too small: packed
-     * and copied to each node for the vector kernels, in rows alone for the scalar one. Returns the
-     * node copies made.
+     * and copied to each node. Returns the node copies made.
      */
-    int reload(MemorySegment b, int k, int n, boolean transposed, Packer packer, boolean vectorKernels) {
-        return load(b, k, n, transposed, packer, vectorKernels, !vectorKernels);
+    int reload(MemorySegment b, int k, int n, boolean transposed, Packer packer) {
+        return load(b, k, n, transposed, packer);
     }
 
-    private int load(MemorySegment b, int k, int n, boolean transposed, Packer packer, boolean pack, boolean keepRows) {
+    private int load(MemorySegment b, int k, int n, boolean transposed, Packer packer) {
         this.k = k;
         this.n = n;
         this.transposed = transposed;
-        bridgeRows = keepRows ? ScalarGemm.copyB(b, k, n, transposed, bridgeRows) : null;
-        packedCurrent = pack;
-        if (!pack) {
-            return 0;
-        }
         long bytes = Math.max(Matmul.packedBBytes(SPECIES, k, n), Float.BYTES);
         packed = buffer(packed, bytes, 64);
         if (k > 0 && n > 0) {
@@ -128,16 +131,6 @@ public final class PreparedWeights implements AutoCloseable {
         return arena != null ? arena.allocate(bytes, alignment) : HugePageBuffers.allocate(bytes, alignment);
     }
 
-    /** B in rows for the scalar kernel while the vector kernels are not compiled yet, else null. */
-    float[][] rowsForBridge() {
-        float[][] rows = bridgeRows;
-        if (rows != null && packedCurrent && KernelWarmup.vectorKernelsReady()) {
-            bridgeRows = null; // never needed again in this JVM
-            return null;
-        }
-        return rows;
-    }
-
     /** Rows of B as multiplied: the {@code k} of {@code a[m×k] · B}. */
     public int rows() {
         return k;
@@ -146,6 +139,16 @@ public final class PreparedWeights implements AutoCloseable {
     /** Columns of the product: the {@code n} of {@code a[m×k] · B[k×n]}. */
     public int cols() {
         return n;
+    }
+
+    /** Whether these weights hold a bias row, which every call adds ({@link ParallelOps#prepare(Tensor, Tensor)}). */
+    public boolean hasBias() {
+        return bias != null;
+    }
+
+    /** The bias row every call adds, or null. */
+    MemorySegment bias() {
+        return bias;
     }
 
     /** Whether B was given transposed ({@code n×k}, one row per output). */
@@ -217,7 +220,7 @@ public final class PreparedWeights implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "PreparedWeights[" + k + "×" + n + (transposed ? ", transposed" : "")
+        return "PreparedWeights[" + k + "×" + n + (transposed ? ", transposed" : "") + (bias != null ? ", bias" : "")
                 + (nodes.length > 0 ? ", copies on nodes " + Arrays.toString(nodes) : "")
                 + (isClosed() ? ", closed" : "") + "]";
     }

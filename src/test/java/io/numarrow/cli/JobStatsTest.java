@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.threading.WorkerStats;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -19,29 +20,30 @@ class JobStatsTest {
         ComputeJob.Result r = new ComputeJob.Result(400_000, 100, 2_000_000_000L, Path.of("out.arrow"),
                 new ComputeJob.Timings(100_000_000L, 300_000_000L, 1_500_000_000L, 400_000_000L, 50_000_000L, now - 1_000_000_000L));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        JobStats.print(r, 250_000_000L, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        JobStats.print(r, new KernelCompile.Result(true, true, 100, 350, 40, null), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
-        List<String> labels = List.of("jvm start to first batch", "warm-up", "setup", "read", "compute", "write", "commit",
-                "total", "rows/s");
+        List<String> labels = List.of("jvm start to first batch", "kernels compiled", "jit compile time", "setup", "read",
+                "compute", "write", "commit", "total", "rows/s");
         assertEquals(labels.size(), lines.size(), String.join("\n", lines));
         for (int i = 0; i < labels.size(); i++) {
             assertTrue(lines.get(i).startsWith(labels.get(i) + " "), lines.get(i));
         }
-        assertTrue(lines.get(1).contains("0.250"), lines.get(1));
-        assertTrue(lines.get(4).contains("1.500"), lines.get(4));
-        assertTrue(lines.get(8).contains("200,000"), lines.get(8));
+        assertTrue(lines.get(1).contains(" 0.350 s of JVM uptime (0.250 s compiling"), lines.get(1));
+        assertTrue(lines.get(5).contains("1.500"), lines.get(5));
+        assertTrue(lines.get(9).contains("200,000"), lines.get(9));
         double firstBatch = Double.parseDouble(lines.get(0).substring(26).trim().split(" ")[0]);
         assertTrue(firstBatch >= 0, "the first batch came after the JVM started: " + lines.get(0));
     }
 
     @Test
-    void aWarmUpStillRunningSaysSo() {
+    void kernelsLeftToTheJitSayWhy() {
         ComputeJob.Result r = new ComputeJob.Result(0, 0, 1, Path.of("out.arrow"),
                 new ComputeJob.Timings(0, 0, 0, 0, 0, 0));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        JobStats.print(r, -1, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        JobStats.print(r, new KernelCompile.Result(false, false, 80, 80, 0, "-Xint: nothing is compiled"),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(out.contains("still running"), out);
+        assertTrue(out.contains("kernels compiled           n/a (-Xint: nothing is compiled): they compile as the job runs"), out);
         assertTrue(out.lines().findFirst().orElseThrow().contains("NaN"), "no batch, no first-batch time: " + out);
     }
 

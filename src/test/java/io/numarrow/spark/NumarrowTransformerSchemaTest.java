@@ -89,6 +89,31 @@ class NumarrowTransformerSchemaTest {
 
     @Test
     @Timeout(10)
+    void argmaxAddsADoubleColumnAndVectorsAreVectors() {
+        StructType out = matmul().setOps("matmul,softmax,argmax").setOutputType("vector").setRawPredictionCol("raw")
+                .transformSchema(FLOATS);
+        assertEquals(List.of("id", "features", "output", "prediction", "raw"), List.of(out.fieldNames()));
+        assertEquals(SQLDataTypes.VectorType(), out.fields()[2].dataType());
+        assertEquals(DataTypes.DoubleType, out.fields()[3].dataType());
+        assertEquals(SQLDataTypes.VectorType(), out.fields()[4].dataType());
+        StructType predictionOnly = matmul().setOps("matmul,argmax").setOutputCol("").transformSchema(FLOATS);
+        assertEquals(List.of("id", "features", "prediction"), List.of(predictionOnly.fieldNames()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> matmul().setOps("matmul,argmax").setPredictionCol("id").transformSchema(FLOATS));
+        assertEquals("NumarrowTransformer: prediction column 'id' already exists; choose another predictionCol", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> matmul().setOutputCol("").transformSchema(FLOATS));
+        assertTrue(e.getMessage().contains("nothing to add"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new NumarrowTransformer().setOps("softmax").setRawPredictionCol("raw").transformSchema(FLOATS));
+        assertTrue(e.getMessage().contains("margins of a matmul"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> matmul()
+                .setCoefficients(org.apache.spark.ml.linalg.Matrices.zeros(2, 3)).transformSchema(FLOATS));
+        assertTrue(e.getMessage().contains("both weightsPath and coefficients"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> matmul().setOutputType("list"));
+    }
+
+    @Test
+    @Timeout(10)
     void badParamValuesAreRefusedWhenSet() {
         NumarrowTransformer t = new NumarrowTransformer();
         assertThrows(IllegalArgumentException.class, () -> t.setOps("relu"));
@@ -109,7 +134,12 @@ class NumarrowTransformerSchemaTest {
         assertEquals(0, t.getThreads());
         assertEquals(null, t.getWeightsPath());
         List<String> names = Arrays.stream(t.params()).map(Param::name).sorted().toList();
-        assertEquals(List.of("batchRows", "inputCol", "ops", "outputCol", "threads", "weightsPath"), names);
+        assertEquals(List.of("batchRows", "binomial", "coefficients", "inputCol", "intercepts", "ops", "outputCol",
+                "outputType", "predictionCol", "rawPredictionCol", "threads", "weightsPath"), names);
+        assertEquals("prediction", t.getPredictionCol());
+        assertEquals("", t.getRawPredictionCol());
+        assertEquals("array", t.getOutputType());
+        assertEquals(null, t.getCoefficients());
         for (Param<?> p : t.params()) {
             assertEquals(t.uid(), p.parent(), p.name() + " belongs to this stage");
         }

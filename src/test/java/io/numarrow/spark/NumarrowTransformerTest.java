@@ -116,6 +116,21 @@ class NumarrowTransformerTest {
         }
         assertEquals(ROWS / NULL_EVERY, nulls, "the null rows of the data stay null");
         assertMatchesReference(rows, spark, ops);
+        if (ops.argmax()) {
+            for (Row r : result) {
+                int p = r.fieldIndex("prediction");
+                float[] scores = spark.get(r.getLong(0));
+                if (scores == null) {
+                    assertTrue(r.isNullAt(p), "a null row has no class");
+                    continue;
+                }
+                int best = 0;
+                for (int j = 1; j < scores.length; j++) {
+                    best = scores[j] > scores[best] ? j : best;
+                }
+                assertEquals(best, r.getDouble(p), 0.0, "id " + r.getLong(0) + ": the class is the largest score's index");
+            }
+        }
     }
 
     @Test

@@ -173,7 +173,7 @@ final class SparkTestData {
         } else {
             y = Reference.widen(x);
         }
-        return ops == Ops.MATMUL ? y : Reference.softmaxRow(y);
+        return ops.softmax() ? Reference.softmaxRow(y) : y;
     }
 
     /** The weights file as {@code float[d][h]}. */

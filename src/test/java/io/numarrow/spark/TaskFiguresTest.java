@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.linalg.Matrices;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.scheduler.AccumulableInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
@@ -126,6 +129,31 @@ class TaskFiguresTest {
             total += Long.parseLong(f.get(TaskFigures.ROWS));
         }
         assertEquals(ROWS, total);
+    }
+
+    /** A fitted model's transformer (bias, softmax, argmax), on the pool and on each task's thread, reports the same figures. */
+    @Test
+    @Timeout(60)
+    void aModelsTransformerReportsItsFiguresToo() throws Exception {
+        double[] values = new double[H * D];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (i % 7 - 3) * 0.1;
+        }
+        double[] intercepts = new double[H];
+        intercepts[H - 1] = 0.5;
+        LogisticRegressionModel model = new LogisticRegressionModel("figures", Matrices.dense(H, D, values),
+                Vectors.dense(intercepts), H, true);
+        for (int threads : new int[] {0, 1}) {
+            Map<Integer, Map<String, String>> tasks = figuresOf(NumarrowTransformer.fromModel(model)
+                    .setOutputType("array").setBatchRows(64).setThreads(threads));
+            assertEquals(PARTITIONS, tasks.size(), "threads " + threads + ": " + tasks);
+            for (int p = 0; p < PARTITIONS; p++) {
+                Map<String, String> f = tasks.get(p);
+                assertEquals(partitionRows[p], Long.parseLong(f.get(TaskFigures.ROWS)), f.toString());
+                assertEquals((partitionRows[p] + 63) / 64, Long.parseLong(f.get(TaskFigures.BATCHES)), f.toString());
+                assertTrue(Double.parseDouble(f.get(TaskFigures.GFLOPS)) > 0, f.toString());
+            }
+        }
     }
 
     @Test

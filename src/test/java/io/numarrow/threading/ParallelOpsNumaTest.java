@@ -26,7 +26,6 @@ class ParallelOpsNumaTest {
         try (ThreadPool pool = NumaPlacementTest.fixturePool("epyc-4node", config);
              BufferAllocator allocator = new RootAllocator()) {
             ParallelOps ops = new ParallelOps(pool);
-            KernelWarmupTest.awaitVectorKernels(); // until then a call multiplies B in rows and copies nothing to the nodes
             List<Integer> nodes = pool.placements().stream().map(WorkerPlacement::node).distinct().sorted().toList();
             assertTrue(nodes.size() > 1, "the fixture pool spans several nodes: " + nodes);
             assertEquals(nodes, ops.weightNodes());
@@ -68,7 +67,6 @@ class ParallelOpsNumaTest {
         try (ThreadPool pool = NumaPlacementTest.fixturePool("epyc-4node", config);
              BufferAllocator allocator = new RootAllocator()) {
             ParallelOps parallel = new ParallelOps(pool);
-            KernelWarmupTest.awaitVectorKernels(); // the scalar kernel reads B in rows, no copy
             int m = 13, k = 40, n = 33; // 17k multiply-adds: one tile, run by the calling worker
             SplittableRandom random = new SplittableRandom(3);
             float[] av = uniform(random, m * k);

@@ -101,6 +101,82 @@ class PreparedWeightsTest {
         }
     }
 
+    /**
+     * Weights prepared with a bias add it inside the tile: the same bits as the unprepared call given the
+     * bias, on a pool of 1 and of 2 threads, for the plain, fused and scoring forms; the classes are each
+     * row's argmax; and the result is close to float64.
+     */
+    @ParameterizedTest(name = "{0}×{1}×{2}, {3} threads")
+    @CsvSource({"1,1,1,1", "17,3,2,2", "255,33,3,1", "255,64,1000,2", "1000,256,16,2", "1000,256,16,1",
+            "4000,256,256,2", "15,17,255,2"})
+    void biasGivesTheUnpreparedCallsBits(int m, int k, int n, int threads) {
+        try (ThreadPool own = ThreadPool.init(ThreadPoolConfig.builder().numThreads(threads).build());
+             Tensor a = random(m, k, 11); Tensor b = random(k, n, 12);
+             Tensor expected = Tensor.allocate(allocator, m, n); Tensor actual = Tensor.allocate(allocator, m, n)) {
+            ParallelOps p = new ParallelOps(own);
+            PreparedWeights w;
+            float[] biasValues;
+            try (Tensor bias = random(1, n, 13)) {
+                biasValues = bias.toArray();
+                w = p.prepare(b, bias);
+                assertTrue(w.hasBias());
+                p.gemmInto(a, b, false, bias, false, expected);
+            } // the prepared weights keep a copy of the bias
+            try (w; java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+                p.matmulInto(a, w, actual);
+                assertArrayEquals(expected.toArray(), actual.toArray(), "matmul with bias");
+                double[] ref = io.numarrow.Reference.matmul(a.toArray(), b.toArray(), biasValues, null, m, n, k, false);
+                io.numarrow.Reference.assertClose(ref, io.numarrow.Reference.widen(actual.toArray()),
+                        1e-5 * Math.sqrt(k), 1e-5, "against float64");
+
+                java.lang.foreign.MemorySegment classes = arena.allocate((long) m * Integer.BYTES);
+                p.scoreInto(a, w, false, actual, classes);
+                assertArrayEquals(expected.toArray(), actual.toArray(), "scoring without softmax: the margins");
+                assertClasses(actual, classes);
+
+                p.softmaxInto(expected, expected);
+                p.matmulSoftmaxInto(a, w, actual);
+                assertArrayEquals(expected.toArray(), actual.toArray(), "fused softmax with bias");
+                classes.fill((byte) 0x7f);
+                p.scoreInto(a, w, true, actual, classes);
+                assertArrayEquals(expected.toArray(), actual.toArray(), "scoring with softmax: the probabilities");
+                assertClasses(actual, classes);
+                java.lang.foreign.MemorySegment separately = arena.allocate((long) m * Integer.BYTES);
+                p.argmaxInto(actual, separately);
+                assertEquals(-1, classes.mismatch(separately), "argmaxInto gives the fused pass's classes");
+            }
+        }
+    }
+
+    private static void assertClasses(Tensor scores, java.lang.foreign.MemorySegment classes) {
+        float[] s = scores.toArray();
+        int n = scores.cols();
+        for (int r = 0; r < scores.rows(); r++) {
+            int best = 0;
+            for (int j = 1; j < n; j++) {
+                best = s[r * n + j] > s[r * n + best] ? j : best;
+            }
+            assertEquals(best, classes.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, r), "class of row " + r);
+        }
+    }
+
+    @Test
+    void biasMisuseIsRefused() {
+        try (Tensor a = random(10, 8, 1); Tensor b = random(8, 5, 2); Tensor wrong = random(1, 4, 3);
+             Tensor column = random(5, 1, 4); Tensor bias = random(1, 5, 5); Tensor out = Tensor.allocate(allocator, 10, 5);
+             PreparedWeights w = ops.prepare(b, bias)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ops.prepare(b, wrong));
+            assertTrue(e.getMessage().contains("1×4") && e.getMessage().contains("1×5"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ops.prepare(b, column));
+            e = assertThrows(IllegalArgumentException.class, () -> ops.gemmInto(a, w, bias, false, out));
+            assertTrue(e.getMessage().contains("bias already"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> ops.scoreInto(a, w, true, out, java.lang.foreign.MemorySegment.ofArray(new int[9])));
+            assertTrue(e.getMessage().contains("36 bytes") && e.getMessage().contains("40"), e.getMessage());
+            assertTrue(w.toString().contains("bias"), w.toString());
+        }
+    }
+
     @Test
     void transposedWeightsMatchTheUnpreparedTransposedCall() {
         int m = 300, k = 70, n = 33;

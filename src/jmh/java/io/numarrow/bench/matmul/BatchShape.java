@@ -34,11 +34,21 @@ public abstract class BatchShape {
     @Setup(Level.Trial)
     public void setUp() {
         f = new MatmulFixture(rows, h, d, threads, allocator());
+        prepare();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        release();
         f.close();
+    }
+
+    /** What a subclass makes from the operands, once they exist (JMH would run a subclass's own setup first). */
+    protected void prepare() {
+    }
+
+    /** Frees what {@link #prepare()} made, before the operands go. */
+    protected void release() {
     }
 
     /** Where the operands live: numarrow's allocator, as `compute` and the Spark transformer use. */
