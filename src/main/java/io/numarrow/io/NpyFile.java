@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -52,8 +53,14 @@ public final class NpyFile {
     private NpyFile() {
     }
 
-    /** Whether {@code file} begins with the {@code .npy} magic string (false when it cannot be read). */
+    /**
+     * Whether {@code file} begins with the {@code .npy} magic string (false when it cannot be read, and for
+     * anything but a regular file: opening a FIFO would wait for a writer, forever).
+     */
     public static boolean isNpy(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(MAGIC.length);
             while (head.hasRemaining() && ch.read(head) >= 0) {
