@@ -24,7 +24,7 @@ class KernelCompileTest {
     private static final Pattern COMPILE = Pattern.compile("^\\s*\\d+\\s+\\d+\\s+([%sbn! ]*?)\\s*(\\d)\\s+(\\S+::\\S+)(.*)$");
     /** The classes jvm.flags' compile policy covers. */
     private static final Pattern POLICY_CLASS = Pattern.compile(
-            "io\\.numarrow\\.kernels\\.(MicroKernel\\d+|Softmax|VectorExp|RowSum)::.*");
+            "io\\.numarrow\\.kernels\\.(MicroKernel\\d+\\w*|Softmax|VectorExp|RowSum|Packing)::.*");
 
     @TempDir
     Path dir;
