@@ -7,20 +7,10 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tableJson } from './table-json.mjs';
 const require = createRequire(join(process.cwd(), 'noop.js'));
 const arrow = require('apache-arrow');
 
 const [file, ...columns] = process.argv.slice(2);
 const table = arrow.tableFromIPC(readFileSync(file));
-const fields = table.schema.fields.map(f => ({ name: f.name, type: String(f.type), metadata: Object.fromEntries(f.metadata) }));
-const values = {};
-for (const name of columns) {
-  const col = table.getChild(name);
-  const rows = [];
-  for (let r = 0; r < table.numRows; r++) {
-    const v = col.get(r);
-    rows.push(v === null ? null : (typeof v === 'object' && v.toArray ? Array.from(v.toArray(), Number) : (typeof v === 'bigint' ? Number(v) : v)));
-  }
-  values[name] = rows;
-}
-process.stdout.write(JSON.stringify({ fields, batches: table.batches.map(b => b.numRows), columns: values }));
+process.stdout.write(tableJson(table, columns));

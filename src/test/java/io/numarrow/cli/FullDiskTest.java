@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.numarrow.ChildJvm;
+import io.numarrow.JobInputs;
+import io.numarrow.SmallDisk;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.Ops;
-import io.numarrow.compute.SyntheticData;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
@@ -39,8 +40,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FullDiskTest {
     @TempDir
     static Path inputs;
-    static Path x;
-    static Path w;
+    static JobInputs in;
 
     @TempDir
     Path dir;
@@ -50,23 +50,18 @@ class FullDiskTest {
     @BeforeEach
     void mountASmallDisk() throws Exception {
         disk = Files.createDirectory(dir.resolve("disk"));
-        mounted = run("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", disk.toString());
+        mounted = SmallDisk.mount(disk);
         assumeTrue(mounted, "skipped: cannot mount a 20 MB tmpfs here (needs root)");
-        if (x == null) {
+        if (in == null) {
             // 100k rows of 64 features, kept beside a 64-wide output: about 55 MB to write
-            x = inputs.resolve("x.arrow");
-            w = inputs.resolve("w.arrow");
-            try (BufferAllocator allocator = new RootAllocator()) {
-                SyntheticData.writeFeatures(x, allocator, 100_000, 64, 25, 0, 5);
-                SyntheticData.writeWeights(w, allocator, 64, 64, 6);
-            }
+            in = JobInputs.write(inputs, 100_000, 64, 64, 25, 0);
         }
     }
 
     @AfterEach
     void unmount() throws Exception {
         if (mounted) {
-            assertTrue(run("umount", disk.toString()), "umount " + disk);
+            assertTrue(SmallDisk.unmount(disk), "umount " + disk);
         }
     }
 
@@ -74,8 +69,8 @@ class FullDiskTest {
     @ValueSource(strings = {"out.arrow", "out.parquet"})
     void theCommandSaysSoInOneLineAndLeavesNothing(String name) throws Exception {
         Path err = dir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(ChildJvm.command(Main.class, "compute", "--input", x.toString(), "--weights",
-                w.toString(), "--output", disk.resolve(name).toString(), "--quiet"))
+        Process p = new ProcessBuilder(ChildJvm.command(Main.class, "compute", "--input", in.x().toString(), "--weights",
+                in.w().toString(), "--output", disk.resolve(name).toString(), "--quiet"))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
         assertTrue(p.waitFor(240, TimeUnit.SECONDS), "compute did not finish");
         List<String> lines = Files.readAllLines(err).stream().filter(l -> !l.isBlank() && !testClassPathNoise(l)).toList();
@@ -93,7 +88,7 @@ class FullDiskTest {
             for (int run = 0; run < 3; run++) { // the failure meets the other stages at a different point each time
                 try (BufferAllocator allocator = new RootAllocator()) { // its close throws on a leak
                     UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ComputeJob.run(
-                            new ComputeJob.Spec(x, w, disk.resolve(name), "features", Ops.MATMUL_SOFTMAX, "output"),
+                            new ComputeJob.Spec(in.x(), in.w(), disk.resolve(name), "features", Ops.MATMUL_SOFTMAX, "output"),
                             new ParallelOps(pool), allocator));
                     assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
                 }
@@ -116,16 +111,6 @@ class FullDiskTest {
     private List<Path> entries() throws IOException {
         try (Stream<Path> s = Files.list(disk)) {
             return s.toList();
-        }
-    }
-
-    private static boolean run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
         }
     }
 }

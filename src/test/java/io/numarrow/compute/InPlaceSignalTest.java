@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.ChildJvm;
+import io.numarrow.JobInputs;
 import io.numarrow.io.AtomicOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,20 +30,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class InPlaceSignalTest {
     @TempDir
     static Path inputs;
-    static Path x;
-    static Path w;
+    static JobInputs in;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void writeInputs() {
-        x = inputs.resolve("x.arrow");
-        w = inputs.resolve("w.arrow");
-        try (BufferAllocator allocator = new RootAllocator()) {
-            SyntheticData.writeFeatures(x, allocator, 4 * 4001, 64, 4, 97, 5);
-            SyntheticData.writeWeights(w, allocator, 64, 32, 6);
-        }
+        in = JobInputs.write(inputs, 4 * 4001, 64, 32, 4, 97);
     }
 
     @ParameterizedTest
@@ -80,7 +73,7 @@ class InPlaceSignalTest {
     }
 
     private Process startPaused() throws Exception {
-        Process child = new ProcessBuilder(ChildJvm.command(InPlaceJobHolder.class, x.toString(), w.toString(),
+        Process child = new ProcessBuilder(ChildJvm.command(InPlaceJobHolder.class, in.x().toString(), in.w().toString(),
                 dir.resolve("out.arrow").toString())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         assertNotNull(ChildJvm.awaitLine(child, "paused"), "the job did not reach its first batch");
         return child;

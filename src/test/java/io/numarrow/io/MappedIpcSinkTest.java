@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.numarrow.SmallDisk;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -60,12 +59,12 @@ class MappedIpcSinkTest {
     @Test
     void anotherFileSystemGetsTheInputColumnsByWrites() throws Exception {
         Path disk = Files.createDirectory(dir.resolve("disk"));
-        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", disk.toString()),
+        assumeTrue(SmallDisk.mount(disk),
                 "skipped: cannot mount a tmpfs here (needs root)");
         try {
             assertFalse(writeAndReadBack(disk.resolve("out.arrow")), "across file systems the input's columns are written");
         } finally {
-            assertTrue(run("umount", disk.toString()), "umount " + disk);
+            assertTrue(SmallDisk.unmount(disk), "umount " + disk);
         }
     }
 
@@ -141,16 +140,6 @@ class MappedIpcSinkTest {
             }
         }
         return inKernel;
-    }
-
-    private static boolean run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     @Test

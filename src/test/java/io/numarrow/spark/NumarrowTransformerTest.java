@@ -315,6 +315,7 @@ class NumarrowTransformerTest {
     void weightsLoadOncePerJvmUntilTheFileChanges() throws Exception {
         Path own = dir.resolve("own-weights.arrow");
         Files.copy(weights, own);
+        FileTime firstVersion = Files.getLastModifiedTime(own);
         NumarrowTransformer t = transformer(Ops.MATMUL).setWeightsPath("file://" + own);
         Dataset<Row> df = SparkTestData.frame(spark, rows.subList(0, 50), 2);
         WeightsCache cache = ExecutorResources.get().weights();
@@ -330,7 +331,7 @@ class NumarrowTransformerTest {
         try (BufferAllocator allocator = new RootAllocator()) {
             SyntheticData.writeWeights(own, allocator, D, H, 99);
         }
-        Files.setLastModifiedTime(own, FileTime.fromMillis(Files.getLastModifiedTime(weights).toMillis() + 5000));
+        Files.setLastModifiedTime(own, FileTime.fromMillis(firstVersion.toMillis() + 5000));
         Map<Long, float[]> out = SparkTestData.outputById(t.transform(df).collectAsList(), "id", "scores");
         assertEquals(before + 2, cache.loads());
         float[][] w99 = SparkTestData.readWeights(own);
