@@ -78,8 +78,8 @@ public final class WeightsFile {
         float v = s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, first);
         int cols = t.cols();
         t.close();
-        throw new BadInputException(source + ": the " + what + (what.equals("bias") ? " holds " : " hold ") + bad + " value" + (bad == 1 ? "" : "s")
-                + " that are NaN or infinite (the first, " + v + ", at row " + first / cols + ", column " + first % cols
+        throw new BadInputException(source + ": the " + what + (what.equals("bias") ? " holds " : " hold ") + bad + (bad == 1 ? " value that is" : " values that are")
+                + " NaN or infinite (the first, " + v + ", at row " + first / cols + ", column " + first % cols
                 + "); every score they touch would be NaN, so numarrow refuses them");
     }
 

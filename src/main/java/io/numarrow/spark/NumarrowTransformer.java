@@ -76,7 +76,7 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         inputCol = new Param<>(this, "inputCol", "input column: array<float> or ML Vector, d values per row");
         outputCol = new Param<>(this, "outputCol", "output column: array<float>, h values per row");
         weightsPath = new Param<>(this, "weightsPath", "Arrow IPC file of W[d×h] (d rows of"
-                + " FixedSizeList<float32>[h]); a local path on every node or any Hadoop filesystem path");
+                + " FixedSizeList<float32>[h]) or a .npy of shape (d, h); a local path on every node or any Hadoop filesystem path");
         ops = new Param<>(this, "ops", "operations: matmul, softmax or matmul,softmax, each optionally followed by"
                 + " ,argmax (each row's class into predictionCol)", new OpsValidator());
         batchRows = new IntParam(this, "batchRows", "rows per Arrow batch (> 0)", ParamValidators.gt(0));

@@ -277,7 +277,7 @@ class LogisticModelTest {
                 Vectors.dense(0, 0, 0), 3, true);
         SparkException e = assertThrows(SparkException.class,
                 () -> NumarrowTransformer.fromModel(nan).transform(df).collectAsList());
-        assertTrue(messages(e).contains("the weights hold 1 value that are NaN or infinite (the first, NaN, at row 2, column 1)"),
+        assertTrue(messages(e).contains("the weights hold 1 value that is NaN or infinite (the first, NaN, at row 2, column 1)"),
                 messages(e));
 
         NumarrowTransformer shortBias = NumarrowTransformer.fromModel(new LogisticRegressionModel("b",
