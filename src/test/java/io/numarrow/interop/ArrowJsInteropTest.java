@@ -17,7 +17,6 @@ import io.numarrow.threading.ThreadPoolConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
@@ -99,7 +98,7 @@ class ArrowJsInteropTest {
      */
     @Test
     void anOutputComputedInPlaceReadsBackInArrowJs(@TempDir Path dir) throws Exception {
-        Path npmDir = ParquetInteropTest.NodeTools.installed();
+        ParquetInteropTest.NodeTools.installed(); // skips here, before computing, where Node.js is missing
         Path out = dir.resolve("out.arrow");
         try (BufferAllocator allocator = new RootAllocator();
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
@@ -108,13 +107,7 @@ class ArrowJsInteropTest {
                     new ParallelOps(pool), allocator);
             assertTrue(result.timings().inPlace(), "computed in place");
         }
-        Path json = dir.resolve("read.json");
-        Process p = new ProcessBuilder("node", REPO.resolve("tools/interop/read-arrow.mjs").toString(),
-                out.toString(), "row_id", "output")
-                .directory(npmDir.toFile()).redirectOutput(json.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node finished");
-        assertEquals(0, p.exitValue(), "node read the file");
-        JsonNode read = new ObjectMapper().readTree(json.toFile());
+        JsonNode read = ParquetInteropTest.NodeTools.readTable("read-arrow.mjs", out, dir.resolve("read.json"), "row_id", "output");
         List<Integer> batches = new ArrayList<>();
         read.get("batches").forEach(n -> batches.add(n.asInt()));
         assertEquals(List.of(10, 1, 17, 33), batches, "batch boundaries as Arrow JS reads them");

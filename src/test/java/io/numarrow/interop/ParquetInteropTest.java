@@ -146,16 +146,10 @@ class ParquetInteropTest {
     /** numarrow's Parquet output read by arrow-rs (parquet-wasm in Node.js): types, tags and values. */
     @Test
     void parquetOutputReadsBackInArrowRs(@TempDir Path dir) throws Exception {
-        Path npmDir = NodeTools.installed();
+        NodeTools.installed(); // skips here, before computing, where Node.js is missing
         Path out = dir.resolve("out.parquet");
         assertEquals(0, compute(FIXTURES.resolve("list.parquet"), out));
-        Path json = dir.resolve("read.json");
-        Process p = new ProcessBuilder("node", REPO.resolve("tools/interop/read-parquet.mjs").toString(),
-                out.toString(), "row_id", "output")
-                .directory(npmDir.toFile()).redirectOutput(json.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node finished");
-        assertEquals(0, p.exitValue(), "node read the file");
-        JsonNode read = new ObjectMapper().readTree(json.toFile());
+        JsonNode read = NodeTools.readTable("read-parquet.mjs", out, dir.resolve("read.json"), "row_id", "output");
         JsonNode output = null;
         for (JsonNode f : read.get("fields")) {
             if (f.get("name").asText().equals("output")) {
@@ -255,6 +249,18 @@ class ParquetInteropTest {
             }
             installed = dir;
             return dir;
+        }
+
+        /** {@code file} read by {@code tools/interop/<script>} into {@code json}: its fields, batches and {@code columns}. */
+        static JsonNode readTable(String script, Path file, Path json, String... columns) throws Exception {
+            List<String> command = new ArrayList<>(List.of("node", REPO.resolve("tools/interop").resolve(script).toString(),
+                    file.toString()));
+            command.addAll(List.of(columns));
+            Process p = new ProcessBuilder(command).directory(installed().toFile()).redirectOutput(json.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "node finished");
+            assertEquals(0, p.exitValue(), "node read the file");
+            return new ObjectMapper().readTree(json.toFile());
         }
 
         private static boolean onPath(String tool) {
