@@ -5,6 +5,7 @@ import io.numarrow.bench.matmul.OpenBlas;
 import io.numarrow.kernels.CpuIdentity;
 import io.numarrow.kernels.FmaPeak;
 import io.numarrow.kernels.Matmul;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -130,7 +131,7 @@ public final class BenchMain implements Callable<Integer> {
         double peak = suites.contains("matmul") ? printMachine() : Double.NaN;
 
         // Every fork gets jvm.flags (these replace any @Fork(jvmArgsAppend) of the benchmarks).
-        List<String> forkFlags = new ArrayList<>(JvmFlags.ofThisRepository());
+        List<String> forkFlags = forkFlags(JvmFlags.ofThisRepository(), ManagementFactory.getRuntimeMXBean().getInputArguments());
         forkFlags.add("-Xmx8g");
         forkFlags.addAll(loggingFlags());
         ChainedOptionsBuilder options = new OptionsBuilder()
@@ -173,6 +174,15 @@ public final class BenchMain implements Callable<Integer> {
             System.err.println("plot: " + BenchPlot.write(results, plot));
         }
         return 0;
+    }
+
+    /**
+     * The flags of {@code wanted} a fork must be given: JMH starts each fork with this JVM's own flags
+     * ({@code inherited}, when no jvmArgs are set) and then the appended ones, so the launcher's jvm.flags
+     * appended again would come twice on every fork's command line.
+     */
+    static List<String> forkFlags(List<String> wanted, List<String> inherited) {
+        return new ArrayList<>(wanted.stream().filter(f -> !inherited.contains(f)).toList());
     }
 
     /**
