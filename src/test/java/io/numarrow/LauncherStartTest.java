@@ -111,7 +111,6 @@ class LauncherStartTest {
         jdk = fakeJdk(true);
         String stats = assertCleanCompute();
         assertFalse(lastCall().contains("-XX:CompileCommand="), "the policy lines are dropped: " + lastCall());
-        assertFalse(lastCall().contains("-XX:CompileThresholdScaling="), "and the commands' own scaling: " + lastCall());
         assertTrue(stats.contains("kernels compiled") && stats.contains("no compile policy"), stats);
         // the answer is kept: the next command does not ask the JVM again
         int before = Files.readAllLines(calls).size();
@@ -123,18 +122,6 @@ class LauncherStartTest {
     void aJvmTakingThePolicyRunsWithIt() throws Exception {
         String stats = assertCleanCompute();
         assertTrue(lastCall().contains("-XX:CompileCommand=quiet"), lastCall());
-        assertTrue(lastCall().contains("-XX:CompileThresholdScaling=3"), lastCall());
-        // the kernels' own scaling divided by the command's factor: they compile when jvm.flags says
-        List<String> call = List.of(lastCall().split(" "));
-        for (String line : JvmFlags.ofThisRepository()) {
-            if (line.startsWith("-XX:CompileCommand=CompileThresholdScaling,")) {
-                String pattern = line.substring(0, line.lastIndexOf(',') + 1);
-                double wanted = Double.parseDouble(line.substring(pattern.length())) / 3;
-                String given = call.stream().filter(a -> a.startsWith(pattern)).findFirst()
-                        .orElseThrow(() -> new AssertionError("no " + pattern + " in " + call));
-                assertEquals(wanted, Double.parseDouble(given.substring(pattern.length())), wanted * 1e-5, given);
-            }
-        }
         assertTrue(stats.contains("s of JVM uptime"), stats);
     }
 
@@ -171,8 +158,7 @@ class LauncherStartTest {
     /**
      * A JDK 25 as the launcher finds one (a release file, bin/java, bin/javac) whose java logs each call's
      * arguments and runs this JVM's java; {@code refusePolicy}: exits 1 with HotSpot's message when given
-     * a {@code -XX:CompileCommand} option other than {@code quiet} or {@code -XX:CompileThresholdScaling}, as a
-     * JVM without those options would.
+     * a {@code -XX:CompileCommand} option other than {@code quiet}, as a JVM without those options would.
      */
     private Path fakeJdk(boolean refusePolicy) throws IOException {
         Path home = Files.createDirectories(dir.resolve(refusePolicy ? "jdk-refusing" : "jdk"));
@@ -185,7 +171,6 @@ class LauncherStartTest {
                     -XX:CompileCommand=quiet) ;;
                     -XX:CompileCommand=*) echo "CompileCommand: An error occurred during parsing"; \
                 echo "Error: Unrecognized option '${a#-XX:CompileCommand=}'"; exit 1 ;;
-                    -XX:CompileThresholdScaling=*) echo "Unrecognized VM option '${a#-XX:}'"; exit 1 ;;
                   esac
                 done
                 """ : "";
