@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -58,6 +59,10 @@ public final class Softmax {
         out.get(ValueLayout.JAVA_BYTE, 0);
         long rowBytes = (long) cols * Float.BYTES;
         MemorySegment chains = RowSum.scratch();
+        if (cols < MIN_ALIGNED_COLS) {
+            shortRows(in, out, cols, rowStart, rowEnd, chains);
+            return;
+        }
         for (int r = rowStart; r < rowEnd; r++) {
             long base = (long) r * rowBytes;
             long ahead = r + 1 < rowEnd ? rowBytes : 0;
@@ -80,6 +85,41 @@ public final class Softmax {
                 float sum = RowSum.of(out, base, cols, chains);
                 scale(out, base, head, 1f / sum);
                 scale(out, rest, restCols, 1f / sum);
+            }
+        }
+    }
+
+    /**
+     * Rows shorter than {@link #MIN_ALIGNED_COLS} (never split), {@link RowSum#BLOCK_ROWS} at a time, each
+     * pass over the whole block before the next: the maxima, then the exps and sums, then the scaling. Row
+     * by row, a short row's passes are a chain of dependent steps (reductions, a division) with little
+     * work beside them, and the processor waited on it; a block's rows in one pass are independent, so
+     * their steps overlap. Each row's values and order are the long rows' (the same methods).
+     */
+    private static void shortRows(MemorySegment in, MemorySegment out, int cols, int rowStart, int rowEnd,
+                                  MemorySegment chains) {
+        long rowBytes = (long) cols * Float.BYTES;
+        for (int block = rowStart; block < rowEnd; block += RowSum.BLOCK_ROWS) {
+            int rows = Math.min(RowSum.BLOCK_ROWS, rowEnd - block);
+            long first = (long) block * rowBytes;
+            for (int i = 0; i < rows; i++) {
+                chains.set(F, RowSum.ROW_MAXIMA + (long) i * Float.BYTES, max(in, first + i * rowBytes, cols));
+            }
+            for (int i = 0; i < rows; i++) {
+                long base = first + i * rowBytes;
+                float max = chains.get(F, RowSum.ROW_MAXIMA + (long) i * Float.BYTES);
+                if (Float.isNaN(max) || Float.isInfinite(max)) {
+                    fill(out, base, cols, Float.NaN);
+                } else {
+                    float sum = VectorExp.expMinusMaxAndSum(in, out, base, cols, max, chains);
+                    chains.set(F, RowSum.ROW_SCALES + (long) i * Float.BYTES, 1f / sum);
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                float max = chains.get(F, RowSum.ROW_MAXIMA + (long) i * Float.BYTES);
+                if (!Float.isNaN(max) && !Float.isInfinite(max)) {
+                    scale(out, first + i * rowBytes, cols, chains.get(F, RowSum.ROW_SCALES + (long) i * Float.BYTES));
+                }
             }
         }
     }
@@ -141,13 +181,14 @@ public final class Softmax {
             m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
             m2 = m2.blend(x2, m2.compare(VectorOperators.LT, x2));
             m3 = m3.blend(x3, m3.compare(VectorOperators.LT, x3));
-            // The sum is NaN if any x is NaN, or if +inf meets -inf (then the maximum is +inf and the
-            // row is undefined anyway); -inf alone stays -inf. One NaN test covers four vectors.
-            FloatVector t = x0.add(x1).add(x2.add(x3));
-            nan = nan.blend(t, t.compare(VectorOperators.NE, t));
+            // Only a NaN is unequal to itself. (A sum of the four was tested before: finite values whose
+            // sums overflow to +inf and -inf made a defined row NaN.)
+            VectorMask<Float> isNaN = x0.compare(VectorOperators.NE, x0).or(x1.compare(VectorOperators.NE, x1))
+                    .or(x2.compare(VectorOperators.NE, x2)).or(x3.compare(VectorOperators.NE, x3));
+            nan = nan.blend(ninf, isNaN);
         }
         float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
-        return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? Float.NaN : max;
+        return nan.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY).anyTrue() ? Float.NaN : max;
     }
 
     /** {@code max} against one vector of floats: NaN if either holds a NaN. */
