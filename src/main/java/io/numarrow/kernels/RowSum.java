@@ -43,7 +43,7 @@ final class RowSum {
      * rearranged gives every lane {@code i < h} the contract's {@code [i] + [i + h]} (addition commutes
      * bit for bit), in registers.
      */
-    private static final VectorShuffle<Float>[] HALVES = halves();
+    static final VectorShuffle<Float>[] HALVES = halves();
 
     private RowSum() {
     }
