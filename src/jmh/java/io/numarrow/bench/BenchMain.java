@@ -119,6 +119,13 @@ public final class BenchMain implements Callable<Integer> {
                 return 2;
             }
         }
+        for (String param : params) {
+            int eq = param.indexOf('=');
+            if (eq <= 0 || eq == param.length() - 1) {
+                System.err.println("numarrow bench: --param takes NAME=VALUE[,VALUE...], got '" + param + "'");
+                return 2;
+            }
+        }
         String known = benchmarkList();
         for (String s : suites) {
             if (!known.contains("io.numarrow.bench." + s + ".")) {
@@ -145,10 +152,6 @@ public final class BenchMain implements Callable<Integer> {
         }
         for (String param : params) {
             int eq = param.indexOf('=');
-            if (eq <= 0 || eq == param.length() - 1) {
-                System.err.println("numarrow bench: --param takes NAME=VALUE[,VALUE...], got '" + param + "'");
-                return 2;
-            }
             options.param(param.substring(0, eq), param.substring(eq + 1).split(","));
         }
         if (!quick) {
