@@ -60,11 +60,15 @@ final class JobStats {
         out.printf(Locale.ROOT, "%-26s %,.0f%n", "rows/s", r.rowsPerSecond());
     }
 
-    /** One line per NUMA node the pool's workers sit on: the node's memory, and its workers' tasks and steals. */
+    /** One line per NUMA node the pool's workers sit on (the node's memory, its workers' tasks and steals); one for a pool without nodes. */
     static void printPerNode(List<WorkerStats> workers, PrintStream out) {
         SortedMap<Integer, WorkerStats> byNode = WorkerStats.perNode(workers);
         List<NodeMemory> memory = NodeMemory.detect(Path.of("/"), List.copyOf(byNode.keySet()));
         byNode.forEach((node, s) -> {
+            if (node < 0) { // a pool that is not NUMA-aware: no node, so no node's memory to report
+                out.printf(Locale.ROOT, "%-26s %,d tasks, %,d steals (pool not placed by NUMA node)%n", "workers", s.tasksRun(), s.steals());
+                return;
+            }
             String mem = memory.stream().filter(m -> m.node() == node).findFirst()
                     .map(m -> String.format(Locale.ROOT, "%,d of %,d MiB free", m.freeBytes() >> 20, m.totalBytes() >> 20))
                     .orElse("memory unknown");

@@ -60,4 +60,17 @@ class JobStatsTest {
         assertTrue(lines.get(0).startsWith("node 0 ") && lines.get(0).endsWith("15 tasks, 3 steals"), lines.get(0));
         assertTrue(lines.get(1).startsWith("node 3 ") && lines.get(1).endsWith("7 tasks, 4 steals"), lines.get(1));
     }
+
+    @Test
+    void aPoolWithoutNodesGetsOneWorkersLineAndNoNodeMemory() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        List<WorkerStats> workers = List.of(
+                new WorkerStats(0, -1, -1, 10, 2, 0, 1),
+                new WorkerStats(1, -1, -1, 5, 1, 0, 1));
+        JobStats.printPerNode(workers, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(1, lines.size(), String.join("\n", lines));
+        assertTrue(lines.get(0).startsWith("workers ") && lines.get(0).contains("15 tasks, 3 steals"), lines.get(0));
+        assertTrue(!lines.get(0).contains("node -1") && !lines.get(0).contains("memory unknown"), lines.get(0));
+    }
 }
