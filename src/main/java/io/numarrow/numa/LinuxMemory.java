@@ -76,65 +76,41 @@ public final class LinuxMemory {
             MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
-    // one holder class per call: a handle is linked (its adapter spun, its stub made) on its first use, so a
-    // start-up or a command that never makes the call does not pay for it
-    private static final class Mmap {
-        static final MethodHandle HANDLE = libc("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    }
-    private static final class Munmap {
-        static final MethodHandle HANDLE = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    }
-    private static final class Madvise {
-        static final MethodHandle HANDLE = libc("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    }
-    private static final class Open {
-        static final MethodHandle HANDLE = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    }
-    private static final class Close {
-        static final MethodHandle HANDLE = libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT));
-    }
-    private static final class Flock {
-        static final MethodHandle HANDLE = libc("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    }
-    private static final class Fallocate {
-        static final MethodHandle HANDLE = libc("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    }
+    private static final MethodHandle MMAP = libc("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MUNMAP = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MADVISE = libc("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final MethodHandle OPEN = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle FLOCK = libc("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    private static final MethodHandle FALLOCATE = libc("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
     /** {@code ssize_t copy_file_range(int, off64_t *, int, off64_t *, size_t, unsigned)}. */
-    private static final class CopyFileRange {
-        static final MethodHandle HANDLE = libc("copy_file_range", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                ValueLayout.JAVA_INT));
-    }
-    private static final class SyncFileRange {
-        static final MethodHandle HANDLE = libc("sync_file_range", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    }
+    private static final MethodHandle COPY_FILE_RANGE = libc("copy_file_range", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_INT));
+    private static final MethodHandle SYNC_FILE_RANGE = libc("sync_file_range", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     /** {@code sync_file_range}: start writing the range's dirty pages back, without waiting. */
     public static final int SYNC_FILE_RANGE_WRITE = 2;
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
     private static final int EWOULDBLOCK = 11;
     /** {@code long syscall(long number, ...)}: six long-sized variadic arguments. */
-    private static final class Syscall {
-        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG),
-                Linker.Option.firstVariadicArg(1), ERRNO_OPTION);
-    }
+    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), ERRNO_OPTION);
     /** glibc's getcpu goes through the vDSO: no kernel entry, cheap enough per allocation. */
-    private static final class Getcpu {
-        static final Optional<MethodHandle> HANDLE = LIBC.find("getcpu").map(s -> LINKER.downcallHandle(s,
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
-    }
+    private static final Optional<MethodHandle> GETCPU = LIBC.find("getcpu").map(s -> LINKER.downcallHandle(s,
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
 
     private static final Syscalls NR = Syscalls.forArch(System.getProperty("os.arch"));
 
@@ -226,7 +202,7 @@ public final class LinuxMemory {
 
     private static long mmap(long bytes, int prot, int flags, int fd, long offset) {
         try {
-            long addr = (long) Mmap.HANDLE.invokeExact(STATE.get(), 0L, bytes, prot, flags, fd, offset);
+            long addr = (long) MMAP.invokeExact(STATE.get(), 0L, bytes, prot, flags, fd, offset);
             if (addr == -1L) {
                 throw new NativeCallException("mmap(" + bytes + " bytes)", errno());
             }
@@ -240,7 +216,7 @@ public final class LinuxMemory {
 
     public static void unmap(long address, long bytes) {
         try {
-            int r = (int) Munmap.HANDLE.invokeExact(STATE.get(), address, bytes);
+            int r = (int) MUNMAP.invokeExact(STATE.get(), address, bytes);
             if (r != 0) {
                 throw new NativeCallException("munmap", errno());
             }
@@ -254,7 +230,7 @@ public final class LinuxMemory {
     /** {@code madvise}; returns false (and changes nothing) when the kernel declines the advice. */
     public static boolean advise(long address, long bytes, int advice) {
         try {
-            return (int) Madvise.HANDLE.invokeExact(STATE.get(), address, bytes, advice) == 0;
+            return (int) MADVISE.invokeExact(STATE.get(), address, bytes, advice) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("madvise call failed", t);
         }
@@ -271,7 +247,7 @@ public final class LinuxMemory {
      */
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) Open.HANDLE.invokeExact(STATE.get(), arena.allocateFrom(path), flags | O_CLOEXEC);
+            int fd = (int) OPEN.invokeExact(STATE.get(), arena.allocateFrom(path), flags | O_CLOEXEC);
             if (fd < 0) {
                 throw new NativeCallException("open(" + path + ")", errno());
             }
@@ -291,7 +267,7 @@ public final class LinuxMemory {
      */
     public static boolean tryLockExclusive(int fd) {
         try {
-            if ((int) Flock.HANDLE.invokeExact(STATE.get(), fd, LOCK_EX | LOCK_NB) == 0) {
+            if ((int) FLOCK.invokeExact(STATE.get(), fd, LOCK_EX | LOCK_NB) == 0) {
                 return true;
             }
             int errno = errno();
@@ -316,7 +292,7 @@ public final class LinuxMemory {
      */
     public static void allocateFile(int fd, long offset, long length) {
         try {
-            if ((int) Fallocate.HANDLE.invokeExact(STATE.get(), fd, 0, offset, length) != 0) {
+            if ((int) FALLOCATE.invokeExact(STATE.get(), fd, 0, offset, length) != 0) {
                 throw new NativeCallException("fallocate(" + length + " bytes)", errno());
             }
         } catch (NativeCallException e) {
@@ -340,7 +316,7 @@ public final class LinuxMemory {
         s.set(ValueLayout.JAVA_LONG, 0, inOffset);
         s.set(ValueLayout.JAVA_LONG, 8, outOffset);
         try {
-            long n = (long) CopyFileRange.HANDLE.invokeExact(STATE.get(), in, s, out, s.asSlice(8), length, 0);
+            long n = (long) COPY_FILE_RANGE.invokeExact(STATE.get(), in, s, out, s.asSlice(8), length, 0);
             if (n < 0) {
                 throw new NativeCallException("copy_file_range(" + length + " bytes)", errno());
             }
@@ -360,7 +336,7 @@ public final class LinuxMemory {
      */
     public static boolean syncFileRange(int fd, long offset, long length, int flags) {
         try {
-            return (int) SyncFileRange.HANDLE.invokeExact(STATE.get(), fd, offset, length, flags) == 0;
+            return (int) SYNC_FILE_RANGE.invokeExact(STATE.get(), fd, offset, length, flags) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("sync_file_range call failed", t);
         }
@@ -368,7 +344,7 @@ public final class LinuxMemory {
 
     public static void closeFd(int fd) {
         try {
-            int ignored = (int) Close.HANDLE.invokeExact(STATE.get(), fd);
+            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
         } catch (Throwable t) {
             throw new IllegalStateException("close call failed", t);
         }
@@ -385,7 +361,7 @@ public final class LinuxMemory {
         long r = syscall(NR.mbind, address, bytes, mode, mask.address(), MAXNODE_ARG, flags);
         if (r != 0) {
             throw new NativeCallException("mbind(mode " + mode + ", nodes " + Arrays.toString(nodes) + ")",
-                errno());
+                    errno());
         }
     }
 
@@ -430,10 +406,10 @@ public final class LinuxMemory {
     public static int currentNode() {
         MemorySegment s = SCRATCH.get();
         try {
-            if (Getcpu.HANDLE.isPresent()) {
-                int r = (int) Getcpu.HANDLE.get().invokeExact(s, s.asSlice(4));
+            if (GETCPU.isPresent()) {
+                int r = (int) GETCPU.get().invokeExact(s, s.asSlice(4));
                 if (r == 0) {
-                return s.get(ValueLayout.JAVA_INT, 4);
+                    return s.get(ValueLayout.JAVA_INT, 4);
                 }
             }
         } catch (Throwable t) {
@@ -462,7 +438,7 @@ public final class LinuxMemory {
 
     private static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
         try {
-            return (long) Syscall.HANDLE.invokeExact(STATE.get(), nr, a, b, c, d, e, f);
+            return (long) SYSCALL.invokeExact(STATE.get(), nr, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw new IllegalStateException("syscall " + nr + " failed", t);
         }

@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -29,63 +30,52 @@ public final class LinuxSched {
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    // one holder class per call: a handle is linked (its adapter spun, its stub made) on its first use, so a
-    // start-up that never pins or renices a thread does not pay for it
-    private static final class GetAffinity {
-        static final MethodHandle HANDLE = find("sched_getaffinity", affinity(), errno());
-    }
+    private static final MethodHandle GET_AFFINITY;
+    private static final MethodHandle SET_AFFINITY;
+    private static final MethodHandle GET_CPU;
+    private static final MethodHandle GET_TID;
+    private static final MethodHandle SET_PRIORITY;
 
-    private static final class SetAffinity {
-        static final MethodHandle HANDLE = find("sched_setaffinity", affinity(), errno());
-    }
-
-    private static final class GetCpu {
-        static final MethodHandle HANDLE = find("sched_getcpu", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-    }
-
-    private static final class SetPriority {
-        static final MethodHandle GET_TID = find("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        static final MethodHandle SET_PRIORITY = find("setpriority", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+    static {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup libc = linker.defaultLookup();
+        Linker.Option errno = Linker.Option.captureCallState("errno");
+        FunctionDescriptor affinity = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
+        GET_AFFINITY = find(linker, libc, "sched_getaffinity", affinity, errno);
+        SET_AFFINITY = find(linker, libc, "sched_setaffinity", affinity, errno);
+        GET_CPU = find(linker, libc, "sched_getcpu", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        GET_TID = find(linker, libc, "gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        SET_PRIORITY = find(linker, libc, "setpriority", FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     }
 
     private LinuxSched() {
     }
 
-    private static FunctionDescriptor affinity() {
-        return FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
-    }
-
-    private static Linker.Option errno() {
-        return Linker.Option.captureCallState("errno");
-    }
-
-    private static Optional<MemorySegment> symbol(String name) {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            return Optional.empty();
-        }
-        return Linker.nativeLinker().defaultLookup().find(name);
-    }
-
     @SuppressWarnings("restricted") // native access is what this class is for; the launcher enables it
-    private static MethodHandle find(String name, FunctionDescriptor fd, Linker.Option... options) {
-        return symbol(name).map(s -> Linker.nativeLinker().downcallHandle(s, fd, options)).orElse(null);
+    private static MethodHandle find(Linker linker, SymbolLookup libc, String name, FunctionDescriptor fd,
+                                     Linker.Option... options) {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            return null;
+        }
+        Optional<MemorySegment> symbol = libc.find(name);
+        return symbol.map(s -> linker.downcallHandle(s, fd, options)).orElse(null);
     }
 
     /** Whether the affinity and current-CPU calls exist on this system. */
     public static boolean isAvailable() {
-        return symbol("sched_getaffinity").isPresent() && symbol("sched_setaffinity").isPresent()
-                && symbol("sched_getcpu").isPresent(); // the symbols, not the handles: nothing linked to ask
+        return GET_AFFINITY != null && SET_AFFINITY != null && GET_CPU != null;
     }
 
     /** The CPUs the calling thread may run on, ascending. */
     public static List<Integer> currentThreadAffinity() {
-        require(GetAffinity.HANDLE, "sched_getaffinity");
+        require(GET_AFFINITY, "sched_getaffinity");
         for (int bytes = MIN_MASK_BYTES; bytes <= MAX_MASK_BYTES; bytes *= 2) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = arena.allocate(CALL_STATE);
                 MemorySegment mask = arena.allocate(bytes, 8);
-                int rc = (int) GetAffinity.HANDLE.invokeExact(state, 0, (long) bytes, mask);
+                int rc = (int) GET_AFFINITY.invokeExact(state, 0, (long) bytes, mask);
                 if (rc == 0) {
                     return maskToCpus(mask);
                 }
@@ -108,7 +98,7 @@ public final class LinuxSched {
      * kernel gave (EINVAL when none of the CPUs is allowed, EPERM when not permitted).
      */
     public static int setCurrentThreadAffinity(Collection<Integer> cpus) {
-        require(SetAffinity.HANDLE, "sched_setaffinity");
+        require(SET_AFFINITY, "sched_setaffinity");
         if (cpus.isEmpty()) {
             throw new IllegalArgumentException("an affinity mask needs at least one CPU");
         }
@@ -124,7 +114,7 @@ public final class LinuxSched {
                 long word = mask.getAtIndex(ValueLayout.JAVA_LONG, cpu / 64);
                 mask.setAtIndex(ValueLayout.JAVA_LONG, cpu / 64, word | (1L << (cpu % 64)));
             }
-            int rc = (int) SetAffinity.HANDLE.invokeExact(state, 0, (long) bytes, mask);
+            int rc = (int) SET_AFFINITY.invokeExact(state, 0, (long) bytes, mask);
             return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
         } catch (RuntimeException | Error e) {
             throw e;
@@ -138,12 +128,12 @@ public final class LinuxSched {
      * so it runs on CPU time other threads leave. Returns whether it worked; never throws.
      */
     public static boolean niceCurrentThread(int nice) {
-        if (SetPriority.GET_TID == null || SetPriority.SET_PRIORITY == null) {
+        if (GET_TID == null || SET_PRIORITY == null) {
             return false;
         }
         try {
-            int tid = (int) SetPriority.GET_TID.invokeExact();
-            return (int) SetPriority.SET_PRIORITY.invokeExact(0 /* PRIO_PROCESS: one thread when given a tid */, tid, nice) == 0;
+            int tid = (int) GET_TID.invokeExact();
+            return (int) SET_PRIORITY.invokeExact(0 /* PRIO_PROCESS: one thread when given a tid */, tid, nice) == 0;
         } catch (Throwable t) {
             return false;
         }
@@ -151,9 +141,9 @@ public final class LinuxSched {
 
     /** The CPU the calling thread is running on at this instant. */
     public static int currentCpu() {
-        require(GetCpu.HANDLE, "sched_getcpu");
+        require(GET_CPU, "sched_getcpu");
         try {
-            return (int) GetCpu.HANDLE.invokeExact();
+            return (int) GET_CPU.invokeExact();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
