@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.Settings;
 import io.numarrow.SystemProperties;
+import io.numarrow.kernels.TuneCommandTestAccess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,6 +48,60 @@ class TuneCommandTest {
         assertTrue(saved.contains("\ntile=" + tile + "\n"), saved);
         assertTrue(saved.contains("\nmc=" + mc + "\n"), saved);
         assertTrue(saved.lines().anyMatch(l -> l.startsWith("crc32=")), saved);
+    }
+
+    /**
+     * A fresh JVM reads the file when it first chooses its tile: {@code topology} then shows the tuned row
+     * block; a damaged file leaves the default, and the properties win over the file.
+     */
+    @Test
+    void aFreshJvmUsesTheFileForThisMachineAndThePropertiesWin() throws Exception {
+        Path file = dir.resolve("kernels.properties");
+        String tile = TuneCommandTestAccess.defaultTileSpec();
+        int mc = 2 * Integer.parseInt(tile.substring(0, tile.indexOf('x')));
+        TuneCommandTestAccess.write(file, tile, mc, "2026-12-07T07:00:00Z");
+        String tuned = topology();
+        assertTrue(tuned.contains("tuned on 2026-12-07T07:00:00Z, " + file), tuned);
+        assertTrue(tuned.contains("mc=" + mc + " (tuned)"), tuned);
+
+        String mcProperty = topology("-D" + Settings.GEMM_MC.name() + "=" + 5 * mc);
+        assertTrue(mcProperty.contains("mc=" + 5 * mc + " (L2 "), mcProperty);
+        assertTrue(mcProperty.contains("set by -D" + Settings.GEMM_MC.name()), mcProperty);
+        String tileProperty = topology("-D" + Settings.GEMM_TILE.name() + "=" + tile);
+        assertFalse(tileProperty.contains("tuned"), "the property names the tile, the file is not used:\n" + tileProperty);
+
+        Files.writeString(file, Files.readString(file).replace("mc=" + mc, "mc=" + 3 * mc)); // its CRC no longer matches
+        String damaged = topology();
+        assertFalse(damaged.contains("tuned"), damaged);
+        assertTrue(damaged.contains("default (numarrow tune measures the others)"), damaged);
+    }
+
+    private String topology(String... properties) throws Exception {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp")
+                    && !arg.startsWith("-Dnumarrow.")) {
+                command.add(arg);
+            }
+        }
+        command.add("-D" + DIR + "=" + dir);
+        command.addAll(List.of(properties));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "topology"));
+        Path log = Files.createTempFile(dir.getParent(), "numarrow-topology", ".log");
+        try {
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+                throw new AssertionError("topology did not finish in 60 s");
+            }
+            String out = Files.readString(log);
+            assertEquals(0, child.exitValue(), out);
+            return out;
+        } finally {
+            Files.deleteIfExists(log);
+        }
     }
 
     @Test
