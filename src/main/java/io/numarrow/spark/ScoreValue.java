@@ -7,8 +7,8 @@ import org.apache.spark.unsafe.Platform;
 /**
  * One appended value of {@code h} floats, in Spark's internal form, refilled row after row from a
  * batch's native memory: an {@code array<float>} (one memory copy) or a dense ML {@code Vector}
- * (Spark's {@code struct<type, size, indices, values>} with {@code type} 1, each float widened to a
- * double). Spark's scan of the transformer's rows copies the value at once, so one object serves every row.
+ * (Spark's {@code struct<type, size, indices, values>} with {@code type} 1, the floats widened to
+ * doubles a vector at a time). Spark's scan of the transformer's rows copies the value at once, so one object serves every row.
  */
 final class ScoreValue {
     private static final byte DENSE = 1;
@@ -35,9 +35,7 @@ final class ScoreValue {
             Platform.copyMemory(null, address, base, at, (long) h * Float.BYTES);
             return values;
         }
-        for (int i = 0; i < h; i++) {
-            Platform.putDouble(base, at + (long) i * Double.BYTES, Platform.getFloat(null, address + (long) i * Float.BYTES));
-        }
+        FloatWidth.widen(address, base, at, h);
         return dense;
     }
 
