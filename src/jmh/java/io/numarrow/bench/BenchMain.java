@@ -92,11 +92,12 @@ public final class BenchMain implements Callable<Integer> {
             return io.numarrow.bench.onnx.OnnxSuite.run(quick ? 1 : Math.max(1, runs), System.out);
         }
         if (suite.equals("spark-lr")) {
-            if (!format.equals("table") || plot != null || gc || filter != null || runs < 1) {
-                System.err.println("numarrow bench: --suite spark-lr takes only --runs N (rounds per shape, at least 1) and --quick");
+            if (!format.equals("table") || plot != null || gc || runs < 1) {
+                System.err.println("numarrow bench: --suite spark-lr takes only --runs N (rounds per shape, at least 1),"
+                        + " --filter REGEX (shapes written ROWSxDxH, e.g. 200000x256x16) and --quick");
                 return 2;
             }
-            return io.numarrow.bench.sparklr.SparkLrSuite.run(quick ? 1 : runs, quick, System.out);
+            return io.numarrow.bench.sparklr.SparkLrSuite.run(quick ? 1 : runs, quick, filter, System.out);
         }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {
