@@ -80,6 +80,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private long upstreamNanos;
     private long toArrowNanos;
     private long toRowsNanos;
+    private long toRowsReported;
     private long kernelNanos;
     private long poolWaitNanos;
     private long flops;
@@ -124,9 +125,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         // Spark's scan of this RDD (RDDScanExec) turns each row into an UnsafeRow at once, so the joined
         // row and the appended values are reused, and a projection of our own would only copy it twice
         InternalRow result = joined.apply(in, appended);
-        long took = System.nanoTime() - start;
-        TransformTimes.toRows(took);
-        toRowsNanos += took;
+        toRowsNanos += System.nanoTime() - start; // into TransformTimes once per batch: a shared counter per row costs
         return result;
     }
 
@@ -175,6 +174,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         boolean anyValues = false;
         long upstream = 0;
         arenaUsed = 0; // every row of the last batch has been handed out
+        reportToRows();
         freeOutgrown();
         while (n < spec.batchRows()) {
             long pull = System.nanoTime();
@@ -245,6 +245,11 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         copy.pointTo(null, address, size);
         arenaUsed += (size + 7) & ~7; // an UnsafeRow's size is whole words; stay aligned if not
         return copy;
+    }
+
+    private void reportToRows() {
+        TransformTimes.toRows(toRowsNanos - toRowsReported);
+        toRowsReported = toRowsNanos;
     }
 
     private void freeOutgrown() {
@@ -385,6 +390,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         Arrays.fill(rows, null);
         Arrays.fill(kept, null);
         count = 0;
+        reportToRows();
         report();
         // Vectors and buffers first, then the weights hold, then the allocator: it checks nothing is left.
         try {
