@@ -57,7 +57,7 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--gc", description = "Also measure bytes allocated per operation (JMH's gc profiler).")
     boolean gc;
 
-    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
+    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite); for spark-lr, only the shapes whose ROWSxDxH (e.g. 200000x256x16) it matches.")
     String filter;
 
     /** slf4j-simple's level, for this JVM and the JVMs it starts. */
