@@ -57,7 +57,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--gc", description = "Also measure bytes allocated per operation (JMH's gc profiler).")
     boolean gc;
 
-    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
+    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite; "
+            + "for --suite job, found in 'SHAPE IMPL': '400k warm' is the warm in-process figure against numpy alone).")
     String filter;
 
     /** slf4j-simple's level, for this JVM and the JVMs it starts. */
@@ -78,7 +79,7 @@ public final class BenchMain implements Callable<Integer> {
                 System.err.println("numarrow bench: --runs must be at least 1");
                 return 2;
             }
-            return io.numarrow.bench.job.JobBench.run(runs);
+            return io.numarrow.bench.job.JobBench.run(runs, filter);
         }
         if (suite.equals("startup")) {
             return io.numarrow.bench.startup.StartupSuite.run(Math.max(1, runs));
