@@ -61,6 +61,9 @@ public final class BenchMain implements Callable<Integer> {
             + "for --suite job, found in 'SHAPE IMPL': '400k warm' is the warm in-process figure against numpy alone).")
     String filter;
 
+    @Option(names = "--param", paramLabel = "NAME=V1,V2", description = "Run only these values of a benchmark parameter, e.g. shape=65536x64 (JMH's -p; repeatable): one shape per quiet window.")
+    List<String> params = new ArrayList<>();
+
     /** slf4j-simple's level, for this JVM and the JVMs it starts. */
     private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
 
@@ -117,6 +120,13 @@ public final class BenchMain implements Callable<Integer> {
                 return 2;
             }
         }
+        for (String param : params) {
+            int eq = param.indexOf('=');
+            if (eq <= 0 || eq == param.length() - 1) {
+                System.err.println("numarrow bench: --param takes NAME=VALUE[,VALUE...], got '" + param + "'");
+                return 2;
+            }
+        }
         String known = benchmarkList();
         for (String s : suites) {
             if (!known.contains("io.numarrow.bench." + s + ".")) {
@@ -140,6 +150,10 @@ public final class BenchMain implements Callable<Integer> {
         for (String s : suites) {
             String within = filter == null ? "" : ".*" + filter;
             options.include("^io\\.numarrow\\.bench\\." + s + "\\." + within);
+        }
+        for (String param : params) {
+            int eq = param.indexOf('=');
+            options.param(param.substring(0, eq), param.substring(eq + 1).split(","));
         }
         if (!quick) {
             options.forks(forks);

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -28,10 +29,21 @@ final class RowSum {
     private static final long VB = S.vectorByteSize();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ThreadLocal<MemorySegment> SCRATCH =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2 * VB + 64, 64));
+    /** Rows softmax takes through each of its passes at a time when they are short ({@link Softmax}). */
+    static final int BLOCK_ROWS = 32;
     /** Where in the scratch a pass may leave a value only so that the JIT keeps the reads behind it. */
     static final long SINK_OFFSET = 2 * VB;
+    /** Where in the scratch the short-row passes keep a block's row maxima and {@code 1/sum} factors (floats). */
+    static final long ROW_MAXIMA = SINK_OFFSET + 64;
+    static final long ROW_SCALES = ROW_MAXIMA + BLOCK_ROWS * Float.BYTES;
+    private static final ThreadLocal<MemorySegment> SCRATCH =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(ROW_SCALES + BLOCK_ROWS * Float.BYTES, 64));
+    /**
+     * Lane {@code i} to {@code i ^ h} for {@code h = L/2, L/4, …, 1}: adding a vector to itself so
+     * rearranged gives every lane {@code i < h} the contract's {@code [i] + [i + h]} (addition commutes
+     * bit for bit), in registers.
+     */
+    static final VectorShuffle<Float>[] HALVES = halves();
 
     private RowSum() {
     }
@@ -83,17 +95,27 @@ final class RowSum {
                 .intoMemorySegment(chains, 0, ORDER);
     }
 
-    /** {@code S0 + S1}, then folded in halves to one lane. */
+    /**
+     * {@code S0 + S1}, then folded in halves to one lane, in registers: the scalar halving through
+     * memory it replaces was a chain of dependent loads and stores, long for a short row.
+     */
     static float fold(MemorySegment chains) {
-        FloatVector.fromMemorySegment(S, chains, 0, ORDER).add(FloatVector.fromMemorySegment(S, chains, VB, ORDER))
-                .intoMemorySegment(chains, 0, ORDER);
-        for (int half = LANES / 2; half > 0; half /= 2) {
-            for (int i = 0; i < half; i++) {
-                long lo = (long) i * Float.BYTES;
-                chains.set(F, lo, chains.get(F, lo) + chains.get(F, lo + (long) half * Float.BYTES));
-            }
+        FloatVector s = FloatVector.fromMemorySegment(S, chains, 0, ORDER).add(FloatVector.fromMemorySegment(S, chains, VB, ORDER));
+        for (VectorShuffle<Float> half : HALVES) {
+            s = s.add(s.rearrange(half));
         }
-        return chains.get(F, 0);
+        return s.lane(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] halves() {
+        int steps = Integer.numberOfTrailingZeros(LANES);
+        VectorShuffle<Float>[] halves = new VectorShuffle[steps];
+        for (int k = 0; k < steps; k++) {
+            int h = LANES >> (k + 1);
+            halves[k] = VectorShuffle.fromOp(S, i -> i ^ h);
+        }
+        return halves;
     }
 
     /** {@code sum} plus elements {@code [from, cols)} of the row, one by one in increasing order. */

@@ -5,7 +5,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -58,6 +60,10 @@ public final class Softmax {
         out.get(ValueLayout.JAVA_BYTE, 0);
         long rowBytes = (long) cols * Float.BYTES;
         MemorySegment chains = RowSum.scratch();
+        if (cols < MIN_ALIGNED_COLS) {
+            shortRows(in, out, cols, rowStart, rowEnd, chains);
+            return;
+        }
         for (int r = rowStart; r < rowEnd; r++) {
             long base = (long) r * rowBytes;
             long ahead = r + 1 < rowEnd ? rowBytes : 0;
@@ -85,6 +91,78 @@ public final class Softmax {
     }
 
     /**
+     * Rows shorter than {@link #MIN_ALIGNED_COLS} (never split), {@link RowSum#BLOCK_ROWS} at a time: one
+     * pass over the block for the maxima, one for the exps and sums, one for the scaling, each a method
+     * looping over the rows. Row by row, a row of a few vectors spent most of its instructions on calls,
+     * constants and segment checks, and waited on its chain of reductions; here those are paid once per
+     * block and the rows' chains overlap. Every row's values and sum order are the long rows'.
+     */
+    private static void shortRows(MemorySegment in, MemorySegment out, int cols, int rowStart, int rowEnd,
+                                  MemorySegment scratch) {
+        long rowBytes = (long) cols * Float.BYTES;
+        for (int block = rowStart; block < rowEnd; block += RowSum.BLOCK_ROWS) {
+            int rows = Math.min(RowSum.BLOCK_ROWS, rowEnd - block);
+            long first = (long) block * rowBytes;
+            maxima(in, first, cols, rows, scratch);
+            VectorExp.expRowsAndScales(in, out, first, cols, rows, scratch);
+            scaleRows(out, first, cols, rows, scratch);
+        }
+    }
+
+    /**
+     * Each short row's maximum (as {@link #max}: NaN if the row holds one) into {@code scratch} at
+     * {@link RowSum#ROW_MAXIMA}, for {@code rows} rows of {@code cols} floats from byte offset
+     * {@code first}. One compare-and-blend chain per row: the rows' chains are independent.
+     */
+    private static void maxima(MemorySegment in, long first, int cols, int rows, MemorySegment scratch) {
+        FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        long rowBytes = (long) cols * Float.BYTES;
+        int whole = cols - cols % LANES;
+        for (int i = 0; i < rows; i++) {
+            long base = first + i * rowBytes;
+            FloatVector m = ninf;
+            FloatVector nan = FloatVector.zero(S);
+            for (int j = 0; j < whole; j += LANES) {
+                FloatVector x = FloatVector.fromMemorySegment(S, in, base + (long) j * Float.BYTES, ORDER);
+                m = m.blend(x, m.compare(VectorOperators.LT, x));
+                nan = nan.blend(ninf, x.compare(VectorOperators.NE, x));
+            }
+            for (VectorShuffle<Float> half : RowSum.HALVES) {
+                FloatVector other = m.rearrange(half);
+                m = m.blend(other, m.compare(VectorOperators.LT, other));
+            }
+            float max = nan.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY).anyTrue() ? Float.NaN : m.lane(0);
+            for (int j = whole; j < cols; j++) {
+                float x = in.get(F, base + (long) j * Float.BYTES);
+                max = x > max || x != x ? x : max;
+            }
+            scratch.set(F, RowSum.ROW_MAXIMA + (long) i * Float.BYTES, max);
+        }
+    }
+
+    /** {@link #scale} of each short row by its factor in {@code scratch}; rows whose factor is NaN are left (NaN already). */
+    private static void scaleRows(MemorySegment out, long first, int cols, int rows, MemorySegment scratch) {
+        long rowBytes = (long) cols * Float.BYTES;
+        int whole = cols - cols % LANES;
+        for (int i = 0; i < rows; i++) {
+            float factor = scratch.get(F, RowSum.ROW_SCALES + (long) i * Float.BYTES);
+            if (Float.isNaN(factor)) {
+                continue;
+            }
+            long base = first + i * rowBytes;
+            FloatVector f = FloatVector.broadcast(S, factor);
+            for (int j = 0; j < whole; j += LANES) {
+                long off = base + (long) j * Float.BYTES;
+                FloatVector.fromMemorySegment(S, out, off, ORDER).mul(f).intoMemorySegment(out, off, ORDER);
+            }
+            for (int j = whole; j < cols; j++) {
+                long off = base + (long) j * Float.BYTES;
+                out.set(F, off, out.get(F, off) * factor);
+            }
+        }
+    }
+
+    /**
      * How many leading floats of a row to take apart so that the rest of it starts on a vector boundary
      * of {@code out}: 0 for aligned rows and for short rows, where the split would cost more than it saves.
      * Buffers from Arrow's default allocator start 16 bytes past a cache line (malloc), and then every
@@ -105,14 +183,10 @@ public final class Softmax {
      * large, C2 was seen leaving every Vector API call in it to the boxing fallbacks (docs/performance.md).
      */
     static float max(MemorySegment in, long base, int cols) {
-        int full4 = cols - cols % (4 * LANES);
-        float max = full4 == 0 ? Float.NEGATIVE_INFINITY : maxOfQuads(in, base, full4);
-        int j = full4;
-        for (; j + LANES <= cols; j += LANES) {
-            max = maxWithVector(in, base + (long) j * Float.BYTES, max);
-        }
+        int full = cols - cols % LANES;
+        float max = full == 0 ? Float.NEGATIVE_INFINITY : maxOfVectors(in, base, full);
         // The last partial vector in scalar code: no masks in these passes (see VectorExp.expMinusMaxScalar)
-        for (; j < cols; j++) {
+        for (int j = full; j < cols; j++) {
             float x = in.get(F, base + (long) j * Float.BYTES);
             max = x > max || x != x ? x : max;
         }
@@ -120,11 +194,14 @@ public final class Softmax {
     }
 
     /**
-     * The maximum of {@code cols} floats, a multiple of four vectors, or NaN if one is NaN. Four
-     * compare-and-blend chains: lanewise MAX (with Java's NaN rules) has about 10 cycles of latency per
-     * step and ran at half this speed.
+     * The maximum of {@code cols} floats, a multiple of the vector, or NaN if one is NaN. Four
+     * compare-and-blend chains, then the chains and the lanes merged the same way (lanes by
+     * {@link RowSum#HALVES}): lanewise MAX and {@code reduceLanes(MAX)}, with Java's NaN rules, have
+     * about 10 cycles of latency per step, ran the long rows' loop at half this speed and were most of a
+     * short row's time. NaNs are found apart, so the blends never meet one; which of {@code -0} and
+     * {@code +0} wins a tie changes no output bit ({@code max - x} then rounds the same in the exp).
      */
-    private static float maxOfQuads(MemorySegment in, long base, int cols) {
+    private static float maxOfVectors(MemorySegment in, long base, int cols) {
         FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         FloatVector m0 = ninf;
         FloatVector m1 = ninf;
@@ -132,7 +209,9 @@ public final class Softmax {
         FloatVector m3 = ninf;
         FloatVector nan = FloatVector.zero(S);
         long end = base + (long) cols * Float.BYTES;
-        for (long off = base; off < end; off += 4 * VB) {
+        long quadEnd = base + (long) (cols - cols % (4 * LANES)) * Float.BYTES;
+        long off = base;
+        for (; off < quadEnd; off += 4 * VB) {
             FloatVector x0 = FloatVector.fromMemorySegment(S, in, off, ORDER);
             FloatVector x1 = FloatVector.fromMemorySegment(S, in, off + VB, ORDER);
             FloatVector x2 = FloatVector.fromMemorySegment(S, in, off + 2 * VB, ORDER);
@@ -141,20 +220,25 @@ public final class Softmax {
             m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
             m2 = m2.blend(x2, m2.compare(VectorOperators.LT, x2));
             m3 = m3.blend(x3, m3.compare(VectorOperators.LT, x3));
-            // The sum is NaN if any x is NaN, or if +inf meets -inf (then the maximum is +inf and the
-            // row is undefined anyway); -inf alone stays -inf. One NaN test covers four vectors.
-            FloatVector t = x0.add(x1).add(x2.add(x3));
-            nan = nan.blend(t, t.compare(VectorOperators.NE, t));
+            // Only a NaN is unequal to itself. (A sum of the four was tested before: finite values whose
+            // sums overflow to +inf and -inf made a defined row NaN.)
+            VectorMask<Float> isNaN = x0.compare(VectorOperators.NE, x0).or(x1.compare(VectorOperators.NE, x1))
+                    .or(x2.compare(VectorOperators.NE, x2)).or(x3.compare(VectorOperators.NE, x3));
+            nan = nan.blend(ninf, isNaN);
         }
-        float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
-        return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? Float.NaN : max;
-    }
-
-    /** {@code max} against one vector of floats: NaN if either holds a NaN. */
-    private static float maxWithVector(MemorySegment in, long off, float max) {
-        FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER);
-        // lanewise MAX keeps a NaN, as Math.max does; one vector's latency does not matter here
-        return Math.max(max, x.reduceLanes(VectorOperators.MAX));
+        for (; off < end; off += VB) {
+            FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER);
+            m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
+            nan = nan.blend(ninf, x.compare(VectorOperators.NE, x));
+        }
+        m0 = m0.blend(m1, m0.compare(VectorOperators.LT, m1));
+        m2 = m2.blend(m3, m2.compare(VectorOperators.LT, m3));
+        m0 = m0.blend(m2, m0.compare(VectorOperators.LT, m2));
+        for (VectorShuffle<Float> half : RowSum.HALVES) {
+            FloatVector other = m0.rearrange(half);
+            m0 = m0.blend(other, m0.compare(VectorOperators.LT, other));
+        }
+        return nan.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY).anyTrue() ? Float.NaN : m0.lane(0);
     }
 
     static void scale(MemorySegment out, long base, int cols, float factor) {
@@ -172,7 +256,7 @@ public final class Softmax {
         }
     }
 
-    private static void fill(MemorySegment out, long base, int cols, float value) {
+    static void fill(MemorySegment out, long base, int cols, float value) {
         FloatVector v = FloatVector.broadcast(S, value);
         int full = cols - cols % LANES;
         for (int j = 0; j < full; j += LANES) {

@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -224,6 +225,71 @@ public final class VectorExp {
         sum0.intoMemorySegment(chains, 0, ORDER);
         sum1.intoMemorySegment(chains, SPECIES.vectorByteSize(), ORDER);
         chains.set(I, RowSum.SINK_OFFSET, touched);
+    }
+
+    /**
+     * Softmax's middle pass over {@code rows} short rows of {@code cols} floats from byte offset
+     * {@code first}: for each row whose maximum (in {@code scratch} at {@link RowSum#ROW_MAXIMA}) is
+     * finite, writes {@code e^(in[j] - max)} to {@code out} and stores {@code 1/sum} at
+     * {@link RowSum#ROW_SCALES}; a row without one is filled with NaN and gets NaN there. The same values
+     * and sum order as {@link #expMinusMaxAndSum}, with one method call, one set of constants and one
+     * set of segment checks per block of rows rather than per row, which for a row of a few vectors
+     * were most of its instructions.
+     */
+    static void expRowsAndScales(MemorySegment in, MemorySegment out, long first, int cols, int rows,
+                                 MemorySegment scratch) {
+        IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
+        FloatVector m1 = FloatVector.broadcast(SPECIES, M1);
+        FloatVector c2 = FloatVector.broadcast(SPECIES, C2);
+        FloatVector m3 = FloatVector.broadcast(SPECIES, M3);
+        FloatVector c4 = FloatVector.broadcast(SPECIES, C4);
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        FloatVector ln2Hi = FloatVector.broadcast(SPECIES, LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(SPECIES, LN2_LO);
+        int lanes = SPECIES.length();
+        int whole = cols - cols % lanes;
+        long rowBytes = (long) cols * Float.BYTES;
+        for (int i = 0; i < rows; i++) {
+            long base = first + i * rowBytes;
+            float max = scratch.get(F, RowSum.ROW_MAXIMA + (long) i * Float.BYTES);
+            if (Float.isNaN(max) || Float.isInfinite(max)) {
+                Softmax.fill(out, base, cols, Float.NaN);
+                scratch.set(F, RowSum.ROW_SCALES + (long) i * Float.BYTES, Float.NaN);
+                continue;
+            }
+            FloatVector vmax = FloatVector.broadcast(SPECIES, max);
+            // The chain of the vector's parity first: the two swap every vector, and S0 + S1 = S1 + S0
+            // bit for bit, so which is which at the end does not matter (RowSum's order)
+            FloatVector chain = FloatVector.zero(SPECIES);
+            FloatVector other = FloatVector.zero(SPECIES);
+            // An int counter, as in every kernel loop here: C2 then hoists the segment checks out of it
+            for (int j = 0; j < whole; j += lanes) {
+                long off = base + (long) j * Float.BYTES;
+                FloatVector d = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off, ORDER));
+                d = d.reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
+                FloatVector t = d.fma(-LOG2E, BIASED_SHIFTER);
+                FloatVector n = t.sub(BIASED_SHIFTER);
+                FloatVector s = n.fma(ln2Lo, n.fma(ln2Hi, d));
+                FloatVector p = s.fma(C6, M5).fma(s, c4).fma(s, m3).fma(s, c2).fma(s, m1).fma(s, one);
+                FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                y.intoMemorySegment(out, off, ORDER);
+                FloatVector added = chain.add(y);
+                chain = other;
+                other = added;
+            }
+            FloatVector folded = chain.add(other);
+            for (VectorShuffle<Float> half : RowSum.HALVES) {
+                folded = folded.add(folded.rearrange(half));
+            }
+            float sum = folded.lane(0);
+            for (int j = whole; j < cols; j++) {
+                long off = base + (long) j * Float.BYTES;
+                float y = expMinusMaxScalar(max - in.get(F, off));
+                out.set(F, off, y);
+                sum += y;
+            }
+            scratch.set(F, RowSum.ROW_SCALES + (long) i * Float.BYTES, 1f / sum);
+        }
     }
 
     /** {@link #expMinusMaxAndSum} over one vector of floats, without the sum. */

@@ -16,6 +16,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -96,6 +97,62 @@ class ReproducibilityTest {
             Softmax.rows(in, in, cols, 0, rows);
             assertBits(want, in, "in place, " + inShift + " floats past 64 B");
         });
+    }
+
+    /**
+     * Short rows go through softmax's passes a block of rows at a time: many rows (blocks, a partial last
+     * block, calls starting mid-block) with undefined rows among them (a NaN, +inf, all -inf) must give
+     * the contract's bits, and each undefined row NaN without touching its neighbours.
+     */
+    @ParameterizedTest(name = "cols={0}")
+    @ValueSource(ints = {1, 2, 15, 16, 17, 33, 64, 100, 127})
+    void shortRowsFollowTheContractAcrossBlocks(int cols) {
+        int rows = 2 * RowSum.BLOCK_ROWS + 7;
+        Random rnd = new Random(cols * 13L);
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) ((rnd.nextDouble() * 2 - 1) * (i % 5 == 0 ? 60 : 4));
+        }
+        x[3 * cols + cols / 2] = Float.NaN;
+        x[RowSum.BLOCK_ROWS * cols] = Float.POSITIVE_INFINITY;
+        Arrays.fill(x, (RowSum.BLOCK_ROWS + 1) * cols, (RowSum.BLOCK_ROWS + 2) * cols, Float.NEGATIVE_INFINITY);
+        x[(rows - 1) * cols] = Float.NEGATIVE_INFINITY;
+        float[] want = ContractReference.softmax(x, rows, cols);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate((long) x.length * Float.BYTES, 64);
+            MemorySegment out = arena.allocate((long) x.length * Float.BYTES, 64);
+            MemorySegment.copy(x, 0, in, ValueLayout.JAVA_FLOAT, 0, x.length);
+            Softmax.rows(in, out, cols, 0, rows);
+            assertBits(want, out, "one call of " + rows + " rows");
+            out.fill((byte) 0);
+            for (int[] range : new int[][]{{0, 5}, {5, 40}, {40, rows}}) {
+                Softmax.rows(in, out, cols, range[0], range[1]);
+            }
+            assertBits(want, out, "three calls starting mid-block");
+            Softmax.rows(in, in, cols, 0, rows);
+            assertBits(want, in, "in place");
+        }
+    }
+
+    /**
+     * Finite entries whose sums overflow, {@code 3e38} twice and {@code -3e38} twice in one lane, have a
+     * defined softmax: the maximum pass must not mistake the overflow for a NaN in the row.
+     */
+    @Test
+    void hugeFiniteEntriesOfBothSignsAreNotANaN() {
+        int lanes = VectorExp.SPECIES.length();
+        for (int cols : new int[]{4 * lanes, 8 * lanes, 8 * lanes + 3}) {
+            float[] x = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                x[j] = (j / lanes) % 4 < 2 ? 3e38f : -3e38f;
+            }
+            float[] want = ContractReference.softmax(x, 1, cols);
+            assertTrue(!Float.isNaN(want[0]), "the contract defines this row");
+            ShiftedSegments.everyShift(x, (in, out, inShift, outShift) -> {
+                Softmax.rows(in, out, cols, 0, 1);
+                assertBits(want, out, cols + " columns, input " + inShift + " output " + outShift + " floats past 64 B");
+            });
+        }
     }
 
     /** Tiled and inline calls on pools of 1, 2, 3 and 8 threads, ten runs each: one set of bits. */
