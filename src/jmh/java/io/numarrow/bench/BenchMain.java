@@ -58,7 +58,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--gc", description = "Also measure bytes allocated per operation (JMH's gc profiler).")
     boolean gc;
 
-    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite); for spark-lr, only the shapes whose ROWSxDxH (e.g. 200000x256x16) it matches.")
+    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite; "
+            + "for --suite job, found in 'SHAPE IMPL': '400k warm' is the warm in-process figure against numpy alone; "
+            + "for spark-lr, the shapes whose ROWSxDxH, e.g. 200000x256x16, it matches).")
     String filter;
 
     @Option(names = "--param", paramLabel = "NAME=V1,V2", description = "Run only these values of a benchmark parameter, e.g. shape=65536x64 (JMH's -p; repeatable): one shape per quiet window.")
@@ -82,7 +84,7 @@ public final class BenchMain implements Callable<Integer> {
                 System.err.println("numarrow bench: --runs must be at least 1");
                 return 2;
             }
-            return io.numarrow.bench.job.JobBench.run(runs);
+            return io.numarrow.bench.job.JobBench.run(runs, filter);
         }
         if (suite.equals("startup")) {
             return io.numarrow.bench.startup.StartupSuite.run(Math.max(1, runs));
