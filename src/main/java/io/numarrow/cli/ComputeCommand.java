@@ -2,6 +2,7 @@ package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.KernelsAlone;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.AtomicOutput;
 import io.numarrow.io.Formats;
@@ -20,6 +21,13 @@ import picocli.CommandLine.Option;
 @Command(name = "compute", mixinStandardHelpOptions = true,
         description = "Compute ops(features) for every row of an Arrow IPC or Parquet input; write the rows with an 'output' column.")
 final class ComputeCommand implements Callable<Integer> {
+    // the defaults picocli applies, named so that ComputeArgs applies the same ones
+    static final String DEFAULT_COMPRESSION = "snappy";
+    static final String DEFAULT_OPS = "matmul,softmax";
+    static final String DEFAULT_PREDICTION_COLUMN = "prediction";
+    static final String DEFAULT_COLUMN = "features";
+    static final String DEFAULT_OUTPUT_COLUMN = "output";
+
     @Option(names = "--input", required = true, paramLabel = "X.arrow|X.parquet|DIR|GLOB",
             description = "Feature rows: an Arrow IPC file, or Parquet: a file, a folder of *.parquet or a glob ('parts/*.parquet').")
     Path input;
@@ -41,28 +49,28 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--output-format", paramLabel = "auto|arrow|parquet", description = "Output format (default: from the output name).")
     String outputFormat;
 
-    @Option(names = "--compression", paramLabel = "snappy|zstd", defaultValue = "snappy", description = "Parquet output compression (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--compression", paramLabel = "snappy|zstd", defaultValue = DEFAULT_COMPRESSION, description = "Parquet output compression (default: ${DEFAULT-VALUE}).")
     String compression;
 
-    @Option(names = "--ops", defaultValue = "matmul,softmax",
+    @Option(names = "--ops", defaultValue = DEFAULT_OPS,
             description = "matmul, softmax or matmul,softmax, each optionally followed by ,argmax (each row's class, an int32 column) (default: ${DEFAULT-VALUE}).")
     String ops;
 
-    @Option(names = "--prediction-column", defaultValue = "prediction", paramLabel = "NAME",
+    @Option(names = "--prediction-column", defaultValue = DEFAULT_PREDICTION_COLUMN, paramLabel = "NAME",
             description = "The int32 column argmax adds (default: ${DEFAULT-VALUE}).")
     String predictionColumn;
 
-    @Option(names = "--column", defaultValue = "features", description = "The features column (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--column", defaultValue = DEFAULT_COLUMN, description = "The features column (default: ${DEFAULT-VALUE}).")
     String column;
 
-    @Option(names = "--output-column", defaultValue = "output", paramLabel = "NAME",
+    @Option(names = "--output-column", defaultValue = DEFAULT_OUTPUT_COLUMN, paramLabel = "NAME",
             description = "The name of the added column (default: ${DEFAULT-VALUE}).")
     String outputColumn;
 
     @Option(names = "--drop-input", description = "Write the output column alone, not every input column beside it.")
     boolean dropInput;
 
-    @Option(names = "--stats", description = "Print where the time went: JVM start to first batch, warm-up, read, compute, write, total, rows/s.")
+    @Option(names = "--stats", description = "Print where the time went: JVM start to first batch, warm-up, read, compute, write, total, rows/s, and the kernels alone over the same rows (run again after the job).")
     boolean stats;
 
     @Mixin
@@ -96,7 +104,9 @@ final class ComputeCommand implements Callable<Integer> {
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {
+                KernelsAlone.Result alone = KernelsAlone.measure(spec, parallel, allocator);
                 JobStats.print(r, KernelCompile.result(), System.out);
+                JobStats.printKernelsAlone(r, alone, System.out);
                 JobStats.printPerNode(pool.stats(), System.out);
             }
         }

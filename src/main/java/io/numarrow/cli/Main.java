@@ -2,7 +2,7 @@ package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
 import io.numarrow.Settings;
-import io.numarrow.threading.ParallelOps;
+import io.numarrow.threading.KernelCompileStart;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -35,31 +35,22 @@ public final class Main implements Runnable {
             err.flush();
             return EXIT_BAD_INPUT;
         }
-        if (runsKernels(args)) {
-            ParallelOps.startWarmup(); // the kernels compile while the command line is parsed and the input opened
-        }
         boolean verbose = Arrays.asList(args).contains("--verbose");
+        // before any class makes a logger: slf4j-simple reads its settings once, when the first is made
         Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
+        if (runsKernels(args)) {
+            KernelCompileStart.start(); // the kernels compile while the command line is parsed and the input opened
+        }
+        ComputeCommand compute = ComputeArgs.parse(args); // the job's own line, read without picocli
+        if (compute != null) {
+            try {
+                return compute.call();
+            } catch (Exception ex) { // what picocli's execute hands its execution exception handler
+                return failed(ex, new PrintWriter(System.err, true), verbose);
+            }
+        }
         CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
-            if (ex instanceof BadInputException) {
-                err.println("numarrow: " + ex.getMessage());
-                if (verbose) {
-                    ex.printStackTrace(err);
-                }
-                err.flush();
-                return EXIT_BAD_INPUT;
-            }
-            // an I/O failure of the output (a full disk) says what happened in its message, which names the file
-            String what = (ex instanceof UncheckedIOException ? ex.getMessage() : "failed: " + ex) + MemoryLimit.hint(ex);
-            err.println("numarrow: " + what + (verbose ? "" : " (--verbose shows the stack trace)"));
-            if (verbose) {
-                ex.printStackTrace(err);
-            }
-            err.flush();
-            return 1;
-        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, commandLine.getErr(), verbose));
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println("numarrow: " + ex.getMessage());
@@ -68,6 +59,26 @@ public final class Main implements Runnable {
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /** Says why a command failed: exit 2 with one line for bad input, 1 with the failure otherwise. */
+    private static int failed(Exception ex, PrintWriter err, boolean verbose) {
+        if (ex instanceof BadInputException) {
+            err.println("numarrow: " + ex.getMessage());
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
+        // an I/O failure of the output (a full disk) says what happened in its message, which names the file
+        String what = (ex instanceof UncheckedIOException ? ex.getMessage() : "failed: " + ex) + MemoryLimit.hint(ex);
+        err.println("numarrow: " + what + (verbose ? "" : " (--verbose shows the stack trace)"));
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
     }
 
     /** Whether the command is one that computes (its name: the first argument that is not an option). */

@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -63,7 +62,6 @@ public final class ParallelOps {
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(ParallelOps.class);
-    private static final AtomicBoolean WARMUP_STARTED = new AtomicBoolean();
 
     private final ThreadPool pool;
     /** Every call runs on its calling thread alone ({@link #onCallingThread()}). */
@@ -127,11 +125,7 @@ public final class ParallelOps {
      * the kernels boxed and no worker competes with the compiler.
      */
     public static void startWarmup() {
-        if (KernelCompile.result() == null && WARMUP_STARTED.compareAndSet(false, true)) {
-            Thread t = new Thread(() -> KernelCompile.compile(256, 256, true, true), "numarrow-kernel-compile");
-            t.setDaemon(true);
-            t.start();
-        }
+        KernelCompileStart.start();
     }
 
     /**
