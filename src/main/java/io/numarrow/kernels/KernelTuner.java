@@ -57,13 +57,18 @@ public final class KernelTuner {
 
     /** The variants the tuner may choose, the default first; every one gives the default's bits. */
     static List<Candidate> candidates() {
+        return candidates(TileChoice.safeChoices(TileChoice.widthDefault()));
+    }
+
+    /** The variants over {@code tiles} (tests pass every tile of the width, whatever this JVM's flags). */
+    static List<Candidate> candidates(List<TileShape> tiles) {
         CacheSizes caches = CacheSizes.current();
         int kc = Settings.gemmKc();
         TileShape width = TileChoice.widthDefault();
         Map<String, Candidate> out = new LinkedHashMap<>();
         GemmBlocking standard = GemmBlocking.of(width, caches, kc, 0);
         out.put(TileChoice.spec(width) + "/" + standard.mc(), new Candidate(width, standard, true));
-        for (TileShape t : TileChoice.safeChoices(width)) {
+        for (TileShape t : tiles) {
             int mc = GemmBlocking.of(t, caches, kc, 0).mc();
             for (int m : new int[] {mc, mc / 2, mc * 2}) {
                 GemmBlocking b = GemmBlocking.of(t, caches, kc, m);
