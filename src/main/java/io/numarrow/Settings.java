@@ -27,6 +27,9 @@ public final class Settings {
     public static final Setting GEMM_TILE = new Setting("numarrow.gemm.tile", "",
             "the preferred vector width's register tile, ROWSxCOLS (512-bit: 6x32 or 12x32); same bits; "
                     + "empty: the width's default", tileSpec());
+    public static final Setting CACHE_DIR = new Setting("numarrow.cache.dir", "",
+            "where numarrow tune keeps its per-machine kernel choice (kernels.properties); "
+                    + "empty: $XDG_CACHE_HOME/numarrow, else ~/.cache/numarrow", text -> text);
     public static final Setting GEMM_PACK_A_PANELS = new Setting("numarrow.gemm.packAPanels", "64",
             "no effect (accepted so old command lines still run): A is packed for every product but small ones",
             wholeNumber(1));
@@ -60,7 +63,7 @@ public final class Settings {
             "the repository root, set by the launcher: where demo finds data/ and bench finds the launcher",
             text -> text);
 
-    private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
+    private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, CACHE_DIR, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
             KERNELS_CHECKED, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
             PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, STDERR_TERMINAL, HOME);
 
@@ -95,6 +98,19 @@ public final class Settings {
     /** The register tile asked for, {@code ROWSxCOLS} in lower case, or empty for the width's default. */
     public static String gemmTile() {
         return (String) GEMM_TILE.value();
+    }
+
+    /** The directory of numarrow's per-user cache files: the property, else the XDG cache directory. */
+    public static Path cacheDir() {
+        String dir = ((String) CACHE_DIR.value()).strip();
+        if (!dir.isEmpty()) {
+            return Path.of(dir);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+            return Path.of(xdg, "numarrow"); // the XDG rule: a relative value is invalid and ignored
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "numarrow");
     }
 
     public static boolean kernelsChecked() {

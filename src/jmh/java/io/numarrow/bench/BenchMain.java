@@ -58,7 +58,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--gc", description = "Also measure bytes allocated per operation (JMH's gc profiler).")
     boolean gc;
 
-    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite).")
+    @Option(names = "--filter", paramLabel = "REGEX", description = "Only benchmarks whose name matches (a JMH include regex within the suite; "
+            + "for --suite job, found in 'SHAPE IMPL': '400k warm' is the warm in-process figure against numpy alone; "
+            + "for spark-lr, the shapes whose ROWSxDxH, e.g. 200000x256x16, it matches).")
     String filter;
 
     @Option(names = "--param", paramLabel = "NAME=V1,V2", description = "Run only these values of a benchmark parameter, e.g. shape=65536x64 (JMH's -p; repeatable): one shape per quiet window.")
@@ -82,7 +84,7 @@ public final class BenchMain implements Callable<Integer> {
                 System.err.println("numarrow bench: --runs must be at least 1");
                 return 2;
             }
-            return io.numarrow.bench.job.JobBench.run(runs);
+            return io.numarrow.bench.job.JobBench.run(runs, filter);
         }
         if (suite.equals("startup")) {
             return io.numarrow.bench.startup.StartupSuite.run(Math.max(1, runs));
@@ -96,11 +98,12 @@ public final class BenchMain implements Callable<Integer> {
             return io.numarrow.bench.onnx.OnnxSuite.run(quick ? 1 : Math.max(1, runs), System.out);
         }
         if (suite.equals("spark-lr")) {
-            if (!format.equals("table") || plot != null || gc || filter != null || runs < 1) {
-                System.err.println("numarrow bench: --suite spark-lr takes only --runs N (rounds per shape, at least 1) and --quick");
+            if (!format.equals("table") || plot != null || gc || runs < 1) {
+                System.err.println("numarrow bench: --suite spark-lr takes only --runs N (rounds per shape, at least 1),"
+                        + " --filter REGEX (shapes written ROWSxDxH, e.g. 200000x256x16) and --quick");
                 return 2;
             }
-            return io.numarrow.bench.sparklr.SparkLrSuite.run(quick ? 1 : runs, quick, System.out);
+            return io.numarrow.bench.sparklr.SparkLrSuite.run(quick ? 1 : runs, quick, filter, System.out);
         }
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         for (String s : suites) {

@@ -2,6 +2,7 @@ package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.KernelsAlone;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.AtomicOutput;
 import io.numarrow.io.Formats;
@@ -69,7 +70,7 @@ final class ComputeCommand implements Callable<Integer> {
     @Option(names = "--drop-input", description = "Write the output column alone, not every input column beside it.")
     boolean dropInput;
 
-    @Option(names = "--stats", description = "Print where the time went: JVM start to first batch, warm-up, read, compute, write, total, rows/s.")
+    @Option(names = "--stats", description = "Print where the time went: JVM start to first batch, warm-up, read, compute, write, total, rows/s, and the kernels alone over the same rows (run again after the job).")
     boolean stats;
 
     @Mixin
@@ -103,7 +104,9 @@ final class ComputeCommand implements Callable<Integer> {
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {
+                KernelsAlone.Result alone = KernelsAlone.measure(spec, parallel, allocator);
                 JobStats.print(r, KernelCompile.result(), System.out);
+                JobStats.printKernelsAlone(r, alone, System.out);
                 JobStats.printPerNode(pool.stats(), System.out);
             }
         }

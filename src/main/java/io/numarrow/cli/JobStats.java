@@ -1,6 +1,7 @@
 package io.numarrow.cli;
 
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.KernelsAlone;
 import io.numarrow.jit.KernelCompile;
 import io.numarrow.numa.NodeMemory;
 import io.numarrow.threading.WorkerStats;
@@ -58,6 +59,24 @@ final class JobStats {
         }
         line(out, "total", r.seconds(), "s (the job, JVM start not included)");
         out.printf(Locale.ROOT, "%-26s %,.0f%n", "rows/s", r.rowsPerSecond());
+    }
+
+    /**
+     * The kernels' own time over the same rows ({@link KernelsAlone}, measured in the same run after
+     * the job), and each stage of the job as a multiple of it: compute near 1× means the job's compute
+     * is the kernels' speed.
+     */
+    static void printKernelsAlone(ComputeJob.Result r, KernelsAlone.Result alone, PrintStream out) {
+        ComputeJob.Timings t = r.timings();
+        double k = alone.nanos();
+        StringBuilder stages = new StringBuilder();
+        if (t != null && k > 0) {
+            stages.append(String.format(Locale.ROOT, ": read %.2f×, compute %.2f×, write %.2f×, commit %.2f×,",
+                    t.readNanos() / k, t.computeNanos() / k, t.writeNanos() / k, t.commitNanos() / k));
+        }
+        line(out, "kernels alone", alone.seconds(), String.format(Locale.ROOT,
+                "s (the same %,d rows through the kernels again after the job, into memory%s total %.2f× this)",
+                alone.rows(), stages, k > 0 ? r.nanos() / k : Double.NaN));
     }
 
     /** One line per NUMA node the pool's workers sit on (the node's memory, its workers' tasks and steals); one for a pool without nodes. */

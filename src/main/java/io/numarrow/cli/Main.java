@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Vectorized matmul and softmax over Apache Arrow data.",
         footer = "%nAlso: ./numarrow bench --help (JMH benchmarks) and ./numarrow test (the test suite).",
         subcommands = {ComputeCommand.class, DemoCommand.class, GenCommand.class, TopologyCommand.class, JupyterCommand.class,
-                CommandLine.HelpCommand.class})
+                TuneCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_BAD_INPUT = 2;
 

@@ -325,7 +325,7 @@ public final class ComputeJob {
     }
 
     /** The buffers one batch's output columns are computed into, reused batch after batch. */
-    private static final class OutputSlot implements AutoCloseable {
+    static final class OutputSlot implements AutoCloseable {
         final FixedShapeTensorVector out;
         /** Each row's class, when the ops end in argmax; else null. */
         final IntVector predictions;
@@ -362,7 +362,7 @@ public final class ComputeJob {
         return new VectorSchemaRoot(outSchema.getFields(), vectors, n);
     }
 
-    private static PreparedWeights prepareChecked(ParallelOps parallel, Tensor w, Tensor bias, int d, Spec spec) {
+    static PreparedWeights prepareChecked(ParallelOps parallel, Tensor w, Tensor bias, int d, Spec spec) {
         if (w.rows() != d) {
             throw new BadInputException("shapes do not fit: column '" + spec.column() + "' of " + spec.input()
                     + " has d=" + d + " features per row, but the weights " + spec.weights() + " have "
@@ -379,7 +379,7 @@ public final class ComputeJob {
     }
 
     /** The features column's list size, from the schema alone (an empty root explains a wrong column). */
-    private static int featureWidth(Schema schema, Spec spec, BufferAllocator allocator) {
+    static int featureWidth(Schema schema, Spec spec, BufferAllocator allocator) {
         try (VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator)) {
             return TensorColumns.floatListColumn(empty, spec.column(), spec.input().toString()).getListSize();
         }

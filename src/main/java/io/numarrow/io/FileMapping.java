@@ -32,6 +32,8 @@ final class FileMapping {
     private final Path file;
     /** Open while mapped: the same file as the mapping for copies made by the kernel ({@link #fd()}). */
     private final int fd;
+    /** How far around a faulting read the kernel maps pages already in the page cache (fault_around_bytes' default). */
+    static final long FAULT_AROUND = 64 * 1024;
     private final long address;
     private final long size;
     private final Arena arena;
@@ -131,6 +133,21 @@ final class FileMapping {
         if (!contains(offset, length)) {
             throw new IllegalArgumentException("range [" + offset + ", +" + length + ") lies outside the "
                     + size + "-byte file");
+        }
+    }
+
+    /**
+     * Unmaps the pages of {@code [offset, offset+length)}, and those of the kernel's fault-around
+     * window on either side, from this process ({@code MADV_DONTNEED}); the page cache keeps them
+     * and a later read maps them again. For a range nothing has written into (the mapping is
+     * private: a write would be forgotten).
+     */
+    void dropPages(long offset, long length) {
+        long from = Math.max(0, (offset - FAULT_AROUND) & -LinuxMemory.PAGE_SIZE);
+        long to = Math.min(LinuxMemory.alignUp(size, LinuxMemory.PAGE_SIZE),
+                LinuxMemory.alignUp(offset + length + FAULT_AROUND, LinuxMemory.PAGE_SIZE));
+        if (to > from) {
+            LinuxMemory.advise(address + from, to - from, LinuxMemory.MADV_DONTNEED);
         }
     }
 

@@ -143,6 +143,10 @@ final class IpcFileLayout {
                     }
                 }
                 plans.add(plan);
+                // The check read the batch's metadata and offsets, and the kernel mapped the pages
+                // around each read too (about 100 KB a batch): let them go now, or resident memory
+                // would grow with the file until each batch is read and released.
+                m.dropPages(block.getOffset(), block.getMetadataLength() + block.getBodyLength());
             } catch (BadInputException e) {
                 throw e;
             } catch (RuntimeException e) {

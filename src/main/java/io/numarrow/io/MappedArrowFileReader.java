@@ -240,11 +240,13 @@ public final class MappedArrowFileReader extends ArrowReader {
     }
 
     /**
-     * Unmaps the pages that lie wholly inside batch {@code index}'s body from this process
-     * ({@code MADV_DONTNEED}): the page cache keeps them and a later read maps them again, but the
-     * process's resident size stops growing with the file. For a pipeline that is done with the
-     * batch: call it only once no buffer of that batch is used any more, and never for a batch
-     * something wrote into (this private mapping would forget the writes).
+     * Unmaps batch {@code index}'s pages from this process ({@code MADV_DONTNEED}): the page cache
+     * keeps them and a later read maps them again, so the process's resident size stops growing with
+     * the file. Its last page, shared with the next batch's bytes, stays; the pages before its body,
+     * into which the kernel's fault-around mapped more as this batch was read, go too (a neighbour
+     * still in use only faults them in again). For a pipeline that is done with the batch: call it
+     * only once no buffer of that batch is used any more, and never for a batch something wrote into
+     * (this private mapping would forget the writes).
      */
     public void releasePages(int index) {
         IpcFileLayout.BatchPlan plan = layout.batches().get(index);
@@ -252,9 +254,9 @@ public final class MappedArrowFileReader extends ArrowReader {
             return;
         }
         long page = LinuxMemory.PAGE_SIZE;
-        long start = mapping.address() + plan.bodyOffset();
-        long first = (start + page - 1) & -page;
-        long end = (start + plan.bodyLength()) & -page;
+        long start = plan.bodyOffset();
+        long first = mapping.address() + (Math.max(0, (start & -page) - FileMapping.FAULT_AROUND));
+        long end = (mapping.address() + start + plan.bodyLength()) & -page;
         if (end > first) {
             LinuxMemory.advise(first, end - first, LinuxMemory.MADV_DONTNEED);
         }

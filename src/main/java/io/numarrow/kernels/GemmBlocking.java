@@ -1,6 +1,7 @@
 package io.numarrow.kernels;
 
 import io.numarrow.Settings;
+import java.util.Optional;
 
 /**
  * Cache blocking of the matmul for one tile shape: K is cut into blocks of {@code kc} so that one packed
@@ -9,7 +10,9 @@ import io.numarrow.Settings;
  * B panel streams past it.
  *
  * <p>Both come from {@link CacheSizes}; the system properties {@code numarrow.gemm.kc} and
- * {@code numarrow.gemm.mc} override them for tuning.
+ * {@code numarrow.gemm.mc} override them for tuning. Without the property, {@code mc} is the one
+ * {@code numarrow tune} measured for the tile ({@link TuningCache}): {@code mc} only groups rows, so it
+ * leaves every sum's order, hence the bits, as they are; {@code kc} cuts the sums and is never tuned.
  */
 record GemmBlocking(TileShape shape, int kc, int mc) {
     /** The longest K block: packed A leaves room for it in every row ({@link Packing#A_ROW_BYTES}). */
@@ -19,8 +22,16 @@ record GemmBlocking(TileShape shape, int kc, int mc) {
     static {
         CacheSizes caches = CacheSizes.current();
         for (TileShape s : TileShape.values()) {
-            BY_SHAPE[s.ordinal()] = of(s, caches, Settings.gemmKc(), Settings.gemmMc());
+            BY_SHAPE[s.ordinal()] = of(s, caches, Settings.gemmKc(), mcOverride(s, Settings.gemmMc(), TileChoice.tunedInForce()));
         }
+    }
+
+    /** The row block asked for: the property's if set, else the tuned one for the tile it was measured with, else 0. */
+    static int mcOverride(TileShape shape, int mcProperty, Optional<TuningCache.Choice> tuned) {
+        if (mcProperty > 0) {
+            return mcProperty;
+        }
+        return tuned.filter(c -> c.tile().equals(TileChoice.spec(shape))).map(TuningCache.Choice::mc).orElse(0);
     }
 
     static GemmBlocking forShape(TileShape shape) {

@@ -91,14 +91,21 @@ public final class Matmul {
         CacheSizes caches = CacheSizes.current();
         return List.of(
                 shape.mr + "×" + shape.nr + " register tile (" + shape.bits + "-bit vectors, " + shape.mr * shape.nr / (shape.bits / 32)
-                        + " accumulators" + override(Settings.GEMM_TILE) + "), " + shape.shortMr
+                        + " accumulators" + override(Settings.GEMM_TILE) + tuned() + "), " + shape.shortMr
                         + "-row tiles for short bottom edges",
                 "kc=" + blocking.kc() + " (2 × L1d " + caches.l1Data() / 1024 + " KiB / " + shape.nr
                         + " columns of 4 bytes, kept within 64.." + GemmBlocking.KC_MAX + override(Settings.GEMM_KC) + "), mc="
-                        + blocking.mc() + " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override(Settings.GEMM_MC) + ")",
+                        + blocking.mc() + (!Settings.GEMM_MC.isSet() && TileChoice.tunedInForce().isPresent() ? " (tuned)"
+                        : " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override(Settings.GEMM_MC) + ")"),
                 "A and B packed, each tile reading one packed group of A and one panel of B; single-threaded calls "
                         + "with B of whole panels and at most " + DIRECT_B_MAX_BYTES / 1024 + " KiB read both in place on the "
                         + TileChoice.direct(FloatVector.SPECIES_PREFERRED).mr + "-row tile");
+    }
+
+    /** Why the tile is what it is when {@code numarrow tune} chose it. */
+    private static String tuned() {
+        return TileChoice.tunedInForce().map(c -> "; tuned on " + c.measuredOn() + ", " + TuningCache.file()).orElse(
+                Settings.GEMM_TILE.isSet() && !Settings.gemmTile().isBlank() ? "" : "; default (numarrow tune measures the others)");
     }
 
     private static String override(Settings.Setting setting) {
@@ -189,7 +196,7 @@ public final class Matmul {
     }
 
     /** The blocked loops over rows {@code [rowStart, rowEnd)}, B packed. */
-    private static void run(TileShape shape, GemmBlocking blocking, MemorySegment b, MemorySegment a, MemorySegment c,
+    static void run(TileShape shape, GemmBlocking blocking, MemorySegment b, MemorySegment a, MemorySegment c,
                             int n, int k, int rowStart, int rowEnd, MemorySegment bias, boolean accumulate) {
         if (k == 0) {
             noProducts(c, n, rowStart, rowEnd, bias, accumulate);

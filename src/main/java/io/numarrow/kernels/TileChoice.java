@@ -7,21 +7,27 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Supplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which register tile a vector width runs. Each width has a default; for the preferred width the system
  * property {@code numarrow.gemm.tile} ({@code ROWSxCOLS}, e.g. {@code 12x32}) picks another tile of the
  * same width and column count. Only such tiles are offered: they give the same bits (docs/performance.md),
- * so the choice changes speed alone.
+ * so the choice changes speed alone. Without the property, the tile {@code numarrow tune} measured on this
+ * machine ({@link TuningCache}) is used if this JVM offers it.
  */
 final class TileChoice {
+    private static final Logger LOG = LoggerFactory.getLogger(TileChoice.class);
     /**
      * The preferred width's tile. Not final, so tests can run every tile; change it only between calls
      * and before any weights are prepared.
      */
-    static TileShape chosen = preferredFrom(Settings.gemmTile());
+    static TileShape chosen = choose(Settings.gemmTile(), TuningCache::inForce);
 
     private TileChoice() {
     }
@@ -89,6 +95,49 @@ final class TileChoice {
             default -> throw new IllegalArgumentException("matmul supports 128, 256 and 512-bit float vectors, not "
                     + what + " (use FloatVector.SPECIES_PREFERRED)");
         };
+    }
+
+    /**
+     * The preferred width's tile: the one {@code spec} names (the property) if any, else the tuned one
+     * when it is among {@link #safeChoices}, else the width's default. {@code tuned} is asked only when
+     * {@code spec} is blank, so a property spares the cache's reading.
+     */
+    static TileShape choose(String spec, Supplier<Optional<TuningCache.Choice>> tuned) {
+        if (spec != null && !spec.isBlank()) {
+            return preferredFrom(spec);
+        }
+        TileShape width = widthDefault();
+        Optional<TuningCache.Choice> choice = tuned.get();
+        if (choice.isEmpty()) {
+            return width;
+        }
+        for (TileShape t : safeChoices(width)) {
+            if (spec(t).equals(choice.get().tile())) {
+                return t;
+            }
+        }
+        LOG.debug("tuned tile {} is not one this JVM offers ({}): the default {} runs", choice.get().tile(),
+                safeChoices(width).stream().map(TileChoice::spec).toList(), spec(width));
+        return width;
+    }
+
+    /** Whether {@link #chosen} came from {@code numarrow tune}'s cache: no property, and the cache named it. */
+    static Optional<TuningCache.Choice> tunedInForce() {
+        String spec = Settings.gemmTile();
+        if (spec != null && !spec.isBlank()) {
+            return Optional.empty();
+        }
+        return TuningCache.inForce().filter(c -> c.tile().equals(spec(chosen)));
+    }
+
+    /** The preferred width's default tile. */
+    static TileShape widthDefault() {
+        return defaultFor(FloatVector.SPECIES_PREFERRED.vectorBitSize(), FloatVector.SPECIES_PREFERRED);
+    }
+
+    /** {@code ROWSxCOLS}, as the property and the cache name a tile. */
+    static String spec(TileShape t) {
+        return t.mr + "x" + t.nr;
     }
 
     /** The preferred width's tile named by {@code spec} ({@code ROWSxCOLS}), or its default when null. */

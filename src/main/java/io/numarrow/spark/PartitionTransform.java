@@ -8,9 +8,12 @@ import io.numarrow.tensor.TensorColumns;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.PreparedWeights;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.IntVector;
@@ -53,9 +56,14 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private String dSource;
 
     private final JoinedRow joined = new JoinedRow();
-    /** The batch's input rows, copied end to end into reused memory rather than one new array each. */
-    private byte[] arena = new byte[0];
-    private int arenaUsed;
+    /**
+     * The batch's input rows, copied end to end into reused native memory rather than one new array
+     * each: native, so that a Vector's doubles are narrowed a vector at a time ({@link FloatWidth}).
+     */
+    private ArrowBuf arena;
+    private long arenaUsed;
+    /** Arenas outgrown during this batch: its rows still point into them until the next batch. */
+    private final List<ArrowBuf> outgrown = new ArrayList<>();
     private final UnsafeRow[] kept;
     private final GenericInternalRow appended;
     private ScoreValue scoreValue;
@@ -72,6 +80,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private long upstreamNanos;
     private long toArrowNanos;
     private long toRowsNanos;
+    private long toRowsReported;
     private long kernelNanos;
     private long poolWaitNanos;
     private long flops;
@@ -116,9 +125,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         // Spark's scan of this RDD (RDDScanExec) turns each row into an UnsafeRow at once, so the joined
         // row and the appended values are reused, and a projection of our own would only copy it twice
         InternalRow result = joined.apply(in, appended);
-        long took = System.nanoTime() - start;
-        TransformTimes.toRows(took);
-        toRowsNanos += took;
+        toRowsNanos += System.nanoTime() - start; // into TransformTimes once per batch: a shared counter per row costs
         return result;
     }
 
@@ -167,6 +174,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         boolean anyValues = false;
         long upstream = 0;
         arenaUsed = 0; // every row of the last batch has been handed out
+        reportToRows();
+        freeOutgrown();
         while (n < spec.batchRows()) {
             long pull = System.nanoTime();
             InternalRow next = input.hasNext() ? input.next() : null;
@@ -217,20 +226,37 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             return row.copy();
         }
         int size = u.getSizeInBytes();
-        if (arenaUsed + size > arena.length) {
-            // rows already kept point into the old array, which they keep alive until the batch is done
-            arena = new byte[Math.max(Math.max(2 * arena.length, 1 << 16), size)];
+        long capacity = arena == null ? 0 : arena.capacity();
+        if (arenaUsed + size > capacity) {
+            // rows already kept point into the old arena: it is freed at the next batch
+            if (arena != null) {
+                outgrown.add(arena);
+            }
+            arena = allocator.buffer(Math.max(Math.max(2 * capacity, 1 << 16), size));
             arenaUsed = 0;
         }
-        u.writeToMemory(arena, Platform.BYTE_ARRAY_OFFSET + arenaUsed);
+        long address = arena.memoryAddress() + arenaUsed;
+        u.writeToMemory(null, address);
         UnsafeRow copy = kept[slot];
         if (copy == null || copy.numFields() != u.numFields()) {
             copy = new UnsafeRow(u.numFields());
             kept[slot] = copy;
         }
-        copy.pointTo(arena, Platform.BYTE_ARRAY_OFFSET + arenaUsed, size);
-        arenaUsed += size;
+        copy.pointTo(null, address, size);
+        arenaUsed += (size + 7) & ~7; // an UnsafeRow's size is whole words; stay aligned if not
         return copy;
+    }
+
+    private void reportToRows() {
+        TransformTimes.toRows(toRowsNanos - toRowsReported);
+        toRowsReported = toRowsNanos;
+    }
+
+    private void freeOutgrown() {
+        for (ArrowBuf b : outgrown) {
+            b.close();
+        }
+        outgrown.clear();
     }
 
     private void open() {
@@ -278,8 +304,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             classes = new IntVector("classes", allocator);
             classes.allocateNew(spec.batchRows());
         }
-        scoreValue = new ScoreValue(h, columns.vectors());
-        marginValue = new ScoreValue(h, columns.vectors());
+        scoreValue = new ScoreValue(h, columns.vectors(), allocator);
+        marginValue = new ScoreValue(h, columns.vectors(), allocator);
     }
 
     private long rowAddress(int r) {
@@ -363,11 +389,19 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         closed = true;
         Arrays.fill(rows, null);
         Arrays.fill(kept, null);
-        arena = new byte[0];
         count = 0;
+        reportToRows();
         report();
-        // Vectors first, then the weights hold, then the allocator: it checks nothing is left.
+        // Vectors and buffers first, then the weights hold, then the allocator: it checks nothing is left.
         try {
+            freeOutgrown();
+            if (arena != null) {
+                arena.close();
+            }
+            if (scoreValue != null) {
+                scoreValue.close();
+                marginValue.close();
+            }
             if (x != null) {
                 x.close();
             }

@@ -3,13 +3,15 @@ package io.numarrow.spark;
 import io.numarrow.BadInputException;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.unsafe.Platform;
 
 /**
  * Copies the feature values of one row (an {@code array<float>} or an ML Vector) into a row of an
- * off-heap Arrow batch, checking their count against {@code d}. Spark's own binary arrays are
- * copied as one block of memory; anything else value by value.
+ * off-heap Arrow batch, checking their count against {@code d}. Spark's own binary rows are read in
+ * place: an {@code array<float>} is one block copy, a dense Vector's doubles are narrowed a vector at a
+ * time ({@link FloatWidth}); anything else goes value by value.
  */
 final class RowFeatures {
     /** ML Vectors are stored as struct(type, size, indices, values); type 1 is dense. */
@@ -18,6 +20,10 @@ final class RowFeatures {
 
     private final FeatureColumn column;
     private final int partition;
+    /** Reused views into the current row's memory (see {@link #vectorOf}). */
+    private final UnsafeRow vector = new UnsafeRow(VECTOR_FIELDS);
+    private final UnsafeArrayData values = new UnsafeArrayData();
+    private final UnsafeArrayData indices = new UnsafeArrayData();
 
     RowFeatures(FeatureColumn column, int partition) {
         this.column = column;
@@ -27,10 +33,33 @@ final class RowFeatures {
     /** The number of features in the (non-null) input value of {@code row}. */
     int length(InternalRow row) {
         if (column.kind() == FeatureColumn.Kind.FLOAT_ARRAY) {
-            return row.getArray(column.index()).numElements();
+            return arrayOf(row, column.index(), values).numElements();
         }
-        InternalRow v = row.getStruct(column.index(), VECTOR_FIELDS);
-        return v.getByte(0) == DENSE ? v.getArray(3).numElements() : v.getInt(1);
+        InternalRow v = vectorOf(row);
+        return v.getByte(0) == DENSE ? arrayOf(v, 3, values).numElements() : v.getInt(1);
+    }
+
+    /**
+     * The row's ML Vector struct. Spark's binary rows are read in place through one reused
+     * {@code UnsafeRow} (its {@code getStruct} would make a new one per row).
+     */
+    private InternalRow vectorOf(InternalRow row) {
+        if (row instanceof UnsafeRow u) {
+            long offsetAndSize = u.getLong(column.index());
+            vector.pointTo(u.getBaseObject(), u.getBaseOffset() + (int) (offsetAndSize >> 32), (int) offsetAndSize);
+            return vector;
+        }
+        return row.getStruct(column.index(), VECTOR_FIELDS);
+    }
+
+    /** The array at {@code ordinal} of {@code row}, in place through {@code reuse} when the row is binary. */
+    private static ArrayData arrayOf(InternalRow row, int ordinal, UnsafeArrayData reuse) {
+        if (row instanceof UnsafeRow u) {
+            long offsetAndSize = u.getLong(ordinal);
+            reuse.pointTo(u.getBaseObject(), u.getBaseOffset() + (int) (offsetAndSize >> 32), (int) offsetAndSize);
+            return reuse;
+        }
+        return row.getArray(ordinal);
     }
 
     /**
@@ -47,9 +76,9 @@ final class RowFeatures {
                     + " values, but " + expected + " d=" + d);
         }
         if (column.kind() == FeatureColumn.Kind.FLOAT_ARRAY) {
-            copyFloats(row.getArray(column.index()), position, d, target);
+            copyFloats(arrayOf(row, column.index(), values), position, d, target);
         } else {
-            copyVector(row.getStruct(column.index(), VECTOR_FIELDS), position, d, target);
+            copyVector(vectorOf(row), position, d, target);
         }
     }
 
@@ -95,32 +124,29 @@ final class RowFeatures {
         return false;
     }
 
-    private void copyVector(InternalRow vector, long position, int d, long target) {
-        ArrayData values = vector.getArray(3);
-        if (vector.getByte(0) == DENSE) {
-            if (values instanceof UnsafeArrayData u) {
-                // the doubles lie end to end after the array's header: read them straight
-                Object base = u.getBaseObject();
-                long from = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(d);
-                for (int i = 0; i < d; i++) {
-                    Platform.putFloat(null, target + (long) i * Float.BYTES, (float) Platform.getDouble(base, from + (long) i * Double.BYTES));
-                }
+    private void copyVector(InternalRow struct, long position, int d, long target) {
+        ArrayData doubles = arrayOf(struct, 3, values);
+        if (struct.getByte(0) == DENSE) {
+            if (doubles instanceof UnsafeArrayData u) {
+                // the doubles lie end to end after the array's header
+                FloatWidth.narrow(u.getBaseObject(), u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(d),
+                        target, d);
                 return;
             }
             for (int i = 0; i < d; i++) {
-                Platform.putFloat(null, target + (long) i * Float.BYTES, (float) values.getDouble(i));
+                Platform.putFloat(null, target + (long) i * Float.BYTES, (float) doubles.getDouble(i));
             }
             return;
         }
-        ArrayData indices = vector.getArray(2);
+        ArrayData at = arrayOf(struct, 2, indices);
         Platform.setMemory(target, (byte) 0, (long) d * Float.BYTES);
-        for (int j = 0; j < indices.numElements(); j++) {
-            int i = indices.getInt(j);
+        for (int j = 0; j < at.numElements(); j++) {
+            int i = at.getInt(j);
             if (i < 0 || i >= d) {
                 throw new BadInputException("NumarrowTransformer: column '" + column.name() + "', partition "
                         + partition + ", row " + position + ": sparse vector index " + i + " outside its size " + d);
             }
-            Platform.putFloat(null, target + (long) i * Float.BYTES, (float) values.getDouble(j));
+            Platform.putFloat(null, target + (long) i * Float.BYTES, (float) doubles.getDouble(j));
         }
     }
 }

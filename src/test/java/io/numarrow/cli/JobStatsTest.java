@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.KernelsAlone;
 import io.numarrow.jit.KernelCompile;
 import io.numarrow.threading.WorkerStats;
 import java.io.ByteArrayOutputStream;
@@ -45,6 +46,21 @@ class JobStatsTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("kernels compiled           n/a (-Xint: nothing is compiled): they compile as the job runs"), out);
         assertTrue(out.lines().findFirst().orElseThrow().contains("NaN"), "no batch, no first-batch time: " + out);
+    }
+
+    @Test
+    void theKernelsAloneLineGivesEachStageAsAMultipleOfThem() {
+        ComputeJob.Result r = new ComputeJob.Result(400_000, 100, 1_000_000_000L, Path.of("out.arrow"),
+                new ComputeJob.Timings(100_000_000L, 50_000_000L, 600_000_000L, 200_000_000L, 240_000_000L, 1, true,
+                        160_000_000L, 10_000_000L));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        JobStats.printKernelsAlone(r, new KernelsAlone.Result(400_000, 100, 400_000_000L),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(1, lines.size(), String.join("\n", lines));
+        String line = lines.getFirst();
+        assertTrue(line.startsWith("kernels alone ") && line.contains(" 0.400 s (the same 400,000 rows"), line);
+        assertTrue(line.contains("read 0.13×, compute 1.50×, write 0.50×, commit 0.60×, total 2.50× this"), line);
     }
 
     @Test

@@ -72,6 +72,55 @@ class ReproducibilityTest {
         }
     }
 
+    /**
+     * Every variant {@code numarrow tune} may choose (tile rows, row block {@code mc}) gives the contract's
+     * bits, hence the default's, on odd shapes: rows 1, 15, 17, 255 and 1000 cross tiles and row blocks.
+     * Every tile of the width is run, the tall ones too, which the tuner offers only under flags this
+     * test JVM may lack.
+     */
+    @Test
+    void matmulBitsDoNotDependOnTheTunersChoice() {
+        assertTrue(TileChoice.sameBits(TileChoice.widthDefault()).containsAll(KernelTuner.candidates().stream()
+                .map(KernelTuner.Candidate::tile).toList()));
+        List<KernelTuner.Candidate> candidates = KernelTuner.candidates(TileChoice.sameBits(TileChoice.widthDefault()));
+        assertTrue(candidates.getFirst().isDefault());
+        assertTrue(candidates.size() >= 3, "the default, and at least a half and a double row block: " + candidates);
+        int[][] shapes = {{1, 1, 1}, {15, 17, 255}, {17, 15, 1}, {255, 70, 1100}, {1000, 17, 40}, {1000, 255, 15},
+                {1000, 64, 513}};
+        for (KernelTuner.Candidate x : candidates) {
+            // a row block a few tiles tall as well, so that 255 and 1000 rows cross several blocks
+            GemmBlocking small = GemmBlocking.of(x.tile(), CacheSizes.current(), x.blocking().kc(), 2 * x.tile().mr);
+            for (GemmBlocking blocking : List.of(x.blocking(), small)) {
+                assertEquals(candidates.getFirst().blocking().kc(), blocking.kc(), "kc is never tuned: " + x.name());
+                for (int[] s : shapes) {
+                    packedGemmAgainstContract(x.tile(), blocking, s[0], s[1], s[2], true, true);
+                    packedGemmAgainstContract(x.tile(), blocking, s[0], s[1], s[2], false, false);
+                }
+            }
+        }
+    }
+
+    private static void packedGemmAgainstContract(TileShape tile, GemmBlocking blocking, int m, int n, int k,
+                                                  boolean withBias, boolean accumulate) {
+        Random rnd = new Random(m * 31L + n * 7L + k);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        float[] biasv = withBias ? random(rnd, n) : null;
+        float[] c0 = random(rnd, m * n);
+        float[] want = ContractReference.gemm(av, bv, c0, biasv, m, n, k, false, accumulate);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = ShiftedSegments.copy(arena, av, 0);
+            MemorySegment b = ShiftedSegments.copy(arena, bv, 3);
+            MemorySegment c = ShiftedSegments.copy(arena, c0, 0);
+            MemorySegment bias = biasv == null ? null : ShiftedSegments.copy(arena, biasv, 0);
+            MemorySegment packed = arena.allocate(Math.max(64, Packing.packedBBytes(tile, k, n)), 64);
+            Packing.packB(tile, blocking.kc(), b, k, n, false, packed, 0, Packing.panels(n, tile));
+            Matmul.run(tile, blocking, packed, a, c, n, k, 0, m, bias, accumulate);
+            assertBits(want, c, TileChoice.spec(tile) + " mc=" + blocking.mc() + ", " + m + "×" + k + "·" + k + "×" + n
+                    + (withBias ? " +bias" : "") + (accumulate ? " +=" : ""));
+        }
+    }
+
     @Test
     void matmulBitsDoNotDependOnAlignment() {
         for (int shift = 1; shift < 16; shift++) {

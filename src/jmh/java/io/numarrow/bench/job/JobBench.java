@@ -1,14 +1,9 @@
 package io.numarrow.bench.job;
 
 import io.numarrow.Settings;
-import io.numarrow.compute.ComputeJob;
-import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
-import io.numarrow.threading.ParallelOps;
-import io.numarrow.threading.ThreadPool;
-import io.numarrow.threading.ThreadPoolConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -31,7 +28,8 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * {@code numarrow bench --suite job}: the whole {@code compute} command, each run a fresh JVM
  * through the launcher, against a numpy script of the same job ({@code tools/baselines/numpy_job.py})
  * on the same numbers, in the same run. Wall time is the median of {@code runs}; peak RSS comes
- * from {@code /usr/bin/time} where it is installed.
+ * from {@code /usr/bin/time} where it is installed. Then, for the 400k shape, the warm figure
+ * ({@link WarmJob}: {@code ComputeJob.run} five times in this JVM) against the same numpy wall.
  */
 public final class JobBench {
     /** A job shape: rows × d → h, in batches of 4000 rows. */
@@ -50,18 +48,22 @@ public final class JobBench {
     private final Path home;
     private final int runs;
     private final Path work;
+    /** Parts to run, matched against "SHAPE IMPL" ("400k numarrow --drop-input", "400k warm"); null: all. */
+    private final Pattern filter;
 
-    JobBench(Path home, int runs, Path work) {
+    JobBench(Path home, int runs, Path work, Pattern filter) {
         this.home = home;
         this.runs = runs;
         this.work = work;
+        this.filter = filter;
     }
 
-    public static int run(int runs) throws Exception {
+    /** @param filter a regular expression found in the names of the parts to run ("400k warm"), or null for all */
+    public static int run(int runs, String filter) throws Exception {
         Path home = Settings.home();
         Path work = Files.createTempDirectory("numarrow-job-bench");
         try {
-            return new JobBench(home, runs, work).runAll();
+            return new JobBench(home, runs, work, filter == null ? null : Pattern.compile(filter)).runAll();
         } finally {
             deleteTree(work);
         }
@@ -70,36 +72,27 @@ public final class JobBench {
     int runAll() throws Exception {
         System.out.println("job benchmark: numarrow compute --ops matmul,softmax in a fresh JVM per run (launcher included), "
                 + runs + " runs each, median wall; cpus=" + Runtime.getRuntime().availableProcessors()
-                + "; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for numpy");
+                + "; OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for numpy"
+                + (filter == null ? "" : "; only the parts matching '" + filter.pattern() + "'"));
         String numpy = numpyVersion();
         if (numpy == null) {
             System.out.println("numpy baseline skipped: python3 with numpy not found (Debian: apt-get install python3-numpy)");
         }
         boolean time = Files.isExecutable(Path.of("/usr/bin/time"));
-        List<String> lines = new ArrayList<>();
         for (Shape shape : SHAPES) {
+            boolean warm = shape.rows() >= 100_000 && selected(shape.name() + " warm");
             Path dir = work.resolve(shape.name());
+            List<Variant> variants = variants(shape, dir, numpy).stream()
+                    .filter(v -> selected(shape.name() + " " + v.impl())).toList();
+            if (variants.isEmpty() && !warm) {
+                continue;
+            }
             Files.createDirectories(dir);
             exec(List.of(launcher(), "gen", "--out-dir", dir.toString(), "--rows", String.valueOf(shape.rows()),
                     "--dim", String.valueOf(shape.d()), "--hidden", String.valueOf(shape.h()),
                     "--batches", String.valueOf(shape.batches()), "--null-every", "0", "--quiet"), Map.of(), dir.resolve("gen.log"));
-            List<Variant> variants = new ArrayList<>();
-            List<String> compute = List.of(launcher(), "compute", "--input", dir.resolve("batch.arrow").toString(),
-                    "--weights", dir.resolve("weights.arrow").toString(), "--output", dir.resolve("out.arrow").toString(),
-                    "--ops", "matmul,softmax", "--quiet");
-            variants.add(new Variant("numarrow", "input columns + output", compute, Map.of()));
-            List<String> dropInput = new ArrayList<>(compute);
-            dropInput.add("--drop-input");
-            variants.add(new Variant("numarrow --drop-input", "output only", dropInput, Map.of()));
-            if (shape.rows() >= 100_000) {
-                variants.add(new Variant("numarrow -Xmx128m", "input columns + output", compute,
-                        Map.of("NUMARROW_JAVA_OPTS", "-Xmx128m")));
-            }
             if (numpy != null) {
                 exportNpy(dir);
-                variants.add(new Variant("numpy " + numpy, "output only (.npy)", List.of("python3",
-                        home.resolve("tools/baselines/numpy_job.py").toString(), dir.resolve("x.npy").toString(),
-                        dir.resolve("w.npy").toString(), dir.resolve("out.npy").toString(), "--chunk", "4000"), Map.of()));
             }
             double numarrowMedian = Double.NaN;
             double numpyMedian = Double.NaN;
@@ -113,45 +106,82 @@ public final class JobBench {
                 long rss = results.stream().mapToLong(Run::peakRssKb).max().orElse(-1);
                 boolean ok = results.stream().allMatch(Run::ok);
                 String written = outputSize(dir, v);
-                String line = String.format(Locale.ROOT, "%-5s %-28s median %7.3f s  (min %.3f, max %.3f)  peak RSS %s  writes %s (%s)%s",
+                System.out.printf(Locale.ROOT, "%-5s %-28s median %7.3f s  (min %.3f, max %.3f)  peak RSS %s  writes %s (%s)%s%n",
                         shape.name(), v.impl(), median, secs[0], secs[secs.length - 1],
                         rss < 0 ? "n/a" : (rss / 1024) + " MB", written, v.writes(), ok ? "" : "  FAILED (see its log)");
-                System.out.println(line);
-                lines.add(line);
                 if (v.impl().equals("numarrow")) {
                     numarrowMedian = median;
                 } else if (v.impl().startsWith("numpy")) {
                     numpyMedian = median;
                 }
             }
-            if (!Double.isNaN(numpyMedian)) {
+            if (!Double.isNaN(numpyMedian) && !Double.isNaN(numarrowMedian)) {
                 System.out.printf(Locale.ROOT, "%-5s ratio numarrow wall / numpy wall: %.2f× (below 1 = numarrow faster)%n",
                         shape.name(), numarrowMedian / numpyMedian);
             }
-            if (shape.rows() >= 100_000) {
-                inProcessWarm(dir, shape);
+            if (warm) {
+                warm(dir, shape, numpy, numpyMedian);
             }
             deleteTree(dir);
         }
         return 0;
     }
 
-    /** The same job run four times inside this JVM: the last run's rows/s is the job's speed once compiled. */
-    private void inProcessWarm(Path dir, Shape shape) {
-        try (BufferAllocator allocator = new RootAllocator();
-             ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().build())) {
-            ParallelOps ops = new ParallelOps(pool);
-            ComputeJob.Spec spec = new ComputeJob.Spec(dir.resolve("batch.arrow"), dir.resolve("weights.arrow"),
-                    dir.resolve("inproc.arrow"), "features", Ops.MATMUL_SOFTMAX, "output");
-            ComputeJob.Result last = null;
-            for (int i = 0; i < 4; i++) {
-                last = ComputeJob.run(spec, ops, allocator);
-            }
-            ComputeJob.Timings t = last.timings();
-            System.out.printf(Locale.ROOT, "%-5s numarrow in-process, 4th run: %.3f s, %,.0f rows/s (compute %.3f s, read %.3f s,"
-                            + " write %.3f s, commit %.3f s, setup %.3f s)%n", shape.name(), last.seconds(), last.rowsPerSecond(),
-                    t.computeNanos() / 1e9, t.readNanos() / 1e9, t.writeNanos() / 1e9, t.commitNanos() / 1e9, t.setupNanos() / 1e9);
+    private boolean selected(String part) {
+        return filter == null || filter.matcher(part).find();
+    }
+
+    private List<Variant> variants(Shape shape, Path dir, String numpy) {
+        List<Variant> variants = new ArrayList<>();
+        List<String> compute = List.of(launcher(), "compute", "--input", dir.resolve("batch.arrow").toString(),
+                "--weights", dir.resolve("weights.arrow").toString(), "--output", dir.resolve("out.arrow").toString(),
+                "--ops", "matmul,softmax", "--quiet");
+        variants.add(new Variant("numarrow", "input columns + output", compute, Map.of()));
+        List<String> dropInput = new ArrayList<>(compute);
+        dropInput.add("--drop-input");
+        variants.add(new Variant("numarrow --drop-input", "output only", dropInput, Map.of()));
+        if (shape.rows() >= 100_000) {
+            variants.add(new Variant("numarrow -Xmx128m", "input columns + output", compute,
+                    Map.of("NUMARROW_JAVA_OPTS", "-Xmx128m")));
         }
+        if (numpy != null) {
+            variants.add(numpyVariant(dir, numpy));
+        }
+        return variants;
+    }
+
+    private Variant numpyVariant(Path dir, String numpy) {
+        return new Variant("numpy " + numpy, "output only (.npy)", List.of("python3",
+                home.resolve("tools/baselines/numpy_job.py").toString(), dir.resolve("x.npy").toString(),
+                dir.resolve("w.npy").toString(), dir.resolve("out.npy").toString(), "--chunk", "4000"), Map.of());
+    }
+
+    /**
+     * The warm figure: {@link WarmJob} in this JVM against the numpy script's fresh-process wall in
+     * the same run ({@code numpyMedian}, or measured here when the numpy part was filtered out).
+     */
+    private void warm(Path dir, Shape shape, String numpy, double numpyMedian) throws Exception {
+        WarmJob.Figures f = WarmJob.measure(dir);
+        System.out.printf(Locale.ROOT, "%-5s numarrow warm, ComputeJob.run ×%d in this JVM, median of runs 3-%d (min-max):"
+                        + " input kept %s; --drop-input %s; the kernels alone over the same rows %s%n",
+                shape.name(), WarmJob.RUNS, WarmJob.RUNS, f.kept().range(), f.dropped().range(), f.kernels().range());
+        System.out.printf(Locale.ROOT, "%-5s   4th run, input kept: %s%n", shape.name(), WarmJob.stages(f.kept().fourth()));
+        System.out.printf(Locale.ROOT, "%-5s   4th run, --drop-input: %s%n", shape.name(), WarmJob.stages(f.dropped().fourth()));
+        if (Double.isNaN(numpyMedian) && numpy != null) {
+            Variant v = numpyVariant(dir, numpy);
+            double[] secs = new double[Math.max(3, runs)];
+            for (int i = 0; i < secs.length; i++) {
+                secs[i] = timed(v, dir, false).seconds();
+            }
+            Arrays.sort(secs);
+            numpyMedian = secs[secs.length / 2];
+            System.out.printf(Locale.ROOT, "%-5s %-28s median %7.3f s  (min %.3f, max %.3f), after the warm runs%n",
+                    shape.name(), v.impl(), numpyMedian, secs[0], secs[secs.length - 1]);
+        }
+        System.out.printf(Locale.ROOT, "%-5s warm ratios: kept / numpy %s (issue 25's target ≤ 0.50×); kept / dropped %.2f×"
+                        + " (≤ 1.15×); compute of the 4th kept run / kernels alone %.2f× (≤ 1.20×)%n", shape.name(),
+                Double.isNaN(numpyMedian) ? "n/a (no numpy)" : String.format(Locale.ROOT, "%.2f×", f.kept().median() / numpyMedian),
+                f.kept().median() / f.dropped().median(), f.kept().fourth().computeNanos() / 1e9 / f.kernels().median());
     }
 
     private Run timed(Variant v, Path dir, boolean useTime) throws IOException, InterruptedException {

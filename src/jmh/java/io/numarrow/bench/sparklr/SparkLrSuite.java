@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * {@code ./numarrow bench --suite spark-lr}: Spark's own {@code LogisticRegressionModel.transform} against
@@ -29,7 +30,22 @@ public final class SparkLrSuite {
     private SparkLrSuite() {
     }
 
-    public static int run(int rounds, boolean quick, PrintStream out) throws IOException, InterruptedException {
+    /**
+     * @param filter a regular expression a shape's {@code ROWSxDxH} (the full-size rows) must contain to run,
+     *               or null for every shape: one shape per run keeps a quiet window short
+     */
+    public static int run(int rounds, boolean quick, String filter, PrintStream out) throws IOException, InterruptedException {
+        List<int[]> shapes = new ArrayList<>();
+        for (int[] shape : SHAPES) {
+            if (filter == null || Pattern.compile(filter).matcher(shape[0] + "x" + shape[1] + "x" + shape[2]).find()) {
+                shapes.add(shape);
+            }
+        }
+        if (shapes.isEmpty()) {
+            System.err.println("numarrow bench: --filter '" + filter + "' matches none of the spark-lr shapes: "
+                    + Arrays.stream(SHAPES).map(s -> s[0] + "x" + s[1] + "x" + s[2]).toList());
+            return 2;
+        }
         out.printf(Locale.ROOT, "Spark local[2], %d partitions, cached dense vectors, probability and prediction into"
                 + " the noop sink; %d round%s per shape, the order rotating (median (min-max))%n", PARTITIONS, rounds,
                 rounds == 1 ? "" : "s");
@@ -38,7 +54,7 @@ public final class SparkLrSuite {
         out.printf(Locale.ROOT, "%-22s %-28s %-28s %-22s %-28s %-22s %s%n", "rows × d → classes", "Spark LR rows/s",
                 "numarrow threads 0 rows/s", "threads 0 / Spark", "numarrow threads 1 rows/s", "threads 1 / Spark",
                 "max |Δp|");
-        for (int[] shape : SHAPES) {
+        for (int[] shape : shapes) {
             int rows = quick ? shape[0] / 4 : shape[0];
             List<double[]> measured = new ArrayList<>();
             String check = runShape(rows, shape[1], shape[2], rounds, measured);
