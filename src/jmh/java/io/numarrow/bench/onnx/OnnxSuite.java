@@ -2,13 +2,13 @@ package io.numarrow.bench.onnx;
 
 import io.numarrow.JvmFlags;
 import io.numarrow.bench.BenchMain;
+import io.numarrow.bench.Median;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -93,11 +93,8 @@ public final class OnnxSuite {
         return median(runs.stream().mapToDouble(time).toArray());
     }
 
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        int mid = v.length / 2;
-        return v.length % 2 == 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+    private static double median(double[] values) {
+        return Median.of(values);
     }
 
     /** One side in a JVM of its own, with numarrow's JVM flags and this JVM's class path. */

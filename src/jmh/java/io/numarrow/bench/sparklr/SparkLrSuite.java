@@ -1,6 +1,7 @@
 package io.numarrow.bench.sparklr;
 
 import io.numarrow.JvmFlags;
+import io.numarrow.bench.Median;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -75,13 +76,9 @@ public final class SparkLrSuite {
         double[] v = values.clone();
         Arrays.sort(v);
         String f = "%,." + decimals + "f";
-        return String.format(Locale.ROOT, f + " (" + f + "-" + f + ")", median(v), v[0], v[v.length - 1]);
+        return String.format(Locale.ROOT, f + " (" + f + "-" + f + ")", Median.of(v), v[0], v[v.length - 1]);
     }
 
-    static double median(double[] sorted) {
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
 
     /** Spark's jars, which the bench class path leaves out: the build lists them in target/spark.classpath. */
     private static String sparkClassPath() throws IOException {

@@ -1,6 +1,7 @@
 package io.numarrow.bench.startup;
 
 import io.numarrow.Settings;
+import io.numarrow.bench.Median;
 import io.numarrow.compute.SyntheticData;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -8,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -154,8 +154,6 @@ public final class StartupSuite {
     }
 
     private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return Median.of(values);
     }
 }
