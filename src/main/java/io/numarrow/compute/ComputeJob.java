@@ -311,7 +311,7 @@ public final class ComputeJob {
 
     private static void computeInPlace(Spec spec, ParallelOps parallel, PreparedWeights w, InputBatch batch,
                                        VectorSchemaRoot columns) {
-        FixedSizeListVector x = TensorColumns.floatListColumn(batch.root(), spec.column(), spec.input() + " batch " + batch.index());
+        FixedSizeListVector x = features(spec, batch);
         FixedShapeTensorVector out = (FixedShapeTensorVector) columns.getVector(spec.outputColumn());
         IntVector predictions = spec.ops().argmax() ? (IntVector) columns.getVector(spec.predictionColumn()) : null;
         computeBatch(spec.ops(), parallel, x, w, out, predictions);
@@ -348,7 +348,7 @@ public final class ComputeJob {
                                                 OutputSlot slot, Schema outSchema) {
         VectorSchemaRoot in = batch.root();
         int n = in.getRowCount();
-        FixedSizeListVector x = TensorColumns.floatListColumn(in, spec.column(), spec.input() + " batch " + batch.index());
+        FixedSizeListVector x = features(spec, batch);
         TensorColumns.prepare(slot.out, n);
         computeBatch(spec.ops(), parallel, x, w, slot.out, slot.predictions);
         List<FieldVector> vectors = new ArrayList<>();
@@ -376,6 +376,11 @@ public final class ComputeJob {
         // the kernels compiled now, on this thread, before the workers start, and before packing W (docs/design.md, start-up)
         KernelCompile.compile(d, w.cols(), true, spec.ops().softmax());
         return parallel.prepare(w, bias);
+    }
+
+    /** The batch's features column; a missing or wrong one is refused naming the input and the batch. */
+    static FixedSizeListVector features(Spec spec, InputBatch batch) {
+        return TensorColumns.floatListColumn(batch.root(), spec.column(), spec.input() + " batch " + batch.index());
     }
 
     /** The features column's list size, from the schema alone (an empty root explains a wrong column). */

@@ -66,8 +66,7 @@ public final class KernelsAlone {
                 if (batch == null) {
                     break;
                 }
-                FixedSizeListVector x = TensorColumns.floatListColumn(batch.root(), spec.column(),
-                        spec.input() + " batch " + batch.index());
+                FixedSizeListVector x = ComputeJob.features(spec, batch);
                 int n = x.getValueCount();
                 if (n != preparedRows) {
                     // made once for batches of one size and touched, so that no call is timed faulting in its pages
