@@ -10,7 +10,9 @@ import io.numarrow.jit.KernelCompile;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.ThreadPoolConfig;
+import io.numarrow.threading.WorkerStats;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.arrow.memory.BufferAllocator;
 import picocli.CommandLine.Command;
@@ -104,10 +106,11 @@ final class ComputeCommand implements Callable<Integer> {
                         parsed, r.rows(), r.batches(), r.output(), r.seconds(), r.rowsPerSecond());
             }
             if (stats) {
+                List<WorkerStats> jobWorkers = pool.stats(); // the job's tasks and steals, before the kernels run again
                 KernelsAlone.Result alone = KernelsAlone.measure(spec, parallel, allocator);
                 JobStats.print(r, KernelCompile.result(), System.out);
                 JobStats.printKernelsAlone(r, alone, System.out);
-                JobStats.printPerNode(pool.stats(), System.out);
+                JobStats.printPerNode(jobWorkers, System.out);
             }
         }
         return 0;
