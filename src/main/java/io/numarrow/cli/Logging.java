@@ -1,5 +1,7 @@
 package io.numarrow.cli;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * slf4j-simple's settings for the command line, set before the first logger is made (it reads
  * them once). Default: one short line per message on stderr, {@code [INFO] message}.
@@ -28,6 +30,9 @@ final class Logging {
         setIfAbsent("logFile", "System.err");
         // Arrow logs its allocator choice at INFO; users do not need it.
         setIfAbsent("log.org.apache.arrow", verbose ? "debug" : "warn");
+        // started here, on one thread: the kernels' compile thread makes loggers too, and slf4j replays
+        // (with a warning on stderr) whatever another thread logged while it was starting
+        LoggerFactory.getILoggerFactory();
     }
 
     private static void setIfAbsent(String key, String value) {
