@@ -55,6 +55,13 @@ public final class MappedIpcSink implements AutoCloseable {
     /** Batches whose columns may be in use at once: one computed, one being finished. */
     private static final int SLOTS = 2;
     private static final long PAGE = LinuxMemory.PAGE_SIZE;
+    /**
+     * The largest single write: the kernel gives a write's new page cache pages as folios up to its
+     * length, and a 2 MiB one comes from the free blocks a VM has most likely handed back to its host
+     * (a host fault on first touch); 256 KiB pieces are filled from smaller, recently used blocks
+     * (docs/performance.md, session 9).
+     */
+    static final long WRITE_CHUNK = 256 * 1024;
 
     private final AtomicOutput output;
     private final IpcOutputPlan plan;
@@ -210,7 +217,9 @@ public final class MappedIpcSink implements AutoCloseable {
             from.copyFrom(bytes);
         }
         try {
-            LinuxMemory.writeFully(fd, from.address(), from.byteSize(), at);
+            for (long done = 0; done < from.byteSize(); done += WRITE_CHUNK) {
+                LinuxMemory.writeFully(fd, from.address() + done, Math.min(WRITE_CHUNK, from.byteSize() - done), at + done);
+            }
         } catch (LinuxMemory.NativeCallException e) {
             throw output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
         }
