@@ -236,7 +236,8 @@ public final class MappedIpcSink implements AutoCloseable {
     }
 
     /**
-     * Batch {@code index}'s appended columns as vectors over the file's pages, every value valid and
+     * Batch {@code index}'s appended columns as vectors over a reused buffer (or the file's mapped
+     * pages, {@link Settings#outputMappedStores()}), every value valid and
      * {@code rows} long: compute into them (null rows may be set) without reallocating them. Valid
      * until {@link #finish} of this batch.
      */
