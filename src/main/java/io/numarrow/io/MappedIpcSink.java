@@ -61,7 +61,7 @@ public final class MappedIpcSink implements AutoCloseable {
      * (a host fault on first touch); 256 KiB pieces are filled from smaller, recently used blocks
      * (docs/performance.md, session 9).
      */
-    static final long WRITE_CHUNK = 256 * 1024;
+    private static final long WRITE_CHUNK = 256 * 1024;
 
     private final AtomicOutput output;
     private final IpcOutputPlan plan;
