@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.BadInputException;
-import java.lang.management.ManagementFactory;
+import io.numarrow.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,20 +62,11 @@ class TileChoiceTest {
     }
 
     private static List<String> runOsrProbe(TileShape tile) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-Xrunjdwp")
-                    && !arg.startsWith("-XX:TieredStopAtLevel") && !arg.startsWith("-Dnumarrow.gemm.tile")) {
-                command.add(arg);
-            }
-        }
+        List<String> command = new ArrayList<>(ChildJvm.command(TileOsrProbe.class));
         // jvm.flags' policy scales the kernels' thresholds by 1/50: a back edge threshold of 1000 is then 20,
-        // reached in the first call, before the method's own compile
-        command.addAll(List.of("-XX:TieredStopAtLevel=3", "-XX:Tier3BackEdgeThreshold=1000", "-XX:+PrintCompilation",
-                "-Dnumarrow.gemm.tile=" + TileChoice.spec(tile), "-cp", System.getProperty("java.class.path"),
-                TileOsrProbe.class.getName()));
+        // reached in the first call, before the method's own compile; the flags after this JVM's own win
+        command.addAll(command.indexOf("-cp"), List.of("-XX:TieredStopAtLevel=3", "-XX:Tier3BackEdgeThreshold=1000",
+                "-XX:+PrintCompilation", "-Dnumarrow.gemm.tile=" + TileChoice.spec(tile)));
         Path log = Files.createTempFile("numarrow-tile-osr", ".log");
         try {
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
