@@ -114,7 +114,9 @@ final class TileChoice {
      */
     static TileShape choose(String spec, Supplier<Optional<TuningCache.Choice>> tuned) {
         if (spec != null && !spec.isBlank()) {
-            return preferredFrom(spec);
+            TileShape named = preferredFrom(spec);
+            tallTileWarning(named, tallTilesCompile()).ifPresent(LOG::warn);
+            return named;
         }
         TileShape width = widthDefault();
         Optional<TuningCache.Choice> choice = tuned.get();
@@ -129,6 +131,19 @@ final class TileChoice {
         LOG.debug("tuned tile {} is not one this JVM offers ({}): the default {} runs", choice.get().tile(),
                 safeChoices(width).stream().map(TileChoice::spec).toList(), spec(width));
         return width;
+    }
+
+    /**
+     * The warning for a tile named by the property that this JVM may leave in the first tier's slow code
+     * ({@link #safeChoices}): the property wins, so the user hears which flag makes it safe.
+     */
+    static Optional<String> tallTileWarning(TileShape named, boolean tallOk) {
+        if (named.mr <= SAFE_ROWS || tallOk) {
+            return Optional.empty();
+        }
+        return Optional.of("-D" + Settings.GEMM_TILE.name() + "=" + spec(named) + " without -XX:Tier3DelayOn=" + TIER3_DELAY_ON
+                + " (or more): the JIT may leave this tile in slow first-tier code; add the flag (e.g. in NUMARROW_JAVA_OPTS)"
+                + " or use a tile of at most " + SAFE_ROWS + " rows");
     }
 
     /** Whether {@link #chosen} came from {@code numarrow tune}'s cache: no property, and the cache named it. */

@@ -43,6 +43,19 @@ class TileChoiceTest {
         }
     }
 
+    @Test
+    void aTallTileNamedWithoutTheDelayFlagGetsOneWarningNamingTheFlag() {
+        for (TileShape t : TileChoice.sameBits(TileChoice.widthDefault())) {
+            boolean tall = t.mr > TileChoice.SAFE_ROWS;
+            assertEquals(tall, TileChoice.tallTileWarning(t, false).isPresent(), t.name());
+            assertTrue(TileChoice.tallTileWarning(t, true).isEmpty(), t + ": the flag is there, nothing to warn of");
+            TileChoice.tallTileWarning(t, false).ifPresent(w -> {
+                assertTrue(w.startsWith("-Dnumarrow.gemm.tile=" + TileChoice.spec(t) + " without -XX:Tier3DelayOn=10000"), w);
+                assertEquals(1, w.lines().count(), w);
+            });
+        }
+    }
+
     /**
      * The bound behind {@link TileChoice#SAFE_ROWS}: in a JVM whose loops reach the first tier (C1) on stack
      * replacement before their method does, every tile of at most that many rows compiles there, and a
@@ -53,10 +66,14 @@ class TileChoiceTest {
     @Test
     void tilesUpToTheSafeRowsCompileAtTheFirstTierOnStackReplacement() throws Exception {
         for (TileShape t : TileChoice.sameBits(TileChoice.widthDefault())) {
-            List<String> osr = runOsrProbe(t).stream().filter(l -> l.contains("io.numarrow.kernels.MicroKernel")
+            List<String> output = runOsrProbe(t);
+            List<String> osr = output.stream().filter(l -> l.contains("io.numarrow.kernels.MicroKernel")
                     && l.contains("::sumsUnchecked @")).toList();
             assertTrue(!osr.isEmpty(), "no on-stack-replacement compile of " + t + "'s K loop was tried");
             boolean skipped = osr.stream().anyMatch(l -> l.contains("COMPILE SKIPPED"));
+            // the probe names the tile without -XX:Tier3DelayOn: a tall one is warned of, once
+            long warnings = output.stream().filter(l -> l.contains("without -XX:Tier3DelayOn")).count();
+            assertEquals(t.mr > TileChoice.SAFE_ROWS ? 1 : 0, warnings, t + ": " + String.join("\n", output));
             assertEquals(t.mr > TileChoice.SAFE_ROWS, skipped, t + ": " + String.join("\n", osr));
         }
     }
