@@ -25,7 +25,7 @@ public final class Settings {
     public static final Setting GEMM_MC = new Setting("numarrow.gemm.mc", "0",
             "the matmul's row block; 0: sized so that a block of A fills half the L2 cache", wholeNumber(0));
     public static final Setting GEMM_TILE = new Setting("numarrow.gemm.tile", "",
-            "the preferred vector width's register tile, ROWSxCOLS (512-bit: 6x32 or 12x32); same bits; "
+            "the preferred vector width's register tile, ROWSxCOLS (512-bit: 6x32, 8x32 or 12x32); same bits; "
                     + "empty: the width's default", tileSpec());
     public static final Setting CACHE_DIR = new Setting("numarrow.cache.dir", "",
             "where numarrow tune keeps its per-machine kernel choice (kernels.properties); "
