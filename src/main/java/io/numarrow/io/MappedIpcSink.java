@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -216,9 +215,18 @@ public final class MappedIpcSink implements AutoCloseable {
             from = Arena.ofAuto().allocate(bytes.byteSize());
             from.copyFrom(bytes);
         }
+        write(from, at);
+    }
+
+    /**
+     * The native {@code bytes} written to the file at {@code at} ({@code pwrite}, in
+     * {@link #WRITE_CHUNK} pieces): an interrupt of this thread neither stops it nor closes the file,
+     * as it would a {@code FileChannel}'s write (docs/safety.md).
+     */
+    private void write(MemorySegment bytes, long at) {
         try {
-            for (long done = 0; done < from.byteSize(); done += WRITE_CHUNK) {
-                LinuxMemory.writeFully(fd, from.address() + done, Math.min(WRITE_CHUNK, from.byteSize() - done), at + done);
+            for (long done = 0; done < bytes.byteSize(); done += WRITE_CHUNK) {
+                LinuxMemory.writeFully(fd, bytes.address() + done, Math.min(WRITE_CHUNK, bytes.byteSize() - done), at + done);
             }
         } catch (LinuxMemory.NativeCallException e) {
             throw output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
@@ -383,20 +391,17 @@ public final class MappedIpcSink implements AutoCloseable {
                 out += n;
                 left -= n;
             }
-            FileChannel channel = (FileChannel) output.channel();
-            while (left > 0) {
-                int chunk = (int) Math.min(left, 1 << 30);
-                ByteBuffer from = input.segment().asSlice(in, chunk).asByteBuffer();
-                while (from.hasRemaining()) {
-                    int n = channel.write(from, out);
-                    in += n;
-                    out += n;
-                    left -= n;
-                }
-            }
         } catch (IOException e) {
             throw output.writeFailure(e);
         }
+        if (left > 0) {
+            write(input.segment().asSlice(in, left), out);
+        }
+    }
+
+    /** From now on the input's columns are written from its mapping, as where the kernel cannot copy them (tests). */
+    void copyInputByWrites() {
+        kernelCopy = false;
     }
 
     /**
