@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -394,13 +395,22 @@ public final class AtomicOutput implements AutoCloseable {
         }
     }
 
+    /** The exception's message, or what it is where it has none (a channel closed by an interrupt has none). */
+    private static String reason(IOException e) {
+        if (e.getMessage() != null) {
+            return e.getMessage();
+        }
+        return e instanceof ClosedByInterruptException ? "interrupted while writing (the thread was interrupted)"
+                : e.getClass().getSimpleName();
+    }
+
     /** A write error the user can read: a full disk or a folder removed says so, whatever the exception's class. */
     public UncheckedIOException writeFailure(IOException e) {
         Path folder = target.getParent();
         String why = !standardOutput && folder != null && !Files.isDirectory(folder)
                 ? "its folder " + folder + " was removed during the run" // else only "TMP -> OUT" (the failed rename)
                 : e.getMessage() != null && e.getMessage().contains("No space left on device")
-                ? "no space left on device" : String.valueOf(e.getMessage());
+                ? "no space left on device" : reason(e);
         return new UncheckedIOException(target + ": cannot write the output: " + why
                 + (standardOutput ? "" : " (nothing was left behind)"), e);
     }
