@@ -64,6 +64,9 @@ public final class KernelCompile {
     /** Columns above this are warmed with a width that has the same edges (see {@link #warmWidth}). */
     static final int MAX_WARM_WIDTH = 4096;
 
+    /** Null when the kernels skip C1 ({@link KernelDirective}), else why not; set before the warm-up's rounds. */
+    private static volatile String directiveNote = "not tried";
+
     /** Set once, when the first warm-up returns: later calls read it without taking the lock. */
     private static volatile Result result;
 
@@ -114,6 +117,9 @@ public final class KernelCompile {
         if (!CompilePolicy.active()) {
             return new Result(false, false, start, start, 0, CompilePolicy.whyNot());
         }
+        if (!Boolean.getBoolean("numarrow.exp.c1")) {
+            directiveNote = KernelDirective.add();
+        }
         loadLateClasses();
         int cols = warmWidth(Math.max(n, 1));
         int depth = Math.max(1, Math.min(k, WARM_K));
@@ -125,9 +131,25 @@ public final class KernelCompile {
             compiled = profile.untilFast(deadline);
             rounds += profile.done;
         }
+        if (matmul && softmax && Boolean.getBoolean("numarrow.exp.split")) {
+            Rounds soft = new Rounds(depth, cols, false, true);
+            boolean[] softOk = new boolean[1];
+            Thread t = new Thread(() -> softOk[0] = soft.untilFast(deadline), "numarrow-kernel-compile-softmax");
+            t.start();
+            Rounds own = new Rounds(depth, cols, true, false);
+            compiled &= own.untilFast(deadline);
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            compiled &= softOk[0];
+            rounds += own.done + soft.done;
+        } else {
         Rounds own = new Rounds(depth, cols, matmul, softmax);
         compiled &= own.untilFast(deadline);
         rounds += own.done;
+        }
         return new Result(true, compiled, start, uptime(), rounds,
                 compiled ? null : "not at compiled speed after " + DEADLINE_NANOS / 1_000_000_000 + " s");
     }
