@@ -22,9 +22,7 @@ final class Logging {
     static void configure(boolean verbose, boolean quiet) {
         setIfAbsent("defaultLogLevel", verbose ? "debug" : quiet ? "error" : "info");
         setIfAbsent("showDateTime", String.valueOf(verbose));
-        if (verbose || !Boolean.getBoolean("numarrow.exp.nodate")) {
-            setIfAbsent("dateTimeFormat", "HH:mm:ss.SSS");
-        }
+        setIfAbsent("dateTimeFormat", "HH:mm:ss.SSS");
         setIfAbsent("showThreadName", String.valueOf(verbose));
         setIfAbsent("showLogName", "false");
         setIfAbsent("showShortLogName", String.valueOf(verbose));
