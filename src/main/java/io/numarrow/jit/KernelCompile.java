@@ -6,8 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -32,11 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * later in the job (heap memory segments) are loaded first: a class loaded after a kernel is compiled can
  * invalidate its compiled code.
  *
- * <p>With the policy, the kernels skip C1 ({@link KernelDirective}): each goes from the interpreter to C2
- * once, and no thread waits for a first-tier compile of code that C2 replaces a few dozen calls later.
- * Given a helper (a second thread, {@code threading.KernelCompileStart}), softmax's rounds run on it beside
- * the calling thread's matmul rounds: while one thread waits for a kernel's C2 compile the other runs its
- * kernels in the interpreter towards theirs, which on one thread came one after the other.
+ * <p>With the policy, the register tiles skip C1 ({@link KernelDirective}): each goes from the interpreter
+ * to C2 once, and the thread does not wait for first-tier compiles of code that C2 replaces a few dozen
+ * calls later.
  *
  * <p>Without the policy (a JVM started without {@code jvm.flags}' lines, {@code -Xint}, C1 only) this
  * does nothing: the kernels then compile while the job runs, as they would anyway.
@@ -72,7 +68,7 @@ public final class KernelCompile {
     /** Columns above this are warmed with a width that has the same edges (see {@link #warmWidth}). */
     static final int MAX_WARM_WIDTH = 4096;
 
-    /** Null when the kernels skip C1 ({@link KernelDirective}), else why not; set when a warm-up starts. */
+    /** Null when the tiles skip C1 ({@link KernelDirective}), else why not; set when a warm-up starts. */
     private static volatile String directiveNote = "no warm-up ran";
 
     /** Set once, when the first warm-up returns: later calls read it without taking the lock. */
@@ -104,27 +100,18 @@ public final class KernelCompile {
      * then returns at once. Concurrent callers wait for the first.
      */
     public static Result compile(int k, int n, boolean matmul, boolean softmax) {
-        return compile(k, n, matmul, softmax, null);
-    }
-
-    /**
-     * {@link #compile(int, int, boolean, boolean)}, softmax's rounds on a thread that {@code helper} runs
-     * them on, beside the calling thread's matmul rounds, when both are wanted and the machine has more than
-     * one CPU; a null helper runs everything on the calling thread.
-     */
-    public static Result compile(int k, int n, boolean matmul, boolean softmax, Executor helper) {
         Result r = result;
-        return r != null ? r : compileOnce(k, n, matmul, softmax, helper);
+        return r != null ? r : compileOnce(k, n, matmul, softmax);
     }
 
-    private static synchronized Result compileOnce(int k, int n, boolean matmul, boolean softmax, Executor helper) {
+    private static synchronized Result compileOnce(int k, int n, boolean matmul, boolean softmax) {
         if (result == null) {
-            result = run(k, n, matmul, softmax, helper);
+            result = run(k, n, matmul, softmax);
         }
         return result;
     }
 
-    /** Null when the kernels skip C1 (a compiler directive, {@link KernelDirective}), else why not. */
+    /** Null when the register tiles skipped C1 (a compiler directive, {@link KernelDirective}), else why not. */
     public static String c1Note() {
         return directiveNote;
     }
@@ -134,7 +121,7 @@ public final class KernelCompile {
         return result;
     }
 
-    private static Result run(int k, int n, boolean matmul, boolean softmax, Executor helper) {
+    private static Result run(int k, int n, boolean matmul, boolean softmax) {
         long start = uptime();
         if (!CompilePolicy.active()) {
             directiveNote = CompilePolicy.whyNot();
@@ -152,18 +139,9 @@ public final class KernelCompile {
             compiled = profile.untilFast(deadline);
             rounds += profile.done;
         }
-        if (helper != null && matmul && softmax && Runtime.getRuntime().availableProcessors() > 1) {
-            Rounds soft = new Rounds(depth, cols, false, true);
-            CompletableFuture<Boolean> softDone = CompletableFuture.supplyAsync(() -> soft.untilFast(deadline), helper);
-            Rounds own = new Rounds(depth, cols, true, false);
-            compiled &= own.untilFast(deadline);
-            compiled &= softDone.join();
-            rounds += own.done + soft.done;
-        } else {
-            Rounds own = new Rounds(depth, cols, matmul, softmax);
-            compiled &= own.untilFast(deadline);
-            rounds += own.done;
-        }
+        Rounds own = new Rounds(depth, cols, matmul, softmax);
+        compiled &= own.untilFast(deadline);
+        rounds += own.done;
         return new Result(true, compiled, start, uptime(), rounds,
                 compiled ? null : "not at compiled speed after " + DEADLINE_NANOS / 1_000_000_000 + " s");
     }
@@ -197,14 +175,13 @@ public final class KernelCompile {
                 MemorySegment packed = unscoped(arena.allocate(Matmul.packedBBytes(species, depth, cols), 64));
                 // packed once, as a job packs its weights once (packing is outside the policy: run once, it is cheap boxed)
                 Matmul.packB(species, b, depth, cols, false, packed, 0, Matmul.panelCount(species, cols));
-                MemorySegment scores = matmul ? null : filled(arena, (long) rows * cols, 3);
+                if (!matmul) {
+                    c.copyFrom(filled(arena, (long) rows * cols, 3));
+                }
                 int fast = 0;
                 while (fast < FAST_ROUNDS_NEEDED || done < MIN_ROUNDS) {
                     if (System.nanoTime() > deadline) {
                         return false;
-                    }
-                    if (scores != null) {
-                        c.copyFrom(scores); // softmax alone: the same scores every round, as a multiply would give
                     }
                     long t0 = System.nanoTime();
                     if (matmul) {

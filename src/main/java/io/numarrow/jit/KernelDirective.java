@@ -10,14 +10,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps HotSpot's first-tier compiler (C1) off the matmul kernels' classes (the register tiles and packing,
- * {@link #CLASSES}), so that each goes from the interpreter to C2 once. Under the compile policy the thread
+ * Keeps HotSpot's first-tier compiler (C1) off the matmul kernels' register tiles ({@link #CLASSES}), so
+ * that each goes from the interpreter to C2 once. Under the compile policy the thread
  * that reaches a threshold waits for the compile, C1's too: C1 compiles of code that runs a few dozen calls
  * before C2 replaces it, on the first batch's critical path (docs/performance.md, session 9).
  *
  * <p>Not softmax's classes: from the interpreter's shorter profiles C2 compiled {@code VectorExp}'s exp
  * with boxed vectors in 2 of 3 JVMs (13 MB allocated in a 4000-row batch, KernelCompileTest); the tiles
- * and packing came out clean every time.
+ * came out clean every time. Not {@code Packing}: its scalar outer loops, interpreted until C2 (which the
+ * warm-up's few calls do not reach), slowed the first batch by more than their C1 compiles cost.
  *
  * <p>How: a compiler directive ({@code c1: {Exclude: true}} for the classes jvm.flags' policy names), added
  * at run time through the JVM's {@code Compiler.directives_add} diagnostic command, the one {@code jcmd}
@@ -33,7 +34,7 @@ import java.util.List;
  */
 final class KernelDirective {
     /** The classes (as the policy's lines name them) that skip C1, those of them that the policy covers. */
-    static final List<String> CLASSES = List.of("io.numarrow.kernels.MicroKernel*", "io.numarrow.kernels.Packing");
+    static final List<String> CLASSES = List.of("io.numarrow.kernels.MicroKernel*");
 
     /** The jvm.flags line that opens the diagnostic command's class to numarrow. */
     static final String OPENS = "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED";
@@ -73,7 +74,7 @@ final class KernelDirective {
     }
 
     /**
-     * The directive's method patterns ({@code io/numarrow/kernels/Packing.*}), one per class of
+     * The directive's method patterns ({@code io/numarrow/kernels/MicroKernel*.*}), one per class of
      * {@link #CLASSES} that a {@code CompileThresholdScaling} line of the policy among JVM arguments
      * {@code args} names.
      */

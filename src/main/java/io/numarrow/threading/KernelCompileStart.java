@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Starts the kernels' compile ({@link KernelCompile}, for a 256→256 matmul and softmax) on a thread of
- * its own, softmax's part on a second one: {@link ParallelOps#startWarmup()}'s body, in a class of its own so that a command line can
+ * its own: {@link ParallelOps#startWarmup()}'s body, in a class of its own so that a command line can
  * start it first thing, before {@code ParallelOps} itself is loaded (its logger would start the logging
  * library before the command line has set it up, and a few tens of milliseconds before the thread starts).
  */
@@ -18,18 +18,9 @@ public final class KernelCompileStart {
     /** Starts it once per JVM unless it already ran; returns at once. */
     public static void start() {
         if (KernelCompile.result() == null && STARTED.compareAndSet(false, true)) {
-            daemon(() -> KernelCompile.compile(256, 256, true, true, KernelCompileStart::helper), "numarrow-kernel-compile");
+            Thread t = new Thread(() -> KernelCompile.compile(256, 256, true, true), "numarrow-kernel-compile");
+            t.setDaemon(true);
+            t.start();
         }
-    }
-
-    /** Runs softmax's rounds of the compile beside the matmul rounds (see {@link KernelCompile}). */
-    private static void helper(Runnable rounds) {
-        daemon(rounds, "numarrow-kernel-compile-softmax");
-    }
-
-    private static void daemon(Runnable body, String name) {
-        Thread t = new Thread(body, name);
-        t.setDaemon(true);
-        t.start();
     }
 }

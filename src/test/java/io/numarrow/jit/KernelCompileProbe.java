@@ -8,7 +8,7 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * {@link KernelCompileTest}'s child JVM (run with {@code -XX:+PrintCompilation}): the warm-up for a
- * 256→256 matmul and softmax (with argument {@code helper}, softmax's part on a second thread), a marker line, then such a job's kernels on a 4000-row batch in memory
+ * 256→256 matmul and softmax, a marker line, then such a job's kernels on a 4000-row batch in memory
  * reached as a job's tensors are, another marker
  * with the bytes that batch allocated (boxed vectors allocate; compiled kernels do not).
  */
@@ -20,9 +20,7 @@ public final class KernelCompileProbe {
     }
 
     public static void main(String[] args) {
-        // "helper": softmax's rounds on a second thread, as the command line runs them (threading.KernelCompileStart)
-        java.util.concurrent.Executor helper = args.length > 0 && args[0].equals("helper") ? rounds -> new Thread(rounds).start() : null;
-        KernelCompile.Result r = KernelCompile.compile(256, 256, true, true, helper);
+        KernelCompile.Result r = KernelCompile.compile(256, 256, true, true);
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
                 + r.millis() + " note=" + r.note() + " c1=" + KernelCompile.c1Note());
         System.out.flush();

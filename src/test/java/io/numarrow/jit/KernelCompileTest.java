@@ -42,15 +42,9 @@ class KernelCompileTest {
         checkCompiledBeforeTheBatch(runProbe(true, List.of("-XX:+PrintCompilation")));
     }
 
-    /** The same with softmax's rounds on a helper thread, as the command line runs them. */
-    @Test
-    void withAHelperThreadTheKernelsAreCompiledBeforeTheBatchToo() throws Exception {
-        checkCompiledBeforeTheBatch(runProbe(true, List.of("-XX:+PrintCompilation"), "helper"));
-    }
-
     /**
      * Under the policy the matmul kernels skip C1 (a compiler directive, KernelDirective): no method of the
-     * tiles or packing is compiled at tiers 1-3 before the warm-up returns, and it says so.
+     * tiles is compiled at tiers 1-3 before the warm-up returns, and it says so.
      */
     @Test
     void theKernelsSkipC1() throws Exception {
@@ -60,7 +54,7 @@ class KernelCompileTest {
         List<String> c1 = new ArrayList<>();
         for (String line : out.subList(0, warmed)) {
             Matcher m = COMPILE.matcher(line);
-            if (m.matches() && m.group(3).matches("io\\.numarrow\\.kernels\\.(MicroKernel\\w+|Packing)::.*") && !m.group(2).equals("4")
+            if (m.matches() && m.group(3).matches("io\\.numarrow\\.kernels\\.MicroKernel\\w+::.*") && !m.group(2).equals("4")
                     && !m.group(2).equals("0")) {
                 c1.add(line.strip());
             }

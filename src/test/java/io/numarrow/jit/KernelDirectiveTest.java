@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class KernelDirectiveTest {
-    /** The matmul side's classes that the policy's scaling lines name, once each; softmax's keep C1. */
+    /** The tiles' classes, once each, when the policy's scaling lines name them; softmax's and packing's keep C1. */
     @Test
     void thePatternsAreTheMatmulClassesThePolicyCovers() {
         List<String> args = List.of("-Xmx1g",
@@ -24,8 +24,8 @@ class KernelDirectiveTest {
     @Test
     void withoutThePolicyThereIsNothingToSkip() {
         assertEquals(List.of(), KernelDirective.policyPatterns(List.of(
-                "-XX:CompileCommand=BackgroundCompilation,io.numarrow.kernels.Packing::*,false",
-                "-XX:CompileCommand=CompileThresholdScaling,Packing,0.02")));
+                "-XX:CompileCommand=BackgroundCompilation,io.numarrow.kernels.MicroKernel*::*,false",
+                "-XX:CompileCommand=CompileThresholdScaling,io.numarrow.kernels.Packing::*,0.02")));
     }
 
     @Test
@@ -40,7 +40,7 @@ class KernelDirectiveTest {
         List<String> flags = JvmFlags.ofThisRepository();
         assertTrue(flags.contains(KernelDirective.OPENS), flags.toString());
         List<String> patterns = KernelDirective.policyPatterns(flags);
-        assertEquals(List.of("io/numarrow/kernels/MicroKernel*.*", "io/numarrow/kernels/Packing.*"), patterns);
+        assertEquals(List.of("io/numarrow/kernels/MicroKernel*.*"), patterns);
     }
 
     @Test
