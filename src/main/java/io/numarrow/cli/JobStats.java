@@ -34,7 +34,8 @@ final class JobStats {
             out.printf(Locale.ROOT, "%-26s %s%n", "kernels compiled", "n/a (" + kernels.note() + "): they compile as the job runs");
         } else {
             line(out, "kernels compiled", kernels.endUptimeMillis() / 1e3, String.format(Locale.ROOT,
-                    "s of JVM uptime (%.3f s compiling them on the calling thread, before the first batch)", kernels.millis() / 1e3));
+                    "s of JVM uptime (%.3f s compiling them on the calling thread, before the first batch; %s)", kernels.millis() / 1e3,
+                    KernelCompile.c1Note() == null ? "C1 skipped" : "C1 not skipped: " + KernelCompile.c1Note()));
         }
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         if (jit != null && jit.isCompilationTimeMonitoringSupported()) {

@@ -30,6 +30,15 @@ public final class CompilePolicy {
         return WHY_NOT;
     }
 
+    /**
+     * Whether {@code flag}, a line of jvm.flags, only makes the kernels compile sooner, so that a JVM
+     * without it computes the same: the policy's {@code -XX:CompileCommand} lines and the opening that lets
+     * the kernels skip C1 ({@link KernelDirective}).
+     */
+    public static boolean onlySooner(String flag) {
+        return flag.startsWith("-XX:CompileCommand=") || flag.equals(KernelDirective.OPENS);
+    }
+
     /** Why JVM arguments {@code args} (and {@code java.vm.info}) give no early C2 compile, or null. */
     static String whyNot(List<String> args, String vmInfo) {
         if (vmInfo.contains("interpreted mode") || args.contains("-Xint")) {

@@ -30,6 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
  * later in the job (heap memory segments) are loaded first: a class loaded after a kernel is compiled can
  * invalidate its compiled code.
  *
+ * <p>With the policy, the register tiles skip C1 ({@link KernelDirective}): each goes from the interpreter
+ * to C2 once, and the thread does not wait for first-tier compiles of code that C2 replaces a few dozen
+ * calls later.
+ *
  * <p>Without the policy (a JVM started without {@code jvm.flags}' lines, {@code -Xint}, C1 only) this
  * does nothing: the kernels then compile while the job runs, as they would anyway.
  */
@@ -63,6 +67,9 @@ public final class KernelCompile {
     static final int PROFILE_WIDTH = 256;
     /** Columns above this are warmed with a width that has the same edges (see {@link #warmWidth}). */
     static final int MAX_WARM_WIDTH = 4096;
+
+    /** Null when the tiles skip C1 ({@link KernelDirective}), else why not; set when a warm-up starts. */
+    private static volatile String directiveNote = "no warm-up ran";
 
     /** Set once, when the first warm-up returns: later calls read it without taking the lock. */
     private static volatile Result result;
@@ -104,6 +111,11 @@ public final class KernelCompile {
         return result;
     }
 
+    /** Null when the register tiles skipped C1 (a compiler directive, {@link KernelDirective}), else why not. */
+    public static String c1Note() {
+        return directiveNote;
+    }
+
     /** What this JVM's warm-up did, or null if none was asked for. */
     public static Result result() {
         return result;
@@ -112,8 +124,10 @@ public final class KernelCompile {
     private static Result run(int k, int n, boolean matmul, boolean softmax) {
         long start = uptime();
         if (!CompilePolicy.active()) {
+            directiveNote = CompilePolicy.whyNot();
             return new Result(false, false, start, start, 0, CompilePolicy.whyNot());
         }
+        directiveNote = KernelDirective.add();
         loadLateClasses();
         int cols = warmWidth(Math.max(n, 1));
         int depth = Math.max(1, Math.min(k, WARM_K));

@@ -1,5 +1,6 @@
 package io.numarrow.spark;
 
+import io.numarrow.jit.CompilePolicy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,6 +71,9 @@ final class ExecutorJvmCheck {
      * inside counts as given: {@code --sun-misc-unsafe-memory-access}, whose absence JDK 25 only warns about.
      */
     static boolean inEffect(String flag) {
+        if (CompilePolicy.onlySooner(flag)) {
+            return true; // without it the kernels compile later, nothing fails
+        }
         Module ours = ExecutorJvmCheck.class.getModule();
         String value = flag.substring(flag.indexOf('=') + 1);
         if (flag.startsWith("--add-modules=")) {

@@ -22,7 +22,7 @@ public final class KernelCompileProbe {
     public static void main(String[] args) {
         KernelCompile.Result r = KernelCompile.compile(256, 256, true, true);
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
-                + r.millis() + " note=" + r.note());
+                + r.millis() + " note=" + r.note() + " c1=" + KernelCompile.c1Note());
         System.out.flush();
         int m = 4000;
         int n = 256;

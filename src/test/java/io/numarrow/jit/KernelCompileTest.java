@@ -39,7 +39,44 @@ class KernelCompileTest {
      */
     @Test
     void theKernelsAreCompiledWhenItReturnsAndABatchCompilesNothingMore() throws Exception {
+        checkCompiledBeforeTheBatch(runProbe(true, List.of("-XX:+PrintCompilation")));
+    }
+
+    /**
+     * Under the policy the matmul kernels skip C1 (a compiler directive, KernelDirective): no method of the
+     * tiles is compiled at tiers 1-3 before the warm-up returns, and it says so.
+     */
+    @Test
+    void theKernelsSkipC1() throws Exception {
         List<String> out = runProbe(true, List.of("-XX:+PrintCompilation"));
+        int warmed = indexOf(out, KernelCompileProbe.WARMED);
+        assertTrue(out.get(warmed).endsWith(" c1=null"), out.get(warmed));
+        List<String> c1 = new ArrayList<>();
+        for (String line : out.subList(0, warmed)) {
+            Matcher m = COMPILE.matcher(line);
+            if (m.matches() && m.group(3).matches("io\\.numarrow\\.kernels\\.MicroKernel\\w+::.*") && !m.group(2).equals("4")
+                    && !m.group(2).equals("0")) {
+                c1.add(line.strip());
+            }
+        }
+        assertEquals(List.of(), c1, "first-tier compiles of the kernels");
+    }
+
+    /**
+     * A JVM started without jvm.flags' opening of the diagnostic command still gets its kernels compiled
+     * before the batch (C1 then compiles them first), says why C1 was not skipped, and prints no warning.
+     */
+    @Test
+    void withoutTheOpeningTheKernelsAreCompiledAllTheSame() throws Exception {
+        List<String> out = runProbe(true, List.of("-XX:+PrintCompilation"), List.of(KernelDirective.OPENS));
+        int warmed = indexOf(out, KernelCompileProbe.WARMED);
+        assertTrue(out.get(warmed).contains("c1=diagnostic command not reachable"), out.get(warmed));
+        checkCompiledBeforeTheBatch(out);
+        assertEquals(List.of(), out.stream().filter(l -> l.contains("WARNING") && (l.contains("jdk.management")
+                || l.contains("directive") || l.contains("io.numarrow"))).toList());
+    }
+
+    private static void checkCompiledBeforeTheBatch(List<String> out) {
         int warmed = indexOf(out, KernelCompileProbe.WARMED);
         int done = indexOf(out, KernelCompileProbe.BATCH_DONE);
         assertTrue(out.get(warmed).contains("ran=true compiled=true"), out.get(warmed));
@@ -100,10 +137,15 @@ class KernelCompileTest {
     }
 
     /** The probe in a JVM of its own with {@code extra} flags; {@code policy} false drops jvm.flags' compile commands. */
-    private List<String> runProbe(boolean policy, List<String> extra) throws Exception {
+    private List<String> runProbe(boolean policy, List<String> extra, String... probeArgs) throws Exception {
+        return runProbe(policy, extra, List.of(), probeArgs);
+    }
+
+    /** The same, without the flags in {@code dropped}. */
+    private List<String> runProbe(boolean policy, List<String> extra, List<String> dropped, String... probeArgs) throws Exception {
         List<String> command = new ArrayList<>();
-        for (String arg : ChildJvm.command(KernelCompileProbe.class)) {
-            if (policy || !arg.startsWith("-XX:CompileCommand=")) {
+        for (String arg : ChildJvm.command(KernelCompileProbe.class, probeArgs)) {
+            if ((policy || !arg.startsWith("-XX:CompileCommand=")) && !dropped.contains(arg)) {
                 command.add(arg);
             }
         }
