@@ -38,6 +38,10 @@ public final class Settings {
             choice("rows", "interleaved"));
     public static final Setting KERNELS_CHECKED = new Setting("numarrow.kernels.checked", "false",
             "true: every kernel access bounds-checked, no unchecked tile twins (slower; for tests)", bool());
+    public static final Setting KERNELS_SKIP_C1 = new Setting("numarrow.kernels.skipC1", "false",
+            "true: the matmul's register tiles skip C1 (a compiler directive, jit.KernelDirective; the first batch a"
+                    + " few tens of ms sooner), but C2 then sometimes compiled softmax's exp without a profile, with"
+                    + " boxed vectors (docs/performance.md, session 9); off until that is understood", bool());
     public static final Setting WARMUP = new Setting("numarrow.warmup", "false",
             "no effect (it turned on a background warm-up and a scalar bridge): the kernels are now "
                     + "compiled before their first use (jit.KernelCompile); still parsed so that old command lines run",
@@ -67,7 +71,7 @@ public final class Settings {
             text -> text);
 
     private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, CACHE_DIR, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
-            KERNELS_CHECKED, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
+            KERNELS_CHECKED, KERNELS_SKIP_C1, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
             PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, OUTPUT_MAPPED_STORES, STDERR_TERMINAL, HOME);
 
     private Settings() {
@@ -118,6 +122,10 @@ public final class Settings {
 
     public static boolean kernelsChecked() {
         return (boolean) KERNELS_CHECKED.value();
+    }
+
+    public static boolean kernelsSkipC1() {
+        return (boolean) KERNELS_SKIP_C1.value();
     }
 
     /** @deprecated read by nothing: the kernels are compiled before their first use ({@code jit.KernelCompile}). */

@@ -1,5 +1,6 @@
 package io.numarrow.jit;
 
+import io.numarrow.Settings;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
@@ -30,7 +31,9 @@ import java.util.List;
  * before: the directive only makes the compile sooner.
  *
  * <p>Only with the policy active ({@link CompilePolicy#active()}): on a JVM without C2 the directive would
- * leave the kernels interpreted.
+ * leave the kernels interpreted. Off unless {@code -Dnumarrow.kernels.skipC1=true}: with the tiles on
+ * C2's queue sooner, the JVM more often gave {@code VectorExp.expPairs} C1's counting code (no profile)
+ * and C2 then compiled it from that, with boxed vectors (docs/performance.md, session 9).
  */
 final class KernelDirective {
     /** The classes (as the policy's lines name them) that skip C1, those of them that the policy covers. */
@@ -47,6 +50,9 @@ final class KernelDirective {
      * null when added, else why not, in a few words.
      */
     static String add() {
+        if (!Settings.kernelsSkipC1()) {
+            return "off (-Dnumarrow.kernels.skipC1=true turns it on)";
+        }
         if (!CompilePolicy.active()) {
             return CompilePolicy.whyNot();
         }

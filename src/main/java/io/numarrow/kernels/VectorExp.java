@@ -82,16 +82,22 @@ public final class VectorExp {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector ln2Hi = FloatVector.broadcast(SPECIES, -LN2_HI);
         FloatVector ln2Lo = FloatVector.broadcast(SPECIES, -LN2_LO);
+        FloatVector log2e = FloatVector.broadcast(SPECIES, LOG2E);
+        FloatVector shifter = FloatVector.broadcast(SPECIES, SHIFTER);
+        // every constant as a vector once, in each exp loop here: a vector op given scalars broadcasts them
+        // itself, one inlining level deeper in a method the JIT must inline whole
+        FloatVector c6 = FloatVector.broadcast(SPECIES, C6);
+        FloatVector c5 = FloatVector.broadcast(SPECIES, C5);
         long fullBytes = bytes - bytes % vb;
         for (long off = 0; off < fullBytes; off += vb) {
             FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
             // Same steps as expMinusMaxAndSum, kept inline: a vector passed to or returned from a method
             // the JIT does not inline is boxed, which costs a hundredfold.
-            FloatVector t = x.fma(LOG2E, SHIFTER);
-            FloatVector n = t.sub(SHIFTER);
+            FloatVector t = x.fma(log2e, shifter);
+            FloatVector n = t.sub(shifter);
             FloatVector r = n.fma(ln2Hi, x);
             r = n.fma(ln2Lo, r);
-            FloatVector p = r.fma(C6, C5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r, one);
+            FloatVector p = r.fma(c6, c5).fma(r, c4).fma(r, c3).fma(r, c2).fma(r, c1).fma(r, one);
             IntVector scale = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
             FloatVector y = p.reinterpretAsInts().add(scale).reinterpretAsFloats();
             y = y.blend(0f, x.compare(VectorOperators.LT, LOWEST));
@@ -192,6 +198,10 @@ public final class VectorExp {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector ln2Hi = FloatVector.broadcast(SPECIES, LN2_HI);
         FloatVector ln2Lo = FloatVector.broadcast(SPECIES, LN2_LO);
+        FloatVector negLog2e = FloatVector.broadcast(SPECIES, -LOG2E);
+        FloatVector shifter = FloatVector.broadcast(SPECIES, BIASED_SHIFTER);
+        FloatVector c6 = FloatVector.broadcast(SPECIES, C6);
+        FloatVector m5 = FloatVector.broadcast(SPECIES, M5);
         FloatVector sum0 = FloatVector.zero(SPECIES);
         FloatVector sum1 = FloatVector.zero(SPECIES);
         int lanes = SPECIES.length();
@@ -207,14 +217,14 @@ public final class VectorExp {
             FloatVector d1 = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off + SPECIES.vectorByteSize(), ORDER));
             d0 = d0.reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
             d1 = d1.reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
-            FloatVector t0 = d0.fma(-LOG2E, BIASED_SHIFTER);
-            FloatVector t1 = d1.fma(-LOG2E, BIASED_SHIFTER);
-            FloatVector n0 = t0.sub(BIASED_SHIFTER);
-            FloatVector n1 = t1.sub(BIASED_SHIFTER);
+            FloatVector t0 = d0.fma(negLog2e, shifter);
+            FloatVector t1 = d1.fma(negLog2e, shifter);
+            FloatVector n0 = t0.sub(shifter);
+            FloatVector n1 = t1.sub(shifter);
             FloatVector s0 = n0.fma(ln2Lo, n0.fma(ln2Hi, d0));
             FloatVector s1 = n1.fma(ln2Lo, n1.fma(ln2Hi, d1));
-            FloatVector p0 = s0.fma(C6, M5).fma(s0, c4).fma(s0, m3).fma(s0, c2).fma(s0, m1).fma(s0, one);
-            FloatVector p1 = s1.fma(C6, M5).fma(s1, c4).fma(s1, m3).fma(s1, c2).fma(s1, m1).fma(s1, one);
+            FloatVector p0 = s0.fma(c6, m5).fma(s0, c4).fma(s0, m3).fma(s0, c2).fma(s0, m1).fma(s0, one);
+            FloatVector p1 = s1.fma(c6, m5).fma(s1, c4).fma(s1, m3).fma(s1, c2).fma(s1, m1).fma(s1, one);
             FloatVector y0 = p0.mul(t0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             FloatVector y1 = p1.mul(t1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             y0.intoMemorySegment(out, off, ORDER);
@@ -246,6 +256,10 @@ public final class VectorExp {
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         FloatVector ln2Hi = FloatVector.broadcast(SPECIES, LN2_HI);
         FloatVector ln2Lo = FloatVector.broadcast(SPECIES, LN2_LO);
+        FloatVector negLog2e = FloatVector.broadcast(SPECIES, -LOG2E);
+        FloatVector shifter = FloatVector.broadcast(SPECIES, BIASED_SHIFTER);
+        FloatVector c6 = FloatVector.broadcast(SPECIES, C6);
+        FloatVector m5 = FloatVector.broadcast(SPECIES, M5);
         int lanes = SPECIES.length();
         int whole = cols - cols % lanes;
         long rowBytes = (long) cols * Float.BYTES;
@@ -267,10 +281,10 @@ public final class VectorExp {
                 long off = base + (long) j * Float.BYTES;
                 FloatVector d = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off, ORDER));
                 d = d.reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
-                FloatVector t = d.fma(-LOG2E, BIASED_SHIFTER);
-                FloatVector n = t.sub(BIASED_SHIFTER);
+                FloatVector t = d.fma(negLog2e, shifter);
+                FloatVector n = t.sub(shifter);
                 FloatVector s = n.fma(ln2Lo, n.fma(ln2Hi, d));
-                FloatVector p = s.fma(C6, M5).fma(s, c4).fma(s, m3).fma(s, c2).fma(s, m1).fma(s, one);
+                FloatVector p = s.fma(c6, m5).fma(s, c4).fma(s, m3).fma(s, c2).fma(s, m1).fma(s, one);
                 FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 y.intoMemorySegment(out, off, ORDER);
                 FloatVector added = chain.add(y);
@@ -296,12 +310,14 @@ public final class VectorExp {
     private static void expVector(MemorySegment in, MemorySegment out, long off, float max) {
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
+        FloatVector shifter = FloatVector.broadcast(SPECIES, BIASED_SHIFTER);
         FloatVector x = FloatVector.fromMemorySegment(SPECIES, in, off, ORDER);
         FloatVector d = vmax.sub(x).reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
-        FloatVector t = d.fma(-LOG2E, BIASED_SHIFTER);
-        FloatVector n = t.sub(BIASED_SHIFTER);
+        FloatVector t = d.fma(FloatVector.broadcast(SPECIES, -LOG2E), shifter);
+        FloatVector n = t.sub(shifter);
         FloatVector s = n.fma(FloatVector.broadcast(SPECIES, LN2_LO), n.fma(FloatVector.broadcast(SPECIES, LN2_HI), d));
-        FloatVector p = s.fma(C6, M5).fma(s, FloatVector.broadcast(SPECIES, C4)).fma(s, FloatVector.broadcast(SPECIES, M3))
+        FloatVector p = s.fma(FloatVector.broadcast(SPECIES, C6), FloatVector.broadcast(SPECIES, M5))
+                .fma(s, FloatVector.broadcast(SPECIES, C4)).fma(s, FloatVector.broadcast(SPECIES, M3))
                 .fma(s, FloatVector.broadcast(SPECIES, C2)).fma(s, FloatVector.broadcast(SPECIES, M1))
                 .fma(s, FloatVector.broadcast(SPECIES, 1f));
         FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
