@@ -248,6 +248,30 @@ class ArrowOutputTest {
         assertEquals(17, scores.size(), "the folder holds the second write alone");
     }
 
+    /** {@code ScoreJob --output-format arrow}: Parquet in, Arrow files out, every row once. */
+    @Test
+    void scoreJobWritesArrowFiles() throws IOException {
+        Path parquet = dir.resolve("input.parquet");
+        SparkTestData.frame(spark, rows, 3).write().parquet(parquet.toString());
+        Path folder = dir.resolve("score-job");
+        long scored = ScoreJob.run(spark, ScoreJob.parse(new String[] {"--input", parquet.toString(),
+                "--weights", dir.resolve("weights.arrow").toString(), "--output", folder.toString(),
+                "--output-col", "scores", "--output-format", "arrow", "--batch-rows", "64"}));
+        assertEquals(ROWS, scored);
+        Map<Long, float[]> byId = new HashMap<>();
+        int read = 0;
+        try (Stream<Path> parts = Files.list(folder)) {
+            for (Path p : parts.filter(p -> p.toString().endsWith(".arrow")).toList()) {
+                for (FeatureRow row : SparkTestData.readFeatures(p, "scores")) {
+                    byId.put(row.id(), row.features());
+                    read++;
+                }
+            }
+        }
+        assertEquals(ROWS, read, "every row once");
+        SparkTestData.assertMatchesReference("ScoreJob --output-format arrow", rows, byId, w, Ops.MATMUL_SOFTMAX);
+    }
+
     @Test
     void opsWithoutWeightsAndMarginsAreRefusedBeforeAnyTask() {
         Dataset<Row> input = SparkTestData.frame(spark, rows.subList(0, 10), 1);
