@@ -8,7 +8,7 @@ files, then run from the repository root:
     python3 tools/kernels/gen_microkernels.py src/main/java/io/numarrow/kernels
 
 SHAPES lists the classes: vector width in bits, rows of C, vectors of C per row. The first shape of each
-width is that width's default tile.
+width has the plain class name (MicroKernel512); TileChoice picks the default tile of a width.
 
 A tile is two methods: `sums`, the K loop, which leaves the tile's sums in a small per-thread scratch,
 and `finish`, which adds the bias and C and stores to C. With nothing but the loop in it, the method the
@@ -17,7 +17,7 @@ on long methods full of vector operations, compiles even the tall tiles (docs/pe
 """
 import sys
 
-SHAPES = [(512, 6, 2), (512, 12, 2), (256, 6, 2), (128, 6, 2)]
+SHAPES = [(512, 6, 2), (512, 8, 2), (512, 12, 2), (256, 6, 2), (128, 6, 2)]
 SHORT_ROWS = 4
 
 

@@ -25,7 +25,7 @@ public final class Settings {
     public static final Setting GEMM_MC = new Setting("numarrow.gemm.mc", "0",
             "the matmul's row block; 0: sized so that a block of A fills half the L2 cache", wholeNumber(0));
     public static final Setting GEMM_TILE = new Setting("numarrow.gemm.tile", "",
-            "the preferred vector width's register tile, ROWSxCOLS (512-bit: 6x32 or 12x32); same bits; "
+            "the preferred vector width's register tile, ROWSxCOLS (512-bit: 6x32, 8x32 or 12x32); same bits; "
                     + "empty: the width's default", tileSpec());
     public static final Setting CACHE_DIR = new Setting("numarrow.cache.dir", "",
             "where numarrow tune keeps its per-machine kernel choice (kernels.properties); "
@@ -56,6 +56,9 @@ public final class Settings {
     public static final Setting OUTPUT_IN_PLACE = new Setting("numarrow.output.inPlace", "true",
             "false: an Arrow IPC output of an Arrow IPC file is written from output buffers by Arrow's file writer,"
                     + " as for other inputs, not computed in place in the mapped output file", bool());
+    public static final Setting OUTPUT_MAPPED_STORES = new Setting("numarrow.output.mappedStores", "false",
+            "true: an output computed in place is computed into the output file's mapped pages; false: into a"
+                    + " reused buffer of the job's that each batch's finish writes to the file (no page faults)", bool());
     public static final Setting STDERR_TERMINAL = new Setting("numarrow.stderr.terminal", "",
             "whether stderr is a terminal (progress bar) or not (log lines); set by the launcher, "
                     + "empty: the JVM's console decides", optionalBool());
@@ -65,7 +68,7 @@ public final class Settings {
 
     private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, CACHE_DIR, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
             KERNELS_CHECKED, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
-            PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, STDERR_TERMINAL, HOME);
+            PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, OUTPUT_MAPPED_STORES, STDERR_TERMINAL, HOME);
 
     private Settings() {
     }
@@ -143,6 +146,11 @@ public final class Settings {
     /** Whether a job computes an Arrow IPC output in place in its mapped file (read at each job's start). */
     public static boolean outputInPlace() {
         return (boolean) OUTPUT_IN_PLACE.value();
+    }
+
+    /** Whether an output computed in place takes the kernels' stores in its mapped pages, not from a buffer written to it (read at each job's start). */
+    public static boolean outputMappedStores() {
+        return (boolean) OUTPUT_MAPPED_STORES.value();
     }
 
     /** What the launcher said about stderr, empty when it said nothing. */

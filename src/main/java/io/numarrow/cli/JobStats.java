@@ -44,9 +44,9 @@ final class JobStats {
             line(out, "setup", t.setupNanos() / 1e9, "s (open input, load weights, compile kernels, prepare weights, open output)");
             if (t.inPlace()) {
                 line(out, "read", t.readNanos() / 1e9, "s (taking mapped batches; the kernel reads ahead)");
-                line(out, "compute", t.computeNanos() / 1e9, "s (into the output file's mapped pages)");
+                line(out, "compute", t.computeNanos() / 1e9, "s (into the output's planned places: reused buffers the pool writes to the file)");
                 line(out, "write", t.writeNanos() / 1e9, String.format(Locale.ROOT,
-                        "s (the pool finishing batches beside the next one's tiles; input columns copied file"
+                        "s (the pool finishing batches beside the next one's tiles: output columns written, input columns copied file"
                                 + " to file %.3f s; not hidden by the overlap %.3f s)",
                         t.copyNanos() / 1e9, t.writeWaitNanos() / 1e9));
                 line(out, "commit", t.commitNanos() / 1e9, "s (sync to disk, rename; the footer was written first)");

@@ -133,7 +133,7 @@ public final class ComputeJob {
      * @param setupNanos         opening the input, loading and preparing the weights, opening the output
      * @param readNanos          taking batches from the source (the reader thread's busy time; in place: the
      *                           calling thread's, mapped pages being the kernel's read-ahead)
-     * @param computeNanos       the calling thread's time computing batches (in place: into the output file's pages)
+     * @param computeNanos       the calling thread's time computing batches (in place: into the output's columns, {@link MappedIpcSink#columns})
      * @param writeNanos         writing batches: the writer thread's busy time, or in place the pool's time
      *                           finishing them (metadata, input columns copied file to file, write-back started)
      * @param commitNanos        finishing the output: its footer (in place: written up front), the sync to disk, the rename

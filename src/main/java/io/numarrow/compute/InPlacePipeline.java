@@ -13,9 +13,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 /**
  * A job's loop when its output is computed in place ({@link MappedIpcSink}). No thread of its own:
  * the calling thread takes batch i from the source (views of the mapped input; the kernel reads
- * ahead, {@code madvise}) and computes it on the pool straight into the output file's pages, and
- * meanwhile the pool finishes batch i-1 ({@link MappedIpcSink#finish}: its metadata, the input's
- * columns copied file to file, its write-back started) as one more task beside the batch's tiles.
+ * ahead, {@code madvise}) and computes it on the pool straight into the output's columns (reused
+ * buffers of the sink's, written to their place in the file by the batch's finish), and
+ * meanwhile the pool finishes batch i-1 ({@link MappedIpcSink#finish}: its columns written, its
+ * metadata, the input's columns copied file to file, its write-back started) as one more task beside the batch's tiles.
  * On a machine with as many workers as cores, the job's work is then the pool's: no reader or writer
  * thread takes a core from a worker mid-batch, and the worker that finishes the previous batch
  * simply claims fewer of this batch's tiles.
@@ -24,7 +25,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * mapping); the caller then closes the sink, which deletes the temporary file.
  */
 final class InPlacePipeline {
-    /** Computes one batch into the output's columns (vectors over the file's pages). */
+    /** Computes one batch into the output's columns ({@link MappedIpcSink#columns}). */
     interface Stage {
         void compute(InputBatch batch, VectorSchemaRoot columns);
     }

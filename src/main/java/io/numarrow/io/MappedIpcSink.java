@@ -1,12 +1,13 @@
 package io.numarrow.io;
 
+import io.numarrow.Settings;
 import io.numarrow.numa.LinuxMemory;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +28,17 @@ import org.slf4j.LoggerFactory;
 /**
  * An Arrow IPC output computed in place: a job whose input is a mapped Arrow IPC file knows the
  * whole output's layout before its first batch ({@link IpcOutputPlan}), so the temporary file is
- * sized once (its blocks reserved: a full disk fails here, never under the kernels), mapped shared
- * and writable, and each batch's appended columns are Arrow vectors over the file's own pages
- * ({@link #columns}): the kernels write the results where they land, with no output buffer and no
- * copy. {@link #finish} then puts the batch's metadata in place, copies the input's columns file to
- * file inside the kernel ({@code copy_file_range}; large writes from the input's mapping where the
- * kernel cannot), lets go of the batch's pages and starts their write-back, so that the one sync of
- * {@link #commit()} finds little left to write.
+ * sized once (its blocks reserved: a full disk fails here, never under the kernels) and every byte
+ * has its place before it is computed. Each batch's appended columns are Arrow vectors
+ * ({@link #columns}) over one of two buffers of the sink's, reused batch after batch, and
+ * {@link #finish} writes them to their place ({@code pwrite}), puts the batch's metadata in place,
+ * copies the input's columns file to file inside the kernel ({@code copy_file_range}; large writes
+ * from the input's mapping where the kernel cannot) and starts the batch's write-back, so that the
+ * one sync of {@link #commit()} finds little left to write. With
+ * {@link Settings#outputMappedStores()} the file is mapped shared instead and the vectors lie over
+ * its own pages: no copy, but each fresh page costs the storing thread a fault, and in a virtual
+ * machine that returns freed memory to its host, the host's fault too (docs/performance.md,
+ * session 9); the file is the same byte for byte.
  *
  * <p>The temporary file keeps {@link AtomicOutput}'s contract (docs/safety.md): one file beside
  * the target, locked while written, synced once by {@link #commit()}, renamed, and deleted by
@@ -49,13 +54,29 @@ public final class MappedIpcSink implements AutoCloseable {
     /** Batches whose columns may be in use at once: one computed, one being finished. */
     private static final int SLOTS = 2;
     private static final long PAGE = LinuxMemory.PAGE_SIZE;
+    /**
+     * The largest single write: the kernel gives a write's new page cache pages as folios up to its
+     * length, and a 2 MiB one comes from the free blocks a VM has most likely handed back to its host
+     * (a host fault on first touch); 256 KiB pieces are filled from smaller, recently used blocks
+     * (docs/performance.md, session 9).
+     */
+    private static final long WRITE_CHUNK = 256 * 1024;
 
     private final AtomicOutput output;
     private final IpcOutputPlan plan;
     private final FileMapping input;
     private final int fd;
+    /** The output mapped shared, when the kernels store into its pages ({@link Settings#outputMappedStores()}); else 0. */
     private final long address;
     private final MemorySegment file;
+    /**
+     * Without a mapping: per slot, the reused memory a batch's appended columns are computed into,
+     * written to the file by {@link #finish}; null with a mapping. Reused, its pages stay this
+     * process's, where a fresh file page costs a fault and, in a VM, often the host's own fault too
+     * (docs/performance.md, session 9).
+     */
+    private final MemorySegment[] staging;
+    private final Arena stagingArena;
     private final BufferAllocator allocator;
     private final VectorSchemaRoot[] slots = new VectorSchemaRoot[SLOTS];
     private final int appendedNodeCount;
@@ -74,8 +95,22 @@ public final class MappedIpcSink implements AutoCloseable {
         this.input = input;
         this.fd = fd;
         this.address = address;
-        this.file = MemorySegment.ofAddress(address).reinterpret(plan.size());
+        this.file = address == 0 ? null : MemorySegment.ofAddress(address).reinterpret(plan.size());
         this.allocator = allocator;
+        if (address == 0) {
+            long largest = 0;
+            for (IpcOutputPlan.Batch b : plan.batches()) {
+                largest = Math.max(largest, b.appendedEnd() - b.appendedStart());
+            }
+            stagingArena = Arena.ofShared();
+            staging = new MemorySegment[SLOTS];
+            for (int i = 0; i < SLOTS; i++) {
+                staging[i] = stagingArena.allocate(Math.max(1, largest), PAGE);
+            }
+        } else {
+            stagingArena = null;
+            staging = null;
+        }
         for (int i = 0; i < SLOTS; i++) {
             slots[i] = VectorSchemaRoot.create(appended, allocator);
         }
@@ -113,7 +148,9 @@ public final class MappedIpcSink implements AutoCloseable {
         try {
             fd = LinuxMemory.open(output.temp().toString(), LinuxMemory.O_RDWR);
             LinuxMemory.allocateFile(fd, 0, plan.size());
-            address = LinuxMemory.mapFileShared(fd, plan.size(), 0);
+            if (Settings.outputMappedStores()) {
+                address = LinuxMemory.mapFileShared(fd, plan.size(), 0);
+            }
         } catch (LinuxMemory.NativeCallException e) {
             if (fd >= 0) {
                 LinuxMemory.closeFd(fd);
@@ -136,7 +173,12 @@ public final class MappedIpcSink implements AutoCloseable {
         List<Field> fields = schema.getFields();
         Schema appendedSchema = new Schema(fields.subList(fields.size() - appended, fields.size()));
         MappedIpcSink sink = new MappedIpcSink(output, plan, mapping, fd, address, appendedSchema, allocator);
-        sink.writeHeaderAndFooter();
+        try {
+            sink.writeHeaderAndFooter();
+        } catch (RuntimeException | Error e) {
+            sink.close(); // deletes the temporary file
+            throw e;
+        }
         return sink;
     }
 
@@ -149,18 +191,46 @@ public final class MappedIpcSink implements AutoCloseable {
     }
 
     private void writeHeaderAndFooter() {
-        byte[] header = plan.header();
-        MemorySegment.copy(MemorySegment.ofArray(header), 0, file, 0, header.length);
-        long eos = plan.endOfStreamOffset();
-        file.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), eos, -1);
-        file.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), eos + 4, 0);
+        place(plan.header(), 0);
+        ByteBuffer eos = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(-1).putInt(0);
+        place(eos.array(), plan.endOfStreamOffset());
         byte[] footer = plan.footer();
-        long at = plan.footerOffset();
-        MemorySegment.copy(MemorySegment.ofArray(footer), 0, file, at, footer.length);
-        at += footer.length;
-        file.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at, footer.length);
-        byte[] magic = {'A', 'R', 'R', 'O', 'W', '1'};
-        MemorySegment.copy(MemorySegment.ofArray(magic), 0, file, at + 4, magic.length);
+        ByteBuffer tail = ByteBuffer.allocate(footer.length + 10).order(ByteOrder.LITTLE_ENDIAN);
+        tail.put(footer).putInt(footer.length).put(new byte[] {'A', 'R', 'R', 'O', 'W', '1'});
+        place(tail.array(), plan.footerOffset());
+    }
+
+    /** {@code bytes} into the file at {@code at}: stored into the mapping, or written. */
+    private void place(byte[] bytes, long at) {
+        place(MemorySegment.ofArray(bytes), at);
+    }
+
+    private void place(MemorySegment bytes, long at) {
+        if (file != null) {
+            MemorySegment.copy(bytes, 0, file, at, bytes.byteSize());
+            return;
+        }
+        MemorySegment from = bytes;
+        if (!bytes.isNative()) {
+            from = Arena.ofAuto().allocate(bytes.byteSize());
+            from.copyFrom(bytes);
+        }
+        write(from, at);
+    }
+
+    /**
+     * The native {@code bytes} written to the file at {@code at} ({@code pwrite}, in
+     * {@link #WRITE_CHUNK} pieces): an interrupt of this thread neither stops it nor closes the file,
+     * as it would a {@code FileChannel}'s write (docs/safety.md).
+     */
+    private void write(MemorySegment bytes, long at) {
+        try {
+            for (long done = 0; done < bytes.byteSize(); done += WRITE_CHUNK) {
+                LinuxMemory.writeFully(fd, bytes.address() + done, Math.min(WRITE_CHUNK, bytes.byteSize() - done), at + done);
+            }
+        } catch (LinuxMemory.NativeCallException e) {
+            throw output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
+        }
     }
 
     /** The output's batches: one per input batch. */
@@ -174,17 +244,19 @@ public final class MappedIpcSink implements AutoCloseable {
     }
 
     /**
-     * Batch {@code index}'s appended columns as vectors over the file's pages, every value valid and
+     * Batch {@code index}'s appended columns as vectors over a reused buffer (or the file's mapped
+     * pages, {@link Settings#outputMappedStores()}), every value valid and
      * {@code rows} long: compute into them (null rows may be set) without reallocating them. Valid
      * until {@link #finish} of this batch.
      */
     public VectorSchemaRoot columns(int index) {
         IpcOutputPlan.Batch b = plan.batches().get(index);
         VectorSchemaRoot root = slots[index % SLOTS];
-        long start = b.bodyOffset() + b.appendedStart();
         long length = b.appendedEnd() - b.appendedStart();
-        markAllValid(b);
-        ArrowBuf region = allocator.wrapForeignAllocation(new FileRegion(address + start, length));
+        MemorySegment at = staging != null ? staging[index % SLOTS].asSlice(0, length)
+                : file.asSlice(b.bodyOffset() + b.appendedStart(), length);
+        markAllValid(b, at);
+        ArrowBuf region = allocator.wrapForeignAllocation(new FileRegion(at.address(), length));
         try {
             long[] lengths = b.appendedNodes();
             List<ArrowFieldNode> nodes = new ArrayList<>(lengths.length);
@@ -207,10 +279,11 @@ public final class MappedIpcSink implements AutoCloseable {
     }
 
     /**
-     * Sets every value of the batch's validity bitmaps in the file: Arrow loads a bitmap given with
-     * the column as it is, and the computing code clears only the null rows' bits.
+     * Sets every value of the batch's validity bitmaps in {@code appended} (the batch's appended
+     * buffers, from the first one's start): Arrow loads a bitmap given with the column as it is, and
+     * the computing code clears only the null rows' bits.
      */
-    private void markAllValid(IpcOutputPlan.Batch b) {
+    private static void markAllValid(IpcOutputPlan.Batch b, MemorySegment appended) {
         long[] validity = b.appendedValidity();
         long[] buffers = b.appendedBuffers();
         for (int i = 0; i < validity.length; i++) {
@@ -218,17 +291,18 @@ public final class MappedIpcSink implements AutoCloseable {
             if (values <= 0) {
                 continue;
             }
-            long at = b.bodyOffset() + buffers[2 * i];
-            file.asSlice(at, values / 8).fill((byte) 0xFF);
+            long at = buffers[2 * i] - b.appendedStart();
+            appended.asSlice(at, values / 8).fill((byte) 0xFF);
             if (values % 8 != 0) {
-                file.set(ValueLayout.JAVA_BYTE, at + values / 8, (byte) ((1 << (values % 8)) - 1));
+                appended.set(ValueLayout.JAVA_BYTE, at + values / 8, (byte) ((1 << (values % 8)) - 1));
             }
         }
     }
 
     /**
-     * Completes batch {@code index} in the file once its columns are computed: any buffer the
-     * computing code put elsewhere (a vector it reallocated) copied into place, the batch's metadata with the columns' null counts,
+     * Completes batch {@code index} in the file once its columns are computed: its appended buffers
+     * written from the reused memory they were computed in (with a mapping, only a buffer the
+     * computing code put elsewhere, a vector it reallocated, is copied into place), the batch's metadata with the columns' null counts,
      * the input's columns copied file to file; then the batch's pages leave this process and their
      * write-back starts.
      *
@@ -272,8 +346,8 @@ public final class MappedIpcSink implements AutoCloseable {
                 throw new IllegalStateException("appended buffer " + i + " holds " + buf.readableBytes() + " bytes, "
                         + length + " planned");
             }
-            if (length > 0 && buf.memoryAddress() != address + at) {
-                MemorySegment.copy(MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(length), 0, file, at, length);
+            if (length > 0 && (file == null || buf.memoryAddress() != address + at)) {
+                place(MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(length), at);
             }
         }
     }
@@ -284,11 +358,9 @@ public final class MappedIpcSink implements AutoCloseable {
             throw new IllegalStateException("record batch metadata of " + message.remaining() + " bytes, "
                     + b.flatbufferBytes() + " planned");
         }
-        long at = b.blockOffset();
-        ValueLayout.OfInt le = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        file.set(le, at, -1);
-        file.set(le, at + 4, b.metadataLength() - 8);
-        MemorySegment.copy(MemorySegment.ofBuffer(message), 0, file, at + 8, message.remaining());
+        ByteBuffer prefixed = ByteBuffer.allocate(8 + message.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        prefixed.putInt(-1).putInt(b.metadataLength() - 8).put(message);
+        place(prefixed.array(), b.blockOffset());
     }
 
     /** The input batch's body to the start of the output's, inside the kernel when it can. */
@@ -319,30 +391,27 @@ public final class MappedIpcSink implements AutoCloseable {
                 out += n;
                 left -= n;
             }
-            FileChannel channel = (FileChannel) output.channel();
-            while (left > 0) {
-                int chunk = (int) Math.min(left, 1 << 30);
-                ByteBuffer from = input.segment().asSlice(in, chunk).asByteBuffer();
-                while (from.hasRemaining()) {
-                    int n = channel.write(from, out);
-                    in += n;
-                    out += n;
-                    left -= n;
-                }
-            }
         } catch (IOException e) {
             throw output.writeFailure(e);
         }
+        if (left > 0) {
+            write(input.segment().asSlice(in, left), out);
+        }
+    }
+
+    /** From now on the input's columns are written from its mapping, as where the kernel cannot copy them (tests). */
+    void copyInputByWrites() {
+        kernelCopy = false;
     }
 
     /**
-     * Unmaps the pages wholly inside {@code [from, to)} from this process (the page cache keeps
-     * them, dirty: a shared mapping loses nothing) and starts their write-back.
+     * Unmaps the pages wholly inside {@code [from, to)} from this process, if mapped (the page cache
+     * keeps them, dirty: a shared mapping loses nothing), and starts their write-back.
      */
     private void releaseAndWriteBack(long from, long to) {
         long first = LinuxMemory.alignUp(from, PAGE);
         long end = to & -PAGE;
-        if (end > first) {
+        if (file != null && end > first) {
             LinuxMemory.advise(address + first, end - first, LinuxMemory.MADV_DONTNEED);
         }
         LinuxMemory.syncFileRange(fd, from, to - from, LinuxMemory.SYNC_FILE_RANGE_WRITE);
@@ -385,7 +454,11 @@ public final class MappedIpcSink implements AutoCloseable {
             for (VectorSchemaRoot root : slots) {
                 root.close();
             }
-            LinuxMemory.unmap(address, plan.size());
+            if (file != null) {
+                LinuxMemory.unmap(address, plan.size());
+            } else {
+                stagingArena.close(); // after the vectors over it are closed
+            }
             LinuxMemory.closeFd(fd);
             input.release();
         }

@@ -43,11 +43,14 @@ final class TileChoice {
     }
 
     /**
-     * The tile for products read in place ({@code tileDirect}): the width's default, whose few rows of A
-     * the JIT keeps in registers, where a tall tile's row addresses would spill.
+     * The tile for products read in place ({@code tileDirect}): the width's 6-row tile, whose few rows of A
+     * the JIT keeps in registers, where a taller tile's row addresses would spill.
      */
     static TileShape direct(VectorSpecies<Float> species) {
-        return defaultFor(species.vectorBitSize(), species);
+        return switch (species.vectorBitSize()) {
+            case 512 -> TileShape.W512;
+            default -> defaultFor(species.vectorBitSize(), species);
+        };
     }
 
     static TileShape preferred() {
@@ -63,15 +66,17 @@ final class TileChoice {
      * {@link #sameBits} that this JVM compiles reliably. Tiles of more than {@link #SAFE_ROWS} rows exceed
      * what the JIT's first tier compiles on stack replacement; a JVM that first gave such a tile the
      * first tier's counting code (which it does while the optimising compiler is busy) then never
-     * compiled it further (docs/performance.md). {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON}
-     * stops the JVM from choosing that code, and only then are the taller tiles offered.
+     * compiled it further, even with the compile policy of {@code jvm.flags} (docs/performance.md).
+     * {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON} stops the JVM from choosing that code,
+     * and only then are the taller tiles offered.
      */
     static List<TileShape> safeChoices(TileShape shape) {
         boolean tallOk = tallTilesCompile();
         return sameBits(shape).stream().filter(t -> t.mr <= SAFE_ROWS || tallOk).toList();
     }
 
-    static final int SAFE_ROWS = 6;
+    /** The tallest tile whose K loop the first tier compiles on stack replacement (8×32 does, 12×32 not). */
+    static final int SAFE_ROWS = 8;
     static final long TIER3_DELAY_ON = 10_000;
 
     /** Whether this JVM's flags keep the tall tiles out of the first tier's counting code. */
@@ -87,9 +92,14 @@ final class TileChoice {
         }
     }
 
+    /**
+     * A width's default tile for packed products: on 512-bit vectors the 8-row one, whose 16 accumulators
+     * put the K loop at the FMA units' limit where 6 rows left it at the front end's, and which the JIT's
+     * first tier still compiles on stack replacement ({@link #SAFE_ROWS}; docs/performance.md).
+     */
     private static TileShape defaultFor(int bits, Object what) {
         return switch (bits) {
-            case 512 -> TileShape.W512;
+            case 512 -> TileShape.W512_8X32;
             case 256 -> TileShape.W256;
             case 128 -> TileShape.W128;
             default -> throw new IllegalArgumentException("matmul supports 128, 256 and 512-bit float vectors, not "
@@ -104,7 +114,9 @@ final class TileChoice {
      */
     static TileShape choose(String spec, Supplier<Optional<TuningCache.Choice>> tuned) {
         if (spec != null && !spec.isBlank()) {
-            return preferredFrom(spec);
+            TileShape named = preferredFrom(spec);
+            tallTileWarning(named, tallTilesCompile()).ifPresent(LOG::warn);
+            return named;
         }
         TileShape width = widthDefault();
         Optional<TuningCache.Choice> choice = tuned.get();
@@ -119,6 +131,19 @@ final class TileChoice {
         LOG.debug("tuned tile {} is not one this JVM offers ({}): the default {} runs", choice.get().tile(),
                 safeChoices(width).stream().map(TileChoice::spec).toList(), spec(width));
         return width;
+    }
+
+    /**
+     * The warning for a tile named by the property that this JVM may leave in the first tier's slow code
+     * ({@link #safeChoices}): the property wins, so the user hears which flag makes it safe.
+     */
+    static Optional<String> tallTileWarning(TileShape named, boolean tallOk) {
+        if (named.mr <= SAFE_ROWS || tallOk) {
+            return Optional.empty();
+        }
+        return Optional.of("-D" + Settings.GEMM_TILE.name() + "=" + spec(named) + " without -XX:Tier3DelayOn=" + TIER3_DELAY_ON
+                + " (or more): the JIT may leave this tile in slow first-tier code; add the flag (e.g. in NUMARROW_JAVA_OPTS)"
+                + " or use a tile of at most " + SAFE_ROWS + " rows");
     }
 
     /** Whether {@link #chosen} came from {@code numarrow tune}'s cache: no property, and the cache named it. */

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
  */
 enum TileShape {
     W512(512, MicroKernel512.MR, MicroKernel512.NR, MicroKernel512.SHORT_MR),
+    W512_8X32(512, MicroKernel512x8x2.MR, MicroKernel512x8x2.NR, MicroKernel512x8x2.SHORT_MR),
     W512_12X32(512, MicroKernel512x12x2.MR, MicroKernel512x12x2.NR, MicroKernel512x12x2.SHORT_MR),
     W256(256, MicroKernel256.MR, MicroKernel256.NR, MicroKernel256.SHORT_MR),
     W128(128, MicroKernel128.MR, MicroKernel128.NR, MicroKernel128.SHORT_MR);
@@ -53,6 +54,7 @@ enum TileShape {
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
+                case W512_8X32 -> MicroKernel512x8x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
@@ -60,6 +62,7 @@ enum TileShape {
         } else {
             switch (this) {
                 case W512 -> MicroKernel512.sums(a, aOff, b, bOff, kc, t, 0);
+                case W512_8X32 -> MicroKernel512x8x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sums(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sums(a, aOff, b, bOff, kc, t, 0);
@@ -68,6 +71,7 @@ enum TileShape {
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
+                case W512_8X32 -> MicroKernel512x8x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W512_12X32 -> MicroKernel512x12x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W256 -> MicroKernel256.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W128 -> MicroKernel128.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
@@ -75,6 +79,7 @@ enum TileShape {
         } else {
             switch (this) {
                 case W512 -> MicroKernel512.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
+                case W512_8X32 -> MicroKernel512x8x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W512_12X32 -> MicroKernel512x12x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W256 -> MicroKernel256.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W128 -> MicroKernel128.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
@@ -89,6 +94,7 @@ enum TileShape {
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
+                case W512_8X32 -> MicroKernel512x8x2.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
@@ -96,6 +102,7 @@ enum TileShape {
         } else {
             switch (this) {
                 case W512 -> MicroKernel512.sumsRows4(a, aOff, b, bOff, kc, t, 0);
+                case W512_8X32 -> MicroKernel512x8x2.sumsRows4(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsRows4(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsRows4(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsRows4(a, aOff, b, bOff, kc, t, 0);
@@ -104,6 +111,7 @@ enum TileShape {
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_8X32 -> MicroKernel512x8x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
@@ -111,6 +119,7 @@ enum TileShape {
         } else {
             switch (this) {
                 case W512 -> MicroKernel512.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_8X32 -> MicroKernel512x8x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
@@ -130,6 +139,7 @@ enum TileShape {
             if (unchecked) {
                 switch (this) {
                     case W512 -> MicroKernel512.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
+                    case W512_8X32 -> MicroKernel512x8x2.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W512_12X32 -> MicroKernel512x12x2.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W256 -> MicroKernel256.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W128 -> MicroKernel128.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
@@ -137,6 +147,7 @@ enum TileShape {
             } else {
                 switch (this) {
                     case W512 -> MicroKernel512.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
+                    case W512_8X32 -> MicroKernel512x8x2.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W512_12X32 -> MicroKernel512x12x2.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W256 -> MicroKernel256.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W128 -> MicroKernel128.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
@@ -146,6 +157,7 @@ enum TileShape {
             if (unchecked) {
                 switch (this) {
                     case W512 -> MicroKernel512.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
+                    case W512_8X32 -> MicroKernel512x8x2.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W512_12X32 -> MicroKernel512x12x2.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W256 -> MicroKernel256.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W128 -> MicroKernel128.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
@@ -153,6 +165,7 @@ enum TileShape {
             } else {
                 switch (this) {
                     case W512 -> MicroKernel512.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
+                    case W512_8X32 -> MicroKernel512x8x2.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W512_12X32 -> MicroKernel512x12x2.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W256 -> MicroKernel256.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W128 -> MicroKernel128.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
@@ -162,6 +175,7 @@ enum TileShape {
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_8X32 -> MicroKernel512x8x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
@@ -169,6 +183,7 @@ enum TileShape {
         } else {
             switch (this) {
                 case W512 -> MicroKernel512.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_8X32 -> MicroKernel512x8x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
@@ -186,6 +201,7 @@ enum TileShape {
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
+                case W512_8X32 -> MicroKernel512x8x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
@@ -193,6 +209,7 @@ enum TileShape {
         } else {
             switch (this) {
                 case W512 -> MicroKernel512.sums(a, aOff, b, bOff, kc, t, 0);
+                case W512_8X32 -> MicroKernel512x8x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sums(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sums(a, aOff, b, bOff, kc, t, 0);
@@ -201,6 +218,7 @@ enum TileShape {
         if (unchecked) {
             switch (this) {
                 case W512 -> MicroKernel512.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+                case W512_8X32 -> MicroKernel512x8x2.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W512_12X32 -> MicroKernel512x12x2.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W256 -> MicroKernel256.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W128 -> MicroKernel128.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
@@ -208,6 +226,7 @@ enum TileShape {
         } else {
             switch (this) {
                 case W512 -> MicroKernel512.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+                case W512_8X32 -> MicroKernel512x8x2.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W512_12X32 -> MicroKernel512x12x2.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W256 -> MicroKernel256.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W128 -> MicroKernel128.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);

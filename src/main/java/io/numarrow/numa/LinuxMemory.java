@@ -55,6 +55,7 @@ public final class LinuxMemory {
 
     public static final int EPERM = 1;
     public static final int EIO = 5;
+    public static final int EINTR = 4;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
@@ -339,6 +340,44 @@ public final class LinuxMemory {
             return (int) SYNC_FILE_RANGE.invokeExact(STATE.get(), fd, offset, length, flags) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("sync_file_range call failed", t);
+        }
+    }
+
+    /** {@code pwrite}, linked on first use: only a job writing an output from its own buffers needs it. */
+    private static final class Pwrite {
+        static final MethodHandle PWRITE = libc("pwrite", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    }
+
+    /**
+     * Writes all {@code length} bytes at {@code address} to {@code fd} at {@code offset} ({@code pwrite},
+     * repeated after a short write). Unlike a {@code FileChannel}, an interrupt of the calling thread
+     * neither stops it nor closes the descriptor.
+     *
+     * @throws NativeCallException with the kernel's errno ({@link #ENOSPC}, {@link #EIO}, ...)
+     */
+    public static void writeFully(int fd, long address, long length, long offset) {
+        try {
+            while (length > 0) {
+                long n = (long) Pwrite.PWRITE.invokeExact(STATE.get(), fd, address, length, offset);
+                if (n < 0) {
+                    int errno = errno();
+                    if (errno == EINTR) {
+                        continue;
+                    }
+                    throw new NativeCallException("pwrite(" + length + " bytes)", errno);
+                }
+                if (n == 0) {
+                    throw new NativeCallException("pwrite(" + length + " bytes) wrote nothing", EIO);
+                }
+                address += n;
+                offset += n;
+                length -= n;
+            }
+        } catch (NativeCallException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("pwrite call failed", t);
         }
     }
 

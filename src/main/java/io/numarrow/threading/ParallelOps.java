@@ -58,6 +58,12 @@ public final class ParallelOps {
     static final long MIN_TILE_MACS = 1L << 20;
     /** Least softmax work (elements) worth a task of its own. */
     static final long MIN_TILE_ELEMENTS = 1L << 15;
+    /**
+     * Whole row blocks ({@link Matmul#rowBlock}) per worker a matmul needs before its tiles are cut at row
+     * blocks rather than row groups: enough for the workers to even out, and each tile then packs A and
+     * streams B once per full block, where a tile shorter than a block streams B once per tile.
+     */
+    static final int ROW_BLOCKS_PER_WORKER = 2;
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
@@ -307,7 +313,7 @@ public final class ParallelOps {
         int n = transposeB ? b.rows() : b.cols();
         checkOutput(out, bias, m, n);
         KernelCompile.compile(k, n, true, softmax);
-        if (matmulUnits(m, n, k) <= 1) {
+        if (matmulUnits(m, n, k, Matmul.rowGroup(SPECIES)) <= 1) {
             // on this thread alone the kernel reads a small B in place rather than pack it
             MemorySegment c = out.liveSegment();
             Matmul.multiply(SPECIES, a.liveSegment(), b.liveSegment(), c, m, n, k, transposeB,
@@ -347,9 +353,11 @@ public final class ParallelOps {
         w.acquire();
         GemmTiles tiles = gemmTiles.take();
         try {
+            int unitRows = tileUnitRows(m);
             tiles.call.set(a.liveSegment(), w, out.liveSegment(), bias == null ? w.bias() : bias.liveSegment(),
                     m, n, k, accumulate, softmax, classes);
-            tiles.run(tileCount(matmulUnits(m, n, k)));
+            tiles.unitRows = unitRows;
+            tiles.run(tileCount(matmulUnits(m, n, k, unitRows)));
         } finally {
             tiles.call.clear();
             gemmTiles.put(tiles);
@@ -357,14 +365,27 @@ public final class ParallelOps {
         }
     }
 
-    /** Tiles a {@code m×n×k} product is worth: at most one per row group, each of at least {@link #MIN_TILE_MACS}. */
-    private static int matmulUnits(int m, int n, int k) {
+    /**
+     * Tiles a {@code m×n×k} product is worth: at most one per {@code unitRows} rows, each of at least
+     * {@link #MIN_TILE_MACS}.
+     */
+    private static int matmulUnits(int m, int n, int k, int unitRows) {
         long macs = (long) m * n * Math.max(k, 1);
-        return (int) Math.min(rowGroups(m), macs / MIN_TILE_MACS);
+        return (int) Math.min(units(m, unitRows), macs / MIN_TILE_MACS);
     }
 
-    private static int rowGroups(int m) {
-        return (m + Matmul.rowGroup(SPECIES) - 1) / Matmul.rowGroup(SPECIES);
+    private static int units(int m, int unitRows) {
+        return (m + unitRows - 1) / unitRows;
+    }
+
+    /**
+     * The rows a matmul's tiles are whole multiples of: the row block when there are enough whole blocks
+     * for every worker ({@link #ROW_BLOCKS_PER_WORKER}), else the micro-kernel's row group. Either keeps
+     * each row's sums, hence the bits, as they are: tiles only choose which rows a thread computes.
+     */
+    int tileUnitRows(int m) {
+        int block = Matmul.rowBlock(SPECIES);
+        return m / block >= (long) ROW_BLOCKS_PER_WORKER * pool.size() ? block : Matmul.rowGroup(SPECIES);
     }
 
     /** Tiles for {@code units} pieces of work each worth a task: a few per worker, so that uneven tiles even out. */
@@ -461,9 +482,11 @@ public final class ParallelOps {
         }
     }
 
-    /** The tiles of a matmul: whole micro-kernel row groups of A against the packed B. */
+    /** The tiles of a matmul: whole units of rows of A (row blocks or row groups) against the packed B. */
     private final class GemmTiles extends TileLoop {
         final GemmCall call = new GemmCall();
+        /** Rows of A per unit for the current run ({@link #tileUnitRows}); published to helpers by their queueing. */
+        int unitRows;
 
         GemmTiles() {
             super(pool);
@@ -471,9 +494,8 @@ public final class ParallelOps {
 
         @Override
         protected void runTile(int tile, int tiles) {
-            int groups = rowGroups(call.m);
-            int mr = Matmul.rowGroup(SPECIES);
-            call.rows(split(groups, tiles, tile) * mr, Math.min(call.m, split(groups, tiles, tile + 1) * mr));
+            int units = units(call.m, unitRows);
+            call.rows(split(units, tiles, tile) * unitRows, Math.min(call.m, split(units, tiles, tile + 1) * unitRows));
         }
     }
 

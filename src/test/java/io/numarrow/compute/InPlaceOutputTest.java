@@ -91,6 +91,39 @@ class InPlaceOutputTest {
     }
 
     /**
+     * Session 9: the appended columns computed into the job's reused buffers and written to the file
+     * by each batch's finish (the default) give the file the kernels' stores into its mapped pages
+     * gave ({@code numarrow.output.mappedStores=true}), byte for byte, padding and footer included:
+     * batches that shrink (a reused buffer holds the larger batch before), null rows, a second
+     * appended column (argmax's int32 classes, with its own validity), input kept or dropped, one and
+     * two threads.
+     */
+    @Test
+    void writtenFromBuffersIsByteForByteTheFileOfMappedStores() throws Exception {
+        Path input = dir.resolve("x.arrow");
+        Path weights = dir.resolve("w.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            writeInput(input, allocator, List.of(4001, 255, 0, 17, 1, 33, 16), 11);
+            SyntheticData.writeWeights(weights, allocator, D, H, 3);
+        }
+        for (Ops op : new Ops[] {Ops.MATMUL_SOFTMAX, Ops.MATMUL_SOFTMAX_ARGMAX}) {
+            for (int threads : new int[] {1, 2}) {
+                for (boolean keep : new boolean[] {true, false}) {
+                    String where = op + ", " + threads + " thread(s), " + (keep ? "input kept" : "input dropped");
+                    Path written = dir.resolve("written.arrow");
+                    Path stored = dir.resolve("stored.arrow");
+                    ComputeJob.Spec spec = new ComputeJob.Spec(input, weights, written, "features", op, "output", keep, null);
+                    assertTrue(runSpec(spec, threads, true).timings().inPlace(), where);
+                    ComputeJob.Spec mapped = new ComputeJob.Spec(input, weights, stored, "features", op, "output", keep, null);
+                    assertTrue(SystemProperties.with(Settings.OUTPUT_MAPPED_STORES.name(), "true",
+                            () -> runSpec(mapped, threads, true)).timings().inPlace(), where);
+                    assertArrayEquals(Files.readAllBytes(stored), Files.readAllBytes(written), where);
+                }
+            }
+        }
+    }
+
+    /**
      * Softmax alone (no weights), matmul alone, and the ops ending in argmax (a second appended
      * column, int32 {@code prediction}) go through the same path.
      */

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.numarrow.SmallDisk;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,78 +70,160 @@ class MappedIpcSinkTest {
         }
     }
 
+    /**
+     * The input's columns written from its mapping (as where {@code copy_file_range} cannot copy
+     * them) by a thread interrupted before every batch's finish: a {@code FileChannel} write would
+     * have thrown {@code ClosedByInterruptException} and closed the file; the writes go on, the
+     * interrupt stays the caller's, and the file is byte for byte the one the kernel's copy makes.
+     */
+    @Test
+    void anInterruptDuringTheInputCopyByWritesLosesNothing() throws Exception {
+        Path input = dir.resolve("in.arrow");
+        Path copied = dir.resolve("copied.arrow");
+        Path written = dir.resolve("written.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 3, 33, 4, null);
+            assertTrue(writeOutput(input, copied, allocator, false));
+            assertFalse(writeOutput(input, written, allocator, true));
+        }
+        assertEquals(-1, Files.mismatch(copied, written), "the same file through an interrupt");
+    }
+
+    /**
+     * A commit on an interrupted thread: the sync goes through the temporary file's
+     * {@code FileChannel}, which the interrupt closes, so the job fails with one line and leaves
+     * nothing (docs/safety.md).
+     */
+    @Test
+    void anInterruptedCommitFailsAndLeavesNothing() throws Exception {
+        Path input = Files.createDirectory(dir.resolve("in")).resolve("in.arrow");
+        Path folder = Files.createDirectory(dir.resolve("out"));
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 2, 17, 4, null);
+            try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
+                List<Field> fields = new ArrayList<>(source.schema().getFields());
+                fields.add(FixedShapeTensorType.float32(H).field("output"));
+                try (MappedIpcSink sink = MappedIpcSink.open(folder.resolve("y.arrow"), source, new Schema(fields), 1,
+                        true, allocator)) {
+                    for (int b = 0; b < sink.batches(); b++) {
+                        sink.columns(b);
+                        sink.finish(b);
+                    }
+                    Thread.currentThread().interrupt();
+                    try {
+                        UncheckedIOException e = assertThrows(UncheckedIOException.class, sink::commit);
+                        assertTrue(e.getMessage().contains("y.arrow: cannot write the output"), e.getMessage());
+                    } finally {
+                        Thread.interrupted();
+                    }
+                }
+            }
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            assertEquals(List.of(), s.toList());
+        }
+    }
+
     /** Returns whether the kernel copied the input's columns to the end. */
     private boolean writeAndReadBack(Path out) throws Exception {
         Path input = dir.resolve("in.arrow");
         boolean inKernel;
         try (BufferAllocator allocator = new RootAllocator()) {
             IpcTestFiles.write(input, allocator, 3, 33, 4, null);
-            try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
-                List<Field> fields = new ArrayList<>(source.schema().getFields());
-                fields.add(FixedShapeTensorType.float32(H).field("output"));
-                fields.add(new Field("prediction", FieldType.nullable(new ArrowType.Int(32, true)), null));
-                Schema schema = new Schema(fields);
-                try (MappedIpcSink sink = MappedIpcSink.open(out, source, schema, 2, true, allocator)) {
-                    assertNotNull(sink, "an Arrow IPC input read from its mapping is written in place");
-                    for (int b = 0; b < sink.batches(); b++) {
-                        VectorSchemaRoot columns = sink.columns(b);
-                        FixedShapeTensorVector tensor = (FixedShapeTensorVector) columns.getVector("output");
-                        Float4Vector values = (Float4Vector) tensor.getUnderlyingVector().getDataVector();
-                        IntVector prediction = (IntVector) columns.getVector("prediction");
-                        prediction.allocateNew(sink.rows(b)); // leaves the file's pages: copied back at finish
-                        for (int r = 0; r < sink.rows(b); r++) {
-                            for (int c = 0; c < H; c++) {
-                                values.set(r * H + c, value(b, r, c));
-                            }
-                            if (r % 4 == 1) {
-                                tensor.getUnderlyingVector().setNull(r);
-                                prediction.setNull(r);
-                            } else {
-                                prediction.set(r, b * 1000 + r);
-                            }
+            inKernel = writeOutput(input, out, allocator, false);
+            readBack(input, out, allocator);
+        }
+        return inKernel;
+    }
+
+    /**
+     * Writes {@code out} from {@code input} with the two appended columns; {@code interruptedByWrites}
+     * makes the input's columns written from its mapping, by a thread interrupted before each batch's
+     * finish. Returns whether the kernel copied the input's columns to the end.
+     */
+    private boolean writeOutput(Path input, Path out, BufferAllocator allocator, boolean interruptedByWrites)
+            throws Exception {
+        boolean inKernel;
+        try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
+            List<Field> fields = new ArrayList<>(source.schema().getFields());
+            fields.add(FixedShapeTensorType.float32(H).field("output"));
+            fields.add(new Field("prediction", FieldType.nullable(new ArrowType.Int(32, true)), null));
+            Schema schema = new Schema(fields);
+            try (MappedIpcSink sink = MappedIpcSink.open(out, source, schema, 2, true, allocator)) {
+                assertNotNull(sink, "an Arrow IPC input read from its mapping is written in place");
+                if (interruptedByWrites) {
+                    sink.copyInputByWrites();
+                }
+                for (int b = 0; b < sink.batches(); b++) {
+                    VectorSchemaRoot columns = sink.columns(b);
+                    FixedShapeTensorVector tensor = (FixedShapeTensorVector) columns.getVector("output");
+                    Float4Vector values = (Float4Vector) tensor.getUnderlyingVector().getDataVector();
+                    IntVector prediction = (IntVector) columns.getVector("prediction");
+                    prediction.allocateNew(sink.rows(b)); // leaves the file's pages: copied back at finish
+                    for (int r = 0; r < sink.rows(b); r++) {
+                        for (int c = 0; c < H; c++) {
+                            values.set(r * H + c, value(b, r, c));
                         }
-                        prediction.setValueCount(sink.rows(b));
+                        if (r % 4 == 1) {
+                            tensor.getUnderlyingVector().setNull(r);
+                            prediction.setNull(r);
+                        } else {
+                            prediction.set(r, b * 1000 + r);
+                        }
+                    }
+                    prediction.setValueCount(sink.rows(b));
+                    if (interruptedByWrites) {
+                        Thread.currentThread().interrupt();
+                        try {
+                            sink.finish(b);
+                        } finally {
+                            assertTrue(Thread.interrupted(), "batch " + b + ": the interrupt is left to the caller");
+                        }
+                    } else {
                         sink.finish(b);
                     }
-                    inKernel = sink.copiesInKernel();
-                    sink.commit();
                 }
-            }
-            try (FileChannel in = FileChannel.open(input); FileChannel ch = FileChannel.open(out);
-                 ArrowFileReader expected = new ArrowFileReader(in, allocator);
-                 ArrowFileReader actual = new ArrowFileReader(ch, allocator)) {
-                int b = 0;
-                while (expected.loadNextBatch()) {
-                    assertTrue(actual.loadNextBatch());
-                    VectorSchemaRoot e = expected.getVectorSchemaRoot();
-                    VectorSchemaRoot a = actual.getVectorSchemaRoot();
-                    assertEquals(e.getRowCount(), a.getRowCount());
-                    for (FieldVector v : e.getFieldVectors()) {
-                        assertTrue(VectorEqualsVisitor.vectorEquals(v, a.getVector(v.getName())), "column " + v.getName());
-                    }
-                    FieldVector tensor = a.getVector("output");
-                    IntVector prediction = (IntVector) a.getVector("prediction");
-                    for (int r = 0; r < a.getRowCount(); r++) {
-                        if (r % 4 == 1) {
-                            assertTrue(tensor.isNull(r), "batch " + b + " row " + r);
-                            assertTrue(prediction.isNull(r), "batch " + b + " row " + r);
-                            continue;
-                        }
-                        assertEquals(b * 1000 + r, prediction.get(r));
-                        @SuppressWarnings("unchecked")
-                        List<Float> row = (List<Float>) tensor.getObject(r);
-                        for (int c = 0; c < H; c++) {
-                            assertEquals(value(b, r, c), row.get(c), "batch " + b + " row " + r + " value " + c);
-                        }
-                    }
-                    assertEquals((a.getRowCount() + 2) / 4, prediction.getNullCount(), "null count in the metadata");
-                    b++;
-                }
-                assertFalse(actual.loadNextBatch());
-                assertEquals(3, b);
+                inKernel = sink.copiesInKernel();
+                sink.commit();
             }
         }
         return inKernel;
+    }
+
+    private static void readBack(Path input, Path out, BufferAllocator allocator) throws Exception {
+        try (FileChannel in = FileChannel.open(input); FileChannel ch = FileChannel.open(out);
+             ArrowFileReader expected = new ArrowFileReader(in, allocator);
+             ArrowFileReader actual = new ArrowFileReader(ch, allocator)) {
+            int b = 0;
+            while (expected.loadNextBatch()) {
+                assertTrue(actual.loadNextBatch());
+                VectorSchemaRoot e = expected.getVectorSchemaRoot();
+                VectorSchemaRoot a = actual.getVectorSchemaRoot();
+                assertEquals(e.getRowCount(), a.getRowCount());
+                for (FieldVector v : e.getFieldVectors()) {
+                    assertTrue(VectorEqualsVisitor.vectorEquals(v, a.getVector(v.getName())), "column " + v.getName());
+                }
+                FieldVector tensor = a.getVector("output");
+                IntVector prediction = (IntVector) a.getVector("prediction");
+                for (int r = 0; r < a.getRowCount(); r++) {
+                    if (r % 4 == 1) {
+                        assertTrue(tensor.isNull(r), "batch " + b + " row " + r);
+                        assertTrue(prediction.isNull(r), "batch " + b + " row " + r);
+                        continue;
+                    }
+                    assertEquals(b * 1000 + r, prediction.get(r));
+                    @SuppressWarnings("unchecked")
+                    List<Float> row = (List<Float>) tensor.getObject(r);
+                    for (int c = 0; c < H; c++) {
+                        assertEquals(value(b, r, c), row.get(c), "batch " + b + " row " + r + " value " + c);
+                    }
+                }
+                assertEquals((a.getRowCount() + 2) / 4, prediction.getNullCount(), "null count in the metadata");
+                b++;
+            }
+            assertFalse(actual.loadNextBatch());
+            assertEquals(3, b);
+        }
     }
 
     @Test

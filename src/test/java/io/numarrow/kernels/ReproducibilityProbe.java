@@ -37,7 +37,8 @@ public final class ReproducibilityProbe {
     /** The digest of every call's output bits. */
     static long digest() {
         long h = 17;
-        // m, n, k, transposeB, bias, accumulate: 6-row tiles and a masked 5-row edge, two K blocks;
+        // m, n, k, transposeB, bias, accumulate: the default tile's rows (8 on 512-bit vectors) over a
+        // short and a masked edge, two K blocks;
         // a 4-row short tile read in place; packed A (65 panels of 512 bits); Bᵀ with a column edge
         int[][] shapes = {{11, 40, ContractReference.kc() + 9, 0, 1, 1}, {10, 33, 17, 0, 0, 0}, {4, 64, 64, 0, 1, 0},
                 {7, 2049, 9, 0, 0, 1}, {5, 20, 30, 1, 1, 0}, {3, 5, 0, 0, 1, 1}};

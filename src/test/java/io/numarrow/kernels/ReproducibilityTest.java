@@ -243,6 +243,39 @@ class ReproducibilityTest {
     }
 
     /**
+     * A product tall enough that a pool of 1, 2 or 3 threads cuts its tiles at whole row blocks and one of 8
+     * at row groups (ParallelOps.ROW_BLOCKS_PER_WORKER): every split gives the contract's bits, with a
+     * ragged last block, a masked column edge and two K blocks.
+     */
+    @Test
+    void rowBlockAndRowGroupTilesGiveTheSameBits() {
+        int m = Matmul.rowBlock(FloatVector.SPECIES_PREFERRED) * 2 * 3 + 17;
+        int n = 33;
+        int k = ContractReference.kc() + 9;
+        Random rnd = new Random(11);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        float[] want = ContractReference.gemm(av, bv, null, null, m, n, k, false, false);
+        try (BufferAllocator allocator = new RootAllocator();
+             Tensor a = Tensor.fromArray(allocator, m, k, av);
+             Tensor b = Tensor.fromArray(allocator, k, n, bv);
+             Tensor c = Tensor.allocate(allocator, m, n)) {
+            for (int threads : new int[]{1, 2, 3, 8}) {
+                ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(threads).build());
+                try {
+                    ParallelOps ops = new ParallelOps(pool);
+                    for (int run = 0; run < 2; run++) {
+                        ops.matmulInto(a, b, c);
+                        assertArrayEquals(want, c.toArray(), m + " rows, " + threads + " threads, run " + run);
+                    }
+                } finally {
+                    pool.close();
+                }
+            }
+        }
+    }
+
+    /**
      * The probe's digest in this JVM, in one that only interprets, one that stops at C1, and one that
      * runs the probe until C2 has compiled the kernels (and checks every round gave the same).
      */

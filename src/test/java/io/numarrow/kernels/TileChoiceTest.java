@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.BadInputException;
+import io.numarrow.ChildJvm;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TileChoiceTest {
@@ -34,6 +40,63 @@ class TileChoiceTest {
         boolean tallOk = TileChoice.tallTilesCompile();
         for (TileShape t : TileChoice.sameBits(width)) {
             assertEquals(t.mr <= TileChoice.SAFE_ROWS || tallOk, TileChoice.safeChoices(width).contains(t), t.name());
+        }
+    }
+
+    @Test
+    void aTallTileNamedWithoutTheDelayFlagGetsOneWarningNamingTheFlag() {
+        for (TileShape t : TileChoice.sameBits(TileChoice.widthDefault())) {
+            boolean tall = t.mr > TileChoice.SAFE_ROWS;
+            assertEquals(tall, TileChoice.tallTileWarning(t, false).isPresent(), t.name());
+            assertTrue(TileChoice.tallTileWarning(t, true).isEmpty(), t + ": the flag is there, nothing to warn of");
+            TileChoice.tallTileWarning(t, false).ifPresent(w -> {
+                assertTrue(w.startsWith("-Dnumarrow.gemm.tile=" + TileChoice.spec(t) + " without -XX:Tier3DelayOn=10000"), w);
+                assertEquals(1, w.lines().count(), w);
+            });
+        }
+    }
+
+    /**
+     * The bound behind {@link TileChoice#SAFE_ROWS}: in a JVM whose loops reach the first tier (C1) on stack
+     * replacement before their method does, every tile of at most that many rows compiles there, and a
+     * taller one does not (C1 runs out of virtual registers; such a JVM stays in slow code, which is why
+     * the tall tiles need the flags of {@link TileChoice#tallTilesCompile}). Each tile in a child JVM
+     * stopped at C1, with a low back-edge threshold.
+     */
+    @Test
+    void tilesUpToTheSafeRowsCompileAtTheFirstTierOnStackReplacement() throws Exception {
+        for (TileShape t : TileChoice.sameBits(TileChoice.widthDefault())) {
+            List<String> output = runOsrProbe(t);
+            List<String> osr = output.stream().filter(l -> l.contains("io.numarrow.kernels.MicroKernel")
+                    && l.contains("::sumsUnchecked @")).toList();
+            assertTrue(!osr.isEmpty(), "no on-stack-replacement compile of " + t + "'s K loop was tried");
+            boolean skipped = osr.stream().anyMatch(l -> l.contains("COMPILE SKIPPED"));
+            // the probe names the tile without -XX:Tier3DelayOn: a tall one is warned of, once
+            long warnings = output.stream().filter(l -> l.contains("without -XX:Tier3DelayOn")).count();
+            assertEquals(t.mr > TileChoice.SAFE_ROWS ? 1 : 0, warnings, t + ": " + String.join("\n", output));
+            assertEquals(t.mr > TileChoice.SAFE_ROWS, skipped, t + ": " + String.join("\n", osr));
+        }
+    }
+
+    private static List<String> runOsrProbe(TileShape tile) throws Exception {
+        List<String> command = new ArrayList<>(ChildJvm.command(TileOsrProbe.class));
+        // jvm.flags' policy scales the kernels' thresholds by 1/50: a back edge threshold of 1000 is then 20,
+        // reached in the first call, before the method's own compile; the flags after this JVM's own win
+        command.addAll(command.indexOf("-cp"), List.of("-XX:TieredStopAtLevel=3", "-XX:Tier3BackEdgeThreshold=1000",
+                "-XX:+PrintCompilation", "-Dnumarrow.gemm.tile=" + TileChoice.spec(tile)));
+        Path log = Files.createTempFile("numarrow-tile-osr", ".log");
+        try {
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!child.waitFor(120, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+                throw new AssertionError("the probe of " + tile + " did not finish in 120 s");
+            }
+            List<String> lines = Files.readAllLines(log);
+            assertEquals(0, child.exitValue(), tile + ": " + String.join("\n", lines));
+            assertTrue(lines.contains("ran " + TileChoice.spec(tile)), tile + ": " + String.join("\n", lines));
+            return lines;
+        } finally {
+            Files.deleteIfExists(log);
         }
     }
 }

@@ -1,15 +1,21 @@
 package io.numarrow.numa;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The FFM system calls on their own. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -31,6 +37,48 @@ class LinuxMemoryTest {
             assertEquals(List.of(0), policy.nodes());
         } finally {
             LinuxMemory.unmap(address, bytes);
+        }
+    }
+
+    /**
+     * {@code writeFully} puts every byte at its offset (a hole before it reads as zeros), through an
+     * interrupt of the calling thread, and names the errno of a refused write.
+     */
+    @Test
+    void writeFullyWritesAtTheOffsetAndReportsErrno(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("f");
+        Files.createFile(file);
+        byte[] bytes = new byte[300_001];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i * 31 + 7);
+        }
+        int fd = LinuxMemory.open(file.toString(), LinuxMemory.O_RDWR);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment from = arena.allocate(bytes.length);
+            from.copyFrom(MemorySegment.ofArray(bytes));
+            Thread.currentThread().interrupt();
+            try {
+                LinuxMemory.writeFully(fd, from.address(), bytes.length, 4099);
+            } finally {
+                assertTrue(Thread.interrupted(), "the interrupt is left as it was");
+            }
+        } finally {
+            LinuxMemory.closeFd(fd);
+        }
+        byte[] read = Files.readAllBytes(file);
+        assertEquals(4099 + bytes.length, read.length);
+        for (int i = 0; i < 4099; i++) {
+            assertEquals(0, read[i], "hole byte " + i);
+        }
+        assertArrayEquals(bytes, Arrays.copyOfRange(read, 4099, read.length));
+        int readOnly = LinuxMemory.openReadOnly(file.toString());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment one = arena.allocate(1);
+            LinuxMemory.NativeCallException e = assertThrows(LinuxMemory.NativeCallException.class,
+                    () -> LinuxMemory.writeFully(readOnly, one.address(), 1, 0));
+            assertEquals(9, e.errno(), "EBADF: a descriptor opened read-only");
+        } finally {
+            LinuxMemory.closeFd(readOnly);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.Reference;
+import io.numarrow.kernels.Matmul;
 import io.numarrow.tensor.Tensor;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.AfterEach;
@@ -71,6 +73,17 @@ class ParallelOpsKernelsTest {
                 assertClose(ref, c, k, "from a worker " + m + "×" + k + "·" + k + "×" + n);
             }
         }
+    }
+
+    @Test
+    void tilesAreWholeRowBlocksOnlyWhenEveryWorkerGetsEnoughOfThem() {
+        int block = Matmul.rowBlock(FloatVector.SPECIES_PREFERRED);
+        int group = Matmul.rowGroup(FloatVector.SPECIES_PREFERRED);
+        int enough = block * ParallelOps.ROW_BLOCKS_PER_WORKER * pool.size();
+        assertEquals(block, ops.tileUnitRows(enough));
+        assertEquals(block, ops.tileUnitRows(enough + block - 1));
+        assertEquals(group, ops.tileUnitRows(enough - 1));
+        assertEquals(group, ops.tileUnitRows(1));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.numarrow.bench.job;
 
 import io.numarrow.Settings;
+import io.numarrow.bench.Median;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
@@ -102,7 +103,7 @@ public final class JobBench {
                     results.add(timed(v, dir, time));
                 }
                 double[] secs = results.stream().mapToDouble(Run::seconds).sorted().toArray();
-                double median = secs[secs.length / 2];
+                double median = Median.of(secs);
                 long rss = results.stream().mapToLong(Run::peakRssKb).max().orElse(-1);
                 boolean ok = results.stream().allMatch(Run::ok);
                 String written = outputSize(dir, v);
@@ -174,7 +175,7 @@ public final class JobBench {
                 secs[i] = timed(v, dir, false).seconds();
             }
             Arrays.sort(secs);
-            numpyMedian = secs[secs.length / 2];
+            numpyMedian = Median.of(secs);
             System.out.printf(Locale.ROOT, "%-5s %-28s median %7.3f s  (min %.3f, max %.3f), after the warm runs%n",
                     shape.name(), v.impl(), numpyMedian, secs[0], secs[secs.length - 1]);
         }

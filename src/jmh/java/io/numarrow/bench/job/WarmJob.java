@@ -1,5 +1,6 @@
 package io.numarrow.bench.job;
 
+import io.numarrow.bench.Median;
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.KernelsAlone;
 import io.numarrow.compute.Ops;
@@ -30,7 +31,7 @@ final class WarmJob {
         static Figure of(double[] seconds, ComputeJob.Timings fourth) {
             double[] warm = Arrays.copyOfRange(seconds, Math.min(FIRST_WARM, seconds.length - 1), seconds.length);
             Arrays.sort(warm);
-            return new Figure(warm[warm.length / 2], warm[0], warm[warm.length - 1], fourth);
+            return new Figure(Median.of(warm), warm[0], warm[warm.length - 1], fourth);
         }
 
         String range() {
