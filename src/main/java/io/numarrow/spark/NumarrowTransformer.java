@@ -21,6 +21,8 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 
@@ -346,7 +348,7 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
     }
 
     /** The weights the tasks load: the file, or the coefficients broadcast once per transform. */
-    private WeightsOrigin weightsOrigin(Ops parsed, org.apache.spark.sql.SparkSession spark) {
+    private WeightsOrigin weightsOrigin(Ops parsed, SparkSession spark) {
         if (!parsed.needsWeights()) {
             return null;
         }
@@ -360,19 +362,66 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
 
     @Override
     public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType outSchema = transformSchema(dataset.schema(), true);
+        PartitionSpec spec = partitionSpec(dataset, parsedOps());
+        RDD<InternalRow> in = CatalystFrames.internalRows(dataset);
+        RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
+        return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);
+    }
+
+    /**
+     * Scores {@code dataset} and writes it as Arrow IPC files into the folder {@code path}, one
+     * {@code part-PPPPP.arrow} per non-empty partition plus {@code _SUCCESS}: each task writes its
+     * partition's batches straight from numarrow's Arrow columns, with no Spark row made for the output
+     * (much cheaper than {@code transform(df).write()} to Parquet). The files hold the input's columns
+     * in their order, the features as {@code FixedSizeList<float32>[d]} (the floats numarrow scored),
+     * then the scores ({@code outputCol}, {@code FixedSizeList<float32>[h]}, also when
+     * {@code outputType} is "vector") and with argmax the class ({@code predictionCol}, int32); null
+     * rows null. {@code numarrow compute} and any Arrow reader read them. Each task attempt writes a
+     * file of its own under {@code _temporary}, and the driver renames the attempt Spark took for
+     * each partition once the whole job succeeded, so a killed or failed attempt leaves no row twice.
+     * The folder is on a filesystem every executor and the driver see (local on one machine or a
+     * shared mount, or a Hadoop filesystem).
+     *
+     * @param mode {@code ErrorIfExists} or {@code Overwrite}
+     * @return the rows written
+     */
+    public long writeArrow(Dataset<?> dataset, String path, SaveMode mode) {
         StructType inSchema = dataset.schema();
-        StructType outSchema = transformSchema(inSchema, true);
+        transformSchema(inSchema, true);
         Ops parsed = parsedOps();
+        if (!parsed.needsWeights()) {
+            throw new IllegalArgumentException("NumarrowTransformer.writeArrow: ops '" + parsed + "' have no matmul;"
+                    + " Arrow output needs the weights (they fix the columns' shapes before the first row)");
+        }
+        if (!getRawPredictionCol().isEmpty()) {
+            throw new IllegalArgumentException("NumarrowTransformer.writeArrow: writes no rawPrediction column;"
+                    + " clear rawPredictionCol, or use transform");
+        }
+        PartitionSpec spec = partitionSpec(dataset, parsed);
+        SparkSession spark = dataset.sparkSession();
+        ArrowOutputFolder folder = ArrowOutputFolder.prepare(spark, path, mode);
+        ArrowPartWriter writer = new ArrowPartWriter(spec, inSchema, spark.conf().get("spark.sql.session.timeZone"),
+                folder);
+        java.util.List<ArrowPart> parts;
+        try {
+            parts = CatalystFrames.internalRows(dataset).toJavaRDD().mapPartitionsWithIndex(writer, false).collect();
+        } catch (Exception e) { // Spark's own (a failed job) are checked ones, thrown from Scala
+            folder.abort(spark);
+            throw e;
+        }
+        return folder.commit(spark, parts);
+    }
+
+    /** What the tasks need, decided here on the driver. */
+    private PartitionSpec partitionSpec(Dataset<?> dataset, Ops parsed) {
         WeightsOrigin weights = weightsOrigin(parsed, dataset.sparkSession());
         SparkSettings settings = SparkSettings.of(dataset.sparkSession());
         TaskFigures figures = settings.metrics()
                 ? TaskFigures.register(dataset.sparkSession().sparkContext(), parsed.needsWeights()) : null;
-        PartitionSpec spec = new PartitionSpec(FeatureColumn.find(inSchema, getInputCol()), parsed, weights,
+        return new PartitionSpec(FeatureColumn.find(dataset.schema(), getInputCol()), parsed, weights,
                 isSet(batchRows) ? getBatchRows() : settings.batchRows(),
                 isSet(threads) ? getThreads() : settings.threads(), addedColumns(parsed), figures);
-        RDD<InternalRow> in = CatalystFrames.internalRows(dataset);
-        RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
-        return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);
     }
 
     private Ops parsedOps() {

@@ -70,6 +70,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private ScoreValue marginValue;
     private boolean binomial;
 
+    /** Whether the batches are taken as Arrow columns ({@link #nextColumns()}) rather than as rows. */
+    private final boolean columnar;
+
     private int count;
     private int pos;
     private long position;
@@ -86,6 +89,18 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private long flops;
 
     PartitionTransform(PartitionSpec spec, int partition, Iterator<InternalRow> input) {
+        this(spec, partition, input, false);
+    }
+
+    /**
+     * @param columnar the batches are read as Arrow columns through {@link #nextColumns()} (then the
+     *                 weights must be set: they fix the columns' shapes before the first row)
+     */
+    PartitionTransform(PartitionSpec spec, int partition, Iterator<InternalRow> input, boolean columnar) {
+        if (columnar && spec.weights() == null) {
+            throw new IllegalArgumentException("columnar batches need the weights: they fix d and h");
+        }
+        this.columnar = columnar;
         this.spec = spec;
         this.partition = partition;
         this.input = input;
@@ -110,6 +125,50 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         nextBatch();
         return true;
+    }
+
+    /**
+     * Fills and computes the next batch, for a caller that takes it as columns ({@link #features()},
+     * {@link #scores()}, {@link #classes()}, valid until the next call) instead of as rows; false at
+     * the end of the partition. The batch's input rows: {@link #batchRow(int)}.
+     */
+    boolean nextColumns() {
+        if (closed || !input.hasNext()) {
+            return false;
+        }
+        nextBatch();
+        pos = count; // handed out as columns, not as rows
+        return true;
+    }
+
+    /** The rows in the current batch. */
+    int batchSize() {
+        return count;
+    }
+
+    /** Input row {@code r} of the current batch, valid until the next batch. */
+    InternalRow batchRow(int r) {
+        return rows[r];
+    }
+
+    /** The current batch's features, as numarrow computed them (null rows null). */
+    FixedShapeTensorVector features() {
+        return x;
+    }
+
+    /** The current batch's ops result (null rows null). */
+    FixedShapeTensorVector scores() {
+        return out;
+    }
+
+    /** The current batch's classes when the ops end in argmax (null rows and NaN scores null); else null. */
+    IntVector classes() {
+        return classes;
+    }
+
+    /** Rows handed out so far, in all batches. */
+    long position() {
+        return position;
     }
 
     @Override
@@ -170,6 +229,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         if (allocator == null) {
             open();
         }
+        if (x != null) {
+            TensorColumns.prepare(x, spec.batchRows()); // every row valid again: the last batch set its nulls
+        }
         int n = 0;
         boolean anyValues = false;
         long upstream = 0;
@@ -205,8 +267,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         pos = 0;
         long filled = System.nanoTime();
         long waited = 0;
-        if (anyValues) {
-            waited = compute(n);
+        if (anyValues || x != null && columnar) {
+            waited = compute(n); // a batch of null rows too, when its columns are written as they are
         }
         long kernels = System.nanoTime() - filled - waited;
         TransformTimes.batch(n, upstream, filled - start - upstream, waited, kernels);
@@ -269,6 +331,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             h = w.cols();
             dSource = spec.weights().describeShape(w.rows(), w.cols()) + ", so";
             binomial = spec.weights() instanceof EmbeddedWeights e && e.binomial();
+            if (columnar) {
+                allocateColumns(); // the columns are written even when every row of the partition is null
+            }
         }
     }
 
@@ -294,14 +359,16 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     }
 
     private void allocateColumns() {
-        x = TensorColumns.allocateTensorColumn("features", allocator, spec.batchRows(), d);
-        out = TensorColumns.allocateTensorColumn("output", allocator, 0, h);
+        // named as the columns they become, for a writer that takes them as they are
+        x = TensorColumns.allocateTensorColumn(spec.column().name(), allocator, spec.batchRows(), d);
+        out = TensorColumns.allocateTensorColumn(spec.columns().scores() != null ? spec.columns().scores() : "output",
+                allocator, 0, h);
         AddedColumns columns = spec.columns();
         if (columns.margins() != null && spec.ops().softmax()) {
             raw = TensorColumns.allocateTensorColumn("margins", allocator, 0, h);
         }
         if (spec.ops().argmax()) {
-            classes = new IntVector("classes", allocator);
+            classes = new IntVector(columns.prediction() != null ? columns.prediction() : "prediction", allocator);
             classes.allocateNew(spec.batchRows());
         }
         scoreValue = new ScoreValue(h, columns.vectors(), allocator);
@@ -346,8 +413,6 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
                 c.lock().unlock();
             }
         }
-        // The next batch writes straight into x's buffers again: make every row valid for it.
-        TensorColumns.prepare(x, spec.batchRows());
         return waited;
     }
 

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * {@code --ops} (matmul,softmax), {@code --input-col} (features), {@code --output-col} (output),
  * {@code --batch-rows} (spark.numarrow.batchRows, else 4096), {@code --threads}
  * (spark.numarrow.threads, else 0 = every executor core), {@code --format} (parquet; any Spark source
- * name), {@code --output-format} (the input's; {@code noop} scores without writing), {@code --mode} (errorifexists; or overwrite, append), {@code --runs} (1; more runs score the
+ * name), {@code --output-format} (the input's; {@code noop} scores without writing; {@code arrow}: Arrow IPC files
+ * written by each task straight from numarrow's columns, {@link NumarrowTransformer#writeArrow}),
+ * {@code --mode} (errorifexists; or overwrite, append; arrow takes the first two), {@code --runs} (1; more runs score the
  * same input again on the same executors, with {@code --mode overwrite}). Each run prints its rows per
  * second. The master comes from {@code spark-submit --master} or {@code -Dspark.master=local[2]}.
  *
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScoreJob {
     private static final Logger LOG = LoggerFactory.getLogger(ScoreJob.class);
+    /** The output format written by numarrow itself ({@link NumarrowTransformer#writeArrow}), not by Spark. */
+    static final String ARROW = "arrow";
     private static final List<String> OPTIONS = List.of("input", "output", "weights", "ops", "input-col",
             "output-col", "batch-rows", "threads", "format", "output-format", "mode", "runs");
 
@@ -116,6 +120,9 @@ public final class ScoreJob {
         }
         String outputFormat = options.getOrDefault("output-format", format);
         Dataset<Row> input = spark.read().format(format).load(options.get("input"));
+        if (outputFormat.equals(ARROW)) {
+            return transformer.writeArrow(input, options.get("output"), SaveMode.valueOf(mode(options)));
+        }
         Dataset<Row> scored = transformer.transform(input);
         scored.write().format(outputFormat).mode(SaveMode.valueOf(mode(options))).save(options.get("output"));
         // noop writes nothing to read back: the rows scored are the input's

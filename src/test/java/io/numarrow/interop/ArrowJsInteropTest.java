@@ -98,7 +98,7 @@ class ArrowJsInteropTest {
      */
     @Test
     void anOutputComputedInPlaceReadsBackInArrowJs(@TempDir Path dir) throws Exception {
-        ParquetInteropTest.NodeTools.installed(); // skips here, before computing, where Node.js is missing
+        NodeTools.installed(); // skips here, before computing, where Node.js is missing
         Path out = dir.resolve("out.arrow");
         try (BufferAllocator allocator = new RootAllocator();
              ThreadPool pool = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build())) {
@@ -107,7 +107,7 @@ class ArrowJsInteropTest {
                     new ParallelOps(pool), allocator);
             assertTrue(result.timings().inPlace(), "computed in place");
         }
-        JsonNode read = ParquetInteropTest.NodeTools.readTable("read-arrow.mjs", out, dir.resolve("read.json"), "row_id", "output");
+        JsonNode read = NodeTools.readTable("read-arrow.mjs", out, dir.resolve("read.json"), "row_id", "output");
         List<Integer> batches = new ArrayList<>();
         read.get("batches").forEach(n -> batches.add(n.asInt()));
         assertEquals(List.of(10, 1, 17, 33), batches, "batch boundaries as Arrow JS reads them");

@@ -24,7 +24,7 @@ class BigEndianFixturesTest {
 
     @Test
     void theGeneratorWritesTheCheckedInFiles(@TempDir Path dir) throws Exception {
-        Path npm = ParquetInteropTest.NodeTools.installed();
+        Path npm = NodeTools.installed();
         Path interop = REPO.resolve("data/interop");
         for (String f : List.of("arrowjs-features.arrow", "arrowjs-weights.arrow")) {
             Files.copy(interop.resolve(f), dir.resolve(f));

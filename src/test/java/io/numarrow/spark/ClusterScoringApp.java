@@ -7,10 +7,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
@@ -29,6 +33,9 @@ import org.apache.spark.sql.types.StructType;
  *   <li>job 2 scores it again on the same executors ({@code out-2});</li>
  *   <li>the weights file is replaced by {@code weights-v2.arrow} (a newer version), and job 3 scores
  *       into {@code out-3};</li>
+ *   <li>job 4 writes it as Arrow files ({@code out-4}, {@link NumarrowTransformer#writeArrow}); its
+ *       partitions from 2 on, once their first batches are written, write {@code gated-PID} and wait
+ *       until the file {@code go-arrow} exists, so the test can kill an executor mid-file;</li>
  *   <li>three jobs with bad input print the message numarrow's exception reached the driver with.</li>
  * </ol>
  * Every step prints one line starting with {@code APP }.
@@ -62,6 +69,11 @@ public final class ClusterScoringApp {
             score.transform(input).write().parquet(dir.resolve("out-3").toString());
             System.out.println("APP job 3 done");
 
+            System.out.println("APP job 4 started");
+            score.writeArrow(input.filter(gateAfter(2 * batchRows + 1, dir).apply(functions.col("id"))),
+                    dir.resolve("out-4").toString(), SaveMode.ErrorIfExists);
+            System.out.println("APP job 4 done");
+
             badInput(spark, dir, input, batchRows);
         } finally {
             spark.stop();
@@ -73,6 +85,30 @@ public final class ClusterScoringApp {
         UDF1<Long, Boolean> pass = id -> {
             if (TaskContext.getPartitionId() >= PASSING_PARTITIONS) {
                 while (!Files.exists(Path.of(goFile))) {
+                    Thread.sleep(20); // waits for the test's signal; the test decides the order
+                }
+            }
+            return Boolean.TRUE;
+        };
+        return functions.udf(pass, DataTypes.BooleanType).asNondeterministic();
+    }
+
+    /** Rows each task attempt of job 4 has let through (this JVM's tasks). */
+    private static final Map<Long, AtomicInteger> PASSED = new ConcurrentHashMap<>();
+
+    /**
+     * Job 4's filter: partitions from 2 on let {@code rows} rows through (their first batches are written
+     * by then), then write {@code gated-PID} (this executor's PID) into {@code dir} and wait for the file
+     * {@code go-arrow}.
+     */
+    private static UserDefinedFunction gateAfter(int rows, Path dir) {
+        String folder = dir.toString();
+        UDF1<Long, Boolean> pass = id -> {
+            TaskContext task = TaskContext.get();
+            if (task.partitionId() >= PASSING_PARTITIONS
+                    && PASSED.computeIfAbsent(task.taskAttemptId(), a -> new AtomicInteger()).incrementAndGet() == rows) {
+                Files.writeString(Path.of(folder, "gated-" + ProcessHandle.current().pid()), "");
+                while (!Files.exists(Path.of(folder, "go-arrow"))) {
                     Thread.sleep(20); // waits for the test's signal; the test decides the order
                 }
             }

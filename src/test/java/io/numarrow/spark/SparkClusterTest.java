@@ -152,6 +152,18 @@ class SparkClusterTest {
             await("the driver noticing the lost executor", app, log,
                     () -> match(log, "(Lost executor \\S+|Executor \\S+ removed)"));
             Files.createFile(dir.resolve("go"));
+
+            // job 4, Arrow output: an executor killed with its partition's file half written
+            await("the Arrow job's start", app, log, () -> match(log, "(APP job 4 started)"));
+            long arrowVictim = await("an executor waiting in the Arrow job's gate", app, log, SparkClusterTest::gatedPid);
+            assertTrue(partialAttemptFiles() > 0, "a task's file in _temporary has its first batches");
+            int lostBefore = count(read(log), "Lost executor ");
+            ProcessHandle second = ProcessHandle.of(arrowVictim).orElseThrow();
+            assertTrue(second.destroyForcibly(), "kill -9 " + arrowVictim);
+            second.onExit().get(60, TimeUnit.SECONDS);
+            await("the driver noticing the second lost executor", app, log,
+                    () -> count(read(log), "Lost executor ") > lostBefore ? Optional.of(true) : Optional.empty());
+            Files.createFile(dir.resolve("go-arrow"));
             assertTrue(app.waitFor(APP_LIMIT.toSeconds(), TimeUnit.SECONDS), "the application did not end in time");
             String out = Files.readString(log);
             assertEquals(0, app.exitValue(), out);
@@ -159,6 +171,7 @@ class SparkClusterTest {
             assertEveryRowOnce("out-1", w1);
             assertEveryRowOnce("out-2", w1);
             assertEveryRowOnce("out-3", w2);
+            assertEveryRowOnceInArrowFiles("out-4", w2);
             assertBadInputReachedTheDriver(out);
             assertOnePoolAndOneLoadPerExecutorAndVersion(appId, victim);
             assertTheExecutorsRunSparksLibraries(appId);
@@ -279,6 +292,53 @@ class SparkClusterTest {
         assertEquals(ROWS, out.size(), output + ": one output row per input row");
         SparkTestData.assertMatchesReference(output, rows, SparkTestData.outputById(out, "id", "scores"), w,
                 Ops.MATMUL_SOFTMAX);
+    }
+
+    /** The Arrow output folder: one file per partition, _SUCCESS, no _temporary, every row once and right. */
+    private static void assertEveryRowOnceInArrowFiles(String output, float[][] w) throws IOException {
+        Path folder = dir.resolve(output);
+        List<Path> parts;
+        try (Stream<Path> files = Files.list(folder)) {
+            parts = files.filter(p -> p.getFileName().toString().matches("part-\\d{5}\\.arrow")).sorted().toList();
+        }
+        assertEquals(PARTITIONS, parts.size(), "one file per partition in " + folder);
+        assertTrue(Files.exists(folder.resolve("_SUCCESS")), "committed");
+        assertTrue(!Files.exists(folder.resolve("_temporary")), "the killed attempt's file went with _temporary");
+        Map<Long, float[]> byId = new HashMap<>();
+        int read = 0;
+        for (Path part : parts) {
+            for (FeatureRow row : SparkTestData.readFeatures(part, "scores")) {
+                byId.put(row.id(), row.features());
+                read++;
+            }
+        }
+        assertEquals(ROWS, read, output + ": one output row per input row");
+        SparkTestData.assertMatchesReference(output, rows, byId, w, Ops.MATMUL_SOFTMAX);
+    }
+
+    /** The PID an executor wrote when its task entered job 4's gate. */
+    private static Optional<Long> gatedPid() {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("gated-"))
+                    .map(n -> Long.parseLong(n.substring("gated-".length()))).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Attempt files in out-4's _temporary that hold more than a header. */
+    private static long partialAttemptFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve("out-4").resolve("_temporary"))) {
+            return files.filter(p -> p.toFile().length() > 1024).count();
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static void assertBadInputReachedTheDriver(String out) {

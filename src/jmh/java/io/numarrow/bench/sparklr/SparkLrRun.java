@@ -28,7 +28,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code LogisticRegressionModel.transform} and numarrow's {@code NumarrowTransformer.fromModel} on the
  * cached rows (probability and prediction, into Spark's {@code noop} sink), numarrow on the executor's pool
  * ({@code threads} 0) and on each task's own thread ({@code threads} 1), the order rotating.
- * Prints one {@code round} line per round and a {@code check} line (the largest probability difference).
+ * Prints one {@code round} line per round (rows/s of the three sides, then of the cached rows alone into the
+ * same sink, the scan every side pays) and a {@code check} line (the largest probability difference).
  *
  * <p>Arguments: rows, d, h, rounds, partitions.
  */
@@ -72,8 +73,10 @@ public final class SparkLrRun {
                     int side = (r + i) % sides.size(); // each round starts with the next side
                     seconds[side] = time(sides.get(side));
                 }
-                System.out.printf(Locale.ROOT, "round %d %.1f %.1f %.1f%n", r + 1, rows / seconds[0], rows / seconds[1],
-                        rows / seconds[2]);
+                // the cached rows alone into the same sink: what every side pays before it scores
+                double scan = time(features);
+                System.out.printf(Locale.ROOT, "round %d %.1f %.1f %.1f %.1f%n", r + 1, rows / seconds[0], rows / seconds[1],
+                        rows / seconds[2], rows / scan);
             }
             System.out.println("where numarrow's rounds went: " + TransformTimes.snapshot().minus(before));
         } finally {
