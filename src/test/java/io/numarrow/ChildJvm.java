@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,26 @@ import java.util.List;
 /** A JVM of its own for a test's probe: same flags and class path as this one, less agents. */
 public final class ChildJvm {
     private ChildJvm() {
+    }
+
+    /**
+     * Whether this process ignores signal {@code name} ({@code INT}, {@code TERM}, ...), as a child then does
+     * too: a shell starts a background job with SIGINT ignored, and the JVM leaves an ignored signal alone.
+     */
+    public static boolean ignoresSignal(String name) throws IOException {
+        int number = switch (name) {
+            case "HUP" -> 1;
+            case "INT" -> 2;
+            case "KILL" -> 9; // never ignored
+            case "TERM" -> 15;
+            default -> throw new IllegalArgumentException(name);
+        };
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << (number - 1))) != 0;
+            }
+        }
+        return false;
     }
 
     /** The command that runs {@code main} of {@code probe} with {@code args}. */

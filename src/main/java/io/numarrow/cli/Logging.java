@@ -22,7 +22,10 @@ final class Logging {
     static void configure(boolean verbose, boolean quiet) {
         setIfAbsent("defaultLogLevel", verbose ? "debug" : quiet ? "error" : "info");
         setIfAbsent("showDateTime", String.valueOf(verbose));
-        setIfAbsent("dateTimeFormat", "HH:mm:ss.SSS");
+        if (Boolean.parseBoolean(System.getProperty(PREFIX + "showDateTime"))) {
+            // only then: slf4j-simple builds a SimpleDateFormat for any format given, tens of ms at start
+            setIfAbsent("dateTimeFormat", "HH:mm:ss.SSS");
+        }
         setIfAbsent("showThreadName", String.valueOf(verbose));
         setIfAbsent("showLogName", "false");
         setIfAbsent("showShortLogName", String.valueOf(verbose));

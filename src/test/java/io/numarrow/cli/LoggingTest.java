@@ -43,6 +43,7 @@ class LoggingTest {
         assertEquals("info", get("defaultLogLevel"));
         assertEquals("false", get("showThreadName"));
         assertEquals("false", get("showDateTime"));
+        assertEquals(null, get("dateTimeFormat"), "no format without the time: slf4j-simple would build a SimpleDateFormat");
         assertEquals("false", get("showShortLogName"));
         assertEquals("System.err", get("logFile"));
         assertEquals("warn", get("log.org.apache.arrow"));
@@ -54,6 +55,7 @@ class LoggingTest {
         assertEquals("debug", get("defaultLogLevel"));
         assertEquals("true", get("showThreadName"));
         assertEquals("true", get("showDateTime"));
+        assertEquals("HH:mm:ss.SSS", get("dateTimeFormat"));
         assertEquals("true", get("showShortLogName"));
         assertEquals("debug", get("log.org.apache.arrow"));
     }
