@@ -229,8 +229,12 @@ public final class VectorExp {
             FloatVector y1 = p1.mul(t1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             y0.intoMemorySegment(out, off, ORDER);
             y1.intoMemorySegment(out, off + SPECIES.vectorByteSize(), ORDER);
-            sum0 = sum0.add(y0);
-            sum1 = sum1.add(y1);
+            // y.add(sum), not sum.add(y): a method call on the loop's running sum is devirtualized only by
+            // the type profile FloatVector.add shares with every caller in the JVM, and without one the
+            // add runs boxed; y's class is known from the operations that made it. Same bits: the row
+            // holds no NaN, and adding two non-NaN floats commutes.
+            sum0 = y0.add(sum0);
+            sum1 = y1.add(sum1);
         }
         sum0.intoMemorySegment(chains, 0, ORDER);
         sum1.intoMemorySegment(chains, SPECIES.vectorByteSize(), ORDER);
@@ -287,7 +291,7 @@ public final class VectorExp {
                 FloatVector p = s.fma(c6, m5).fma(s, c4).fma(s, m3).fma(s, c2).fma(s, m1).fma(s, one);
                 FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 y.intoMemorySegment(out, off, ORDER);
-                FloatVector added = chain.add(y);
+                FloatVector added = y.add(chain); // y first, as in expPairs
                 chain = other;
                 other = added;
             }

@@ -141,6 +141,25 @@ class KernelCompileTest {
         assertEquals(100_003 % 256, wide % 256);
     }
 
+    /**
+     * Softmax's exp pass compiles whole without type profiles: with C2 told to ignore receiver profiles,
+     * its C2 compile leaves no Vector API call virtual (a virtual call boxes its vectors). A call on the
+     * loop's running sum, {@code sum.add(y)}, was resolved only by the profile {@code FloatVector.add}
+     * shares with every caller, and a compile without it ran the exp boxed (docs/performance.md).
+     */
+    @Test
+    void softmaxsExpNeedsNoTypeProfile() throws Exception {
+        List<String> out = runProbe(true, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-UseTypeProfile",
+                "-XX:CompileCommand=PrintInlining,io.numarrow.kernels.VectorExp::expPairs"));
+        assertTrue(out.stream().anyMatch(l -> l.contains("VectorSupport::binaryOp") && l.contains("(intrinsic)")),
+                "no C2 inlining output of expPairs:\n" + String.join("\n", out));
+        List<String> virtual = out.stream()
+                .filter(l -> l.contains("jdk.incubator.vector.") && l.contains("failed to inline: virtual call"))
+                .filter(l -> !l.contains("callee changed")) // resolved later, once the receiver's class was known
+                .toList();
+        assertTrue(virtual.isEmpty(), "Vector API calls left virtual in expPairs:\n" + String.join("\n", virtual));
+    }
+
     /** The probe in a JVM of its own with {@code extra} flags; {@code policy} false drops jvm.flags' compile commands. */
     private List<String> runProbe(boolean policy, List<String> extra, String... probeArgs) throws Exception {
         return runProbe(policy, extra, List.of(), probeArgs);
