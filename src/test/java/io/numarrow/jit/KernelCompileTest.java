@@ -177,8 +177,26 @@ class KernelCompileTest {
         Path log = dir.resolve("probe.log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertTrue(p.waitFor(150, TimeUnit.SECONDS), "probe did not finish");
-        List<String> out = Files.readAllLines(log, StandardCharsets.UTF_8);
+        List<String> out = markersOnLinesOfTheirOwn(Files.readAllLines(log, StandardCharsets.UTF_8));
         assertEquals(0, p.exitValue(), String.join("\n", out));
+        return out;
+    }
+
+    /**
+     * The probe's lines with each marker line split off a compile line it was written into: the JVM
+     * prints -XX:+PrintCompilation's lines on the same standard output, and one may not have ended yet.
+     */
+    private static List<String> markersOnLinesOfTheirOwn(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        for (String line : lines) {
+            int at = line.indexOf("=== ");
+            if (at > 0) {
+                out.add(line.substring(0, at));
+                out.add(line.substring(at));
+            } else {
+                out.add(line);
+            }
+        }
         return out;
     }
 
