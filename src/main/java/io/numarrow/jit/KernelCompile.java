@@ -30,9 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * later in the job (heap memory segments) are loaded first: a class loaded after a kernel is compiled can
  * invalidate its compiled code.
  *
- * <p>With the policy, the register tiles skip C1 ({@link KernelDirective}): each goes from the interpreter
- * to C2 once, and the thread does not wait for first-tier compiles of code that C2 replaces a few dozen
- * calls later.
+ * <p>With the policy and {@code -Dnumarrow.kernels.skipC1=true}, the register tiles skip C1
+ * ({@link KernelDirective}): each goes from the interpreter to C2 once, and the thread does not wait for
+ * first-tier compiles of code that C2 replaces a few dozen calls later.
  *
  * <p>Without the policy (a JVM started without {@code jvm.flags}' lines, {@code -Xint}, C1 only) this
  * does nothing: the kernels then compile while the job runs, as they would anyway.
