@@ -82,8 +82,7 @@ public final class MappedIpcSink implements AutoCloseable {
     private final int appendedNodeCount;
     // written by finish, which runs on one thread at a time (its caller awaits each before the next)
     private boolean kernelCopy = true;
-    private long copyNanos;
-    private long writeBackNanos;
+    private final FinishClock clock = new FinishClock();
     private int finished;
     private boolean unmapped;
     private boolean closed;
@@ -309,6 +308,7 @@ public final class MappedIpcSink implements AutoCloseable {
      * @throws java.io.UncheckedIOException naming the target when the copy fails
      */
     public void finish(int index) {
+        clock.start();
         IpcOutputPlan.Batch b = plan.batches().get(index);
         VectorSchemaRoot root = slots[index % SLOTS];
         long[] nullCounts = new long[appendedNodeCount];
@@ -322,14 +322,13 @@ public final class MappedIpcSink implements AutoCloseable {
             root.clear();
         }
         writeMetadata(b, nullCounts);
+        clock.lap(FinishClock.WRITE);
         if (b.inputLength() > 0) {
-            long t = System.nanoTime();
             copyInput(b);
-            copyNanos += System.nanoTime() - t;
         }
-        long t = System.nanoTime();
+        clock.lap(FinishClock.COPY);
         releaseAndWriteBack(b.blockOffset(), b.end());
-        writeBackNanos += System.nanoTime() - t;
+        clock.lap(FinishClock.WRITE_BACK);
         finished++;
     }
 
@@ -424,12 +423,17 @@ public final class MappedIpcSink implements AutoCloseable {
 
     /** Time spent copying the input's columns file to file, over every finished batch. */
     public long copyNanos() {
-        return copyNanos;
+        return finishTimes().copyNanos();
     }
 
     /** Time spent letting go of finished batches' pages and starting their write-back. */
     public long writeBackNanos() {
-        return writeBackNanos;
+        return finishTimes().writeBackNanos();
+    }
+
+    /** Where the finished batches' time went, piece by piece, wall and thread CPU. */
+    public FinishTimes finishTimes() {
+        return clock.totals();
     }
 
     public Path target() {
