@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * has its place before it is computed. Each batch's appended columns are Arrow vectors
  * ({@link #columns}) over one of two buffers of the sink's, reused batch after batch, and
  * {@link #finish} writes them to their place ({@code pwrite}), puts the batch's metadata in place,
- * copies the input's columns file to file inside the kernel ({@code copy_file_range}; large writes
- * from the input's mapping where the kernel cannot) and starts the batch's write-back, so that the
- * one sync of {@link #commit()} finds little left to write. With
+ * writes the input's kept columns from the input's mapping ({@code pwrite}; inside the kernel,
+ * {@code copy_file_range}, with {@link Settings#outputKernelCopy()}: on ext4 that copy goes through
+ * a pipe and takes more CPU, docs/performance.md, session 10) and starts the batch's write-back, so
+ * that the one sync of {@link #commit()} finds little left to write. With
  * {@link Settings#outputMappedStores()} the file is mapped shared instead and the vectors lie over
  * its own pages: no copy, but each fresh page costs the storing thread a fault, and in a virtual
  * machine that returns freed memory to its host, the host's fault too (docs/performance.md,
@@ -81,7 +82,7 @@ public final class MappedIpcSink implements AutoCloseable {
     private final VectorSchemaRoot[] slots = new VectorSchemaRoot[SLOTS];
     private final int appendedNodeCount;
     // written by finish, which runs on one thread at a time (its caller awaits each before the next)
-    private boolean kernelCopy = true;
+    private boolean kernelCopy = Settings.outputKernelCopy();
     private final FinishClock clock = new FinishClock();
     private int finished;
     private boolean unmapped;
@@ -302,8 +303,9 @@ public final class MappedIpcSink implements AutoCloseable {
      * Completes batch {@code index} in the file once its columns are computed: its appended buffers
      * written from the reused memory they were computed in (with a mapping, only a buffer the
      * computing code put elsewhere, a vector it reallocated, is copied into place), the batch's metadata with the columns' null counts,
-     * the input's columns copied file to file; then the batch's pages leave this process and their
-     * write-back starts.
+     * the input's columns written from the input's mapping (call it while the input batch is still
+     * open: its pages are then still mapped, and the write faults none in); then the batch's pages
+     * leave this process and their write-back starts.
      *
      * @throws java.io.UncheckedIOException naming the target when the copy fails
      */
@@ -362,7 +364,10 @@ public final class MappedIpcSink implements AutoCloseable {
         place(prefixed.array(), b.blockOffset());
     }
 
-    /** The input batch's body to the start of the output's, inside the kernel when it can. */
+    /**
+     * The input batch's body to the start of the output's: written from the input's mapping, or
+     * copied inside the kernel ({@link Settings#outputKernelCopy()}) while it can.
+     */
     private void copyInput(IpcOutputPlan.Batch b) {
         long in = b.inputOffset();
         long out = b.bodyOffset();
@@ -394,13 +399,38 @@ public final class MappedIpcSink implements AutoCloseable {
             throw output.writeFailure(e);
         }
         if (left > 0) {
-            write(input.segment().asSlice(in, left), out);
+            writeInput(in, left, out);
+        }
+    }
+
+    /**
+     * {@code length} bytes of the input from {@code in} written to the output at {@code out}, from the
+     * input's mapping: a page the input no longer has (the file shrank under the job) fails the write
+     * ({@code EFAULT}), not the process, and is reported as the input's change (a {@link
+     * io.numarrow.BadInputException} naming it).
+     */
+    private void writeInput(long in, long length, long out) {
+        try {
+            MemorySegment from = input.segment().asSlice(in, length);
+            for (long done = 0; done < length; done += WRITE_CHUNK) {
+                LinuxMemory.writeFully(fd, from.address() + done, Math.min(WRITE_CHUNK, length - done), out + done);
+            }
+        } catch (LinuxMemory.NativeCallException e) {
+            if (e.errno() == LinuxMemory.EFAULT) {
+                throw input.snapshot().changedError(e);
+            }
+            throw output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
         }
     }
 
     /** From now on the input's columns are written from its mapping, as where the kernel cannot copy them (tests). */
     void copyInputByWrites() {
         kernelCopy = false;
+    }
+
+    /** From now on the input's columns are copied inside the kernel while it can, as {@link Settings#outputKernelCopy()} asks (tests). */
+    void copyInputInKernel() {
+        kernelCopy = true;
     }
 
     /**
