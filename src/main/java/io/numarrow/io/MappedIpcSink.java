@@ -225,12 +225,20 @@ public final class MappedIpcSink implements AutoCloseable {
      */
     private void write(MemorySegment bytes, long at) {
         try {
-            for (long done = 0; done < bytes.byteSize(); done += WRITE_CHUNK) {
-                LinuxMemory.writeFully(fd, bytes.address() + done, Math.min(WRITE_CHUNK, bytes.byteSize() - done), at + done);
-            }
+            writeInPieces(bytes, at);
         } catch (LinuxMemory.NativeCallException e) {
-            throw output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
+            throw writeFailure(e);
         }
+    }
+
+    private void writeInPieces(MemorySegment bytes, long at) {
+        for (long done = 0; done < bytes.byteSize(); done += WRITE_CHUNK) {
+            LinuxMemory.writeFully(fd, bytes.address() + done, Math.min(WRITE_CHUNK, bytes.byteSize() - done), at + done);
+        }
+    }
+
+    private RuntimeException writeFailure(LinuxMemory.NativeCallException e) {
+        return output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
     }
 
     /** The output's batches: one per input batch. */
@@ -307,7 +315,8 @@ public final class MappedIpcSink implements AutoCloseable {
      * open: its pages are then still mapped, and the write faults none in); then the batch's pages
      * leave this process and their write-back starts.
      *
-     * @throws java.io.UncheckedIOException naming the target when the copy fails
+     * @throws java.io.UncheckedIOException naming the target when a write or the copy fails
+     * @throws io.numarrow.BadInputException naming the input when it shrank before its columns were written
      */
     public void finish(int index) {
         clock.start();
@@ -411,15 +420,12 @@ public final class MappedIpcSink implements AutoCloseable {
      */
     private void writeInput(long in, long length, long out) {
         try {
-            MemorySegment from = input.segment().asSlice(in, length);
-            for (long done = 0; done < length; done += WRITE_CHUNK) {
-                LinuxMemory.writeFully(fd, from.address() + done, Math.min(WRITE_CHUNK, length - done), out + done);
-            }
+            writeInPieces(input.segment().asSlice(in, length), out);
         } catch (LinuxMemory.NativeCallException e) {
             if (e.errno() == LinuxMemory.EFAULT) {
                 throw input.snapshot().changedError(e);
             }
-            throw output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
+            throw writeFailure(e);
         }
     }
 
