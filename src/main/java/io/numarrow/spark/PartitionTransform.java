@@ -284,6 +284,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
 
     /** A copy of {@code row} that lasts until the next batch: in {@link #arena} when it is an UnsafeRow. */
     private InternalRow keep(InternalRow row, int slot) {
+        if (row instanceof CachedColumnRows.Row) {
+            return row; // made for this row alone, pointing into the cache: it lasts
+        }
         if (!(row instanceof UnsafeRow u)) {
             return row.copy();
         }
