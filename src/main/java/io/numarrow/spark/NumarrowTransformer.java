@@ -82,8 +82,9 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         ops = new Param<>(this, "ops", "operations: matmul, softmax or matmul,softmax, each optionally followed by"
                 + " ,argmax (each row's class into predictionCol)", new OpsValidator());
         batchRows = new IntParam(this, "batchRows", "rows per Arrow batch (> 0)", ParamValidators.gt(0));
-        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores;"
-                + " 1 = each task computes on its own thread",
+        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores"
+                + " (each task on its own thread while the executor runs as many numarrow tasks as it has cores, else"
+                + " on a pool of that many threads); 1 = each task computes on its own thread",
                 ParamValidators.gtEq(0));
         predictionCol = new Param<>(this, "predictionCol", "with ops ending in argmax: the column of each row's class,"
                 + " the index of its largest output value (a double; null for a null or NaN row)");
