@@ -11,14 +11,21 @@ import org.apache.spark.sql.types.StructType;
  * The one place that reaches below Spark's public Dataset API: a DataFrame's rows in Spark's own
  * binary form ({@code InternalRow}), and a DataFrame made from such rows. Going through
  * {@code Row} objects instead would box every float of every feature array; here an
- * {@code array<float>} value is one memory copy into Arrow and one back.
+ * {@code array<float>} value is one memory copy into Arrow and one back. A cached DataFrame's rows
+ * are read from the cache's own buffers ({@link CachedColumnRows}).
  */
 final class CatalystFrames {
     private CatalystFrames() {
     }
 
-    static RDD<InternalRow> internalRows(Dataset<?> dataset) {
-        return classic(dataset).queryExecution().toRdd();
+    /**
+     * @param fromCache read a cached DataFrame's rows from the cache's column buffers
+     *                  ({@link CachedColumnRows}) where its plan is a plain scan of the cache
+     */
+    static RDD<InternalRow> internalRows(Dataset<?> dataset, boolean fromCache) {
+        org.apache.spark.sql.execution.QueryExecution execution = classic(dataset).queryExecution();
+        RDD<InternalRow> cached = fromCache ? CachedColumnRows.of(execution.executedPlan()) : null;
+        return cached != null ? cached : execution.toRdd();
     }
 
     static Dataset<Row> dataFrame(SparkSession session, RDD<InternalRow> rows, StructType schema) {
