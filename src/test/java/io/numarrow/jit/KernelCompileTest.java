@@ -142,22 +142,70 @@ class KernelCompileTest {
     }
 
     /**
-     * Softmax's exp pass compiles whole without type profiles: with C2 told to ignore receiver profiles,
-     * its C2 compile leaves no Vector API call virtual (a virtual call boxes its vectors). A call on the
-     * loop's running sum, {@code sum.add(y)}, was resolved only by the profile {@code FloatVector.add}
-     * shares with every caller, and a compile without it ran the exp boxed (docs/performance.md).
+     * Every loop of softmax, its exp and argmax compiles whole without type profiles, for long rows (256
+     * columns: the row-at-a-time passes). With C2 told to ignore receiver profiles, no C2 compile of these
+     * classes (on-stack replacements aside, see {@link #checkNoTypeProfileNeeded}) leaves a Vector API call
+     * virtual (a virtual call boxes its vectors), and a 4000-row batch's matmul, softmax and argmax allocate
+     * nothing.
+     * A call on a loop's running vector ({@code sum.add(y)}, {@code m.blend(x, ...)}, {@code m.max(x)}, the
+     * lane folds' loop) was resolved only by the profile the Vector API method shares with every caller in
+     * the JVM, and a compile without it ran boxed (docs/performance.md). Fails on those loops: 31 MB
+     * allocated, the maximum's and the folds' calls virtual.
      */
     @Test
-    void softmaxsExpNeedsNoTypeProfile() throws Exception {
-        List<String> out = runProbe(true, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-UseTypeProfile",
-                "-XX:CompileCommand=PrintInlining,io.numarrow.kernels.VectorExp::expPairs"));
-        assertTrue(out.stream().anyMatch(l -> l.contains("VectorSupport::binaryOp") && l.contains("(intrinsic)")),
-                "no C2 inlining output of expPairs:\n" + String.join("\n", out));
-        List<String> virtual = out.stream()
-                .filter(l -> l.contains("jdk.incubator.vector.") && l.contains("failed to inline: virtual call"))
-                .filter(l -> !l.contains("callee changed")) // resolved later, once the receiver's class was known
-                .toList();
-        assertTrue(virtual.isEmpty(), "Vector API calls left virtual in expPairs:\n" + String.join("\n", virtual));
+    void kernelLoopsNeedNoTypeProfile() throws Exception {
+        checkNoTypeProfileNeeded(256, List.of("io.numarrow.kernels.Softmax::", "io.numarrow.kernels.VectorExp::",
+                "io.numarrow.kernels.RowArgmax::"));
+    }
+
+    /** The same for short rows (100 columns: the passes over blocks of rows, Softmax.shortRows). */
+    @Test
+    void shortRowLoopsNeedNoTypeProfile() throws Exception {
+        checkNoTypeProfileNeeded(100, List.of("io.numarrow.kernels.Softmax::maxima", "io.numarrow.kernels.VectorExp::expRowsAndScales"));
+    }
+
+    /**
+     * The probe for {@code n} columns with {@code -XX:-UseTypeProfile}: the batch's matmul, softmax and argmax
+     * allocate (almost) nothing, and no C2 compile of the classes softmax and argmax run leaves a Vector API call
+     * virtual, where each of {@code mustCompile} (method name prefixes) had at least one such compile.
+     * On-stack replacement compiles are left out: their vectors live at the loop's entry come from the
+     * interpreter's frame, of a class C2 knows only from the method's own profile (kept by
+     * {@code -XX:-UseTypeProfile} off, by the method's own earlier tier otherwise), and the warm-up's calls
+     * leave them behind for whole-method compiles, which the batch runs.
+     */
+    private void checkNoTypeProfileNeeded(int n, List<String> mustCompile) throws Exception {
+        List<String> out = runProbe(true, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-UseTypeProfile", "-XX:+PrintCompilation",
+                "-XX:CompileCommand=PrintInlining,io.numarrow.kernels.Softmax::*",
+                "-XX:CompileCommand=PrintInlining,io.numarrow.kernels.VectorExp::*",
+                "-XX:CompileCommand=PrintInlining,io.numarrow.kernels.RowSum::*",
+                "-XX:CompileCommand=PrintInlining,io.numarrow.kernels.RowArgmax::*"), String.valueOf(n));
+        String done = out.get(indexOf(out, KernelCompileProbe.BATCH_DONE));
+        for (String kernel : List.of("matmul", "softmax", "argmax")) {
+            long bytes = Long.parseLong(done.replaceAll(".* " + kernel + "=(\\d+).*", "$1"));
+            // a kernel compiled boxed allocates at least a vector per row: hundreds of kB for 4000 rows
+            assertTrue(bytes < 64 << 10, kernel + " allocated " + bytes + " bytes: compiled with boxed vectors\n" + done);
+        }
+        List<String> compiled = new ArrayList<>();
+        List<String> virtual = new ArrayList<>();
+        String method = null;
+        for (String line : out) {
+            Matcher m = COMPILE.matcher(line);
+            if (m.matches()) {
+                boolean ours = m.group(2).equals("4") && !m.group(1).contains("%") && !m.group(4).contains("made not entrant")
+                        && m.group(3).matches("io\\.numarrow\\.kernels\\.(Softmax|VectorExp|RowSum|RowArgmax)::.*");
+                method = ours ? m.group(3) : null;
+                if (ours) {
+                    compiled.add(method);
+                }
+            } else if (method != null && line.contains("jdk.incubator.vector.") && line.contains("failed to inline: virtual call")
+                    && !line.contains("callee changed")) { // "callee changed": resolved later, once the receiver's class was known
+                virtual.add(method + ": " + line.strip());
+            }
+        }
+        for (String prefix : mustCompile) {
+            assertTrue(compiled.stream().anyMatch(c -> c.startsWith(prefix)), "no C2 compile of " + prefix + "* seen: " + compiled);
+        }
+        assertTrue(virtual.isEmpty(), "Vector API calls left virtual:\n" + String.join("\n", virtual));
     }
 
     /** The probe in a JVM of its own with {@code extra} flags; {@code policy} false drops jvm.flags' compile commands. */
