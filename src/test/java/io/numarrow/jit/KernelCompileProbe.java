@@ -18,11 +18,18 @@ import jdk.incubator.vector.FloatVector;
 public final class KernelCompileProbe {
     static final String WARMED = "=== warm-up returned";
     static final String BATCH_DONE = "=== batch done";
+    /** With the argument {@code prepare}: only {@link KernelCompile#prepare()} ran. */
+    static final String PREPARED = "=== prepared";
 
     private KernelCompileProbe() {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("prepare")) {
+            KernelCompile.prepare();
+            System.out.println(PREPARED + " c1=" + KernelCompile.c1Note());
+            return;
+        }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         KernelCompile.Result r = KernelCompile.compile(256, n, true, true);
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
