@@ -62,6 +62,10 @@ public final class Settings {
     public static final Setting OUTPUT_MAPPED_STORES = new Setting("numarrow.output.mappedStores", "false",
             "true: an output computed in place is computed into the output file's mapped pages; false: into a"
                     + " reused buffer of the job's that each batch's finish writes to the file (no page faults)", bool());
+    public static final Setting OUTPUT_KERNEL_COPY = new Setting("numarrow.output.kernelCopy", "false",
+            "true: an output computed in place gets the input's kept columns copied file to file inside the kernel"
+                    + " (copy_file_range); false: written from the input's mapping (pwrite), which takes less CPU on"
+                    + " ext4, where the kernel's copy goes through a pipe", bool());
     public static final Setting STDERR_TERMINAL = new Setting("numarrow.stderr.terminal", "",
             "whether stderr is a terminal (progress bar) or not (log lines); set by the launcher, "
                     + "empty: the JVM's console decides", optionalBool());
@@ -71,7 +75,7 @@ public final class Settings {
 
     private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, CACHE_DIR, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
             KERNELS_CHECKED, KERNELS_SKIP_C1, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
-            PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, OUTPUT_MAPPED_STORES, STDERR_TERMINAL, HOME);
+            PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, OUTPUT_MAPPED_STORES, OUTPUT_KERNEL_COPY, STDERR_TERMINAL, HOME);
 
     private Settings() {
     }
@@ -158,6 +162,11 @@ public final class Settings {
     /** Whether an output computed in place takes the kernels' stores in its mapped pages, not from a buffer written to it (read at each job's start). */
     public static boolean outputMappedStores() {
         return (boolean) OUTPUT_MAPPED_STORES.value();
+    }
+
+    /** Whether an output computed in place copies the input's kept columns inside the kernel ({@code copy_file_range}), not by writes from the input's mapping (read at each job's start). */
+    public static boolean outputKernelCopy() {
+        return (boolean) OUTPUT_KERNEL_COPY.value();
     }
 
     /** What the launcher said about stderr, empty when it said nothing. */

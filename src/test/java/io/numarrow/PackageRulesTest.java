@@ -34,14 +34,15 @@ class PackageRulesTest {
     private static final Set<String> PRINT_PLACES = Set.of("io/numarrow/spark/ScoreJob.java");
     /**
      * Where threads may start, as design.md lists them: the pool and the warm-up in threading; the job's
-     * I/O stages; shutdown hooks that delete temporary files or close an executor's pool; the Jupyter
-     * kernel's start-up, which restarts rapaio's own loop threads.
+     * I/O stages; the closer of a file a commit replaced; shutdown hooks that delete temporary files or
+     * close an executor's pool; the Jupyter kernel's start-up, which restarts rapaio's own loop threads.
      */
     private static final Set<String> THREAD_PLACES = Set.of(
             "io/numarrow/compute/BatchPipeline.java",
             "io/numarrow/io/parquet/ParquetBatchSink.java",
             "io/numarrow/io/parquet/ReadAhead.java",
             "io/numarrow/io/AtomicOutput.java",
+            "io/numarrow/io/ReplacedFile.java",
             "io/numarrow/spark/ExecutorResources.java",
             "io/numarrow/jupyter/launcher/RapaioKernelLauncher.java");
 

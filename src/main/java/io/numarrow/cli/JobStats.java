@@ -2,6 +2,7 @@ package io.numarrow.cli;
 
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.KernelsAlone;
+import io.numarrow.io.FinishTimes;
 import io.numarrow.jit.KernelCompile;
 import io.numarrow.numa.NodeMemory;
 import io.numarrow.threading.WorkerStats;
@@ -46,10 +47,13 @@ final class JobStats {
             if (t.inPlace()) {
                 line(out, "read", t.readNanos() / 1e9, "s (taking mapped batches; the kernel reads ahead)");
                 line(out, "compute", t.computeNanos() / 1e9, "s (into the output's planned places: reused buffers the pool writes to the file)");
+                FinishTimes f = t.finishing();
                 line(out, "write", t.writeNanos() / 1e9, String.format(Locale.ROOT,
-                        "s (the pool finishing batches beside the next one's tiles: output columns written, input columns copied file"
-                                + " to file %.3f s; not hidden by the overlap %.3f s)",
-                        t.copyNanos() / 1e9, t.writeWaitNanos() / 1e9));
+                        "s (the pool finishing batches beside the next one's tiles, wall (CPU): output columns written %.3f"
+                                + " (%.3f), input's kept columns %.3f (%.3f), write-back started %.3f (%.3f) s; not hidden by"
+                                + " the overlap %.3f s)",
+                        f.writeNanos() / 1e9, f.writeCpuNanos() / 1e9, t.copyNanos() / 1e9, f.copyCpuNanos() / 1e9,
+                        f.writeBackNanos() / 1e9, f.writeBackCpuNanos() / 1e9, t.writeWaitNanos() / 1e9));
                 line(out, "commit", t.commitNanos() / 1e9, "s (sync to disk, rename; the footer was written first)");
             } else {
                 line(out, "read", t.readNanos() / 1e9, "s (reader thread busy, overlapped)");

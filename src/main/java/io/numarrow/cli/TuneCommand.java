@@ -1,8 +1,10 @@
 package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.kernels.CpuIdentity;
 import io.numarrow.kernels.KernelTuner;
+import io.numarrow.kernels.Matmul;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -30,6 +32,13 @@ final class TuneCommand implements Callable<Integer> {
             throw new BadInputException("--rounds " + rounds + ": expected 1.." + MAX_ROUNDS);
         }
         System.out.println("CPU: " + CpuIdentity.current().summary());
+        // as a job's warm-up does: with -Dnumarrow.kernels.skipC1=true it keeps C1 off the tiles, and the
+        // tiles only such JVMs run are then measured too
+        KernelCompile.compile(256, 256, true, false);
+        if (KernelCompile.c1Note() == null) {
+            Matmul.tilesSkipFirstTier();
+        }
+        System.out.println("Tiles: " + Matmul.tallTilesNote());
         KernelTuner.Result r = KernelTuner.measure(rounds);
         System.out.printf("%d timed rounds after %d of warm-up, one thread; ms per product, median (min-max):%n",
                 rounds, KernelTuner.WARMUP_ROUNDS);

@@ -5,6 +5,7 @@ import io.numarrow.Settings;
 import io.numarrow.io.BatchSink;
 import io.numarrow.io.BatchSource;
 import io.numarrow.io.FileIdentity;
+import io.numarrow.io.FinishTimes;
 import io.numarrow.io.Formats;
 import io.numarrow.io.InputBatch;
 import io.numarrow.io.MappedIpcSink;
@@ -142,13 +143,27 @@ public final class ComputeJob {
      * @param copyNanos          of {@code writeNanos}, copying the input's columns file to file (in place; 0 otherwise)
      * @param writeWaitNanos     the calling thread's wait for writing once its own batch was computed: the
      *                           part of writing the overlap did not hide (in place; 0 otherwise)
+     * @param finishing          in place, the batches' finishes piece by piece, wall and CPU ({@link FinishTimes});
+     *                           {@link FinishTimes#NONE} otherwise
      */
     public record Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long commitNanos,
-                          long firstBatchNanoTime, boolean inPlace, long copyNanos, long writeWaitNanos) {
+                          long firstBatchNanoTime, boolean inPlace, long copyNanos, long writeWaitNanos,
+                          FinishTimes finishing) {
+        public Timings {
+            finishing = finishing == null ? FinishTimes.NONE : finishing;
+        }
+
         /** A run written from output buffers by a writer thread. */
         public Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long commitNanos,
                        long firstBatchNanoTime) {
             this(setupNanos, readNanos, computeNanos, writeNanos, commitNanos, firstBatchNanoTime, false, 0, 0);
+        }
+
+        /** Without the finishes' pieces ({@link FinishTimes#NONE}). */
+        public Timings(long setupNanos, long readNanos, long computeNanos, long writeNanos, long commitNanos,
+                       long firstBatchNanoTime, boolean inPlace, long copyNanos, long writeWaitNanos) {
+            this(setupNanos, readNanos, computeNanos, writeNanos, commitNanos, firstBatchNanoTime, inPlace, copyNanos,
+                    writeWaitNanos, FinishTimes.NONE);
         }
     }
 
@@ -271,7 +286,7 @@ public final class ComputeJob {
             long commit = System.nanoTime() - commitStart;
             return new Result(t.rows(), t.batches(), System.nanoTime() - start, spec.output(),
                     new Timings(setup, t.readNanos(), t.computeNanos(), t.finishNanos(), commit, t.firstBatchNanoTime(),
-                            true, sink.copyNanos(), t.waitNanos()));
+                            true, sink.copyNanos(), t.waitNanos(), sink.finishTimes()));
         }
     }
 

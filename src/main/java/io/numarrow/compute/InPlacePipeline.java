@@ -16,7 +16,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * ahead, {@code madvise}) and computes it on the pool straight into the output's columns (reused
  * buffers of the sink's, written to their place in the file by the batch's finish), and
  * meanwhile the pool finishes batch i-1 ({@link MappedIpcSink#finish}: its columns written, its
- * metadata, the input's columns copied file to file, its write-back started) as one more task beside the batch's tiles.
+ * metadata, the input's kept columns written from batch i-1's still mapped pages, its write-back
+ * started) as one more task beside the batch's tiles; batch i-1 is closed (its pages unmapped) once
+ * that finish has ended.
  * On a machine with as many workers as cores, the job's work is then the pool's: no reader or writer
  * thread takes a core from a worker mid-batch, and the worker that finishes the previous batch
  * simply claims fewer of this batch's tiles.
@@ -59,35 +61,34 @@ final class InPlacePipeline {
     /** Runs every batch through and finishes the last; returns once all are finished (the caller commits). */
     Timings run() throws IOException {
         WorkItem finishing = null;
+        // the batch being finished stays open until its finish ends: the finish writes its kept columns from its mapped pages
+        InputBatch previous = null;
+        InputBatch batch = null;
         int index = 0;
         try {
             while (true) {
                 long t = System.nanoTime();
-                InputBatch batch = source.next();
+                batch = source.next();
                 readNanos += System.nanoTime() - t;
                 if (batch == null) {
                     break;
                 }
-                try {
-                    if (batch.index() != index) {
-                        throw new IllegalStateException("batch " + batch.index() + " came as batch " + index);
-                    }
-                    if (index >= sink.batches()) {
-                        throw new IllegalStateException("the input has more batches than its footer said");
-                    }
-                    VectorSchemaRoot columns = sink.columns(index);
-                    if (index > 0) {
-                        finishing = pool.submit(finisher(index - 1));
-                    }
-                    t = System.nanoTime();
-                    if (firstBatchNanoTime == 0) {
-                        firstBatchNanoTime = t;
-                    }
-                    stage.compute(batch, columns);
-                    computeNanos += System.nanoTime() - t;
-                } finally {
-                    batch.close(); // its pages leave the process; the finish copies from the file
+                if (batch.index() != index) {
+                    throw new IllegalStateException("batch " + batch.index() + " came as batch " + index);
                 }
+                if (index >= sink.batches()) {
+                    throw new IllegalStateException("the input has more batches than its footer said");
+                }
+                VectorSchemaRoot columns = sink.columns(index);
+                if (index > 0) {
+                    finishing = pool.submit(finisher(index - 1));
+                }
+                t = System.nanoTime();
+                if (firstBatchNanoTime == 0) {
+                    firstBatchNanoTime = t;
+                }
+                stage.compute(batch, columns);
+                computeNanos += System.nanoTime() - t;
                 if (finishing != null) {
                     t = System.nanoTime();
                     awaitFinish(finishing);
@@ -95,6 +96,9 @@ final class InPlacePipeline {
                     finishing = null;
                     done(index - 1);
                 }
+                closeQuietly(previous); // its pages leave the process
+                previous = batch;
+                batch = null;
                 index++;
             }
             if (index != sink.batches()) {
@@ -106,10 +110,18 @@ final class InPlacePipeline {
             }
         } finally {
             if (finishing != null) {
-                awaitQuietly(finishing); // it writes into the mapping the caller is about to close
+                awaitQuietly(finishing); // it writes from the input's pages and into the sink the caller is about to close
             }
+            closeQuietly(batch);
+            closeQuietly(previous);
         }
         return new Timings(readNanos, computeNanos, finishNanos, waitNanos, firstBatchNanoTime, rows, batches);
+    }
+
+    private static void closeQuietly(InputBatch batch) {
+        if (batch != null) {
+            batch.close();
+        }
     }
 
     private Runnable finisher(int index) {

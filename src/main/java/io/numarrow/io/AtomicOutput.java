@@ -372,16 +372,31 @@ public final class AtomicOutput implements AutoCloseable {
                     written.force(true); // whoever wrote it, its pages reach the disk before the rename
                 }
             }
+            ReplacedFile replaced = ReplacedFile.hold(target);
             try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                moveOnto(temp, target);
+            } catch (IOException | RuntimeException e) {
+                if (replaced != null) {
+                    replaced.closeNow();
+                }
+                throw e;
+            }
+            if (replaced != null) {
+                replaced.releaseLater(); // the old file's storage freed off the job's time (ReplacedFile)
             }
             committed = true;
             LIVE_TEMPS.remove(temp);
             releaseLock();
         } catch (IOException e) {
             throw writeFailure(e);
+        }
+    }
+
+    private static void moveOnto(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * has its place before it is computed. Each batch's appended columns are Arrow vectors
  * ({@link #columns}) over one of two buffers of the sink's, reused batch after batch, and
  * {@link #finish} writes them to their place ({@code pwrite}), puts the batch's metadata in place,
- * copies the input's columns file to file inside the kernel ({@code copy_file_range}; large writes
- * from the input's mapping where the kernel cannot) and starts the batch's write-back, so that the
- * one sync of {@link #commit()} finds little left to write. With
+ * writes the input's kept columns from the input's mapping ({@code pwrite}; inside the kernel,
+ * {@code copy_file_range}, with {@link Settings#outputKernelCopy()}: on ext4 that copy goes through
+ * a pipe and takes more CPU, docs/performance.md, session 10) and starts the batch's write-back, so
+ * that the one sync of {@link #commit()} finds little left to write. With
  * {@link Settings#outputMappedStores()} the file is mapped shared instead and the vectors lie over
  * its own pages: no copy, but each fresh page costs the storing thread a fault, and in a virtual
  * machine that returns freed memory to its host, the host's fault too (docs/performance.md,
@@ -81,9 +82,8 @@ public final class MappedIpcSink implements AutoCloseable {
     private final VectorSchemaRoot[] slots = new VectorSchemaRoot[SLOTS];
     private final int appendedNodeCount;
     // written by finish, which runs on one thread at a time (its caller awaits each before the next)
-    private boolean kernelCopy = true;
-    private long copyNanos;
-    private long writeBackNanos;
+    private boolean kernelCopy = Settings.outputKernelCopy();
+    private final FinishClock clock = new FinishClock();
     private int finished;
     private boolean unmapped;
     private boolean closed;
@@ -225,12 +225,20 @@ public final class MappedIpcSink implements AutoCloseable {
      */
     private void write(MemorySegment bytes, long at) {
         try {
-            for (long done = 0; done < bytes.byteSize(); done += WRITE_CHUNK) {
-                LinuxMemory.writeFully(fd, bytes.address() + done, Math.min(WRITE_CHUNK, bytes.byteSize() - done), at + done);
-            }
+            writeInPieces(bytes, at);
         } catch (LinuxMemory.NativeCallException e) {
-            throw output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
+            throw writeFailure(e);
         }
+    }
+
+    private void writeInPieces(MemorySegment bytes, long at) {
+        for (long done = 0; done < bytes.byteSize(); done += WRITE_CHUNK) {
+            LinuxMemory.writeFully(fd, bytes.address() + done, Math.min(WRITE_CHUNK, bytes.byteSize() - done), at + done);
+        }
+    }
+
+    private RuntimeException writeFailure(LinuxMemory.NativeCallException e) {
+        return output.writeFailure(new IOException(e.errno() == LinuxMemory.ENOSPC ? "No space left on device" : e.getMessage(), e));
     }
 
     /** The output's batches: one per input batch. */
@@ -303,12 +311,15 @@ public final class MappedIpcSink implements AutoCloseable {
      * Completes batch {@code index} in the file once its columns are computed: its appended buffers
      * written from the reused memory they were computed in (with a mapping, only a buffer the
      * computing code put elsewhere, a vector it reallocated, is copied into place), the batch's metadata with the columns' null counts,
-     * the input's columns copied file to file; then the batch's pages leave this process and their
-     * write-back starts.
+     * the input's columns written from the input's mapping (call it while the input batch is still
+     * open: its pages are then still mapped, and the write faults none in); then the batch's pages
+     * leave this process and their write-back starts.
      *
-     * @throws java.io.UncheckedIOException naming the target when the copy fails
+     * @throws java.io.UncheckedIOException naming the target when a write or the copy fails
+     * @throws io.numarrow.BadInputException naming the input when it shrank before its columns were written
      */
     public void finish(int index) {
+        clock.start();
         IpcOutputPlan.Batch b = plan.batches().get(index);
         VectorSchemaRoot root = slots[index % SLOTS];
         long[] nullCounts = new long[appendedNodeCount];
@@ -322,14 +333,13 @@ public final class MappedIpcSink implements AutoCloseable {
             root.clear();
         }
         writeMetadata(b, nullCounts);
+        clock.lap(FinishClock.WRITE);
         if (b.inputLength() > 0) {
-            long t = System.nanoTime();
             copyInput(b);
-            copyNanos += System.nanoTime() - t;
         }
-        long t = System.nanoTime();
+        clock.lap(FinishClock.COPY);
         releaseAndWriteBack(b.blockOffset(), b.end());
-        writeBackNanos += System.nanoTime() - t;
+        clock.lap(FinishClock.WRITE_BACK);
         finished++;
     }
 
@@ -363,7 +373,10 @@ public final class MappedIpcSink implements AutoCloseable {
         place(prefixed.array(), b.blockOffset());
     }
 
-    /** The input batch's body to the start of the output's, inside the kernel when it can. */
+    /**
+     * The input batch's body to the start of the output's: written from the input's mapping, or
+     * copied inside the kernel ({@link Settings#outputKernelCopy()}) while it can.
+     */
     private void copyInput(IpcOutputPlan.Batch b) {
         long in = b.inputOffset();
         long out = b.bodyOffset();
@@ -395,13 +408,35 @@ public final class MappedIpcSink implements AutoCloseable {
             throw output.writeFailure(e);
         }
         if (left > 0) {
-            write(input.segment().asSlice(in, left), out);
+            writeInput(in, left, out);
+        }
+    }
+
+    /**
+     * {@code length} bytes of the input from {@code in} written to the output at {@code out}, from the
+     * input's mapping: a page the input no longer has (the file shrank under the job) fails the write
+     * ({@code EFAULT}), not the process, and is reported as the input's change (a {@link
+     * io.numarrow.BadInputException} naming it).
+     */
+    private void writeInput(long in, long length, long out) {
+        try {
+            writeInPieces(input.segment().asSlice(in, length), out);
+        } catch (LinuxMemory.NativeCallException e) {
+            if (e.errno() == LinuxMemory.EFAULT) {
+                throw input.snapshot().changedError(e);
+            }
+            throw writeFailure(e);
         }
     }
 
     /** From now on the input's columns are written from its mapping, as where the kernel cannot copy them (tests). */
     void copyInputByWrites() {
         kernelCopy = false;
+    }
+
+    /** From now on the input's columns are copied inside the kernel while it can, as {@link Settings#outputKernelCopy()} asks (tests). */
+    void copyInputInKernel() {
+        kernelCopy = true;
     }
 
     /**
@@ -424,12 +459,17 @@ public final class MappedIpcSink implements AutoCloseable {
 
     /** Time spent copying the input's columns file to file, over every finished batch. */
     public long copyNanos() {
-        return copyNanos;
+        return finishTimes().copyNanos();
     }
 
     /** Time spent letting go of finished batches' pages and starting their write-back. */
     public long writeBackNanos() {
-        return writeBackNanos;
+        return finishTimes().writeBackNanos();
+    }
+
+    /** Where the finished batches' time went, piece by piece, wall and thread CPU. */
+    public FinishTimes finishTimes() {
+        return clock.totals();
     }
 
     public Path target() {

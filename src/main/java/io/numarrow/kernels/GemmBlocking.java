@@ -22,7 +22,7 @@ record GemmBlocking(TileShape shape, int kc, int mc) {
     static {
         CacheSizes caches = CacheSizes.current();
         for (TileShape s : TileShape.values()) {
-            BY_SHAPE[s.ordinal()] = of(s, caches, Settings.gemmKc(), mcOverride(s, Settings.gemmMc(), TileChoice.tunedInForce()));
+            BY_SHAPE[s.ordinal()] = of(s, caches, Settings.gemmKc(), mcOverride(s, Settings.gemmMc(), TileChoice.tunedUnlessNamed()));
         }
     }
 

@@ -97,9 +97,25 @@ public final class Matmul {
                         + " columns of 4 bytes, kept within 64.." + GemmBlocking.KC_MAX + override(Settings.GEMM_KC) + "), mc="
                         + blocking.mc() + (!Settings.GEMM_MC.isSet() && TileChoice.tunedInForce().isPresent() ? " (tuned)"
                         : " (L2 " + caches.l2() / 1024 + " KiB / 2 / kc" + override(Settings.GEMM_MC) + ")"),
+                TileChoice.tallTilesNote(),
                 "A and B packed, each tile reading one packed group of A and one panel of B; single-threaded calls "
                         + "with B of whole panels and at most " + DIRECT_B_MAX_BYTES / 1024 + " KiB read both in place on the "
                         + TileChoice.direct(FloatVector.SPECIES_PREFERRED).mr + "-row tile");
+    }
+
+    /**
+     * Tells the matmul that this JVM keeps its first-tier compiler off the register tiles from now on (a
+     * compiler directive, added by the kernels' warm-up before any tile runs): the tiles taller than the
+     * first tier compiles are then offered, and the tile is chosen again among them (the one {@code
+     * numarrow tune} measured, if it is such a tile). Same bits whichever tile runs.
+     */
+    public static void tilesSkipFirstTier() {
+        TileChoice.firstTierKeptOff();
+    }
+
+    /** Whether the tiles taller than the JIT's first tier compiles are offered in this JVM, and why, in a clause. */
+    public static String tallTilesNote() {
+        return TileChoice.tallTilesNote();
     }
 
     /** Why the tile is what it is when {@code numarrow tune} chose it. */

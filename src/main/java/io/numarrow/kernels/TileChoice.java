@@ -68,10 +68,15 @@ final class TileChoice {
      * first tier's counting code (which it does while the optimising compiler is busy) then never
      * compiled it further, even with the compile policy of {@code jvm.flags} (docs/performance.md).
      * {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON} stops the JVM from choosing that code,
-     * and only then are the taller tiles offered.
+     * and keeping C1 off the tiles altogether ({@link #firstTierKeptOff}) leaves no such code: only then
+     * are the taller tiles offered.
      */
     static List<TileShape> safeChoices(TileShape shape) {
-        boolean tallOk = tallTilesCompile();
+        return safeChoices(shape, tallTilesCompile());
+    }
+
+    /** {@link #safeChoices} where the tall tiles compile ({@code tallOk}) or not. */
+    static List<TileShape> safeChoices(TileShape shape, boolean tallOk) {
         return sameBits(shape).stream().filter(t -> t.mr <= SAFE_ROWS || tallOk).toList();
     }
 
@@ -79,8 +84,47 @@ final class TileChoice {
     static final int SAFE_ROWS = 8;
     static final long TIER3_DELAY_ON = 10_000;
 
-    /** Whether this JVM's flags keep the tall tiles out of the first tier's counting code. */
+    /**
+     * Set once this JVM keeps its first-tier compiler (C1) off the register tiles ({@link
+     * Matmul#tilesSkipFirstTier}): a tile then goes from the interpreter to C2, and no tile height is
+     * out of reach.
+     */
+    private static volatile boolean firstTierKeptOff;
+
+    /**
+     * Called when C1 is kept off the tiles from now on (before any tile has run): the tall tiles are then
+     * offered too, and the preferred tile is chosen again (the tuned one may be a tall one). Every tile of
+     * the width gives the same bits, so a call running meanwhile is right whichever tile it ran.
+     */
+    static void firstTierKeptOff() {
+        if (!firstTierKeptOff) {
+            firstTierKeptOff = true;
+            chosen = choose(Settings.gemmTile(), TuningCache::inForce);
+        }
+    }
+
+    /** Why the tall tiles are, or are not, offered in this JVM: one clause for {@code numarrow topology}. */
+    static String tallTilesNote() {
+        if (firstTierKeptOff) {
+            return "tiles over " + SAFE_ROWS + " rows offered: C1 is kept off the tiles (-Dnumarrow.kernels.skipC1=true)";
+        }
+        if (delayFlagSet()) {
+            return "tiles over " + SAFE_ROWS + " rows offered: -XX:Tier3DelayOn keeps the tiles out of C1's counting code";
+        }
+        return "tiles over " + SAFE_ROWS + " rows not offered: C1 may compile the tiles and fails on them"
+                + " (offered once the kernels' warm-up keeps C1 off them, -Dnumarrow.kernels.skipC1=true)";
+    }
+
+    /**
+     * Whether this JVM keeps the tall tiles out of the first tier's counting code: C1 kept off the tiles,
+     * or its flags.
+     */
     static boolean tallTilesCompile() {
+        return firstTierKeptOff || delayFlagSet();
+    }
+
+    /** Whether {@code -XX:Tier3DelayOn} (or no tiered compilation) keeps the tiles out of C1's counting code. */
+    private static boolean delayFlagSet() {
         try {
             HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             if (!Boolean.parseBoolean(vm.getVMOption("TieredCompilation").getValue())) {
@@ -113,9 +157,14 @@ final class TileChoice {
      * {@code spec} is blank, so a property spares the cache's reading.
      */
     static TileShape choose(String spec, Supplier<Optional<TuningCache.Choice>> tuned) {
+        return choose(spec, tuned, tallTilesCompile());
+    }
+
+    /** {@link #choose} where the tall tiles compile ({@code tallOk}) or not. */
+    static TileShape choose(String spec, Supplier<Optional<TuningCache.Choice>> tuned, boolean tallOk) {
         if (spec != null && !spec.isBlank()) {
             TileShape named = preferredFrom(spec);
-            tallTileWarning(named, tallTilesCompile()).ifPresent(LOG::warn);
+            tallTileWarning(named, tallOk).ifPresent(LOG::warn);
             return named;
         }
         TileShape width = widthDefault();
@@ -123,13 +172,13 @@ final class TileChoice {
         if (choice.isEmpty()) {
             return width;
         }
-        for (TileShape t : safeChoices(width)) {
+        for (TileShape t : safeChoices(width, tallOk)) {
             if (spec(t).equals(choice.get().tile())) {
                 return t;
             }
         }
         LOG.debug("tuned tile {} is not one this JVM offers ({}): the default {} runs", choice.get().tile(),
-                safeChoices(width).stream().map(TileChoice::spec).toList(), spec(width));
+                safeChoices(width, tallOk).stream().map(TileChoice::spec).toList(), spec(width));
         return width;
     }
 
@@ -144,6 +193,15 @@ final class TileChoice {
         return Optional.of("-D" + Settings.GEMM_TILE.name() + "=" + spec(named) + " without -XX:Tier3DelayOn=" + TIER3_DELAY_ON
                 + " (or more): the JIT may leave this tile in slow first-tier code; add the flag (e.g. in NUMARROW_JAVA_OPTS)"
                 + " or use a tile of at most " + SAFE_ROWS + " rows");
+    }
+
+    /**
+     * The cache's choice unless the property names a tile: its row block applies to its tile whichever
+     * tile is chosen now (the choice may change to it, {@link #firstTierKeptOff}).
+     */
+    static Optional<TuningCache.Choice> tunedUnlessNamed() {
+        String spec = Settings.gemmTile();
+        return spec != null && !spec.isBlank() ? Optional.empty() : TuningCache.inForce();
     }
 
     /** Whether {@link #chosen} came from {@code numarrow tune}'s cache: no property, and the cache named it. */

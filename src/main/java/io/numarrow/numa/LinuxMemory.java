@@ -58,6 +58,7 @@ public final class LinuxMemory {
     public static final int EINTR = 4;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
+    public static final int EFAULT = 14;
     public static final int ENOSYS = 38;
     public static final int EXDEV = 18;
     public static final int EOPNOTSUPP = 95;

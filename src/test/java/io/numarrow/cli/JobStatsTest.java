@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.compute.ComputeJob;
 import io.numarrow.compute.KernelsAlone;
+import io.numarrow.io.FinishTimes;
 import io.numarrow.jit.KernelCompile;
 import io.numarrow.threading.WorkerStats;
 import java.io.ByteArrayOutputStream;
@@ -61,6 +62,21 @@ class JobStatsTest {
         String line = lines.getFirst();
         assertTrue(line.startsWith("kernels alone ") && line.contains(" 0.400 s (the same 400,000 rows"), line);
         assertTrue(line.contains("read 0.13×, compute 1.50×, write 0.50×, commit 0.60×, total 2.50× this"), line);
+    }
+
+    /** An output computed in place: the write line gives each piece of the batches' finishes, wall and CPU. */
+    @Test
+    void theInPlaceWriteLineGivesTheFinishesPiecesWallAndCpu() {
+        FinishTimes pieces = new FinishTimes(110_000_000L, 100_000_000L, 126_000_000L, 116_000_000L, 43_000_000L, 34_000_000L);
+        ComputeJob.Result r = new ComputeJob.Result(400_000, 100, 1_000_000_000L, Path.of("out.arrow"),
+                new ComputeJob.Timings(1, 2, 3, 290_000_000L, 4, 0, true, 126_000_000L, 5_000_000L, pieces));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        JobStats.print(r, null, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String write = bytes.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("write ")).findFirst()
+                .orElseThrow();
+        assertTrue(write.contains("   0.290 s (the pool finishing"), write);
+        assertTrue(write.contains("output columns written 0.110 (0.100), input's kept columns 0.126 (0.116),"
+                + " write-back started 0.043 (0.034) s; not hidden by the overlap 0.005 s"), write);
     }
 
     @Test

@@ -51,6 +51,50 @@ class AtomicOutputTest {
         assertEquals(3, Files.size(target));
     }
 
+    /**
+     * A commit that replaces a file: the new bytes are at the target when it returns, while the old
+     * file, already unlinked, is still held open (its freeing, which on a {@code discard} mount waits
+     * for the device, is left to a daemon thread), and freed by that close.
+     */
+    @Test
+    void aReplacedFileIsHeldOpenAcrossTheRenameAndFreedByItsLateClose() throws IOException {
+        Path target = dir.resolve("old.arrow");
+        Files.write(target, new byte[] {7, 7, 7, 7});
+        long oldInode = (long) Files.getAttribute(target, "unix:ino");
+        List<Runnable> held = new ArrayList<>();
+        ReplacedFile.releaser = held::add;
+        try (AtomicOutput out = AtomicOutput.create(target)) {
+            out.channel().write(ByteBuffer.wrap(new byte[] {1, 2}));
+            out.commit();
+        } finally {
+            ReplacedFile.releaser = ReplacedFile.DAEMON;
+        }
+        assertEquals(2, Files.size(target), "the new file is in place");
+        assertEquals(List.of(target), entries());
+        assertEquals(1, held.size(), "one replaced file left to close");
+        assertEquals(1, openDeletedFiles(oldInode), "the old file is held open, unlinked");
+        held.getFirst().run();
+        assertEquals(0, openDeletedFiles(oldInode), "its close let it go");
+    }
+
+    /** This process's descriptors open on the unlinked file whose inode was {@code inode}. */
+    private long openDeletedFiles(long inode) throws IOException {
+        long n = 0;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().endsWith("(deleted)")
+                            && (long) Files.getAttribute(fd, "unix:ino") == inode) {
+                        n++;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile (the listing's own descriptor)
+                }
+            }
+        }
+        return n;
+    }
+
     @Test
     void thePathFormIsWrittenByNameAndCommittedOrDeletedTheSameWay() throws IOException {
         Path target = dir.resolve("out.parquet");

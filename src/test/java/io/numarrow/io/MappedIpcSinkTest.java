@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.numarrow.BadInputException;
 import io.numarrow.SmallDisk;
 import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -50,7 +52,54 @@ class MappedIpcSinkTest {
 
     @Test
     void twoAppendedColumnsOneOfThemReallocatedReadBack() throws Exception {
-        assertTrue(writeAndReadBack(dir.resolve("out.arrow")), "same file system: copy_file_range copies the input's columns");
+        assertFalse(writeAndReadBack(dir.resolve("out.arrow"), Route.DEFAULT),
+                "by default the input's columns are written from its mapping, not copied by copy_file_range");
+    }
+
+    /**
+     * The input's columns copied inside the kernel ({@code numarrow.output.kernelCopy=true}) on the
+     * same file system: {@code copy_file_range} copies them all, and the file is byte for byte the one
+     * the default writes from the input's mapping make.
+     */
+    @Test
+    void theKernelsCopyMakesTheSameFileAsWrites() throws Exception {
+        assertTrue(writeAndReadBack(dir.resolve("copied.arrow"), Route.KERNEL), "same file system: copy_file_range copies");
+        Path written = dir.resolve("written.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            assertFalse(writeOutput(dir.resolve("in.arrow"), written, allocator, Route.DEFAULT));
+        }
+        assertEquals(-1, Files.mismatch(dir.resolve("copied.arrow"), written));
+    }
+
+    /**
+     * An input that shrinks before a batch's kept columns are written from its mapping: the write
+     * meets pages the file no longer has ({@code EFAULT}, no signal), the job's error names the input
+     * as changed, and the temporary output is gone once the sink is closed.
+     */
+    @Test
+    void anInputThatShrinksBeforeItsColumnsAreWrittenFailsNamingIt() throws Exception {
+        Path input = Files.createDirectory(dir.resolve("in")).resolve("in.arrow");
+        Path folder = Files.createDirectory(dir.resolve("out"));
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 2, 4000, 64, null);
+            try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
+                List<Field> fields = new ArrayList<>(source.schema().getFields());
+                fields.add(FixedShapeTensorType.float32(H).field("output"));
+                try (MappedIpcSink sink = MappedIpcSink.open(folder.resolve("y.arrow"), source, new Schema(fields), 1,
+                        true, allocator)) {
+                    sink.copyInputByWrites();
+                    sink.columns(0);
+                    try (FileChannel ch = FileChannel.open(input, StandardOpenOption.WRITE)) {
+                        ch.truncate(4096); // the first batch's body reaches far past this page
+                    }
+                    BadInputException e = assertThrows(BadInputException.class, () -> sink.finish(0));
+                    assertTrue(e.getMessage().contains("in.arrow: input file changed while being read"), e.getMessage());
+                }
+            }
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            assertEquals(List.of(), s.toList());
+        }
     }
 
     /**
@@ -64,7 +113,8 @@ class MappedIpcSinkTest {
         assumeTrue(SmallDisk.mount(disk),
                 "skipped: cannot mount a tmpfs here (needs root)");
         try {
-            assertFalse(writeAndReadBack(disk.resolve("out.arrow")), "across file systems the input's columns are written");
+            assertFalse(writeAndReadBack(disk.resolve("out.arrow"), Route.KERNEL),
+                    "across file systems copy_file_range refuses, and the input's columns are written");
         } finally {
             assertTrue(SmallDisk.unmount(disk), "umount " + disk);
         }
@@ -83,8 +133,8 @@ class MappedIpcSinkTest {
         Path written = dir.resolve("written.arrow");
         try (BufferAllocator allocator = new RootAllocator()) {
             IpcTestFiles.write(input, allocator, 3, 33, 4, null);
-            assertTrue(writeOutput(input, copied, allocator, false));
-            assertFalse(writeOutput(input, written, allocator, true));
+            assertTrue(writeOutput(input, copied, allocator, Route.KERNEL));
+            assertFalse(writeOutput(input, written, allocator, Route.WRITES_INTERRUPTED));
         }
         assertEquals(-1, Files.mismatch(copied, written), "the same file through an interrupt");
     }
@@ -125,25 +175,34 @@ class MappedIpcSinkTest {
         }
     }
 
+    /** How a test has the input's columns reach the output. */
+    private enum Route {
+        /** As the settings say (by default, writes from the input's mapping). */
+        DEFAULT,
+        /** Copied inside the kernel while it can ({@code numarrow.output.kernelCopy=true}). */
+        KERNEL,
+        /** Written from the input's mapping by a thread interrupted before each batch's finish. */
+        WRITES_INTERRUPTED
+    }
+
     /** Returns whether the kernel copied the input's columns to the end. */
-    private boolean writeAndReadBack(Path out) throws Exception {
+    private boolean writeAndReadBack(Path out, Route route) throws Exception {
         Path input = dir.resolve("in.arrow");
         boolean inKernel;
         try (BufferAllocator allocator = new RootAllocator()) {
             IpcTestFiles.write(input, allocator, 3, 33, 4, null);
-            inKernel = writeOutput(input, out, allocator, false);
+            inKernel = writeOutput(input, out, allocator, route);
             readBack(input, out, allocator);
         }
         return inKernel;
     }
 
     /**
-     * Writes {@code out} from {@code input} with the two appended columns; {@code interruptedByWrites}
-     * makes the input's columns written from its mapping, by a thread interrupted before each batch's
-     * finish. Returns whether the kernel copied the input's columns to the end.
+     * Writes {@code out} from {@code input} with the two appended columns, the input's columns reaching
+     * it by {@code route}. Returns whether the kernel copied the input's columns to the end.
      */
-    private boolean writeOutput(Path input, Path out, BufferAllocator allocator, boolean interruptedByWrites)
-            throws Exception {
+    private boolean writeOutput(Path input, Path out, BufferAllocator allocator, Route route) throws Exception {
+        boolean interruptedByWrites = route == Route.WRITES_INTERRUPTED;
         boolean inKernel;
         try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator)) {
             List<Field> fields = new ArrayList<>(source.schema().getFields());
@@ -154,6 +213,8 @@ class MappedIpcSinkTest {
                 assertNotNull(sink, "an Arrow IPC input read from its mapping is written in place");
                 if (interruptedByWrites) {
                     sink.copyInputByWrites();
+                } else if (route == Route.KERNEL) {
+                    sink.copyInputInKernel();
                 }
                 for (int b = 0; b < sink.batches(); b++) {
                     VectorSchemaRoot columns = sink.columns(b);

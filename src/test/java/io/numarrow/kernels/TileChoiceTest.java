@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +42,34 @@ class TileChoiceTest {
         for (TileShape t : TileChoice.sameBits(width)) {
             assertEquals(t.mr <= TileChoice.SAFE_ROWS || tallOk, TileChoice.safeChoices(width).contains(t), t.name());
         }
+    }
+
+    @Test
+    void tallTilesAreOfferedAndTakenFromTheCacheOnceC1IsKeptOffTheTiles() {
+        TileShape width = TileChoice.widthDefault();
+        List<TileShape> tall = TileChoice.sameBits(width).stream().filter(t -> t.mr > TileChoice.SAFE_ROWS).toList();
+        assertTrue(!tall.isEmpty() || width.bits != 512, "the 512-bit width has a tile over " + TileChoice.SAFE_ROWS + " rows");
+        for (TileShape t : tall) {
+            assertTrue(TileChoice.safeChoices(width, true).contains(t), t.name());
+            assertTrue(!TileChoice.safeChoices(width, false).contains(t), t.name());
+            TuningCache.Choice tuned = new TuningCache.Choice(TileChoice.spec(t), 2 * t.mr, "d");
+            assertEquals(t, TileChoice.choose("", () -> Optional.of(tuned), true), "C1 kept off: the tuned tall tile runs");
+            assertEquals(width, TileChoice.choose("", () -> Optional.of(tuned), false), "C1 may compile it: the default runs");
+        }
+        assertEquals(TileChoice.safeChoices(width, false), TileChoice.sameBits(width).stream()
+                .filter(t -> t.mr <= TileChoice.SAFE_ROWS).toList());
+    }
+
+    @Test
+    void topologySaysWhyTheTallTilesAreOrAreNotOffered() {
+        String note = TileChoice.tallTilesNote();
+        assertEquals(1, note.lines().count(), note);
+        assertTrue(note.startsWith("tiles over " + TileChoice.SAFE_ROWS + " rows "), note);
+        assertEquals(TileChoice.tallTilesCompile(), !note.contains("not offered"), note);
+        if (!TileChoice.tallTilesCompile()) {
+            assertTrue(note.contains("-Dnumarrow.kernels.skipC1=true"), note);
+        }
+        assertTrue(Matmul.kernelChoice().contains(note), Matmul.kernelChoice().toString());
     }
 
     @Test

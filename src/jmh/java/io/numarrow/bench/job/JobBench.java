@@ -180,9 +180,11 @@ public final class JobBench {
                     shape.name(), v.impl(), numpyMedian, secs[0], secs[secs.length - 1]);
         }
         System.out.printf(Locale.ROOT, "%-5s warm ratios: kept / numpy %s (issue 25's target ≤ 0.50×); kept / dropped %.2f×"
-                        + " (≤ 1.15×); compute of the 4th kept run / kernels alone %.2f× (≤ 1.20×)%n", shape.name(),
+                        + " (≤ 1.15×); compute of the kept runs 3-%d (median) / kernels alone %.2f× (≤ 1.20×); --drop-input's %.2f×%n",
+                shape.name(),
                 Double.isNaN(numpyMedian) ? "n/a (no numpy)" : String.format(Locale.ROOT, "%.2f×", f.kept().median() / numpyMedian),
-                f.kept().median() / f.dropped().median(), f.kept().fourth().computeNanos() / 1e9 / f.kernels().median());
+                f.kept().median() / f.dropped().median(), WarmJob.RUNS, f.kept().computeMedian() / f.kernels().median(),
+                f.dropped().computeMedian() / f.kernels().median());
     }
 
     private Run timed(Variant v, Path dir, boolean useTime) throws IOException, InterruptedException {

@@ -26,12 +26,20 @@ final class WarmJob {
     /** Runs from which the figure is taken (0-based): the third on. */
     private static final int FIRST_WARM = 2;
 
-    /** Median and range of the warm runs, and the fourth run's stage times. */
-    record Figure(double median, double min, double max, ComputeJob.Timings fourth) {
-        static Figure of(double[] seconds, ComputeJob.Timings fourth) {
-            double[] warm = Arrays.copyOfRange(seconds, Math.min(FIRST_WARM, seconds.length - 1), seconds.length);
+    /**
+     * Median and range of the warm runs, the fourth run's stage times, and the median of the warm
+     * runs' compute stages (a single run's compute moves by a tenth between runs).
+     */
+    record Figure(double median, double min, double max, ComputeJob.Timings fourth, double computeMedian) {
+        static Figure of(double[] seconds, ComputeJob.Timings fourth, double[] computeSeconds) {
+            double[] warm = warm(seconds);
+            return new Figure(Median.of(warm), warm[0], warm[warm.length - 1], fourth, Median.of(warm(computeSeconds)));
+        }
+
+        private static double[] warm(double[] runs) {
+            double[] warm = Arrays.copyOfRange(runs, Math.min(FIRST_WARM, runs.length - 1), runs.length);
             Arrays.sort(warm);
-            return new Figure(Median.of(warm), warm[0], warm[warm.length - 1], fourth);
+            return warm;
         }
 
         String range() {
@@ -63,28 +71,30 @@ final class WarmJob {
                 alone[i] = KernelsAlone.measure(kept, ops, allocator).seconds();
             }
             Arrays.sort(alone);
-            return new Figures(k, d, new Figure(alone[1], alone[0], alone[2], null));
+            return new Figures(k, d, new Figure(alone[1], alone[0], alone[2], null, Double.NaN));
         }
     }
 
     private static Figure runs(ComputeJob.Spec spec, ParallelOps ops, BufferAllocator allocator) {
         double[] seconds = new double[RUNS];
+        double[] compute = new double[RUNS];
         ComputeJob.Timings fourth = null;
         for (int i = 0; i < RUNS; i++) {
             long start = System.nanoTime();
             ComputeJob.Result r = ComputeJob.run(spec, ops, allocator);
             seconds[i] = (System.nanoTime() - start) / 1e9;
+            compute[i] = r.timings().computeNanos() / 1e9;
             if (i == 3) {
                 fourth = r.timings();
             }
         }
-        return Figure.of(seconds, fourth);
+        return Figure.of(seconds, fourth, compute);
     }
 
-    /** The stage times of a run, as {@code compute --stats} names them. */
+    /** The stage times of a run, as {@code compute --stats} names them, the finishes' CPU beside their wall. */
     static String stages(ComputeJob.Timings t) {
-        return String.format(Locale.ROOT, "compute %.3f, write %.3f (copy file to file %.3f), commit %.3f, read %.3f s%s",
-                t.computeNanos() / 1e9, t.writeNanos() / 1e9, t.copyNanos() / 1e9, t.commitNanos() / 1e9,
-                t.readNanos() / 1e9, t.inPlace() ? ", in place" : ", buffered writer");
+        return String.format(Locale.ROOT, "compute %.3f, write %.3f (CPU %.3f; input's kept columns %.3f), commit %.3f, read %.3f s%s",
+                t.computeNanos() / 1e9, t.writeNanos() / 1e9, t.finishing().cpuNanos() / 1e9, t.copyNanos() / 1e9,
+                t.commitNanos() / 1e9, t.readNanos() / 1e9, t.inPlace() ? ", in place" : ", buffered writer");
     }
 }
