@@ -151,6 +151,10 @@ public final class KernelCompile {
         if (!CompilePolicy.active()) {
             return new Result(false, false, start, start, 0, CompilePolicy.whyNot());
         }
+        if (directiveNote == null) {
+            // the tall tiles compile without C1 now, so they may be chosen; here, not in prepare: TileChoice makes a logger
+            Matmul.tilesSkipFirstTier();
+        }
         int cols = warmWidth(Math.max(n, 1));
         int depth = Math.max(1, Math.min(k, WARM_K));
         long deadline = System.nanoTime() + DEADLINE_NANOS;
