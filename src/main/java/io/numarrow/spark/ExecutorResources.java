@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.SparkEnv;
@@ -32,6 +33,8 @@ final class ExecutorResources {
     private final BufferAllocator root = NumaAllocator.root(NumaPolicy.LOCAL);
     private final Map<Integer, Compute> pools = new ConcurrentHashMap<>();
     private final WeightsCache weights = new WeightsCache(root);
+    /** numarrow's tasks running in this JVM now (opened and not yet closed). */
+    private final AtomicInteger runningTasks = new AtomicInteger();
 
     /**
      * A pool and the lock that lets one batch at a time onto it; and the same operations run on each
@@ -69,6 +72,31 @@ final class ExecutorResources {
             ParallelOps parallel = new ParallelOps(pool);
             return new Compute(parallel, new ReentrantLock(), parallel.onCallingThread());
         });
+    }
+
+    /** A task starts computing here; pair with {@link #taskEnded()}. */
+    void taskStarted() {
+        runningTasks.incrementAndGet();
+    }
+
+    void taskEnded() {
+        runningTasks.decrementAndGet();
+    }
+
+    /**
+     * Whether a batch of a task with {@code threads} computes on the task's own thread rather than on
+     * the pool: always with 1; with 0 (all the executor's cores) while at least as many numarrow tasks
+     * run as the executor has cores, since Spark then already keeps every core busy with a task and the
+     * pool's workers would only take turns with the task threads for the same cores (and tasks would
+     * queue for the pool); the pool again once fewer tasks run, such as the last of a stage. A batch
+     * gives the same bits either way.
+     */
+    static boolean onTaskThread(int threads, int running, int cores) {
+        return threads == 1 || threads == 0 && running >= cores;
+    }
+
+    boolean onTaskThread(int threads) {
+        return onTaskThread(threads, runningTasks.get(), executorCores());
     }
 
     int poolCount() {

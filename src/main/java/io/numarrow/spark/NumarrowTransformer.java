@@ -82,8 +82,9 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
         ops = new Param<>(this, "ops", "operations: matmul, softmax or matmul,softmax, each optionally followed by"
                 + " ,argmax (each row's class into predictionCol)", new OpsValidator());
         batchRows = new IntParam(this, "batchRows", "rows per Arrow batch (> 0)", ParamValidators.gt(0));
-        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores;"
-                + " 1 = each task computes on its own thread",
+        threads = new IntParam(this, "threads", "numarrow threads per executor JVM; 0 = all the executor's cores"
+                + " (each task on its own thread while the executor runs as many numarrow tasks as it has cores, else"
+                + " on a pool of that many threads); 1 = each task computes on its own thread",
                 ParamValidators.gtEq(0));
         predictionCol = new Param<>(this, "predictionCol", "with ops ending in argmax: the column of each row's class,"
                 + " the index of its largest output value (a double; null for a null or NaN row)");
@@ -364,7 +365,7 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType outSchema = transformSchema(dataset.schema(), true);
         PartitionSpec spec = partitionSpec(dataset, parsedOps());
-        RDD<InternalRow> in = CatalystFrames.internalRows(dataset);
+        RDD<InternalRow> in = CatalystFrames.internalRows(dataset, SparkSettings.of(dataset.sparkSession()).cachedColumns());
         RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
         return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);
     }
@@ -405,7 +406,7 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
                 folder);
         java.util.List<ArrowPart> parts;
         try {
-            parts = CatalystFrames.internalRows(dataset).toJavaRDD().mapPartitionsWithIndex(writer, false).collect();
+            parts = CatalystFrames.internalRows(dataset, SparkSettings.of(spark).cachedColumns()).toJavaRDD().mapPartitionsWithIndex(writer, false).collect();
         } catch (Exception e) { // Spark's own (a failed job) are checked ones, thrown from Scala
             folder.abort(spark);
             throw e;

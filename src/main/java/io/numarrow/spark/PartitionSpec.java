@@ -11,7 +11,7 @@ import java.io.Serializable;
  * @param ops         what to compute
  * @param weights     the weights (a file, or the transformer's coefficients), null for softmax alone
  * @param batchRows   rows per Arrow batch
- * @param threads     pool size, 0 for every executor core
+ * @param threads     pool size, 0 for every executor core (see {@link ExecutorResources#onTaskThread})
  * @param columns     the columns added to each row
  * @param figures     the accumulators each task adds its figures to; null when metrics are off
  */

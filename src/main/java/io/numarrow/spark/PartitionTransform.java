@@ -77,6 +77,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private int pos;
     private long position;
     private boolean closed;
+    /** Whether this task counts among the executor's running ones ({@link ExecutorResources#taskStarted()}). */
+    private boolean started;
 
     /** This task's totals, for its log line and {@link TaskFigures}. */
     private long batches;
@@ -284,6 +286,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
 
     /** A copy of {@code row} that lasts until the next batch: in {@link #arena} when it is an UnsafeRow. */
     private InternalRow keep(InternalRow row, int slot) {
+        if (row instanceof CachedColumnRows.Row) {
+            return row; // made for this row alone, pointing into the cache: it lasts
+        }
         if (!(row instanceof UnsafeRow u)) {
             return row.copy();
         }
@@ -324,6 +329,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private void open() {
         ExecutorResources resources = ExecutorResources.get();
         allocator = resources.rootAllocator().newChildAllocator("numarrow-spark-partition-" + partition, 0, Long.MAX_VALUE);
+        resources.taskStarted();
+        started = true;
         if (spec.weights() != null) {
             weights = acquireWeights(resources);
             Tensor w = weights.weights();
@@ -390,9 +397,10 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             }
         }
         TensorColumns.prepare(out, n);
-        // threads = 1: each task computes its own batches on its own thread, as Spark runs one task per core
-        boolean ownThread = spec.threads() == 1;
-        ExecutorResources.Compute c = ExecutorResources.get().compute(ownThread ? 0 : spec.threads());
+        // each task computes its own batches on its own thread where Spark already runs one task per core
+        ExecutorResources resources = ExecutorResources.get();
+        boolean ownThread = resources.onTaskThread(spec.threads());
+        ExecutorResources.Compute c = resources.compute(ownThread ? 0 : spec.threads());
         ParallelOps parallel = ownThread ? c.onTaskThread() : c.parallel();
         // The pool already uses every core it has; one batch at a time keeps tasks from
         // oversubscribing it, while other tasks go on converting rows.
@@ -452,6 +460,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             return;
         }
         closed = true;
+        if (started) {
+            ExecutorResources.get().taskEnded();
+        }
         Arrays.fill(rows, null);
         Arrays.fill(kept, null);
         count = 0;

@@ -11,18 +11,22 @@ import org.apache.spark.sql.SparkSession;
  * @param batchRows rows per Arrow batch when the transformer's {@code batchRows} is not set
  * @param threads   numarrow threads per executor when the transformer's {@code threads} is not set;
  *                  0 = the executor's cores
+ * @param cachedColumns whether a cached DataFrame's rows are read from the cache's column buffers
+ *                  ({@link CachedColumnRows}) rather than through Spark's scan of the cache
  */
-record SparkSettings(boolean metrics, int batchRows, int threads) {
+record SparkSettings(boolean metrics, int batchRows, int threads, boolean cachedColumns) {
     static final String METRICS = "spark.numarrow.metrics.enabled";
     static final String BATCH_ROWS = "spark.numarrow.batchRows";
     static final String THREADS = "spark.numarrow.threads";
+    static final String CACHED_COLUMNS = "spark.numarrow.cachedColumns";
 
     static SparkSettings of(SparkSession session) {
         RuntimeConfig conf = session.conf();
         return new SparkSettings(
                 bool(conf, METRICS, true),
                 whole(conf, BATCH_ROWS, NumarrowTransformer.DEFAULT_BATCH_ROWS, 1),
-                whole(conf, THREADS, 0, 0));
+                whole(conf, THREADS, 0, 0),
+                bool(conf, CACHED_COLUMNS, true));
     }
 
     private static boolean bool(RuntimeConfig conf, String key, boolean fallback) {

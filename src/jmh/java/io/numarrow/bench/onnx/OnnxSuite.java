@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code ./numarrow bench --suite onnx}: numarrow's fused {@code matmulSoftmaxInto} on its pool against
- * ONNX Runtime running the same MatMul+Softmax graph, at the batch shape, each side in fresh JVMs
+ * {@code ./numarrow bench --suite onnx}: numarrow's fused {@code matmulSoftmaxInto} on its pool, W
+ * prepared once, against ONNX Runtime running the same MatMul+Softmax graph (W a constant initializer,
+ * which it packs once), at the batch shape, each side in fresh JVMs
  * (alternating, so a noisy neighbour hits both), with the same data, threads and batch count.
  * Not JMH: what is measured is a whole fresh job, first batch included.
  */

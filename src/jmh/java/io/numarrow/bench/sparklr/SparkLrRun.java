@@ -27,9 +27,11 @@ import org.apache.spark.sql.types.StructType;
  * {@code h} classes with random coefficients and intercepts, then rounds that each time Spark's own
  * {@code LogisticRegressionModel.transform} and numarrow's {@code NumarrowTransformer.fromModel} on the
  * cached rows (probability and prediction, into Spark's {@code noop} sink), numarrow on the executor's pool
- * ({@code threads} 0) and on each task's own thread ({@code threads} 1), the order rotating.
- * Prints one {@code round} line per round (rows/s of the three sides, then of the cached rows alone into the
- * same sink, the scan every side pays) and a {@code check} line (the largest probability difference).
+ * ({@code threads} 0) and on each task's own thread ({@code threads} 1), and {@code threads} 1 again with the
+ * cached rows read through Spark's own scan of the cache ({@code spark.numarrow.cachedColumns} false), the
+ * order rotating. Prints one {@code round} line per round (rows/s of the first three sides, of the cached rows
+ * alone into the same sink (Spark's scan, what Spark's side pays), then of the fourth side) and a
+ * {@code check} line (the largest probability difference).
  *
  * <p>Arguments: rows, d, h, rounds, partitions.
  */
@@ -59,10 +61,15 @@ public final class SparkLrRun {
             // task computes its own batches on its own thread, as Spark runs one task per core
             NumarrowTransformer pool = NumarrowTransformer.fromModel(model).setThreads(0);
             NumarrowTransformer ownThread = NumarrowTransformer.fromModel(model).setThreads(1);
+            // threads 1 again, but reading the cached rows through Spark's own scan of the cache (as before
+            // numarrow read the cache's column buffers itself): the setting is read when the plan is made
+            spark.conf().set("spark.numarrow.cachedColumns", "false");
+            Dataset<Row> throughSparksScan = ownThread.transform(features);
+            spark.conf().unset("spark.numarrow.cachedColumns");
             System.out.printf(Locale.ROOT, "check %.3g%n", Math.max(largestDifference(model, pool, features),
                     largestDifference(model, ownThread, features)));
             List<Dataset<Row>> sides = List.of(model.transform(features), pool.transform(features),
-                    ownThread.transform(features));
+                    ownThread.transform(features), throughSparksScan);
             for (Dataset<Row> side : sides) {
                 time(side); // a round each first, untimed: every side's code compiled
             }
@@ -75,8 +82,8 @@ public final class SparkLrRun {
                 }
                 // the cached rows alone into the same sink: what every side pays before it scores
                 double scan = time(features);
-                System.out.printf(Locale.ROOT, "round %d %.1f %.1f %.1f %.1f%n", r + 1, rows / seconds[0], rows / seconds[1],
-                        rows / seconds[2], rows / scan);
+                System.out.printf(Locale.ROOT, "round %d %.1f %.1f %.1f %.1f %.1f%n", r + 1, rows / seconds[0],
+                        rows / seconds[1], rows / seconds[2], rows / scan, rows / seconds[3]);
             }
             System.out.println("where numarrow's rounds went: " + TransformTimes.snapshot().minus(before));
         } finally {

@@ -111,7 +111,8 @@ public final class SparkLrSuite {
                         measured.add(new double[] {Double.parseDouble(p[2]), Double.parseDouble(p[3]),
                                 Double.parseDouble(p[4])});
                         System.err.printf(Locale.ROOT, "spark-lr %d×%d→%d: round %s: Spark %s rows/s, numarrow threads 0 %s,"
-                                + " threads 1 %s; the cached rows alone into noop %s%n", rows, d, h, p[1], p[2], p[3], p[4], p[5]);
+                                + " threads 1 %s (threads 1 through Spark's scan of the cache %s); the cached rows alone"
+                                + " into noop %s%n", rows, d, h, p[1], p[2], p[3], p[4], p[6], p[5]);
                     } else if (p[0].equals("where")) {
                         System.err.println("spark-lr " + rows + "×" + d + "→" + h + ": " + line);
                     } else if (p[0].equals("check")) {
