@@ -38,10 +38,9 @@ public final class Settings {
             choice("rows", "interleaved"));
     public static final Setting KERNELS_CHECKED = new Setting("numarrow.kernels.checked", "false",
             "true: every kernel access bounds-checked, no unchecked tile twins (slower; for tests)", bool());
-    public static final Setting KERNELS_SKIP_C1 = new Setting("numarrow.kernels.skipC1", "false",
-            "true: the matmul's register tiles skip C1 (a compiler directive, jit.KernelDirective; the first batch a"
-                    + " few tens of ms sooner), but C2 then sometimes compiled softmax's exp without a profile, with"
-                    + " boxed vectors (docs/performance.md, session 9); off until that is understood", bool());
+    public static final Setting KERNELS_SKIP_C1 = new Setting("numarrow.kernels.skipC1", "true",
+            "false: no compiler directive (jit.KernelDirective) keeping C1 off the kernels and C2 off the Vector"
+                    + " API's own fallbacks before the first batch (which comes about 0.15 s later without it)", bool());
     public static final Setting WARMUP = new Setting("numarrow.warmup", "false",
             "no effect (it turned on a background warm-up and a scalar bridge): the kernels are now "
                     + "compiled before their first use (jit.KernelCompile); still parsed so that old command lines run",

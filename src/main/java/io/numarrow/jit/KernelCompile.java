@@ -30,9 +30,10 @@ import jdk.incubator.vector.VectorSpecies;
  * later in the job (heap memory segments) are loaded first: a class loaded after a kernel is compiled can
  * invalidate its compiled code.
  *
- * <p>With the policy and {@code -Dnumarrow.kernels.skipC1=true}, the register tiles skip C1
- * ({@link KernelDirective}): each goes from the interpreter to C2 once, and the thread does not wait for
- * first-tier compiles of code that C2 replaces a few dozen calls later.
+ * <p>With the policy the kernels skip C1 and C2 leaves the Vector API's fallbacks alone
+ * ({@link KernelDirective}; {@code -Dnumarrow.kernels.skipC1=false} turns it off): each kernel goes from the
+ * interpreter to C2 once, the thread does not wait for first-tier compiles of code that C2 replaces a few
+ * dozen calls later, and C2's one thread compiles the kernels rather than the code boxed vectors run.
  *
  * <p>Without the policy (a JVM started without {@code jvm.flags}' lines, {@code -Xint}, C1 only) this
  * does nothing: the kernels then compile while the job runs, as they would anyway.
@@ -70,6 +71,9 @@ public final class KernelCompile {
 
     /** Null when the tiles skip C1 ({@link KernelDirective}), else why not; set when a warm-up starts. */
     private static volatile String directiveNote = "no warm-up ran";
+
+    /** Whether {@link #prepare} ran (guarded by the class's lock). */
+    private static boolean prepared;
 
     /** Set once, when the first warm-up returns: later calls read it without taking the lock. */
     private static volatile Result result;
@@ -111,7 +115,7 @@ public final class KernelCompile {
         return result;
     }
 
-    /** Null when the register tiles skipped C1 (a compiler directive, {@link KernelDirective}), else why not. */
+    /** Null when the kernels skipped C1 (a compiler directive, {@link KernelDirective}), else why not. */
     public static String c1Note() {
         return directiveNote;
     }
@@ -121,14 +125,36 @@ public final class KernelCompile {
         return result;
     }
 
-    private static Result run(int k, int n, boolean matmul, boolean softmax) {
-        long start = uptime();
+    /**
+     * The part of the warm-up that makes no logger and needs no operands: the policy read, the compiler
+     * directive added, the JDK's late classes and the Vector API's loaded. Once per JVM; {@link #compile}
+     * does it first if nobody did. A thread started before the logging library may run it (nothing here may
+     * make an slf4j logger: KernelCompileTest checks that no slf4j class loads).
+     */
+    public static synchronized void prepare() {
+        if (prepared) {
+            return;
+        }
+        prepared = true;
         if (!CompilePolicy.active()) {
             directiveNote = CompilePolicy.whyNot();
-            return new Result(false, false, start, start, 0, CompilePolicy.whyNot());
+            return;
         }
         directiveNote = KernelDirective.add();
         loadLateClasses();
+        FloatVector.SPECIES_PREFERRED.length();
+    }
+
+    private static Result run(int k, int n, boolean matmul, boolean softmax) {
+        long start = uptime();
+        prepare();
+        if (!CompilePolicy.active()) {
+            return new Result(false, false, start, start, 0, CompilePolicy.whyNot());
+        }
+        if (directiveNote == null) {
+            // the tall tiles compile without C1 now, so they may be chosen; here, not in prepare: TileChoice makes a logger
+            Matmul.tilesSkipFirstTier();
+        }
         int cols = warmWidth(Math.max(n, 1));
         int depth = Math.max(1, Math.min(k, WARM_K));
         long deadline = System.nanoTime() + DEADLINE_NANOS;

@@ -11,33 +11,45 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps HotSpot's first-tier compiler (C1) off the matmul kernels' register tiles ({@link #CLASSES}), so
- * that each goes from the interpreter to C2 once. Under the compile policy the thread
- * that reaches a threshold waits for the compile, C1's too: C1 compiles of code that runs a few dozen calls
- * before C2 replaces it, on the first batch's critical path (docs/performance.md, session 9).
+ * Keeps each compiler on the work that matters before a job's first batch, through one compiler directive:
  *
- * <p>Not softmax's classes: from the interpreter's shorter profiles C2 compiled {@code VectorExp}'s exp
- * with boxed vectors in 2 of 3 JVMs (13 MB allocated in a 4000-row batch, KernelCompileTest); the tiles
- * came out clean every time. Not {@code Packing}: its scalar outer loops, interpreted until C2 (which the
- * warm-up's few calls do not reach), slowed the first batch by more than their C1 compiles cost.
+ * <ul>
+ *   <li>C1 (the first tier) off the kernel classes the policy covers ({@link #CLASSES}: the register tiles,
+ *       softmax's, its exp's and sum's, argmax's), so that each goes from the interpreter to C2 once. Under
+ *       the compile policy the thread that reaches a threshold waits for the compile, C1's too: C1 compiles
+ *       of code that runs a few dozen calls before C2 replaces it were on the first batch's critical path.
+ *       Not {@code Packing}: its scalar outer loops, interpreted until C2 (which the warm-up's few calls do
+ *       not reach), slowed the first batch by more than their C1 compiles cost.</li>
+ *   <li>C2 off the Vector API's own methods as compiles of their own ({@link #FALLBACKS}). Kernels still
+ *       inline them (a directive matches the method compiled, not its callees); what C2 no longer compiles
+ *       is their Java fallbacks ({@code ldLongOp}, {@code stLongOp}, {@code tOp}, ...), which run only while
+ *       the kernels run boxed, before C2 has compiled them: hot then, they took more of C2's one thread
+ *       before the first batch than the kernels themselves (docs/performance.md, session 10). C1 still
+ *       compiles them.</li>
+ * </ul>
  *
- * <p>How: a compiler directive ({@code c1: {Exclude: true}} for the classes jvm.flags' policy names), added
- * at run time through the JVM's {@code Compiler.directives_add} diagnostic command, the one {@code jcmd}
- * sends. The flag that would add it at start-up ({@code -XX:CompilerDirectivesFile}) is a diagnostic one,
- * takes a path that jvm.flags cannot give every JVM it serves, and prints a line on standard output; the
- * public route to the command (the platform MBean server) costs 0.1 s. The command is reached through a
- * JDK-internal class that jvm.flags opens ({@value #OPENS}); without that (a JVM started without
- * jvm.flags' lines, or another JDK's internals) nothing is added and C1 compiles the kernels first, as
- * before: the directive only makes the compile sooner.
+ * <p>Softmax's classes skip C1 only since their loops need no type profile (no loop's running vector is a
+ * Vector API call's receiver, KernelCompileTest): before, C2 compiled from the interpreter's shorter
+ * profiles sometimes gave {@code VectorExp}'s exp boxed vectors (docs/performance.md, session 9).
+ *
+ * <p>How: the directive is added at run time through the JVM's {@code Compiler.directives_add} diagnostic
+ * command, the one {@code jcmd} sends. The flag that would add it at start-up
+ * ({@code -XX:CompilerDirectivesFile}) is a diagnostic one, takes a path that jvm.flags cannot give every
+ * JVM it serves, and prints a line on standard output; the public route to the command (the platform MBean
+ * server) costs 0.1 s. The command is reached through a JDK-internal class that jvm.flags opens
+ * ({@value #OPENS}); without that (a JVM started without jvm.flags' lines, or another JDK's internals)
+ * nothing is added and the compilers work as without numarrow: the directive only makes the compile sooner.
  *
  * <p>Only with the policy active ({@link CompilePolicy#active()}): on a JVM without C2 the directive would
- * leave the kernels interpreted. Off unless {@code -Dnumarrow.kernels.skipC1=true}: with the tiles on
- * C2's queue sooner, the JVM more often gave {@code VectorExp.expPairs} C1's counting code (no profile)
- * and C2 then compiled it from that, with boxed vectors (docs/performance.md, session 9).
+ * leave the kernels interpreted. {@code -Dnumarrow.kernels.skipC1=false} leaves it out.
  */
 final class KernelDirective {
     /** The classes (as the policy's lines name them) that skip C1, those of them that the policy covers. */
-    static final List<String> CLASSES = List.of("io.numarrow.kernels.MicroKernel*");
+    static final List<String> CLASSES = List.of("io.numarrow.kernels.MicroKernel*", "io.numarrow.kernels.Softmax",
+            "io.numarrow.kernels.VectorExp", "io.numarrow.kernels.RowSum", "io.numarrow.kernels.RowArgmax");
+
+    /** The Vector API's methods, as directive patterns: C2 does not compile them on their own. */
+    static final List<String> FALLBACKS = List.of("jdk/incubator/vector/*.*", "jdk/internal/vm/vector/VectorSupport.*");
 
     /** The jvm.flags line that opens the diagnostic command's class to numarrow. */
     static final String OPENS = "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED";
@@ -51,7 +63,7 @@ final class KernelDirective {
      */
     static String add() {
         if (!Settings.kernelsSkipC1()) {
-            return "off (-Dnumarrow.kernels.skipC1=true turns it on)";
+            return "off (-Dnumarrow.kernels.skipC1=false)";
         }
         if (!CompilePolicy.active()) {
             return CompilePolicy.whyNot();
@@ -63,7 +75,7 @@ final class KernelDirective {
         Path file = null;
         try {
             file = Files.createTempFile("numarrow-kernels", ".json");
-            Files.writeString(file, json(patterns), StandardCharsets.UTF_8);
+            Files.writeString(file, json(patterns, FALLBACKS), StandardCharsets.UTF_8);
             String reply = execute("Compiler.directives_add " + file);
             return reply != null && reply.contains("directives added") ? null : "the JVM answered: " + reply;
         } catch (ReflectiveOperationException | RuntimeException | IOException | LinkageError e) {
@@ -107,13 +119,17 @@ final class KernelDirective {
         return patterns;
     }
 
-    /** The directive file's text: C1 excluded for methods matching {@code patterns}. */
-    static String json(List<String> patterns) {
-        StringBuilder b = new StringBuilder("[{ match: [");
+    /** The directive file's text: C1 excluded for methods matching {@code c1Off}, C2 for those matching {@code c2Off}. */
+    static String json(List<String> c1Off, List<String> c2Off) {
+        return "[" + entry(c1Off, "c1") + ", " + entry(c2Off, "c2") + "]\n";
+    }
+
+    private static String entry(List<String> patterns, String compiler) {
+        StringBuilder b = new StringBuilder("{ match: [");
         for (int i = 0; i < patterns.size(); i++) {
             b.append(i == 0 ? "" : ", ").append('"').append(patterns.get(i)).append('"');
         }
-        return b.append("], c1: { Exclude: true } }]\n").toString();
+        return b.append("], ").append(compiler).append(": { Exclude: true } }").toString();
     }
 
     /** Runs diagnostic command {@code command} in this JVM; returns its output. */

@@ -66,7 +66,9 @@ public final class RowArgmax {
         if (full > 0) {
             FloatVector m = FloatVector.fromMemorySegment(S, in, base, ORDER);
             for (int j = LANES; j < full; j += LANES) {
-                m = m.max(FloatVector.fromMemorySegment(S, in, base + (long) j * Float.BYTES, ORDER));
+                // the loaded vector the receiver, not the running m, whose class C2 would know only from the
+                // shared type profile (docs/design.md); max is the same either way round, NaN kept
+                m = FloatVector.fromMemorySegment(S, in, base + (long) j * Float.BYTES, ORDER).max(m);
             }
             if (m.test(VectorOperators.IS_NAN).anyTrue()) {
                 return Float.NaN;

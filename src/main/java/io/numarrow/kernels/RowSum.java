@@ -39,11 +39,19 @@ final class RowSum {
     private static final ThreadLocal<MemorySegment> SCRATCH =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(ROW_SCALES + BLOCK_ROWS * Float.BYTES, 64));
     /**
-     * Lane {@code i} to {@code i ^ h} for {@code h = L/2, L/4, …, 1}: adding a vector to itself so
-     * rearranged gives every lane {@code i < h} the contract's {@code [i] + [i + h]} (addition commutes
-     * bit for bit), in registers.
+     * Lane {@code i} to {@code i ^ h} ({@code SWAP_h}; null where {@code h} is not below the lanes): adding
+     * a vector to itself so rearranged gives every lane {@code i < h} the contract's {@code [i] + [i + h]}
+     * (addition commutes bit for bit), in registers. The folds use them in straight-line code, {@code h}
+     * from {@code L/2} down to 1, each step under {@code if (LANES > h)}, which C2 folds away (a
+     * constant): a loop over the steps would carry the vector from step to step as the receiver of its
+     * Vector API calls, which C2 resolves only through the JVM-wide type profile (docs/design.md).
      */
-    static final VectorShuffle<Float>[] HALVES = halves();
+    static final VectorShuffle<Float> SWAP_32 = swap(32);
+    static final VectorShuffle<Float> SWAP_16 = swap(16);
+    static final VectorShuffle<Float> SWAP_8 = swap(8);
+    static final VectorShuffle<Float> SWAP_4 = swap(4);
+    static final VectorShuffle<Float> SWAP_2 = swap(2);
+    static final VectorShuffle<Float> SWAP_1 = swap(1);
 
     private RowSum() {
     }
@@ -75,8 +83,10 @@ final class RowSum {
         FloatVector s1 = FloatVector.zero(S);
         long end = base + (long) cols * Float.BYTES;
         for (long off = base; off < end; off += 2 * VB) {
-            s0 = s0.add(FloatVector.fromMemorySegment(S, x, off, ORDER));
-            s1 = s1.add(FloatVector.fromMemorySegment(S, x, off + VB, ORDER));
+            // the loaded vector first, as in VectorExp's loops: a call on the running sum is resolved only by
+            // the shared type profile (docs/design.md); the same bits, the sum of a row of exps holds no NaN
+            s0 = FloatVector.fromMemorySegment(S, x, off, ORDER).add(s0);
+            s1 = FloatVector.fromMemorySegment(S, x, off + VB, ORDER).add(s1);
         }
         s0.intoMemorySegment(chains, 0, ORDER);
         s1.intoMemorySegment(chains, VB, ORDER);
@@ -101,21 +111,33 @@ final class RowSum {
      */
     static float fold(MemorySegment chains) {
         FloatVector s = FloatVector.fromMemorySegment(S, chains, 0, ORDER).add(FloatVector.fromMemorySegment(S, chains, VB, ORDER));
-        for (VectorShuffle<Float> half : HALVES) {
-            s = s.add(s.rearrange(half));
+        if (LANES > 32) {
+            s = s.add(s.rearrange(SWAP_32));
+        }
+        if (LANES > 16) {
+            s = s.add(s.rearrange(SWAP_16));
+        }
+        if (LANES > 8) {
+            s = s.add(s.rearrange(SWAP_8));
+        }
+        if (LANES > 4) {
+            s = s.add(s.rearrange(SWAP_4));
+        }
+        if (LANES > 2) {
+            s = s.add(s.rearrange(SWAP_2));
+        }
+        if (LANES > 1) {
+            s = s.add(s.rearrange(SWAP_1));
         }
         return s.lane(0);
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        int steps = Integer.numberOfTrailingZeros(LANES);
-        VectorShuffle<Float>[] halves = new VectorShuffle[steps];
-        for (int k = 0; k < steps; k++) {
-            int h = LANES >> (k + 1);
-            halves[k] = VectorShuffle.fromOp(S, i -> i ^ h);
+    /** {@code SWAP_h}: lane {@code i} to {@code i ^ h}, or null where {@code h} is not below the lanes. */
+    private static VectorShuffle<Float> swap(int h) {
+        if (LANES > 64) { // the steps above stop at 64 lanes, 2048 bits, the widest vectors a JVM has
+            throw new IllegalStateException(LANES + " float lanes");
         }
-        return halves;
+        return h < LANES ? VectorShuffle.fromOp(S, i -> i ^ h) : null;
     }
 
     /** {@code sum} plus elements {@code [from, cols)} of the row, one by one in increasing order. */

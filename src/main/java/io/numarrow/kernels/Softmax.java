@@ -7,7 +7,6 @@ import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -124,14 +123,36 @@ public final class Softmax {
             FloatVector nan = FloatVector.zero(S);
             for (int j = 0; j < whole; j += LANES) {
                 FloatVector x = FloatVector.fromMemorySegment(S, in, base + (long) j * Float.BYTES, ORDER);
-                m = m.blend(x, m.compare(VectorOperators.LT, x));
-                nan = nan.blend(ninf, x.compare(VectorOperators.NE, x));
+                // x, not the running m or nan, is each call's receiver (as in maxOfVectors)
+                m = x.blend(m, x.compare(VectorOperators.LE, m));
+                nan = ninf.blend(nan, x.compare(VectorOperators.EQ, x));
             }
-            for (VectorShuffle<Float> half : RowSum.HALVES) {
-                FloatVector other = m.rearrange(half);
+            // the lanes merged in halves, in straight-line code as RowSum.fold's (a loop would carry m as a receiver)
+            if (LANES > 32) {
+                FloatVector other = m.rearrange(RowSum.SWAP_32);
                 m = m.blend(other, m.compare(VectorOperators.LT, other));
             }
-            float max = nan.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY).anyTrue() ? Float.NaN : m.lane(0);
+            if (LANES > 16) {
+                FloatVector other = m.rearrange(RowSum.SWAP_16);
+                m = m.blend(other, m.compare(VectorOperators.LT, other));
+            }
+            if (LANES > 8) {
+                FloatVector other = m.rearrange(RowSum.SWAP_8);
+                m = m.blend(other, m.compare(VectorOperators.LT, other));
+            }
+            if (LANES > 4) {
+                FloatVector other = m.rearrange(RowSum.SWAP_4);
+                m = m.blend(other, m.compare(VectorOperators.LT, other));
+            }
+            if (LANES > 2) {
+                FloatVector other = m.rearrange(RowSum.SWAP_2);
+                m = m.blend(other, m.compare(VectorOperators.LT, other));
+            }
+            if (LANES > 1) {
+                FloatVector other = m.rearrange(RowSum.SWAP_1);
+                m = m.blend(other, m.compare(VectorOperators.LT, other));
+            }
+            float max = ninf.compare(VectorOperators.EQ, nan).anyTrue() ? Float.NaN : m.lane(0);
             for (int j = whole; j < cols; j++) {
                 float x = in.get(F, base + (long) j * Float.BYTES);
                 max = x > max || x != x ? x : max;
@@ -196,7 +217,7 @@ public final class Softmax {
     /**
      * The maximum of {@code cols} floats, a multiple of the vector, or NaN if one is NaN. Four
      * compare-and-blend chains, then the chains and the lanes merged the same way (lanes by
-     * {@link RowSum#HALVES}): lanewise MAX and {@code reduceLanes(MAX)}, with Java's NaN rules, have
+     * {@link RowSum#SWAP_1} and the others): lanewise MAX and {@code reduceLanes(MAX)}, with Java's NaN rules, have
      * about 10 cycles of latency per step, ran the long rows' loop at half this speed and were most of a
      * short row's time. NaNs are found apart, so the blends never meet one; which of {@code -0} and
      * {@code +0} wins a tie changes no output bit ({@code max - x} then rounds the same in the exp).
@@ -211,34 +232,59 @@ public final class Softmax {
         long end = base + (long) cols * Float.BYTES;
         long quadEnd = base + (long) (cols - cols % (4 * LANES)) * Float.BYTES;
         long off = base;
+        // Each step keeps the larger as x.blend(m, x <= m), and marks NaN as ninf.blend(nan, no NaN): the
+        // loaded x and the constant ninf are the calls' receivers, never the running m or nan, whose class C2
+        // would know only from the shared type profile (docs/design.md). Where x is not NaN this keeps what
+        // m.blend(x, m < x) kept, ties and zeros alike; where it is, the row's result is NaN anyway.
         for (; off < quadEnd; off += 4 * VB) {
             FloatVector x0 = FloatVector.fromMemorySegment(S, in, off, ORDER);
             FloatVector x1 = FloatVector.fromMemorySegment(S, in, off + VB, ORDER);
             FloatVector x2 = FloatVector.fromMemorySegment(S, in, off + 2 * VB, ORDER);
             FloatVector x3 = FloatVector.fromMemorySegment(S, in, off + 3 * VB, ORDER);
-            m0 = m0.blend(x0, m0.compare(VectorOperators.LT, x0));
-            m1 = m1.blend(x1, m1.compare(VectorOperators.LT, x1));
-            m2 = m2.blend(x2, m2.compare(VectorOperators.LT, x2));
-            m3 = m3.blend(x3, m3.compare(VectorOperators.LT, x3));
+            m0 = x0.blend(m0, x0.compare(VectorOperators.LE, m0));
+            m1 = x1.blend(m1, x1.compare(VectorOperators.LE, m1));
+            m2 = x2.blend(m2, x2.compare(VectorOperators.LE, m2));
+            m3 = x3.blend(m3, x3.compare(VectorOperators.LE, m3));
             // Only a NaN is unequal to itself. (A sum of the four was tested before: finite values whose
             // sums overflow to +inf and -inf made a defined row NaN.)
-            VectorMask<Float> isNaN = x0.compare(VectorOperators.NE, x0).or(x1.compare(VectorOperators.NE, x1))
-                    .or(x2.compare(VectorOperators.NE, x2)).or(x3.compare(VectorOperators.NE, x3));
-            nan = nan.blend(ninf, isNaN);
+            VectorMask<Float> numbers = x0.compare(VectorOperators.EQ, x0).and(x1.compare(VectorOperators.EQ, x1))
+                    .and(x2.compare(VectorOperators.EQ, x2)).and(x3.compare(VectorOperators.EQ, x3));
+            nan = ninf.blend(nan, numbers);
         }
         for (; off < end; off += VB) {
             FloatVector x = FloatVector.fromMemorySegment(S, in, off, ORDER);
-            m0 = m0.blend(x, m0.compare(VectorOperators.LT, x));
-            nan = nan.blend(ninf, x.compare(VectorOperators.NE, x));
+            m0 = x.blend(m0, x.compare(VectorOperators.LE, m0));
+            nan = ninf.blend(nan, x.compare(VectorOperators.EQ, x));
         }
         m0 = m0.blend(m1, m0.compare(VectorOperators.LT, m1));
         m2 = m2.blend(m3, m2.compare(VectorOperators.LT, m3));
         m0 = m0.blend(m2, m0.compare(VectorOperators.LT, m2));
-        for (VectorShuffle<Float> half : RowSum.HALVES) {
-            FloatVector other = m0.rearrange(half);
+        // the lanes merged in halves, in straight-line code as RowSum.fold's (a loop would carry m0 as a receiver)
+        if (LANES > 32) {
+            FloatVector other = m0.rearrange(RowSum.SWAP_32);
             m0 = m0.blend(other, m0.compare(VectorOperators.LT, other));
         }
-        return nan.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY).anyTrue() ? Float.NaN : m0.lane(0);
+        if (LANES > 16) {
+            FloatVector other = m0.rearrange(RowSum.SWAP_16);
+            m0 = m0.blend(other, m0.compare(VectorOperators.LT, other));
+        }
+        if (LANES > 8) {
+            FloatVector other = m0.rearrange(RowSum.SWAP_8);
+            m0 = m0.blend(other, m0.compare(VectorOperators.LT, other));
+        }
+        if (LANES > 4) {
+            FloatVector other = m0.rearrange(RowSum.SWAP_4);
+            m0 = m0.blend(other, m0.compare(VectorOperators.LT, other));
+        }
+        if (LANES > 2) {
+            FloatVector other = m0.rearrange(RowSum.SWAP_2);
+            m0 = m0.blend(other, m0.compare(VectorOperators.LT, other));
+        }
+        if (LANES > 1) {
+            FloatVector other = m0.rearrange(RowSum.SWAP_1);
+            m0 = m0.blend(other, m0.compare(VectorOperators.LT, other));
+        }
+        return ninf.compare(VectorOperators.EQ, nan).anyTrue() ? Float.NaN : m0.lane(0);
     }
 
     static void scale(MemorySegment out, long base, int cols, float factor) {

@@ -7,7 +7,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,6 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class VectorExp {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
@@ -264,8 +264,7 @@ public final class VectorExp {
         FloatVector shifter = FloatVector.broadcast(SPECIES, BIASED_SHIFTER);
         FloatVector c6 = FloatVector.broadcast(SPECIES, C6);
         FloatVector m5 = FloatVector.broadcast(SPECIES, M5);
-        int lanes = SPECIES.length();
-        int whole = cols - cols % lanes;
+        int whole = cols - cols % LANES;
         long rowBytes = (long) cols * Float.BYTES;
         for (int i = 0; i < rows; i++) {
             long base = first + i * rowBytes;
@@ -281,7 +280,7 @@ public final class VectorExp {
             FloatVector chain = FloatVector.zero(SPECIES);
             FloatVector other = FloatVector.zero(SPECIES);
             // An int counter, as in every kernel loop here: C2 then hoists the segment checks out of it
-            for (int j = 0; j < whole; j += lanes) {
+            for (int j = 0; j < whole; j += LANES) {
                 long off = base + (long) j * Float.BYTES;
                 FloatVector d = vmax.sub(FloatVector.fromMemorySegment(SPECIES, in, off, ORDER));
                 d = d.reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
@@ -296,8 +295,24 @@ public final class VectorExp {
                 other = added;
             }
             FloatVector folded = chain.add(other);
-            for (VectorShuffle<Float> half : RowSum.HALVES) {
-                folded = folded.add(folded.rearrange(half));
+            // RowSum.fold's steps, in straight-line code as there (a loop would carry `folded` as a receiver)
+            if (LANES > 32) {
+                folded = folded.add(folded.rearrange(RowSum.SWAP_32));
+            }
+            if (LANES > 16) {
+                folded = folded.add(folded.rearrange(RowSum.SWAP_16));
+            }
+            if (LANES > 8) {
+                folded = folded.add(folded.rearrange(RowSum.SWAP_8));
+            }
+            if (LANES > 4) {
+                folded = folded.add(folded.rearrange(RowSum.SWAP_4));
+            }
+            if (LANES > 2) {
+                folded = folded.add(folded.rearrange(RowSum.SWAP_2));
+            }
+            if (LANES > 1) {
+                folded = folded.add(folded.rearrange(RowSum.SWAP_1));
             }
             float sum = folded.lane(0);
             for (int j = whole; j < cols; j++) {

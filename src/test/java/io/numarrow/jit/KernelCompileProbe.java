@@ -1,6 +1,7 @@
 package io.numarrow.jit;
 
 import io.numarrow.kernels.Matmul;
+import io.numarrow.kernels.RowArgmax;
 import io.numarrow.kernels.Softmax;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -8,41 +9,63 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * {@link KernelCompileTest}'s child JVM (run with {@code -XX:+PrintCompilation}): the warm-up for a
- * 256→256 matmul and softmax, a marker line, then such a job's kernels on a 4000-row batch in memory
- * reached as a job's tensors are, another marker
- * with the bytes that batch allocated (boxed vectors allocate; compiled kernels do not).
+ * 256→n matmul and softmax ({@code n} the first argument, 256 if none), a marker line, then such a job's
+ * kernels on a 4000-row batch in memory reached as a job's tensors are, and the batch's argmax, another
+ * marker with the bytes each kernel allocated and their total (boxed vectors allocate; compiled kernels do
+ * not). The warm-up does not cover argmax, so the probe calls it on a few rows first until it is compiled
+ * (jvm.flags' policy makes the caller wait for C2).
  */
 public final class KernelCompileProbe {
     static final String WARMED = "=== warm-up returned";
     static final String BATCH_DONE = "=== batch done";
+    /** With the argument {@code prepare}: only {@link KernelCompile#prepare()} ran. */
+    static final String PREPARED = "=== prepared";
 
     private KernelCompileProbe() {
     }
 
     public static void main(String[] args) {
-        KernelCompile.Result r = KernelCompile.compile(256, 256, true, true);
+        if (args.length > 0 && args[0].equals("prepare")) {
+            KernelCompile.prepare();
+            System.out.println(PREPARED + " c1=" + KernelCompile.c1Note());
+            return;
+        }
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 256;
+        KernelCompile.Result r = KernelCompile.compile(256, n, true, true);
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
                 + r.millis() + " note=" + r.note() + " c1=" + KernelCompile.c1Note());
         System.out.flush();
         int m = 4000;
-        int n = 256;
         int k = 256;
         var species = FloatVector.SPECIES_PREFERRED;
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long allocated;
+        long matmul;
+        long softmax;
+        long argmax;
         try (Arena arena = Arena.ofConfined()) {
             // segments with no scope of their own, as a job's tensors give the kernels (Tensor.liveSegment)
             MemorySegment a = unscoped(arena.allocate((long) m * k * Float.BYTES, 64));
             MemorySegment b = unscoped(arena.allocate((long) k * n * Float.BYTES, 64));
             MemorySegment c = unscoped(arena.allocate((long) m * n * Float.BYTES, 64));
             MemorySegment packed = unscoped(arena.allocate(Matmul.packedBBytes(species, k, n), 64));
+            MemorySegment classes = unscoped(arena.allocate((long) m * Integer.BYTES, 64));
+            for (int i = 0; i < 2000; i++) {
+                RowArgmax.rows(c, n, 0, 8, classes);
+            }
             Matmul.packB(species, b, k, n, false, packed, 0, Matmul.panelCount(species, n));
-            long before = threads.getCurrentThreadAllocatedBytes();
+            long t0 = threads.getCurrentThreadAllocatedBytes();
             Matmul.multiplyPacked(species, packed, a, c, m, n, k, 0, m, null, false);
+            long t1 = threads.getCurrentThreadAllocatedBytes();
             Softmax.rows(c, c, n, 0, m);
-            allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            long t2 = threads.getCurrentThreadAllocatedBytes();
+            RowArgmax.rows(c, n, 0, m, classes);
+            long t3 = threads.getCurrentThreadAllocatedBytes();
+            matmul = t1 - t0;
+            softmax = t2 - t1;
+            argmax = t3 - t2;
         }
-        System.out.println(BATCH_DONE + " allocated=" + allocated);
+        System.out.println(BATCH_DONE + " matmul=" + matmul + " softmax=" + softmax + " argmax=" + argmax
+                + " allocated=" + (matmul + softmax + argmax));
     }
 
     private static MemorySegment unscoped(MemorySegment s) {

@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class KernelDirectiveTest {
-    /** The tiles' classes, once each, when the policy's scaling lines name them; softmax's and packing's keep C1. */
+    /** The kernel classes the policy's scaling lines name, once each; packing keeps C1. */
     @Test
     void thePatternsAreTheMatmulClassesThePolicyCovers() {
         List<String> args = List.of("-Xmx1g",
@@ -17,8 +17,10 @@ class KernelDirectiveTest {
                 "-XX:CompileCommand=CompileThresholdScaling,io.numarrow.kernels.MicroKernel*::*,0.02",
                 "-XX:CompileCommand=BackgroundCompilation,io.numarrow.kernels.MicroKernel*::*,false",
                 "-XX:CompileCommand=CompileThresholdScaling,io.numarrow.kernels.Softmax::*,0.02",
+                "-XX:CompileCommand=CompileThresholdScaling,io.numarrow.kernels.Packing::*,0.02",
                 "-XX:CompileCommand=CompileThresholdScaling,io.numarrow.kernels.MicroKernel*::*,0.05");
-        assertEquals(List.of("io/numarrow/kernels/MicroKernel*.*"), KernelDirective.policyPatterns(args));
+        assertEquals(List.of("io/numarrow/kernels/MicroKernel*.*", "io/numarrow/kernels/Softmax.*"),
+                KernelDirective.policyPatterns(args));
     }
 
     @Test
@@ -29,18 +31,19 @@ class KernelDirectiveTest {
     }
 
     @Test
-    void theDirectiveExcludesC1ForEveryPattern() {
-        assertEquals("[{ match: [\"a/B.*\", \"c/D*.*\"], c1: { Exclude: true } }]\n",
-                KernelDirective.json(List.of("a/B.*", "c/D*.*")));
+    void theDirectiveExcludesC1AndC2ForTheirPatterns() {
+        assertEquals("[{ match: [\"a/B.*\", \"c/D*.*\"], c1: { Exclude: true } }, { match: [\"e/F.*\"], c2: { Exclude: true } }]\n",
+                KernelDirective.json(List.of("a/B.*", "c/D*.*"), List.of("e/F.*")));
     }
 
-    /** jvm.flags' policy covers the matmul classes, and its opening is a line of jvm.flags. */
+    /** jvm.flags' policy covers the kernel classes that skip C1, and its opening is a line of jvm.flags. */
     @Test
     void jvmFlagsGiveTheDirectiveItsClassesAndItsAccess() {
         List<String> flags = JvmFlags.ofThisRepository();
         assertTrue(flags.contains(KernelDirective.OPENS), flags.toString());
         List<String> patterns = KernelDirective.policyPatterns(flags);
-        assertEquals(List.of("io/numarrow/kernels/MicroKernel*.*"), patterns);
+        assertEquals(List.of("io/numarrow/kernels/MicroKernel*.*", "io/numarrow/kernels/Softmax.*", "io/numarrow/kernels/VectorExp.*",
+                "io/numarrow/kernels/RowSum.*", "io/numarrow/kernels/RowArgmax.*"), patterns);
     }
 
     @Test
