@@ -19,14 +19,7 @@ final class Logging {
         configure(verbose, false);
     }
 
-    /** {@link #settings} then {@link #start}. */
     static void configure(boolean verbose, boolean quiet) {
-        settings(verbose, quiet);
-        start();
-    }
-
-    /** The settings alone, for {@link #start} to read: no logging class is loaded yet. */
-    static void settings(boolean verbose, boolean quiet) {
         setIfAbsent("defaultLogLevel", verbose ? "debug" : quiet ? "error" : "info");
         setIfAbsent("showDateTime", String.valueOf(verbose));
         if (Boolean.parseBoolean(System.getProperty(PREFIX + "showDateTime"))) {
@@ -40,14 +33,8 @@ final class Logging {
         setIfAbsent("logFile", "System.err");
         // Arrow logs its allocator choice at INFO; users do not need it.
         setIfAbsent("log.org.apache.arrow", verbose ? "debug" : "warn");
-    }
-
-    /**
-     * Starts slf4j on this thread. While it starts, no other thread may make a logger: slf4j hands such a
-     * thread substitute loggers and replays their calls with a warning on stderr. The kernels' compile
-     * thread makes loggers too, so it waits for this ({@code KernelCompileStart.beforeLogging}).
-     */
-    static void start() {
+        // started here, on one thread: the kernels' compile thread makes loggers too, and slf4j replays
+        // (with a warning on stderr) whatever another thread logged while it was starting
         LoggerFactory.getILoggerFactory();
     }
 

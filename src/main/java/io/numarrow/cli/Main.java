@@ -37,13 +37,9 @@ public final class Main implements Runnable {
         }
         boolean verbose = Arrays.asList(args).contains("--verbose");
         // before any class makes a logger: slf4j-simple reads its settings once, when the first is made
-        Logging.settings(verbose, Arrays.asList(args).contains("--quiet"));
-        // the kernels compile while the command line is parsed and the input opened; their thread starts
-        // before slf4j, which takes tens of ms to start, and waits for it before it makes a logger
-        Runnable loggingStarted = runsKernels(args) ? KernelCompileStart.beforeLogging() : null;
-        Logging.start();
-        if (loggingStarted != null) {
-            loggingStarted.run();
+        Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
+        if (runsKernels(args)) {
+            KernelCompileStart.start(); // the kernels compile while the command line is parsed and the input opened
         }
         ComputeCommand compute = ComputeArgs.parse(args); // the job's own line, read without picocli
         if (compute != null) {
