@@ -32,7 +32,7 @@ final class TuneCommand implements Callable<Integer> {
             throw new BadInputException("--rounds " + rounds + ": expected 1.." + MAX_ROUNDS);
         }
         System.out.println("CPU: " + CpuIdentity.current().summary());
-        // as a job's warm-up does: with -Dnumarrow.kernels.skipC1=true it keeps C1 off the tiles, and the
+        // as a job's warm-up does: with numarrow.kernels.skipC1 (the default) it keeps C1 off the tiles, and the
         // tiles only such JVMs run are then measured too
         KernelCompile.compile(256, 256, true, false);
         if (KernelCompile.c1Note() == null) {

@@ -106,13 +106,13 @@ final class TileChoice {
     /** Why the tall tiles are, or are not, offered in this JVM: one clause for {@code numarrow topology}. */
     static String tallTilesNote() {
         if (firstTierKeptOff) {
-            return "tiles over " + SAFE_ROWS + " rows offered: C1 is kept off the tiles (-Dnumarrow.kernels.skipC1=true)";
+            return "tiles over " + SAFE_ROWS + " rows offered: C1 is kept off the tiles (numarrow.kernels.skipC1, on by default)";
         }
         if (delayFlagSet()) {
             return "tiles over " + SAFE_ROWS + " rows offered: -XX:Tier3DelayOn keeps the tiles out of C1's counting code";
         }
         return "tiles over " + SAFE_ROWS + " rows not offered: C1 may compile the tiles and fails on them"
-                + " (offered once the kernels' warm-up keeps C1 off them, -Dnumarrow.kernels.skipC1=true)";
+                + " (offered once the kernels' warm-up keeps C1 off them: numarrow.kernels.skipC1, on by default, in a JVM that takes its compiler directive)";
     }
 
     /**
