@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.BadInputException;
 import io.numarrow.ChildJvm;
+import io.numarrow.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ class TileChoiceTest {
         assertTrue(note.startsWith("tiles over " + TileChoice.SAFE_ROWS + " rows "), note);
         assertEquals(TileChoice.tallTilesCompile(), !note.contains("not offered"), note);
         if (!TileChoice.tallTilesCompile()) {
-            assertTrue(note.contains("numarrow.kernels.skipC1"), note);
+            assertTrue(note.contains(Settings.KERNELS_SKIP_C1.name()), note);
         }
         assertTrue(Matmul.kernelChoice().contains(note), Matmul.kernelChoice().toString());
     }
