@@ -110,7 +110,7 @@ public final class Matmul {
      * numarrow tune} measured, if it is such a tile). Same bits whichever tile runs.
      */
     public static void tilesSkipFirstTier() {
-        TileChoice.firstTierKeptOff();
+        TileChoice.FirstTier.keepOff();
     }
 
     /** Whether the tiles taller than the JIT's first tier compiles are offered in this JVM, and why, in a clause. */

@@ -68,7 +68,7 @@ final class TileChoice {
      * first tier's counting code (which it does while the optimising compiler is busy) then never
      * compiled it further, even with the compile policy of {@code jvm.flags} (docs/performance.md).
      * {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON} stops the JVM from choosing that code,
-     * and keeping C1 off the tiles altogether ({@link #firstTierKeptOff}) leaves no such code: only then
+     * and keeping C1 off the tiles altogether ({@link FirstTier#keepOff}) leaves no such code: only then
      * are the taller tiles offered.
      */
     static List<TileShape> safeChoices(TileShape shape) {
@@ -85,27 +85,37 @@ final class TileChoice {
     static final long TIER3_DELAY_ON = 10_000;
 
     /**
-     * Set once this JVM keeps its first-tier compiler (C1) off the register tiles ({@link
+     * Whether this JVM keeps its first-tier compiler (C1) off the register tiles ({@link
      * Matmul#tilesSkipFirstTier}): a tile then goes from the interpreter to C2, and no tile height is
-     * out of reach.
+     * out of reach. A class of its own, so that when this is what first touches {@link TileChoice} the
+     * flag is set before its first choice: a tall tile named by the property is then not warned about.
      */
-    private static volatile boolean firstTierKeptOff;
+    static final class FirstTier {
+        private static volatile boolean keptOff;
 
-    /**
-     * Called when C1 is kept off the tiles from now on (before any tile has run): the tall tiles are then
-     * offered too, and the preferred tile is chosen again (the tuned one may be a tall one). Every tile of
-     * the width gives the same bits, so a call running meanwhile is right whichever tile it ran.
-     */
-    static void firstTierKeptOff() {
-        if (!firstTierKeptOff) {
-            firstTierKeptOff = true;
-            chosen = choose(Settings.gemmTile(), TuningCache::inForce);
+        private FirstTier() {
+        }
+
+        /**
+         * Called when C1 is kept off the tiles from now on (before any tile has run): the tall tiles are then
+         * offered too, and the preferred tile is chosen again (the tuned one may be a tall one). Every tile of
+         * the width gives the same bits, so a call running meanwhile is right whichever tile it ran.
+         */
+        static void keepOff() {
+            if (!keptOff) {
+                keptOff = true;
+                chosen = choose(Settings.gemmTile(), TuningCache::inForce);
+            }
+        }
+
+        static boolean keptOff() {
+            return keptOff;
         }
     }
 
     /** Why the tall tiles are, or are not, offered in this JVM: one clause for {@code numarrow topology}. */
     static String tallTilesNote() {
-        if (firstTierKeptOff) {
+        if (FirstTier.keptOff()) {
             return "tiles over " + SAFE_ROWS + " rows offered: C1 is kept off the tiles (numarrow.kernels.skipC1, on by default)";
         }
         if (delayFlagSet()) {
@@ -120,7 +130,7 @@ final class TileChoice {
      * or its flags.
      */
     static boolean tallTilesCompile() {
-        return firstTierKeptOff || delayFlagSet();
+        return FirstTier.keptOff() || delayFlagSet();
     }
 
     /** Whether {@code -XX:Tier3DelayOn} (or no tiered compilation) keeps the tiles out of C1's counting code. */
@@ -197,7 +207,7 @@ final class TileChoice {
 
     /**
      * The cache's choice unless the property names a tile: its row block applies to its tile whichever
-     * tile is chosen now (the choice may change to it, {@link #firstTierKeptOff}).
+     * tile is chosen now (the choice may change to it, {@link FirstTier#keepOff}).
      */
     static Optional<TuningCache.Choice> tunedUnlessNamed() {
         String spec = Settings.gemmTile();

@@ -87,6 +87,27 @@ class TileChoiceTest {
     }
 
     /**
+     * The kernels' warm-up keeps C1 off the tiles as the matmul's first touch: a tall tile named by the
+     * property is then taken without the warning, which would name a flag it does not need.
+     */
+    @Test
+    void aTallTileNamedWhereC1IsKeptOffTheTilesIsTakenWithoutAWarning() throws Exception {
+        for (TileShape t : TileChoice.sameBits(TileChoice.widthDefault())) {
+            if (t.mr <= TileChoice.SAFE_ROWS) {
+                continue;
+            }
+            List<String> command = new ArrayList<>(ChildJvm.command(TileOsrProbe.class, "skipFirstTier"));
+            command.add(command.indexOf("-cp"), "-D" + Settings.GEMM_TILE.name() + "=" + TileChoice.spec(t));
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+            List<String> lines = new String(child.getInputStream().readAllBytes()).lines().toList();
+            assertTrue(child.waitFor(120, TimeUnit.SECONDS), t + ": the probe did not finish");
+            assertEquals(0, child.exitValue(), t + ": " + String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(l -> l.contains("ran " + TileChoice.spec(t))), t + ": " + String.join("\n", lines));
+            assertTrue(lines.stream().noneMatch(l -> l.contains("without -XX:Tier3DelayOn")), t + ": " + String.join("\n", lines));
+        }
+    }
+
+    /**
      * The bound behind {@link TileChoice#SAFE_ROWS}: in a JVM whose loops reach the first tier (C1) on stack
      * replacement before their method does, every tile of at most that many rows compiles there, and a
      * taller one does not (C1 runs out of virtual registers; such a JVM stays in slow code, which is why

@@ -6,13 +6,17 @@ import java.lang.foreign.MemorySegment;
 /**
  * A few calls of the chosen tile ({@code -Dnumarrow.gemm.tile}) over the longest K block, so that a JVM
  * whose back-edge threshold is low compiles the tile's K loop on stack replacement before the method
- * itself: {@link TileChoiceTest} reads what the JIT printed.
+ * itself: {@link TileChoiceTest} reads what the JIT printed. With the argument {@code skipFirstTier} it
+ * first tells the matmul that C1 is kept off the tiles, as the kernels' warm-up does.
  */
 public final class TileOsrProbe {
     private TileOsrProbe() {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("skipFirstTier")) {
+            Matmul.tilesSkipFirstTier();
+        }
         TileShape tile = TileChoice.preferred();
         int kc = GemmBlocking.KC_MAX;
         try (Arena arena = Arena.ofConfined()) {
