@@ -40,6 +40,8 @@ public final class Matmul {
      * exception rather than a stray read.
      */
     static boolean checkedAccess = Settings.kernelsChecked();
+    /** Whether a panel with one vector's real columns runs on {@link MicroKernel512Narrow}; false only to compare. */
+    static boolean narrowTiles = true;
 
     private Matmul() {
     }
@@ -245,7 +247,16 @@ public final class Matmul {
                     int nv = Math.min(nr, n - j0);
                     long bOff = Packing.panelOffset(shape, n, pc, kcb, jp);
                     long cCol = (long) j0 * Float.BYTES;
-                    for (int g = 0; g < fullGroups; g++) {
+                    int g = 0;
+                    if (narrowTiles && shape == TileShape.W512_8X32 && nv <= MicroKernel512Narrow.WIDTH) {
+                        // A panel of one vector's real columns: two groups at a time on the narrow twin, which
+                        // skips the panel's padding (the same bits)
+                        for (; g + 1 < fullGroups; g += 2) {
+                            MicroKernel512Narrow.tile(aBlock, g * groupBytes, b, bOff, kcb, c, (ic + (long) g * mr) * ldc + cCol,
+                                    ldc, loadC, biasNow, cCol, t, nv, unchecked);
+                        }
+                    }
+                    for (; g < fullGroups; g++) {
                         long cOff = (ic + (long) g * mr) * ldc + cCol;
                         if (nv == nr) {
                             shape.tile(aBlock, g * groupBytes, b, bOff, kcb, c, cOff, ldc, loadC, biasNow, cCol, t, unchecked);

@@ -196,6 +196,64 @@ class MatmulTest {
     }
 
     /**
+     * Panels with at most one vector of real columns (n 1, 2, 3, 15, 16, 17, 33: the last panel narrow) run on
+     * the 8×32 tile's narrow twin where that tile is chosen: against the float64 reference, and bit for bit
+     * against the masked 8×32 tile it replaces (the same chains of fmas), on rows 1, 15, 17, 255 and 1000,
+     * one and two K blocks, with bias and accumulation, checked and unchecked, on every width (the others
+     * never take the narrow path: their results must not move either).
+     */
+    @Test
+    void narrowPanelsMatchTheReferenceAndTheMaskedTileBitForBit() {
+        TileShape before = TileChoice.chosen;
+        try {
+            for (VectorSpecies<Float> s : SPECIES) {
+                if (s.equals(FloatVector.SPECIES_512)) {
+                    TileChoice.chosen = TileShape.W512_8X32;
+                }
+                for (int m : new int[]{1, 15, 17, 255, 1000}) {
+                    for (int n : new int[]{1, 2, 3, 15, 16, 17, 33}) {
+                        for (int k : new int[]{1, 40, ContractReference.kc() + 7}) {
+                            long seed = m * 1000L + n * 31L + k;
+                            narrowAgainstMasked(s, m, n, k, seed % 2 == 0, seed % 3 == 0, seed);
+                            withCheckedAccess(() -> narrowAgainstMasked(s, m, n, k, true, seed % 2 == 0, seed + 1));
+                        }
+                    }
+                }
+                TileChoice.chosen = before;
+            }
+        } finally {
+            TileChoice.chosen = before;
+            Matmul.narrowTiles = true;
+        }
+    }
+
+    private static void narrowAgainstMasked(VectorSpecies<Float> species, int m, int n, int k, boolean withBias,
+                                            boolean accumulate, long seed) {
+        Random rnd = new Random(seed);
+        float[] av = random(rnd, m * k);
+        float[] bv = random(rnd, k * n);
+        float[] bias = withBias ? random(rnd, n) : null;
+        float[] c0 = random(rnd, m * n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = floats(arena, av);
+            MemorySegment b = floats(arena, bv);
+            MemorySegment narrow = floats(arena, c0);
+            MemorySegment masked = floats(arena, c0);
+            MemorySegment biasSeg = bias != null ? floats(arena, bias) : null;
+            MemorySegment packed = arena.allocate(Matmul.packedBBytes(species, k, n), 64);
+            Matmul.packB(species, b, k, n, false, packed, 0, Matmul.panelCount(species, n));
+            Matmul.narrowTiles = true;
+            Matmul.multiplyPacked(species, packed, a, narrow, m, n, k, 0, m, biasSeg, accumulate);
+            Matmul.narrowTiles = false;
+            Matmul.multiplyPacked(species, packed, a, masked, m, n, k, 0, m, biasSeg, accumulate);
+            Matmul.narrowTiles = true;
+            assertClose(Reference.matmul(av, bv, bias, accumulate ? c0 : null, m, n, k, false), narrow, m, n, k, 1, 1);
+            assertEquals(-1, narrow.mismatch(masked), species + " " + m + "×" + k + "·" + k + "×" + n
+                    + ": the narrow tile's bits differ from the masked 8×32 tile's");
+        }
+    }
+
+    /**
      * Small products whose B is whole panels read A and B in place (Matmul's direct path), with every
      * bottom edge: full tiles, short tiles and the rows between; checked and unchecked.
      */

@@ -38,9 +38,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ReproducibilityTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    /** m, n, k: full, masked, short (4-row) and packed-A tiles; one, two and three K blocks; k = 0. */
+    /**
+     * m, n, k: full, masked, short (4-row) and packed-A tiles; one, two and three K blocks; k = 0; panels of one
+     * vector's columns (the 8×32 tile's narrow twin, MicroKernel512Narrow).
+     */
     private static final int[][] GEMM_SHAPES = {{1, 1, 1}, {15, 17, 255}, {17, 15, 1}, {6, 32, 512}, {10, 64, 64},
-            {7, 33, 513}, {64, 64, 64}, {255, 70, 1100}, {1000, 17, 40}, {5, 2049, 70}, {3, 5, 0}};
+            {7, 33, 513}, {64, 64, 64}, {255, 70, 1100}, {1000, 17, 40}, {5, 2049, 70}, {3, 5, 0}, {1000, 16, 600}, {17, 3, 40}};
 
     @Test
     void matmulFollowsTheContractOnEveryPath() {
@@ -86,7 +89,7 @@ class ReproducibilityTest {
         assertTrue(candidates.getFirst().isDefault());
         assertTrue(candidates.size() >= 3, "the default, and at least a half and a double row block: " + candidates);
         int[][] shapes = {{1, 1, 1}, {15, 17, 255}, {17, 15, 1}, {255, 70, 1100}, {1000, 17, 40}, {1000, 255, 15},
-                {1000, 64, 513}};
+                {1000, 64, 513}, {1000, 16, 513}, {255, 33, 1100}, {17, 16, 40}};
         for (KernelTuner.Candidate x : candidates) {
             // a row block a few tiles tall as well, so that 255 and 1000 rows cross several blocks
             GemmBlocking small = GemmBlocking.of(x.tile(), CacheSizes.current(), x.blocking().kc(), 2 * x.tile().mr);
