@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * <li>Concurrent calls share nothing mutable: a call takes each kept object and puts it back when done,
  * so a second call running meanwhile makes its own; a holder is cleared before it goes back.</li>
  * <li>No more tiles than the work justifies, each worth {@code MIN_TILE_MACS}: a small problem runs on
- * the calling thread, a larger one on the caller and a few workers, a large one on the whole pool.</li>
+ * the calling thread, a larger one on the caller and a few workers, a large one on the whole pool (the
+ * caller in one worker's place, see {@link TileLoop}).</li>
  * <li>On a pool whose workers sit on several NUMA nodes, packed B has a copy on each
  * ({@link #weightNodes()}); a worker reads its node's copy and first moves the pages of the output rows
  * it writes to its node.</li>
