@@ -84,6 +84,9 @@ public final class MappedIpcSink implements AutoCloseable {
     // written by finish, which runs on one thread at a time (its caller awaits each before the next)
     private boolean kernelCopy = Settings.outputKernelCopy();
     private final FinishClock clock = new FinishClock();
+    /** Batches, from the first, whose kept input columns {@link #copyNextInputAhead} put in place before any finish. */
+    private int copiedAhead;
+    private long aheadNanos;
     private int finished;
     private boolean unmapped;
     private boolean closed;
@@ -334,7 +337,7 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         writeMetadata(b, nullCounts);
         clock.lap(FinishClock.WRITE);
-        if (b.inputLength() > 0) {
+        if (b.inputLength() > 0 && index >= copiedAhead) {
             copyInput(b);
         }
         clock.lap(FinishClock.COPY);
@@ -427,6 +430,47 @@ public final class MappedIpcSink implements AutoCloseable {
             }
             throw writeFailure(e);
         }
+    }
+
+    /**
+     * Puts the next batch's kept input columns in place now, ahead of its {@link #finish}, and starts
+     * their write-back: work that needs no computed value, for the time before the first batch
+     * (while the kernels compile, a core would sit idle), so that the batches' finishes do less
+     * beside the tiles. The input's pages it read leave the process again (its resident size does
+     * not grow with the file). Batches in order, from the first; returns false, copying nothing,
+     * once every batch's are in place (at once when the input's columns are dropped). Only before the
+     * first {@link #columns}, on one thread at a time; the thread that then finishes batches must
+     * see its writes (it joined the copying thread, or is that thread).
+     *
+     * @throws java.io.UncheckedIOException naming the target when the write fails
+     * @throws io.numarrow.BadInputException naming the input when it shrank under the job
+     */
+    public boolean copyNextInputAhead() {
+        while (copiedAhead < plan.batches().size()) {
+            IpcOutputPlan.Batch b = plan.batches().get(copiedAhead);
+            if (b.inputLength() == 0) { // an empty batch, or the input's columns dropped: nothing to copy
+                copiedAhead++;
+                continue;
+            }
+            long start = System.nanoTime();
+            copyInput(b);
+            input.dropPages(b.inputOffset(), b.inputLength());
+            LinuxMemory.syncFileRange(fd, b.bodyOffset(), b.inputLength(), LinuxMemory.SYNC_FILE_RANGE_WRITE);
+            copiedAhead++;
+            aheadNanos += System.nanoTime() - start;
+            return true;
+        }
+        return false;
+    }
+
+    /** Batches whose kept input columns {@link #copyNextInputAhead} put in place. */
+    public int inputCopiedAhead() {
+        return copiedAhead;
+    }
+
+    /** Time {@link #copyNextInputAhead} took, all batches. */
+    public long aheadNanos() {
+        return aheadNanos;
     }
 
     /** From now on the input's columns are written from its mapping, as where the kernel cannot copy them (tests). */
