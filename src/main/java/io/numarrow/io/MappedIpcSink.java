@@ -78,6 +78,12 @@ public final class MappedIpcSink implements AutoCloseable {
      */
     private final MemorySegment[] staging;
     private final Arena stagingArena;
+    /**
+     * Without a mapping: native memory that heap bytes (the header, the footer, each batch's metadata)
+     * are copied into to be written, reused and grown when too small (from {@link #stagingArena});
+     * used by one thread at a time, as {@link #finish} is.
+     */
+    private MemorySegment scratch;
     private final BufferAllocator allocator;
     private final VectorSchemaRoot[] slots = new VectorSchemaRoot[SLOTS];
     private final int appendedNodeCount;
@@ -86,6 +92,8 @@ public final class MappedIpcSink implements AutoCloseable {
     private final FinishClock clock = new FinishClock();
     /** Batches, from the first, whose kept input columns {@link #copyNextInputAhead} put in place before any finish. */
     private int copiedAhead;
+    /** Of them, those that had input columns to copy, and the time their copies took. */
+    private int aheadCopies;
     private long aheadNanos;
     private int finished;
     private boolean unmapped;
@@ -215,7 +223,10 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         MemorySegment from = bytes;
         if (!bytes.isNative()) {
-            from = Arena.ofAuto().allocate(bytes.byteSize());
+            if (scratch == null || scratch.byteSize() < bytes.byteSize()) {
+                scratch = stagingArena.allocate(Math.max(bytes.byteSize(), 4096), 64);
+            }
+            from = scratch.asSlice(0, bytes.byteSize());
             from.copyFrom(bytes);
         }
         write(from, at);
@@ -457,6 +468,7 @@ public final class MappedIpcSink implements AutoCloseable {
             input.dropPages(b.inputOffset(), b.inputLength());
             LinuxMemory.syncFileRange(fd, b.bodyOffset(), b.inputLength(), LinuxMemory.SYNC_FILE_RANGE_WRITE);
             copiedAhead++;
+            aheadCopies++;
             aheadNanos += System.nanoTime() - start;
             return true;
         }
@@ -513,7 +525,7 @@ public final class MappedIpcSink implements AutoCloseable {
 
     /** Where the finished batches' time went, piece by piece, wall and thread CPU. */
     public FinishTimes finishTimes() {
-        return clock.totals();
+        return clock.totals(aheadCopies, aheadNanos);
     }
 
     public Path target() {
