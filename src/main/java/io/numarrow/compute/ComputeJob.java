@@ -268,7 +268,7 @@ public final class ComputeJob {
                     spec.keepInputColumns(), allocator) : null;
             try {
                 PreparedWeights prepared;
-                try (InputCopyAhead ahead = InputCopyAhead.start(mapped)) {
+                try (InputCopyAhead ahead = InputCopyAhead.start(mapped, parallel.pool())) {
                     prepared = compileAndPrepare(parallel, w, bias, d, spec);
                 }
                 if (mapped != null && mapped.inputCopiedAhead() > 0) {

@@ -451,7 +451,7 @@ public final class MappedIpcSink implements AutoCloseable {
      * not grow with the file). Batches in order, from the first; returns false, copying nothing,
      * once every batch's are in place (at once when the input's columns are dropped). Only before the
      * first {@link #columns}, on one thread at a time; the thread that then finishes batches must
-     * see its writes (it joined the copying thread, or is that thread).
+     * see its writes (it awaited the copying task, or is the thread that copied).
      *
      * @throws java.io.UncheckedIOException naming the target when the write fails
      * @throws io.numarrow.BadInputException naming the input when it shrank under the job
