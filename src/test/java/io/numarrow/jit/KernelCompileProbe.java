@@ -47,7 +47,8 @@ public final class KernelCompileProbe {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         KernelCompile.Result r = KernelCompile.compile(256, n, true, true);
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
-                + r.millis() + " note=" + r.note() + " c1=" + KernelCompile.c1Note());
+                + r.millis() + " note=" + r.note() + " helpersLeft=" + Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("numarrow-softmax-compile")).count() + " c1=" + KernelCompile.c1Note());
         System.out.flush();
         int m = 4000;
         int k = 256;

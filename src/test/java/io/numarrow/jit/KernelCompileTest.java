@@ -42,6 +42,7 @@ class KernelCompileTest {
         List<String> out = runProbe(true, List.of("-XX:+PrintCompilation"));
         String warmed = out.get(indexOf(out, KernelCompileProbe.WARMED));
         assertTrue(warmed.endsWith(" c1=null"), "the directive is added by default: " + warmed);
+        assertTrue(warmed.contains(" helpersLeft=0 "), "softmax's warm-up thread outlived the warm-up: " + warmed);
         checkCompiledBeforeTheBatch(out);
     }
 
