@@ -99,13 +99,11 @@ class FullDiskTest {
     }
 
     /**
-     * What a JVM on the test class path prints before numarrow runs: the incubator module's and a
-     * Spark dependency's start-up warnings, and SLF4J's note on the two providers there (the CLI's
-     * own class path has one).
+     * What a JVM on the test class path prints before numarrow runs: the incubator module's start-up
+     * warning and SLF4J's note on the two providers there (the CLI's own class path has one).
      */
     private static boolean testClassPathNoise(String line) {
-        return line.startsWith("WARNING: Using incubator modules") || line.startsWith("WARNING: package sun.security.action")
-                || line.startsWith("SLF4J(");
+        return line.startsWith("WARNING: Using incubator modules") || line.startsWith("SLF4J(");
     }
 
     private List<Path> entries() throws IOException {
