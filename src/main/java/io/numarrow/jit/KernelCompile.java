@@ -6,6 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -29,6 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (on-stack replacement) and the method again later. The JVM's own classes that would otherwise load
  * later in the job (heap memory segments) are loaded first: a class loaded after a kernel is compiled can
  * invalidate its compiled code.
+ *
+ * <p>Softmax's rounds run on a second thread beside the matmul's (see {@link #besideEachOther}), so that C2's
+ * one thread is not left idle while either runs boxed between two compiles.
  *
  * <p>With the policy the kernels skip C1 and C2 leaves the Vector API's fallbacks alone
  * ({@link KernelDirective}; {@code -Dnumarrow.kernels.skipC1=false} turns it off): each kernel goes from the
@@ -58,6 +63,13 @@ public final class KernelCompile {
     static final double FAST_ELEMENTS_PER_SECOND = 100e6;
     /** K of the synthetic multiply (see the class comment). */
     static final int WARM_K = 16;
+    /**
+     * Once the kernels run compiled, the matmul goes on at the job's K, up to this, until it is fast again: the
+     * packing of A, compiled for the short K's one-vector rows, is thrown away (an uncommon trap) and compiled
+     * again the first time its rows are long; this has that happen here rather than in the job's first batch.
+     * Compiled tiles do not go back to on-stack replacement for the longer loop.
+     */
+    static final int JOB_K = 256;
     /**
      * Narrower jobs are warmed at this width first. C2 turns a kernel's Vector API calls into vector
      * instructions only where it knows each vector's class, partly from the type profiles of the Vector
@@ -165,11 +177,77 @@ public final class KernelCompile {
             compiled = profile.untilFast(deadline);
             rounds += profile.done;
         }
-        Rounds own = new Rounds(depth, cols, matmul, softmax);
-        compiled &= own.untilFast(deadline);
-        rounds += own.done;
+        List<Rounds> here = new ArrayList<>();
+        Rounds there = null;
+        if (matmul && softmax) {
+            here.add(new Rounds(depth, cols, true, false));
+            there = new Rounds(depth, cols, false, true);
+        } else {
+            here.add(new Rounds(depth, cols, matmul, softmax));
+        }
+        int jobDepth = Math.max(1, Math.min(k, JOB_K));
+        if (matmul && jobDepth > depth) {
+            here.add(new Rounds(jobDepth, cols, true, false));
+        }
+        compiled &= besideEachOther(here, there, deadline);
+        for (Rounds r : here) {
+            rounds += r.done;
+        }
         return new Result(true, compiled, start, uptime(), rounds,
                 compiled ? null : "not at compiled speed after " + DEADLINE_NANOS / 1_000_000_000 + " s");
+    }
+
+    /**
+     * Runs {@code tiles}' rounds on this thread and {@code rows}' on a thread of its own until both are fast or
+     * the deadline passes; returns whether both were. Why two threads: C2 has one thread here and compiles
+     * one kernel at a time, and each warm-up thread waits for the compile its calls asked for; between two
+     * compiles a single thread runs its kernels boxed, interpreted, until the next one's threshold, while C2
+     * has no kernel to compile. With the matmul's rounds and softmax's on threads of their own, one runs
+     * boxed while C2 compiles the other's kernel (docs/performance.md, session 11).
+     */
+    private static boolean besideEachOther(List<Rounds> tiles, Rounds rows, long deadline) {
+        if (rows == null) {
+            return allFast(tiles, deadline);
+        }
+        boolean[] rowsFast = new boolean[1];
+        Throwable[] failed = new Throwable[1];
+        Thread other = new Thread(() -> {
+            try {
+                rowsFast[0] = rows.untilFast(deadline);
+            } catch (RuntimeException | Error e) { // thrown here as it would have been on one thread
+                failed[0] = e;
+            }
+        }, "numarrow-softmax-compile");
+        other.setDaemon(true);
+        other.start();
+        boolean tilesFast = allFast(tiles, deadline);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                other.join(); // the rounds end by the deadline; the result needs the other thread's verdict
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed[0] instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failed[0] instanceof Error e) {
+            throw e;
+        }
+        return tilesFast && rowsFast[0];
+    }
+
+    private static boolean allFast(List<Rounds> rounds, long deadline) {
+        boolean fast = true;
+        for (Rounds r : rounds) {
+            fast &= r.untilFast(deadline);
+        }
+        return fast;
     }
 
     /** The kernels on synthetic {@code 16×depth · depth×cols} operands, round after round. */

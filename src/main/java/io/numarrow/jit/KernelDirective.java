@@ -5,8 +5,13 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +31,12 @@ import java.util.List;
  *       the kernels run boxed, before C2 has compiled them: hot then, they took more of C2's one thread
  *       before the first batch than the kernels themselves (docs/performance.md, session 10). C1 still
  *       compiles them.</li>
+ *   <li>C2 off the JDK's class-file library ({@link #CLASS_FILE}), which spins the hidden classes of lambdas and
+ *       method handles (hundreds at a start, none archived: the AOT cache keeps no linked classes while the
+ *       incubator module is in the boot layer). It gets hot at start-up, and a C2 compile of its stack-map
+ *       generator (2767 bytes, 80-140 ms) that is under way when a kernel's blocking compile is queued holds
+ *       the kernel up for as long: a compile in progress is not interrupted. C1 compiles it instead (at its
+ *       first tier, without profiling, once C2 is ruled out), fast enough for code that runs at start-up.</li>
  * </ul>
  *
  * <p>Softmax's classes skip C1 only since their loops need no type profile (no loop's running vector is a
@@ -51,8 +62,14 @@ final class KernelDirective {
     /** The Vector API's methods, as directive patterns: C2 does not compile them on their own. */
     static final List<String> FALLBACKS = List.of("jdk/incubator/vector/*.*", "jdk/internal/vm/vector/VectorSupport.*");
 
+    /** The JDK's class-file library, as directive patterns: C2 does not compile it. */
+    static final List<String> CLASS_FILE = List.of("jdk/internal/classfile/*.*", "java/lang/classfile/*.*");
+
     /** The jvm.flags line that opens the diagnostic command's class to numarrow. */
     static final String OPENS = "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED";
+
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private KernelDirective() {
     }
@@ -74,8 +91,8 @@ final class KernelDirective {
         }
         Path file = null;
         try {
-            file = Files.createTempFile("numarrow-kernels", ".json");
-            Files.writeString(file, json(patterns, FALLBACKS), StandardCharsets.UTF_8);
+            file = directiveFile();
+            Files.writeString(file, json(patterns, c2Off()), StandardCharsets.UTF_8);
             String reply = execute("Compiler.directives_add " + file);
             return reply != null && reply.contains("directives added") ? null : "the JVM answered: " + reply;
         } catch (ReflectiveOperationException | RuntimeException | IOException | LinkageError e) {
@@ -88,6 +105,30 @@ final class KernelDirective {
                     // a temporary file of a few bytes left behind
                 }
             }
+        }
+    }
+
+    /** What C2 leaves alone: the Vector API's fallbacks and the class-file library. */
+    static List<String> c2Off() {
+        List<String> off = new ArrayList<>(FALLBACKS);
+        off.addAll(CLASS_FILE);
+        return off;
+    }
+
+    /**
+     * A new, empty file for the directive, readable by its owner only. Not {@code Files.createTempFile}: its
+     * random name comes from a {@code SecureRandom}, whose start-up (25-30 ms) came before the kernels' first
+     * compile. The name is this process's id and a clock reading; a file of that name already there (left by
+     * a process of the same id, or put there by someone else) is never opened: the temporary folder's
+     * random name is the fallback.
+     */
+    static Path directiveFile() throws IOException {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+        Path file = dir.resolve("numarrow-kernels-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".json");
+        try {
+            return Files.createFile(file, OWNER_ONLY);
+        } catch (FileAlreadyExistsException | UnsupportedOperationException e) {
+            return Files.createTempFile("numarrow-kernels", ".json");
         }
     }
 

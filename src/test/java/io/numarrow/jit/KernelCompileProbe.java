@@ -3,6 +3,11 @@ package io.numarrow.jit;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.RowArgmax;
 import io.numarrow.kernels.Softmax;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
@@ -20,6 +25,8 @@ public final class KernelCompileProbe {
     static final String BATCH_DONE = "=== batch done";
     /** With the argument {@code prepare}: only {@link KernelCompile#prepare()} ran. */
     static final String PREPARED = "=== prepared";
+    /** With the argument {@code spin}: after {@link #PREPARED}, class files built until this line. */
+    static final String SPUN = "=== spun";
 
     private KernelCompileProbe() {
     }
@@ -30,10 +37,18 @@ public final class KernelCompileProbe {
             System.out.println(PREPARED + " c1=" + KernelCompile.c1Note());
             return;
         }
+        if (args.length > 0 && args[0].equals("spin")) {
+            KernelCompile.prepare();
+            System.out.println(PREPARED + " c1=" + KernelCompile.c1Note());
+            System.out.flush();
+            System.out.println(SPUN + " bytes=" + spin(Integer.parseInt(args[1])));
+            return;
+        }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 256;
         KernelCompile.Result r = KernelCompile.compile(256, n, true, true);
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
-                + r.millis() + " note=" + r.note() + " c1=" + KernelCompile.c1Note());
+                + r.millis() + " note=" + r.note() + " helpersLeft=" + Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("numarrow-softmax-compile")).count() + " c1=" + KernelCompile.c1Note());
         System.out.flush();
         int m = 4000;
         int k = 256;
@@ -66,6 +81,24 @@ public final class KernelCompileProbe {
         }
         System.out.println(BATCH_DONE + " matmul=" + matmul + " softmax=" + softmax + " argmax=" + argmax
                 + " allocated=" + (matmul + softmax + argmax));
+    }
+
+    /**
+     * Builds {@code count} small class files with the JDK's class-file library, as the JDK does for each
+     * lambda and method handle it spins (a branch in each method, so each needs a stack map); returns
+     * their total size.
+     */
+    private static long spin(int count) {
+        long bytes = 0;
+        MethodTypeDesc intToInt = MethodTypeDesc.of(ConstantDescs.CD_int, ConstantDescs.CD_int);
+        for (int i = 0; i < count; i++) {
+            bytes += ClassFile.of().build(ClassDesc.of("probe.Spun" + i), cb -> cb.withMethodBody("f", intToInt,
+                    ClassFile.ACC_PUBLIC | ClassFile.ACC_STATIC, code -> {
+                        Label zero = code.newLabel();
+                        code.iload(0).ifeq(zero).iload(0).ireturn().labelBinding(zero).iconst_1().ireturn();
+                    })).length;
+        }
+        return bytes;
     }
 
     private static MemorySegment unscoped(MemorySegment s) {

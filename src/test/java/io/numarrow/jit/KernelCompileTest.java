@@ -42,6 +42,7 @@ class KernelCompileTest {
         List<String> out = runProbe(true, List.of("-XX:+PrintCompilation"));
         String warmed = out.get(indexOf(out, KernelCompileProbe.WARMED));
         assertTrue(warmed.endsWith(" c1=null"), "the directive is added by default: " + warmed);
+        assertTrue(warmed.contains(" helpersLeft=0 "), "softmax's warm-up thread outlived the warm-up: " + warmed);
         checkCompiledBeforeTheBatch(out);
     }
 
@@ -81,6 +82,30 @@ class KernelCompileTest {
         }
         assertEquals(List.of(), c1, "first-tier compiles of the kernels");
         assertEquals(List.of(), c2, "C2 compiles of the Vector API's own methods");
+    }
+
+    /**
+     * The directive keeps C2 off the JDK's class-file library (which spins lambdas' and method handles' classes):
+     * once it is added, thousands of class files built make C1 compile the library's methods, never C2. Fails
+     * without {@link KernelDirective#CLASS_FILE}: the stack-map generator and the constant pool reach C2.
+     */
+    @Test
+    void theClassFileLibrarySkipsC2() throws Exception {
+        List<String> out = runProbe(true, List.of("-XX:+PrintCompilation"), "spin", "20000");
+        int prepared = indexOf(out, KernelCompileProbe.PREPARED);
+        assertTrue(out.get(prepared).endsWith(" c1=null"), out.get(prepared));
+        int spun = indexOf(out, KernelCompileProbe.SPUN);
+        List<String> c1 = new ArrayList<>();
+        List<String> c2 = new ArrayList<>();
+        for (String line : out.subList(prepared + 1, spun)) {
+            Matcher m = COMPILE.matcher(line);
+            if (m.matches() && m.group(3).matches("(jdk\\.internal\\.classfile\\.|java\\.lang\\.classfile\\.).*")
+                    && !m.group(4).contains("made not entrant")) {
+                (m.group(2).equals("4") ? c2 : c1).add(line.strip());
+            }
+        }
+        assertTrue(c1.size() > 10, "the class-file library was not hot enough to be compiled: " + c1);
+        assertEquals(List.of(), c2, "C2 compiles of the class-file library");
     }
 
     /**

@@ -2,9 +2,13 @@ package io.numarrow.jit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.JvmFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +48,30 @@ class KernelDirectiveTest {
         List<String> patterns = KernelDirective.policyPatterns(flags);
         assertEquals(List.of("io/numarrow/kernels/MicroKernel*.*", "io/numarrow/kernels/Softmax.*", "io/numarrow/kernels/VectorExp.*",
                 "io/numarrow/kernels/RowSum.*", "io/numarrow/kernels/RowArgmax.*"), patterns);
+    }
+
+    /** The directive's file: new, empty, its owner's alone, another one each time. */
+    @Test
+    void theDirectiveFileIsNewAndPrivate() throws Exception {
+        Path first = KernelDirective.directiveFile();
+        Path second = KernelDirective.directiveFile();
+        try {
+            assertNotEquals(first, second);
+            assertEquals(0, Files.size(first));
+            if (Files.getFileStore(first).supportsFileAttributeView("posix")) {
+                assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(first));
+            }
+        } finally {
+            Files.deleteIfExists(first);
+            Files.deleteIfExists(second);
+        }
+    }
+
+    @Test
+    void c2LeavesTheVectorApiAndTheClassFileLibraryAlone() {
+        List<String> off = KernelDirective.c2Off();
+        assertTrue(off.containsAll(KernelDirective.FALLBACKS) && off.containsAll(KernelDirective.CLASS_FILE), off.toString());
+        assertTrue(off.contains("jdk/internal/classfile/*.*"), off.toString());
     }
 
     @Test
