@@ -99,6 +99,10 @@ public abstract class TileLoop {
         if (tiles <= 0) {
             return;
         }
+        if (tiles == 1) {
+            runTile(0, 1); // one thread's work: no helper, nothing to count
+            return;
+        }
         Worker self = Worker.current();
         boolean outside = self == null || self.pool != pool;
         if (!outside) {
