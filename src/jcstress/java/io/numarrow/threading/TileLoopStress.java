@@ -53,8 +53,9 @@ public final class TileLoopStress {
 
     /**
      * Two outside callers: one with no more tiles than workers (it works beside one helper), one with
-     * more (it leaves them to two helpers and waits, or claims unstarted helpers). r1, r2: tiles of
-     * each run that ran exactly once.
+     * more (it works beside one helper when its run is the only outside one in flight, else leaves them
+     * to two helpers and waits, or claims unstarted helpers). r1, r2: tiles of each run that ran exactly
+     * once.
      */
     @JCStressTest
     @Outcome(id = "2, 7", expect = ACCEPTABLE, desc = "every tile of both runs ran exactly once")

@@ -44,6 +44,11 @@ final class JobStats {
         }
         if (t != null) {
             line(out, "setup", t.setupNanos() / 1e9, "s (open input, load weights, compile kernels, prepare weights, open output)");
+            if (t.inPlace() && t.finishing().aheadBatches() > 0) {
+                line(out, "input copied ahead", t.finishing().aheadNanos() / 1e9, String.format(Locale.ROOT,
+                        "s (the input's kept columns of %d batches, copied into the output while the kernels compiled;"
+                                + " part of setup)", t.finishing().aheadBatches()));
+            }
             if (t.inPlace()) {
                 line(out, "read", t.readNanos() / 1e9, "s (taking mapped batches; the kernel reads ahead)");
                 line(out, "compute", t.computeNanos() / 1e9, "s (into the output's planned places: reused buffers the pool writes to the file)");

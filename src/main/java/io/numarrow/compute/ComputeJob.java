@@ -254,23 +254,55 @@ public final class ComputeJob {
             checkNewColumn(schema, source, spec.predictionColumn(), "prediction", spec);
         }
         try (Tensor w = spec.ops().needsWeights() ? WeightsFile.load(spec.weights(), allocator) : null;
-             Tensor bias = spec.bias() == null ? null : WeightsFile.loadBias(spec.bias(), allocator);
-             PreparedWeights prepared = w == null ? null : prepareChecked(parallel, w, bias, d, spec)) {
-            int h = w != null ? w.cols() : d;
-            if (w == null && spec.ops().softmax()) {
-                KernelCompile.compile(d, d, false, true); // softmax alone; with weights, prepareChecked did it
+             Tensor bias = spec.bias() == null ? null : WeightsFile.loadBias(spec.bias(), allocator)) {
+            if (w != null) {
+                checkShapes(w, bias, d, spec);
             }
+            int h = w != null ? w.cols() : d;
             LOG.debug("compute {} on {} (d={}, h={}{}) -> {}", spec.ops(), spec.input(), d, h,
                     bias == null ? "" : ", bias", spec.output());
             List<Field> added = outputFields(spec, h);
             Schema outSchema = outputSchema(schema, added, spec.keepInputColumns());
+            // opened before the kernels' compile is waited for: the input's kept columns are copied into it meanwhile
             MappedIpcSink mapped = inPlace ? MappedIpcSink.open(spec.output(), source, outSchema, added.size(),
                     spec.keepInputColumns(), allocator) : null;
-            if (mapped != null) {
-                return runInPlace(spec, source, mapped, parallel, prepared, progress, start);
+            try {
+                PreparedWeights prepared;
+                try (InputCopyAhead ahead = InputCopyAhead.start(mapped, parallel.pool())) {
+                    prepared = compileAndPrepare(parallel, w, bias, d, spec);
+                }
+                if (mapped != null && mapped.inputCopiedAhead() > 0) {
+                    LOG.debug("the input's columns of {} of {} batches copied while the kernels compiled ({} s)",
+                            mapped.inputCopiedAhead(), mapped.batches(), String.format("%.3f", mapped.aheadNanos() / 1e9));
+                }
+                try (prepared) {
+                    if (mapped != null) {
+                        return runInPlace(spec, source, mapped, parallel, prepared, progress, start);
+                    }
+                    return runPipelined(spec, source, sinks, outSchema, h, parallel, prepared, allocator, progress,
+                            start);
+                }
+            } finally {
+                if (mapped != null) {
+                    mapped.close(); // deletes the temporary file unless committed
+                }
             }
-            return runPipelined(spec, source, sinks, outSchema, h, parallel, prepared, allocator, progress, start);
         }
+    }
+
+    /**
+     * The kernels compiled for the job (on this thread, before the workers start, docs/design.md,
+     * start-up) and the weights packed once for every batch: null without weights.
+     */
+    private static PreparedWeights compileAndPrepare(ParallelOps parallel, Tensor w, Tensor bias, int d, Spec spec) {
+        if (w == null) {
+            if (spec.ops().softmax()) {
+                KernelCompile.compile(d, d, false, true); // softmax alone
+            }
+            return null;
+        }
+        KernelCompile.compile(d, w.cols(), true, spec.ops().softmax());
+        return parallel.prepare(w, bias);
     }
 
     /** The output computed in place in its mapped file, the pool finishing each batch beside the next one's tiles. */
@@ -378,6 +410,12 @@ public final class ComputeJob {
     }
 
     static PreparedWeights prepareChecked(ParallelOps parallel, Tensor w, Tensor bias, int d, Spec spec) {
+        checkShapes(w, bias, d, spec);
+        return compileAndPrepare(parallel, w, bias, d, spec);
+    }
+
+    /** Refuses weights (and a bias) that do not fit the input's {@code d} features, naming the files. */
+    private static void checkShapes(Tensor w, Tensor bias, int d, Spec spec) {
         if (w.rows() != d) {
             throw new BadInputException("shapes do not fit: column '" + spec.column() + "' of " + spec.input()
                     + " has d=" + d + " features per row, but the weights " + spec.weights() + " have "
@@ -388,9 +426,6 @@ public final class ComputeJob {
                     + " values, but the weights " + spec.weights() + " are " + w.rows() + "×" + w.cols()
                     + " (the bias needs h=" + w.cols() + ", one per column)");
         }
-        // the kernels compiled now, on this thread, before the workers start, and before packing W (docs/design.md, start-up)
-        KernelCompile.compile(d, w.cols(), true, spec.ops().softmax());
-        return parallel.prepare(w, bias);
     }
 
     /** The batch's features column; a missing or wrong one is refused naming the input and the batch. */

@@ -34,8 +34,10 @@ final class FinishClock {
         lastCpu = c;
     }
 
-    FinishTimes totals() {
-        return new FinishTimes(wall[WRITE], cpu[WRITE], wall[COPY], cpu[COPY], wall[WRITE_BACK], cpu[WRITE_BACK]);
+    /** The sums, with what was copied ahead of the first batch ({@link FinishTimes#aheadBatches()}). */
+    FinishTimes totals(int aheadBatches, long aheadNanos) {
+        return new FinishTimes(wall[WRITE], cpu[WRITE], wall[COPY], cpu[COPY], wall[WRITE_BACK], cpu[WRITE_BACK],
+                aheadBatches, aheadNanos);
     }
 
     /** This thread's CPU time, or 0 where the JVM cannot tell (then only walls are known). */

@@ -8,10 +8,19 @@ package io.numarrow.io;
  * @param writeNanos        the appended columns and the batch's metadata written into the page cache
  * @param copyNanos         the input's columns copied file to file
  * @param writeBackNanos    the batch's pages let go and their write-back started
+ * @param aheadBatches      batches whose input columns were copied before the first batch, while the
+ *                          kernels compiled ({@link MappedIpcSink#copyNextInputAhead}): their finishes copy none
+ * @param aheadNanos        the time that copy took (not part of {@link #nanos()}: no batch was being computed)
  */
 public record FinishTimes(long writeNanos, long writeCpuNanos, long copyNanos, long copyCpuNanos,
-                          long writeBackNanos, long writeBackCpuNanos) {
+                          long writeBackNanos, long writeBackCpuNanos, int aheadBatches, long aheadNanos) {
     public static final FinishTimes NONE = new FinishTimes(0, 0, 0, 0, 0, 0);
+
+    /** Nothing copied ahead of the first batch. */
+    public FinishTimes(long writeNanos, long writeCpuNanos, long copyNanos, long copyCpuNanos, long writeBackNanos,
+                       long writeBackCpuNanos) {
+        this(writeNanos, writeCpuNanos, copyNanos, copyCpuNanos, writeBackNanos, writeBackCpuNanos, 0, 0);
+    }
 
     public long nanos() {
         return writeNanos + copyNanos + writeBackNanos;

@@ -78,12 +78,23 @@ public final class MappedIpcSink implements AutoCloseable {
      */
     private final MemorySegment[] staging;
     private final Arena stagingArena;
+    /**
+     * Without a mapping: native memory that heap bytes (the header, the footer, each batch's metadata)
+     * are copied into to be written, reused and grown when too small (from {@link #stagingArena});
+     * used by one thread at a time, as {@link #finish} is.
+     */
+    private MemorySegment scratch;
     private final BufferAllocator allocator;
     private final VectorSchemaRoot[] slots = new VectorSchemaRoot[SLOTS];
     private final int appendedNodeCount;
     // written by finish, which runs on one thread at a time (its caller awaits each before the next)
     private boolean kernelCopy = Settings.outputKernelCopy();
     private final FinishClock clock = new FinishClock();
+    /** Batches, from the first, whose kept input columns {@link #copyNextInputAhead} put in place before any finish. */
+    private int copiedAhead;
+    /** Of them, those that had input columns to copy, and the time their copies took. */
+    private int aheadCopies;
+    private long aheadNanos;
     private int finished;
     private boolean unmapped;
     private boolean closed;
@@ -212,7 +223,10 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         MemorySegment from = bytes;
         if (!bytes.isNative()) {
-            from = Arena.ofAuto().allocate(bytes.byteSize());
+            if (scratch == null || scratch.byteSize() < bytes.byteSize()) {
+                scratch = stagingArena.allocate(Math.max(bytes.byteSize(), 4096), 64);
+            }
+            from = scratch.asSlice(0, bytes.byteSize());
             from.copyFrom(bytes);
         }
         write(from, at);
@@ -334,7 +348,7 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         writeMetadata(b, nullCounts);
         clock.lap(FinishClock.WRITE);
-        if (b.inputLength() > 0) {
+        if (b.inputLength() > 0 && index >= copiedAhead) {
             copyInput(b);
         }
         clock.lap(FinishClock.COPY);
@@ -429,6 +443,48 @@ public final class MappedIpcSink implements AutoCloseable {
         }
     }
 
+    /**
+     * Puts the next batch's kept input columns in place now, ahead of its {@link #finish}, and starts
+     * their write-back: work that needs no computed value, for the time before the first batch
+     * (while the kernels compile, a core would sit idle), so that the batches' finishes do less
+     * beside the tiles. The input's pages it read leave the process again (its resident size does
+     * not grow with the file). Batches in order, from the first; returns false, copying nothing,
+     * once every batch's are in place (at once when the input's columns are dropped). Only before the
+     * first {@link #columns}, on one thread at a time; the thread that then finishes batches must
+     * see its writes (it awaited the copying task, or is the thread that copied).
+     *
+     * @throws java.io.UncheckedIOException naming the target when the write fails
+     * @throws io.numarrow.BadInputException naming the input when it shrank under the job
+     */
+    public boolean copyNextInputAhead() {
+        while (copiedAhead < plan.batches().size()) {
+            IpcOutputPlan.Batch b = plan.batches().get(copiedAhead);
+            if (b.inputLength() == 0) { // an empty batch, or the input's columns dropped: nothing to copy
+                copiedAhead++;
+                continue;
+            }
+            long start = System.nanoTime();
+            copyInput(b);
+            input.dropPages(b.inputOffset(), b.inputLength());
+            LinuxMemory.syncFileRange(fd, b.bodyOffset(), b.inputLength(), LinuxMemory.SYNC_FILE_RANGE_WRITE);
+            copiedAhead++;
+            aheadCopies++;
+            aheadNanos += System.nanoTime() - start;
+            return true;
+        }
+        return false;
+    }
+
+    /** Batches whose kept input columns {@link #copyNextInputAhead} put in place. */
+    public int inputCopiedAhead() {
+        return copiedAhead;
+    }
+
+    /** Time {@link #copyNextInputAhead} took, all batches. */
+    public long aheadNanos() {
+        return aheadNanos;
+    }
+
     /** From now on the input's columns are written from its mapping, as where the kernel cannot copy them (tests). */
     void copyInputByWrites() {
         kernelCopy = false;
@@ -469,7 +525,7 @@ public final class MappedIpcSink implements AutoCloseable {
 
     /** Where the finished batches' time went, piece by piece, wall and thread CPU. */
     public FinishTimes finishTimes() {
-        return clock.totals();
+        return clock.totals(aheadCopies, aheadNanos);
     }
 
     public Path target() {

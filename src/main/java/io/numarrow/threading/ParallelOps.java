@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  *   for each tile, in parallel:   C[rows] = A[rows] · packed B    (+ softmax of each cache block, fused)
  * }</pre>
- * The one exception: a call given plain weights that is one thread's work runs the kernel at once,
- * which reads a small B in place rather than pack it. What the code keeps true:
+ * The one exception: a call given plain weights that is one thread's work, or too little to pay for
+ * packing B and shipping it to another core ({@code PLAIN_SPLIT_MACS}), runs the kernel at once on the
+ * calling thread, which reads a small B in place rather than pack it. What the code keeps true:
  * <ul>
  * <li>Same bits on every path (docs/reproducibility.md): the tile count, packing and per-node copies
  * change no result, nor does the JIT tier the kernels run at.</li>
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * <li>Concurrent calls share nothing mutable: a call takes each kept object and puts it back when done,
  * so a second call running meanwhile makes its own; a holder is cleared before it goes back.</li>
  * <li>No more tiles than the work justifies, each worth {@code MIN_TILE_MACS}: a small problem runs on
- * the calling thread, a larger one on the caller and a few workers, a large one on the whole pool.</li>
+ * the calling thread, a larger one on the caller and a few workers, a large one on the whole pool (the
+ * caller in one worker's place, see {@link TileLoop}).</li>
  * <li>On a pool whose workers sit on several NUMA nodes, packed B has a copy on each
  * ({@link #weightNodes()}); a worker reads its node's copy and first moves the pages of the output rows
  * it writes to its node.</li>
@@ -64,6 +66,12 @@ public final class ParallelOps {
      * streams B once per full block, where a tile shorter than a block streams B once per tile.
      */
     static final int ROW_BLOCKS_PER_WORKER = 2;
+    /**
+     * Least work (multiply-adds) a call given plain weights must be to be split: below it the calling thread
+     * alone reads B in place. Split, B is packed per call on the caller and every other thread reads the
+     * packed copy out of the caller's cache, which costs more than a second thread gives up to here.
+     */
+    static final long PLAIN_SPLIT_MACS = 1L << 22;
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
@@ -304,7 +312,7 @@ public final class ParallelOps {
         }
     }
 
-    /** A call given plain weights: B packed into the reusable weights, unless one thread does it all. */
+    /** A call given plain weights: B packed into the reusable weights, unless the calling thread does it all. */
     private void gemm(Tensor a, Tensor b, boolean transposeB, Tensor bias, boolean accumulate, Tensor out,
                       boolean softmax) {
         checkMatmulShapes(a, b, transposeB);
@@ -313,7 +321,7 @@ public final class ParallelOps {
         int n = transposeB ? b.rows() : b.cols();
         checkOutput(out, bias, m, n);
         KernelCompile.compile(k, n, true, softmax);
-        if (matmulUnits(m, n, k, Matmul.rowGroup(SPECIES)) <= 1) {
+        if (plainCallOnCaller(m, n, k)) {
             // on this thread alone the kernel reads a small B in place rather than pack it
             MemorySegment c = out.liveSegment();
             Matmul.multiply(SPECIES, a.liveSegment(), b.liveSegment(), c, m, n, k, transposeB,
@@ -363,6 +371,11 @@ public final class ParallelOps {
             gemmTiles.put(tiles);
             w.release();
         }
+    }
+
+    /** Whether a call given plain weights runs on the calling thread alone, B read in place. */
+    static boolean plainCallOnCaller(int m, int n, int k) {
+        return (long) m * n * Math.max(k, 1) < PLAIN_SPLIT_MACS || matmulUnits(m, n, k, Matmul.rowGroup(SPECIES)) <= 1;
     }
 
     /**

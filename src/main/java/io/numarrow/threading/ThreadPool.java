@@ -69,6 +69,13 @@ public final class ThreadPool implements AutoCloseable {
     final AtomicInteger spinning = new AtomicInteger();
     /** Threads from outside the pool working on a {@link TileLoop}'s tiles beside the workers. */
     final AtomicInteger outsideWorkers = new AtomicInteger();
+    /** {@link TileLoop} runs in flight whose callers are not this pool's workers, working on tiles or not. */
+    final AtomicInteger outsideRuns = new AtomicInteger();
+    /**
+     * Whether every worker is on one NUMA node (or the pool is not NUMA-aware): then a thread from outside
+     * may take a worker's place in a {@link TileLoop}, having no node's copy of the data to miss.
+     */
+    final boolean oneNode;
     /** CPUs this process may use: more awake threads than this, and an idle worker's spin takes a working thread's time. */
     private final int cpus = Runtime.getRuntime().availableProcessors();
     /** When a spinning worker last looked at the clock: a stale beat means the spinner lost its CPU. */
@@ -98,6 +105,7 @@ public final class ThreadPool implements AutoCloseable {
         int n = config.numThreads().orElse(topology.defaultWorkerCount());
         this.placements = WorkerPlacement.plan(topology, n, numaAware, config.pinThreads());
         this.maxSpinners = Math.max(1, Math.min(n - 1, (n + 1) / 2));
+        this.oneNode = placements.stream().mapToInt(WorkerPlacement::node).filter(node -> node >= 0).distinct().count() <= 1;
         this.workers = new Worker[n];
         for (int i = 0; i < n; i++) {
             workers[i] = new Worker(this, i, placements.get(i), config.queueCapacity());

@@ -18,10 +18,12 @@ import java.util.concurrent.locks.LockSupport;
  * {@code pool.size()} items whatever its tile count.
  *
  * <p>Who works: a pool worker running a loop (a nested call) works on it and runs its own queued
- * tasks while it waits. A thread from outside the pool works too when there are no more tiles than
- * workers (its share beats waking workers and waiting for them), but with more it leaves the tiles to
- * the workers and waits: working beside them would make one thread more than the pool was sized for,
- * and measured slower (docs/performance.md, "Thread pool").
+ * tasks while it waits. A thread from outside the pool works in a worker's place (it queues one helper
+ * fewer, so no more threads run tiles than the pool has workers): its share beats waking a worker and
+ * being woken at the end. It leaves a run of more tiles than workers to the workers and waits only
+ * when other outside runs are in flight on the pool (their callers and helpers keep every worker busy:
+ * working beside them would make one thread more than the pool was sized for) or when the workers sit
+ * on several NUMA nodes (the caller has no node's copy of the data); docs/performance.md, "Thread pool".
  *
  * <p>A busy pool does not fail or stall a run: when no worker's queue has room for a helper, or no
  * worker has started one after {@link #STALLED_NANOS}, the caller runs the tiles itself.
@@ -97,9 +99,35 @@ public abstract class TileLoop {
         if (tiles <= 0) {
             return;
         }
+        if (tiles == 1) {
+            runTile(0, 1); // one thread's work: no helper, nothing to count
+            return;
+        }
         Worker self = Worker.current();
         boolean outside = self == null || self.pool != pool;
-        boolean callerWorks = !outside || tiles <= pool.size();
+        if (!outside) {
+            run(tiles, false, true, self);
+            return;
+        }
+        // alone on a pool over one node, an outside caller takes a worker's place whatever the tile
+        // count; with others in flight it leaves large runs to the workers, which theirs keep busy
+        boolean alone = pool.outsideRuns.incrementAndGet() == 1;
+        boolean callerWorks = tiles <= pool.size() || alone && pool.oneNode;
+        // an outside caller working on tiles takes a CPU: idle workers must not spin on it meanwhile
+        if (callerWorks) {
+            pool.outsideWorkers.incrementAndGet();
+        }
+        try {
+            run(tiles, true, callerWorks, self);
+        } finally {
+            if (callerWorks) {
+                pool.outsideWorkers.decrementAndGet();
+            }
+            pool.outsideRuns.decrementAndGet();
+        }
+    }
+
+    private void run(int tiles, boolean outside, boolean callerWorks, Worker self) {
         // a caller that works takes a worker's place: no more than pool.size() threads run tiles
         int wanted = callerWorks ? Math.min(helpers.length - 1, tiles - 1) : Math.min(helpers.length, tiles);
         if (wanted == 0) {
@@ -132,21 +160,10 @@ public abstract class TileLoop {
                 break;
             }
         }
-        // an outside caller working on tiles takes a CPU: idle workers must not spin on it meanwhile
-        boolean counted = outside && callerWorks;
-        if (counted) {
-            pool.outsideWorkers.incrementAndGet();
+        if (refused == null && callerWorks) {
+            drain();
         }
-        try {
-            if (refused == null && callerWorks) {
-                drain();
-            }
-            awaitHelpers(self, outside, callerWorks);
-        } finally {
-            if (counted) {
-                pool.outsideWorkers.decrementAndGet();
-            }
-        }
+        awaitHelpers(self, outside, callerWorks);
         if (refused != null) {
             throw refused;
         }

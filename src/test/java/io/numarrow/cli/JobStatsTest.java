@@ -79,6 +79,26 @@ class JobStatsTest {
                 + " write-back started 0.043 (0.034) s; not hidden by the overlap 0.005 s"), write);
     }
 
+    /** Input columns copied while the kernels compiled get a line of their own; none copied, no line. */
+    @Test
+    void theInputCopiedAheadHasALineWhenThereWasAny() {
+        for (int ahead : new int[] {0, 79}) {
+            FinishTimes pieces = new FinishTimes(1, 1, 2, 2, 3, 3, ahead, ahead == 0 ? 0 : 212_000_000L);
+            ComputeJob.Result r = new ComputeJob.Result(400_000, 100, 1_000_000_000L, Path.of("out.arrow"),
+                    new ComputeJob.Timings(1, 2, 3, 4, 5, 0, true, 2, 0, pieces));
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            JobStats.print(r, null, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith("input copied ahead")).toList();
+            if (ahead == 0) {
+                assertEquals(List.of(), lines);
+            } else {
+                assertEquals(1, lines.size());
+                assertTrue(lines.getFirst().contains(" 0.212 s (the input's kept columns of 79 batches"), lines.getFirst());
+            }
+        }
+    }
+
     @Test
     void onePerNodeLineSumsThatNodesWorkers() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

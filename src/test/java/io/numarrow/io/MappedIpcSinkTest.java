@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
@@ -69,6 +70,41 @@ class MappedIpcSinkTest {
             assertFalse(writeOutput(dir.resolve("in.arrow"), written, allocator, Route.DEFAULT));
         }
         assertEquals(-1, Files.mismatch(dir.resolve("copied.arrow"), written));
+    }
+
+    /**
+     * The input's kept columns copied ahead of the finishes (as while a fresh JVM's kernels compile),
+     * for the first batch or for all three: before any batch is computed the temporary file holds
+     * exactly those batches' input bodies, and the finished file is byte for byte the one the
+     * finishes' own copies make.
+     */
+    @Test
+    void theInputsColumnsCopiedAheadMakeTheSameFile() throws Exception {
+        Path written = dir.resolve("written.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(dir.resolve("in.arrow"), allocator, 3, 33, 4, null);
+            assertFalse(writeOutput(dir.resolve("in.arrow"), written, allocator, Route.DEFAULT));
+        }
+        for (Route route : new Route[] {Route.AHEAD_ONE, Route.AHEAD_ALL}) {
+            Path out = Files.createDirectory(dir.resolve(route.name())).resolve("out.arrow");
+            writeAndReadBack(out, route);
+            assertEquals(-1, Files.mismatch(out, written), route.name());
+        }
+    }
+
+    /** With the input's columns dropped there is nothing to copy ahead: false at once. */
+    @Test
+    void nothingIsCopiedAheadWhenTheInputsColumnsAreDropped() throws Exception {
+        Path input = dir.resolve("in.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 2, 17, 4, null);
+            try (BatchSource source = Formats.openSource(input, Formats.Format.ARROW, "v", allocator);
+                 MappedIpcSink sink = MappedIpcSink.open(dir.resolve("y.arrow"), source,
+                         new Schema(List.of(FixedShapeTensorType.float32(H).field("output"))), 1, false, allocator)) {
+                assertFalse(sink.copyNextInputAhead());
+                assertEquals(0, sink.aheadNanos());
+            }
+        }
     }
 
     /**
@@ -182,7 +218,11 @@ class MappedIpcSinkTest {
         /** Copied inside the kernel while it can ({@code numarrow.output.kernelCopy=true}). */
         KERNEL,
         /** Written from the input's mapping by a thread interrupted before each batch's finish. */
-        WRITES_INTERRUPTED
+        WRITES_INTERRUPTED,
+        /** The first batch's copied ahead ({@link MappedIpcSink#copyNextInputAhead}), the others by their finishes. */
+        AHEAD_ONE,
+        /** Every batch's copied ahead. */
+        AHEAD_ALL
     }
 
     /** Returns whether the kernel copied the input's columns to the end. */
@@ -215,6 +255,8 @@ class MappedIpcSinkTest {
                     sink.copyInputByWrites();
                 } else if (route == Route.KERNEL) {
                     sink.copyInputInKernel();
+                } else if (route == Route.AHEAD_ONE || route == Route.AHEAD_ALL) {
+                    copyAhead(source, sink, out, route == Route.AHEAD_ONE ? 1 : sink.batches());
                 }
                 for (int b = 0; b < sink.batches(); b++) {
                     VectorSchemaRoot columns = sink.columns(b);
@@ -250,6 +292,44 @@ class MappedIpcSinkTest {
             }
         }
         return inKernel;
+    }
+
+    /**
+     * Copies the first {@code n} batches' input columns ahead and checks that the temporary file (the
+     * one file beside {@code out}) then holds those batches' input bodies and no other's.
+     */
+    private static void copyAhead(BatchSource source, MappedIpcSink sink, Path out, int n) throws Exception {
+        for (int b = 0; b < n; b++) {
+            assertTrue(sink.copyNextInputAhead(), "batch " + b);
+        }
+        if (n == sink.batches()) {
+            assertFalse(sink.copyNextInputAhead(), "every batch's copied already");
+        }
+        assertEquals(n, sink.inputCopiedAhead());
+        MappedArrowFileReader reader = ((IpcBatchSource) source).mappedReader();
+        byte[] in = Files.readAllBytes(reader.mapping().file());
+        byte[] temp;
+        try (Stream<Path> s = Files.list(out.getParent())) {
+            temp = Files.readAllBytes(s.filter(p -> !p.equals(out)).findFirst().orElseThrow());
+        }
+        for (int b = 0; b < sink.batches(); b++) {
+            IpcFileLayout.BatchPlan plan = reader.layout().batches().get(b);
+            byte[] body = Arrays.copyOfRange(in, (int) plan.bodyOffset(), (int) (plan.bodyOffset() + plan.bodyLength()));
+            assertEquals(b < n, indexOf(temp, body) >= 0, "batch " + b + "'s input body in the temporary file");
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static void readBack(Path input, Path out, BufferAllocator allocator) throws Exception {

@@ -1,6 +1,7 @@
 package io.numarrow.threading;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,10 +50,11 @@ class ParallelOpsKernelsTest {
 
     @Test
     void matmulMatchesReferenceInlineAndTiled() {
-        // inline (up to 64³), a few tiles with the caller taking one (128³, 200×150·150×100), more tiles
-        // than workers handed to the pool while the caller waits (the rest)
-        int[][] shapes = {{1, 1, 1}, {15, 17, 255}, {64, 64, 64}, {128, 128, 128}, {200, 100, 150}, {1000, 17, 255},
-                {301, 1000, 40}, {255, 300, 1100}};
+        // inline (below PLAIN_SPLIT_MACS: up to 160³, 200×150·150×100), a few tiles with the caller taking
+        // one (24×700·700×256: three row groups), more tiles than workers with the caller in a worker's place
+        // (the rest)
+        int[][] shapes = {{1, 1, 1}, {15, 17, 255}, {64, 64, 64}, {128, 128, 128}, {200, 100, 150}, {24, 256, 700},
+                {1000, 17, 255}, {301, 1000, 40}, {255, 300, 1100}};
         for (int[] s : shapes) {
             int m = s[0];
             int n = s[1];
@@ -73,6 +75,16 @@ class ParallelOpsKernelsTest {
                 assertClose(ref, c, k, "from a worker " + m + "×" + k + "·" + k + "×" + n);
             }
         }
+    }
+
+    @Test
+    void aSmallCallWithPlainWeightsRunsOnTheCallerAloneALargerOneIsSplit() {
+        assertTrue(ParallelOps.plainCallOnCaller(128, 128, 128)); // 2 tiles' work, but B would be packed and shipped
+        assertTrue(ParallelOps.plainCallOnCaller(160, 160, 160));
+        assertTrue(ParallelOps.plainCallOnCaller(64, 64, 64));
+        assertFalse(ParallelOps.plainCallOnCaller(192, 192, 192));
+        assertFalse(ParallelOps.plainCallOnCaller(24, 256, 700));
+        assertFalse(ParallelOps.plainCallOnCaller(1000, 17, 255));
     }
 
     @Test

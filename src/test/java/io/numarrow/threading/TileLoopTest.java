@@ -1,11 +1,14 @@
 package io.numarrow.threading;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.numa.CpuTopology;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -60,7 +63,7 @@ class TileLoopTest {
     @Test
     void everyTileRunsOnceRunAfterRun() {
         CountingLoop loop = new CountingLoop(pool);
-        // fewer tiles than workers (the caller works), as many, more (left to the workers)
+        // fewer tiles than workers, as many, more (the caller works in a worker's place in each)
         for (int round = 0; round < 200; round++) {
             for (int tiles : new int[]{1, 2, 3, 4, 15, 17, 255}) {
                 loop.runCounting(tiles);
@@ -173,13 +176,74 @@ class TileLoopTest {
     @Test
     void busyWorkersDoNotStallTheRun() throws Exception {
         CountDownLatch release = blockEveryWorker(pool);
+        pool.outsideRuns.incrementAndGet(); // another caller's run in flight: ours is left to the workers
         try {
             CountingLoop loop = new CountingLoop(pool);
             long t0 = System.nanoTime();
             loop.runCounting(40); // more tiles than workers: left to them, until none has started
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5));
         } finally {
+            pool.outsideRuns.decrementAndGet();
             release.countDown();
+        }
+    }
+
+    /** Records the thread of each tile; a worker's tile waits (up to 10 s) until the caller has run one. */
+    private static final class CallerCheckingLoop extends TileLoop {
+        final Thread caller = Thread.currentThread();
+        final CountDownLatch callerRan = new CountDownLatch(1);
+        final AtomicIntegerArray byCaller;
+
+        CallerCheckingLoop(ThreadPool pool, int tiles) {
+            super(pool);
+            byCaller = new AtomicIntegerArray(tiles);
+        }
+
+        @Override
+        protected void runTile(int tile, int tiles) {
+            if (Thread.currentThread() == caller) {
+                byCaller.set(tile, 1);
+                callerRan.countDown();
+            } else {
+                try {
+                    callerRan.await(10, TimeUnit.SECONDS); // returns either way: the test then fails on time
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        int tilesByCaller() {
+            int n = 0;
+            for (int t = 0; t < byCaller.length(); t++) {
+                n += byCaller.get(t);
+            }
+            return n;
+        }
+    }
+
+    @Test
+    void anOutsideCallerAloneWorksInAWorkersPlaceInALargeRun() {
+        int tiles = 4 * pool.size();
+        CallerCheckingLoop loop = new CallerCheckingLoop(pool, tiles);
+        long t0 = System.nanoTime();
+        loop.run(tiles);
+        // had the caller left the tiles to the workers, each worker's tile would wait out its 10 s
+        assertTrue(loop.tilesByCaller() > 0, "the caller ran no tile of " + tiles);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "the workers waited for the caller");
+        assertEquals(0, pool.outsideRuns.get());
+        assertEquals(0, pool.outsideWorkers.get());
+    }
+
+    @Test
+    void aPoolOverSeveralNodesKnowsItAndOneOverOneNodeToo() {
+        assertTrue(pool.oneNode);
+        CpuTopology twoNodes = new CpuTopology(2, 2, 2, 64, List.of(List.of(0), List.of(1)));
+        try (ThreadPool spread = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).numaAware(true).build(), twoNodes)) {
+            assertEquals(List.of(0, 1), spread.placements().stream().map(WorkerPlacement::node).toList());
+            assertFalse(spread.oneNode);
+            CountingLoop loop = new CountingLoop(spread);
+            loop.runCounting(40); // left to the workers, every tile still once
         }
     }
 
@@ -222,6 +286,7 @@ class TileLoopTest {
         for (int round = 0; round < 6; round++) {
             CloseMoment moment = CloseMoment.values()[round % CloseMoment.values().length];
             ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(2).build());
+            p.outsideRuns.incrementAndGet(); // another caller's run in flight: ours is left to the workers
             CountDownLatch release = blockEveryWorker(p);
             CountingLoop loop = new CountingLoop(p);
             loop.runs = new AtomicIntegerArray(40);
