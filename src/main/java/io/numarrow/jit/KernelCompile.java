@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -32,8 +33,9 @@ import jdk.incubator.vector.VectorSpecies;
  * later in the job (heap memory segments) are loaded first: a class loaded after a kernel is compiled can
  * invalidate its compiled code.
  *
- * <p>Softmax's rounds run on a second thread beside the matmul's (see {@link #besideEachOther}), so that C2's
- * one thread is not left idle while either runs boxed between two compiles.
+ * <p>Given a way to start a thread ({@code KernelCompileStart} gives one), softmax's rounds run on a second
+ * thread beside the matmul's (see {@link #besideEachOther}), so that C2's one thread is not left idle while
+ * either runs boxed between two compiles.
  *
  * <p>With the policy the kernels skip C1 and C2 leaves the Vector API's fallbacks alone
  * ({@link KernelDirective}; {@code -Dnumarrow.kernels.skipC1=false} turns it off): each kernel goes from the
@@ -116,13 +118,24 @@ public final class KernelCompile {
      * then returns at once. Concurrent callers wait for the first.
      */
     public static Result compile(int k, int n, boolean matmul, boolean softmax) {
-        Result r = result;
-        return r != null ? r : compileOnce(k, n, matmul, softmax);
+        return compile(k, n, matmul, softmax, null);
     }
 
-    private static synchronized Result compileOnce(int k, int n, boolean matmul, boolean softmax) {
+    /**
+     * The same, with softmax's rounds on a thread of their own beside the matmul's when {@code beside} is
+     * given: it starts a thread running the task it is given and returns it (threads start in
+     * {@code threading}: {@code KernelCompileStart} has one); the warm-up joins it before it returns.
+     * Null: one thread.
+     */
+    public static Result compile(int k, int n, boolean matmul, boolean softmax, Function<Runnable, Thread> beside) {
+        Result r = result;
+        return r != null ? r : compileOnce(k, n, matmul, softmax, beside);
+    }
+
+    private static synchronized Result compileOnce(int k, int n, boolean matmul, boolean softmax,
+                                                   Function<Runnable, Thread> beside) {
         if (result == null) {
-            result = run(k, n, matmul, softmax);
+            result = run(k, n, matmul, softmax, beside);
         }
         return result;
     }
@@ -157,7 +170,7 @@ public final class KernelCompile {
         FloatVector.SPECIES_PREFERRED.length();
     }
 
-    private static Result run(int k, int n, boolean matmul, boolean softmax) {
+    private static Result run(int k, int n, boolean matmul, boolean softmax, Function<Runnable, Thread> beside) {
         long start = uptime();
         prepare();
         if (!CompilePolicy.active()) {
@@ -179,7 +192,7 @@ public final class KernelCompile {
         }
         List<Rounds> here = new ArrayList<>();
         Rounds there = null;
-        if (matmul && softmax) {
+        if (matmul && softmax && beside != null) {
             here.add(new Rounds(depth, cols, true, false));
             there = new Rounds(depth, cols, false, true);
         } else {
@@ -189,7 +202,7 @@ public final class KernelCompile {
         if (matmul && jobDepth > depth) {
             here.add(new Rounds(jobDepth, cols, true, false));
         }
-        compiled &= besideEachOther(here, there, deadline);
+        compiled &= besideEachOther(here, there, beside, deadline);
         for (Rounds r : here) {
             rounds += r.done;
         }
@@ -198,28 +211,27 @@ public final class KernelCompile {
     }
 
     /**
-     * Runs {@code tiles}' rounds on this thread and {@code rows}' on a thread of its own until both are fast or
+     * Runs {@code tiles}' rounds on this thread and {@code rows}' on the thread {@code beside} starts until both are fast or
      * the deadline passes; returns whether both were. Why two threads: C2 has one thread here and compiles
      * one kernel at a time, and each warm-up thread waits for the compile its calls asked for; between two
      * compiles a single thread runs its kernels boxed, interpreted, until the next one's threshold, while C2
      * has no kernel to compile. With the matmul's rounds and softmax's on threads of their own, one runs
      * boxed while C2 compiles the other's kernel (docs/performance.md, session 11).
      */
-    private static boolean besideEachOther(List<Rounds> tiles, Rounds rows, long deadline) {
+    private static boolean besideEachOther(List<Rounds> tiles, Rounds rows, Function<Runnable, Thread> beside,
+                                           long deadline) {
         if (rows == null) {
             return allFast(tiles, deadline);
         }
         boolean[] rowsFast = new boolean[1];
         Throwable[] failed = new Throwable[1];
-        Thread other = new Thread(() -> {
+        Thread other = beside.apply(() -> {
             try {
                 rowsFast[0] = rows.untilFast(deadline);
             } catch (RuntimeException | Error e) { // thrown here as it would have been on one thread
                 failed[0] = e;
             }
-        }, "numarrow-softmax-compile");
-        other.setDaemon(true);
-        other.start();
+        });
         boolean tilesFast = allFast(tiles, deadline);
         boolean interrupted = false;
         while (true) {

@@ -3,6 +3,7 @@ package io.numarrow.jit;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.RowArgmax;
 import io.numarrow.kernels.Softmax;
+import io.numarrow.threading.KernelCompileStart;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
@@ -45,7 +46,7 @@ public final class KernelCompileProbe {
             return;
         }
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 256;
-        KernelCompile.Result r = KernelCompile.compile(256, n, true, true);
+        KernelCompile.Result r = KernelCompile.compile(256, n, true, true, KernelCompileStart::beside); // as the CLI does
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
                 + r.millis() + " note=" + r.note() + " helpersLeft=" + Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("numarrow-softmax-compile")).count() + " c1=" + KernelCompile.c1Note());
