@@ -15,6 +15,7 @@ import io.numarrow.tensor.FixedShapeTensorType;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
+import io.numarrow.threading.KernelCompileStart;
 import io.numarrow.threading.ParallelOps;
 import io.numarrow.threading.PreparedWeights;
 import java.io.IOException;
@@ -301,7 +302,7 @@ public final class ComputeJob {
             }
             return null;
         }
-        KernelCompile.compile(d, w.cols(), true, spec.ops().softmax());
+        KernelCompile.compile(d, w.cols(), true, spec.ops().softmax(), KernelCompileStart::beside);
         return parallel.prepare(w, bias);
     }
 

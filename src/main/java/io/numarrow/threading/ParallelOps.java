@@ -214,7 +214,7 @@ public final class ParallelOps {
     public PreparedWeights prepare(Tensor w, Tensor bias, boolean transposed) {
         Objects.requireNonNull(w, "weights");
         // a job's weights are prepared before its first batch: the kernels compiled now, softmax's too
-        KernelCompile.compile(transposed ? w.cols() : w.rows(), transposed ? w.rows() : w.cols(), true, true);
+        KernelCompile.compile(transposed ? w.cols() : w.rows(), transposed ? w.rows() : w.cols(), true, true, KernelCompileStart::beside);
         PreparedWeights p = PreparedWeights.pack(w, bias, transposed, weightNodes, packer);
         weightCopies.add(p.nodeCopies());
         return p;
@@ -301,7 +301,7 @@ public final class ParallelOps {
         checkShape(out, input.rows(), input.cols(), "softmax output");
         int rows = input.rows();
         int cols = input.cols();
-        KernelCompile.compile(cols, cols, false, true);
+        KernelCompile.compile(cols, cols, false, true, KernelCompileStart::beside);
         SoftmaxTiles tiles = softmaxTiles.take();
         try {
             tiles.set(input.liveSegment(), out.liveSegment(), rows, cols);
@@ -320,7 +320,7 @@ public final class ParallelOps {
         int k = a.cols();
         int n = transposeB ? b.rows() : b.cols();
         checkOutput(out, bias, m, n);
-        KernelCompile.compile(k, n, true, softmax);
+        KernelCompile.compile(k, n, true, softmax, KernelCompileStart::beside);
         if (plainCallOnCaller(m, n, k)) {
             // on this thread alone the kernel reads a small B in place rather than pack it
             MemorySegment c = out.liveSegment();
@@ -357,7 +357,7 @@ public final class ParallelOps {
             throw new IllegalArgumentException("the prepared weights " + k + "×" + n + " hold a bias already;"
                     + " pass null to add theirs, or prepare them without one");
         }
-        KernelCompile.compile(k, n, true, softmax);
+        KernelCompile.compile(k, n, true, softmax, KernelCompileStart::beside);
         w.acquire();
         GemmTiles tiles = gemmTiles.take();
         try {
