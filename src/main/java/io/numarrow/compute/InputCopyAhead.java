@@ -52,6 +52,11 @@ final class InputCopyAhead implements AutoCloseable {
     @Override
     public void close() {
         stop = true;
+        awaitEnd();
+    }
+
+    /** Waits, interrupts or not, for the task to end, by {@link #close} or by itself (every batch copied, or a failure). */
+    void awaitEnd() {
         boolean interrupted = false;
         try {
             while (true) {

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The input's kept columns copied into an in-place output by a pool task while the kernels compile:
  * stopped at any point it leaves off at a batch boundary, and a failure in the task (an input that
- * shrank) reaches the caller at {@link InputCopyAhead#close}, naming the input, with nothing left
+ * shrank) reaches the caller that waits for it, naming the input, with nothing left
  * in the output's folder once the sink is closed. (The bytes it writes: {@code MappedIpcSinkTest};
  * a fresh JVM's job through it, cold against warm: {@code ColdWarmOutputTest}.)
  */
@@ -85,7 +85,8 @@ class InputCopyAheadTest {
                         ch.truncate(4096); // the first batch's body reaches far past this page
                     }
                     InputCopyAhead ahead = InputCopyAhead.startCopying(sink, pool);
-                    BadInputException e = assertThrows(BadInputException.class, ahead::close);
+                    // awaited, not closed: a close before the task's first batch would stop it with nothing tried
+                    BadInputException e = assertThrows(BadInputException.class, ahead::awaitEnd);
                     assertTrue(e.getMessage().contains("in.arrow: input file changed while being read"), e.getMessage());
                 }
             }
