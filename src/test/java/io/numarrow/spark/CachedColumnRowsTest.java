@@ -8,15 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.compute.Ops;
-import io.numarrow.compute.SyntheticData;
 import io.numarrow.spark.SparkTestData.FeatureRow;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -59,14 +56,10 @@ class CachedColumnRowsTest {
     @BeforeAll
     static void start() {
         spark = SparkTestData.session("CachedColumnRowsTest");
-        Path features = dir.resolve("features.arrow");
-        weights = dir.resolve("weights.arrow");
-        try (BufferAllocator allocator = new RootAllocator()) {
-            SyntheticData.writeFeatures(features, allocator, ROWS, D, 3, NULL_EVERY, 42);
-            SyntheticData.writeWeights(weights, allocator, D, H, 7);
-        }
-        rows = SparkTestData.readFeatures(features, "features");
-        w = SparkTestData.readWeights(weights);
+        SparkTestData.Inputs in = SparkTestData.writeInputs(dir, ROWS, D, H, NULL_EVERY);
+        weights = in.weights();
+        rows = in.rows();
+        w = in.w();
     }
 
     @AfterAll

@@ -62,14 +62,11 @@ class NumarrowTransformerTest {
     @BeforeAll
     static void start() {
         spark = SparkTestData.session("NumarrowTransformerTest");
-        features = dir.resolve("features.arrow");
-        weights = dir.resolve("weights.arrow");
-        try (BufferAllocator allocator = new RootAllocator()) {
-            SyntheticData.writeFeatures(features, allocator, ROWS, D, 3, NULL_EVERY, 42);
-            SyntheticData.writeWeights(weights, allocator, D, H, 7);
-        }
-        rows = SparkTestData.readFeatures(features, "features");
-        w = SparkTestData.readWeights(weights);
+        SparkTestData.Inputs in = SparkTestData.writeInputs(dir, ROWS, D, H, NULL_EVERY);
+        features = in.features();
+        weights = in.weights();
+        rows = in.rows();
+        w = in.w();
     }
 
     @AfterAll

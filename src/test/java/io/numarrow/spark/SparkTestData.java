@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.numarrow.Reference;
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.compute.SyntheticData;
 import io.numarrow.compute.Ops;
 import io.numarrow.io.ArrowFiles;
 import io.numarrow.io.WeightsFile;
@@ -174,6 +175,24 @@ final class SparkTestData {
             y = Reference.widen(x);
         }
         return ops.softmax() ? Reference.softmaxRow(y) : y;
+    }
+
+    /** A test's synthetic input: the files and what they hold. */
+    record Inputs(Path features, Path weights, List<FeatureRow> rows, float[][] w) {
+    }
+
+    /**
+     * {@code features.arrow} ({@code rows×d} in 3 batches, every {@code nullEvery}-th row null, seed 42) and
+     * {@code weights.arrow} ({@code d×h}, seed 7) written into {@code dir}, and both read back.
+     */
+    static Inputs writeInputs(Path dir, int rows, int d, int h, int nullEvery) {
+        Path features = dir.resolve("features.arrow");
+        Path weights = dir.resolve("weights.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            SyntheticData.writeFeatures(features, allocator, rows, d, 3, nullEvery, 42);
+            SyntheticData.writeWeights(weights, allocator, d, h, 7);
+        }
+        return new Inputs(features, weights, readFeatures(features, "features"), readWeights(weights));
     }
 
     /** The weights file as {@code float[d][h]}. */
