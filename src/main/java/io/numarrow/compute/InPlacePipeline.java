@@ -7,7 +7,6 @@ import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.WorkItem;
 import java.io.IOException;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
@@ -140,23 +139,7 @@ final class InPlacePipeline {
 
     /** Waits for the finish in flight, interrupts or not: it writes into the mapping. */
     private static void awaitFinish(WorkItem finishing) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    finishing.await();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw rethrown(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        SinkTaskWait.await(finishing, "finishing a batch");
     }
 
     private static void awaitQuietly(WorkItem finishing) {
@@ -165,15 +148,5 @@ final class InPlacePipeline {
         } catch (RuntimeException | Error e) {
             // the failure that stopped the loop is the one to report
         }
-    }
-
-    private static RuntimeException rethrown(Throwable cause) {
-        if (cause instanceof RuntimeException r) {
-            return r;
-        }
-        if (cause instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("finishing a batch failed", cause);
     }
 }

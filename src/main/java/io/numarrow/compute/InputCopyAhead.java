@@ -4,7 +4,6 @@ import io.numarrow.io.MappedIpcSink;
 import io.numarrow.jit.KernelCompile;
 import io.numarrow.threading.ThreadPool;
 import io.numarrow.threading.WorkItem;
-import java.util.concurrent.ExecutionException;
 
 /**
  * While the calling thread waits for the kernels' compile (a fresh JVM: the compiler takes one core,
@@ -57,29 +56,6 @@ final class InputCopyAhead implements AutoCloseable {
 
     /** Waits, interrupts or not, for the task to end, by {@link #close} or by itself (every batch copied, or a failure). */
     void awaitEnd() {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    task.await();
-                    return;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException r) {
-                        throw r;
-                    }
-                    if (cause instanceof Error err) {
-                        throw err;
-                    }
-                    throw new IllegalStateException("copying the input's columns ahead failed", cause);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        SinkTaskWait.await(task, "copying the input's columns ahead");
     }
 }
