@@ -34,7 +34,9 @@ import org.duckdb.DuckDBResultSet;
  * through); the features column arrives as {@code FixedSizeList<float32>[d]} whichever way the
  * file stores it: DuckDB's {@code FLOAT[d]} array, or a Parquet list of float with one length for
  * every row, whose length comes from the {@code ARROW:schema} metadata (pyarrow, arrow-rs) or from
- * the first row. A row of another length is bad input naming the file, column and row.
+ * the first row. A row of another length is bad input naming the file, column and row. Files that
+ * {@link OwnParquetPlan} accepts (the common layouts) are read by numarrow's own {@link OwnParquetReader}
+ * instead, DuckDB staying for everything else.
  */
 public final class ParquetBatchSource implements BatchSource {
     private static final Pattern LIST_OF_FLOAT = Pattern.compile("FLOAT\\[(\\d*)]");
@@ -57,6 +59,8 @@ public final class ParquetBatchSource implements BatchSource {
     private final ReadAhead readAhead;
     private final VectorSchemaRoot root;
     private final Totals totals;
+    /** Whether numarrow's own reader reads the files (else DuckDB). */
+    final boolean own;
     private int index;
     private long rowsBefore;
 
@@ -73,15 +77,25 @@ public final class ParquetBatchSource implements BatchSource {
         this.results = results;
         this.reader = reader;
         this.totals = totals;
+        this.own = connection == null;
         this.root = VectorSchemaRoot.create(reader.getVectorSchemaRoot().getSchema(), allocator);
         this.readAhead = new ReadAhead(reader, READ_AHEAD);
     }
 
     /** Opens {@code input} (a file, a folder or a glob); {@code column} is the features column. */
     public static ParquetBatchSource open(Path input, String column, BufferAllocator allocator) {
+        return open(input, column, allocator, true);
+    }
+
+    /** {@link #open}, through DuckDB alone when {@code ownReader} is false (the tests' reference). */
+    static ParquetBatchSource open(Path input, String column, BufferAllocator allocator, boolean ownReader) {
         FixedShapeTensorType.register();
         List<Path> files = ParquetInput.resolve(input);
         String description = files.size() == 1 ? files.get(0).toString() : input + " (" + files.size() + " files)";
+        OwnParquetPlan plan = ownReader ? OwnParquetPlan.of(files, column, description) : null;
+        if (plan != null) {
+            return ownReader(plan, column, description, allocator);
+        }
         DuckDBConnection connection = null;
         Statement statement = null;
         try {
@@ -118,7 +132,7 @@ public final class ParquetBatchSource implements BatchSource {
             } catch (SQLException e) {
                 throw badRows(connection, files, column, length, description, e);
             }
-            long batchRows = Math.clamp(BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR, DUCKDB_VECTOR, MAX_BATCH_ROWS);
+            long batchRows = batchRows(d);
             ArrowReader reader = (ArrowReader) results.unwrap(DuckDBResultSet.class).arrowExportStream(allocator, batchRows);
             return new ParquetBatchSource(description, files, column, length, connection, statement, results, reader, totals,
                     allocator);
@@ -129,6 +143,34 @@ public final class ParquetBatchSource implements BatchSource {
                 throw bad;
             }
             throw new BadInputException(description + ": cannot read (" + DuckDb.message(e) + ")", e);
+        }
+    }
+
+    /** Rows per batch: DuckDB's vectors of 2048 rows, about {@link #BATCH_BYTES} of features. */
+    private static long batchRows(int d) {
+        return Math.clamp(BATCH_BYTES / (4L * d) / DUCKDB_VECTOR * DUCKDB_VECTOR, DUCKDB_VECTOR, MAX_BATCH_ROWS);
+    }
+
+    /**
+     * The files through numarrow's own reader ({@link OwnParquetReader}): the same schema, batches and
+     * values as DuckDB's, without DuckDB, which is opened only to name the first row of a wrong length.
+     */
+    private static ParquetBatchSource ownReader(OwnParquetPlan plan, String column, String description,
+                                                BufferAllocator allocator) {
+        try {
+            long bytes = 0;
+            for (Path file : plan.files()) {
+                bytes += Files.size(file);
+            }
+            OwnParquetReader reader = new OwnParquetReader(plan, (int) batchRows(plan.d()), allocator);
+            return new ParquetBatchSource(description, plan.files(), column, new ListLength(plan.d(), plan.dFromFirstRow()),
+                    null, null, null, reader, new Totals(plan.rows(), -1, bytes), allocator);
+        } catch (IOException | RuntimeException e) {
+            plan.arena().close();
+            if (e instanceof BadInputException bad) {
+                throw bad;
+            }
+            throw new BadInputException(description + ": cannot read (" + e.getMessage() + ")", e);
         }
     }
 
@@ -247,7 +289,12 @@ public final class ParquetBatchSource implements BatchSource {
         boolean loaded;
         try {
             loaded = readAhead.loadInto(root);
+        } catch (RowLengthException e) {
+            throw rowLengthError(e);
         } catch (IOException | RuntimeException e) {
+            if (connection == null && e instanceof BadInputException bad) {
+                throw bad;
+            }
             throw badRows(connection, files, column, length, description, e);
         }
         if (!loaded) {
@@ -280,6 +327,23 @@ public final class ParquetBatchSource implements BatchSource {
     }
 
     /**
+     * numarrow's own reader met a row of another length: DuckDB names the first such row of the files
+     * as it does for its own reads (with the length most rows have, when d was the first row's).
+     */
+    private BadInputException rowLengthError(RowLengthException e) {
+        try (DuckDBConnection duck = DuckDb.open()) {
+            BadInputException named = oddRow(duck, files, column, length, e);
+            if (named != null) {
+                return named;
+            }
+        } catch (SQLException | RuntimeException again) {
+            e.addSuppressed(again);
+        }
+        return new BadInputException(e.file + ": column '" + column + "' row " + e.row + " (from 0) has " + e.length
+                + " values, but d=" + d + " (every row of a features column needs the same length)", e);
+    }
+
+    /**
      * DuckDB's cast to FLOAT[d] failed: find the first row of another length and name it. When d was
      * the first row's length, that row may be the odd one: the length most rows have is then d.
      */
@@ -287,36 +351,46 @@ public final class ParquetBatchSource implements BatchSource {
                                              ListLength length, String description, Exception e) {
         String message = DuckDb.message(e);
         if (message.contains("Cannot cast list with length")) {
-            String col = DuckDb.identifier(column);
-            int d = length.d();
-            String why = "d=" + d;
-            if (length.fromFirstRow()) {
-                try {
-                    int most = mostCommonLength(connection, files, col, d);
-                    if (most != d) {
-                        d = most;
-                        why = "most rows have " + d + " (d=" + d + ")";
-                    }
-                } catch (SQLException again) {
-                    e.addSuppressed(again);
-                }
-            }
-            for (Path file : files) {
-                try (Statement s = connection.createStatement();
-                     ResultSet rs = s.executeQuery("SELECT file_row_number, len(" + col + ") FROM read_parquet("
-                             + DuckDb.literal(file.toString()) + ", file_row_number = true) WHERE " + col
-                             + " IS NOT NULL AND len(" + col + ") <> " + d + " ORDER BY file_row_number LIMIT 1")) {
-                    if (rs.next()) {
-                        return new BadInputException(file + ": column '" + column + "' row " + rs.getLong(1)
-                                + " (from 0) has " + rs.getInt(2) + " values, but " + why
-                                + " (every row of a features column needs the same length)", e);
-                    }
-                } catch (SQLException again) {
-                    e.addSuppressed(again);
-                }
+            BadInputException named = oddRow(connection, files, column, length, e);
+            if (named != null) {
+                return named;
             }
         }
         return new BadInputException(description + ": cannot read (" + message + ")", e);
+    }
+
+    /** The first row of the files whose length is not d (or not what most rows have), named; null if none. */
+    private static BadInputException oddRow(DuckDBConnection connection, List<Path> files, String column,
+                                            ListLength length, Exception e) {
+        String col = DuckDb.identifier(column);
+        int d = length.d();
+        String why = "d=" + d;
+        if (length.fromFirstRow()) {
+            try {
+                int most = mostCommonLength(connection, files, col, d);
+                if (most != d) {
+                    d = most;
+                    why = "most rows have " + d + " (d=" + d + ")";
+                }
+            } catch (SQLException again) {
+                e.addSuppressed(again);
+            }
+        }
+        for (Path file : files) {
+            try (Statement s = connection.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT file_row_number, len(" + col + ") FROM read_parquet("
+                         + DuckDb.literal(file.toString()) + ", file_row_number = true) WHERE " + col
+                         + " IS NOT NULL AND len(" + col + ") <> " + d + " ORDER BY file_row_number LIMIT 1")) {
+                if (rs.next()) {
+                    return new BadInputException(file + ": column '" + column + "' row " + rs.getLong(1)
+                            + " (from 0) has " + rs.getInt(2) + " values, but " + why
+                            + " (every row of a features column needs the same length)", e);
+                }
+            } catch (SQLException again) {
+                e.addSuppressed(again);
+            }
+        }
+        return null;
     }
 
     /** The list length most non-null rows of the files have; {@code first} (the first row's) on a tie. */
