@@ -163,8 +163,11 @@ final class ColumnPages {
         }
     }
 
-    /** v1 levels: a 4-byte length, then the RLE/bit-packed runs. */
+    /** v1 levels: a 4-byte length, then the RLE/bit-packed runs (or the deprecated BIT_PACKED levels). */
     private long levels(MemorySegment page, long p, int[] out, int max, int encoding) {
+        if (encoding == Encodings.BIT_PACKED) {
+            return HybridRle.unpackMsbFirst(page, p, page.byteSize(), HybridRle.width(max), out, count);
+        }
         if (encoding != Encodings.RLE) {
             throw new UnsupportedParquetException("levels in encoding " + encoding);
         }

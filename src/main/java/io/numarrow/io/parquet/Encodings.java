@@ -5,6 +5,8 @@ final class Encodings {
     static final int PLAIN = 0;
     static final int PLAIN_DICTIONARY = 2;
     static final int RLE = 3;
+    /** Deprecated levels packed most significant bit first; parquet-java lists it for levels of maximum 0. */
+    static final int BIT_PACKED = 4;
     static final int RLE_DICTIONARY = 8;
 
     static final int UNCOMPRESSED = 0;
@@ -23,8 +25,9 @@ final class Encodings {
         return codec == UNCOMPRESSED || codec == SNAPPY || codec == ZSTD;
     }
 
-    /** The encodings a column chunk may list and still be read here (BIT_PACKED, 4, only as a level encoding name). */
+    /** The encodings a column chunk may list and still be read here (BIT_PACKED for levels only). */
     static boolean isKnownEncoding(int encoding) {
-        return encoding == PLAIN || encoding == PLAIN_DICTIONARY || encoding == RLE || encoding == RLE_DICTIONARY;
+        return encoding == PLAIN || encoding == PLAIN_DICTIONARY || encoding == RLE || encoding == RLE_DICTIONARY
+                || encoding == BIT_PACKED;
     }
 }

@@ -88,6 +88,27 @@ final class HybridRle {
         return n;
     }
 
+    /**
+     * The deprecated BIT_PACKED levels: {@code count} values of {@code width} bits, most significant bit
+     * first, in ceil(count * width / 8) bytes; returns where they end.
+     */
+    static long unpackMsbFirst(MemorySegment src, long from, long to, int width, int[] out, int count) {
+        long bytes = ((long) count * width + 7) >>> 3;
+        if (bytes > to - from) {
+            throw new CorruptParquetException("BIT_PACKED levels of " + bytes + " bytes run past their page");
+        }
+        long bit = from * 8;
+        for (int n = 0; n < count; n++) {
+            int v = 0;
+            for (int b = 0; b < width; b++, bit++) {
+                int byteValue = src.get(ValueLayout.JAVA_BYTE, bit >>> 3) & 0xff;
+                v = (v << 1) | ((byteValue >>> (7 - (int) (bit & 7))) & 1);
+            }
+            out[n] = v;
+        }
+        return from + bytes;
+    }
+
     /** The bit width of levels up to {@code max}. */
     static int width(int max) {
         return 32 - Integer.numberOfLeadingZeros(max);
