@@ -63,6 +63,8 @@ public final class ParquetBatchSource implements BatchSource {
     final boolean own;
     private int index;
     private long rowsBefore;
+    /** The first batch's load, when {@link #preloadFirstBatch} did it; null otherwise or once used. */
+    private Boolean preloaded;
 
     private ParquetBatchSource(String description, List<Path> files, String column, ListLength length, DuckDBConnection connection,
                                Statement statement, ResultSet results, ArrowReader reader, Totals totals,
@@ -157,21 +159,24 @@ public final class ParquetBatchSource implements BatchSource {
      */
     private static ParquetBatchSource ownReader(OwnParquetPlan plan, String column, String description,
                                                 BufferAllocator allocator) {
+        ParquetBatchSource source;
         try {
             long bytes = 0;
             for (Path file : plan.files()) {
                 bytes += Files.size(file);
             }
             OwnParquetReader reader = new OwnParquetReader(plan, (int) batchRows(plan.d()), allocator);
-            return new ParquetBatchSource(description, plan.files(), column, new ListLength(plan.d(), plan.dFromFirstRow()),
+            source = new ParquetBatchSource(description, plan.files(), column, new ListLength(plan.d(), plan.dFromFirstRow()),
                     null, null, null, reader, new Totals(plan.rows(), -1, bytes), allocator);
         } catch (IOException | RuntimeException e) {
             plan.arena().close();
-            if (e instanceof BadInputException bad) {
-                throw bad;
-            }
-            throw new BadInputException(description + ": cannot read (" + e.getMessage() + ")", e);
+            throw e instanceof BadInputException bad ? bad
+                    : new BadInputException(description + ": cannot read (" + e.getMessage() + ")", e);
         }
+        if (plan.dFromFirstRow()) {
+            source.preloadFirstBatch();
+        }
+        return source;
     }
 
     /** Rows from the files' footers and their sizes; the batches are DuckDB's to cut, so unknown. */
@@ -284,8 +289,43 @@ public final class ParquetBatchSource implements BatchSource {
         return totals;
     }
 
+    /**
+     * Decodes the first batch now, as DuckDB's cast does at open: a first row of the odd length (which
+     * set d) is then named before the job checks d against the weights.
+     */
+    private void preloadFirstBatch() {
+        try {
+            preloaded = load();
+        } catch (IOException | RuntimeException e) {
+            try {
+                close();
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e instanceof BadInputException bad ? bad
+                    : new BadInputException(description + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
     @Override
     public InputBatch next() throws IOException {
+        boolean loaded;
+        if (preloaded != null) {
+            loaded = preloaded;
+            preloaded = null;
+        } else {
+            loaded = load();
+        }
+        if (!loaded) {
+            return null;
+        }
+        checkNoNullValues();
+        int i = index++;
+        rowsBefore += root.getRowCount();
+        return InputBatch.ofReusedRoot(root, i);
+    }
+
+    private boolean load() throws IOException {
         boolean loaded;
         try {
             loaded = readAhead.loadInto(root);
@@ -297,13 +337,7 @@ public final class ParquetBatchSource implements BatchSource {
             }
             throw badRows(connection, files, column, length, description, e);
         }
-        if (!loaded) {
-            return null;
-        }
-        checkNoNullValues();
-        int i = index++;
-        rowsBefore += root.getRowCount();
-        return InputBatch.ofReusedRoot(root, i);
+        return loaded;
     }
 
     /** A null inside a non-null row would reach the kernels as a number; name its row. */
