@@ -40,7 +40,10 @@ public final class Matmul {
      * exception rather than a stray read.
      */
     static boolean checkedAccess = Settings.kernelsChecked();
-    /** Whether a panel with one vector's real columns runs on {@link MicroKernel512Narrow}; false only to compare. */
+    /**
+     * Whether a panel with one vector's real columns runs on {@link MicroKernel512Narrow} (512-bit 32-wide
+     * tiles); false only to compare.
+     */
     static boolean narrowTiles = true;
 
     private Matmul() {
@@ -70,8 +73,8 @@ public final class Matmul {
         if (m == 0 || n == 0) {
             return;
         }
-        if (k > 0 && !transposeB && n % shape.nr == 0 && (long) k * n * Float.BYTES <= DIRECT_B_MAX_BYTES) {
-            runDirect(TileChoice.direct(species), blocking.kc(), a, b, c, m, n, k, bias, accumulate);
+        if (!transposeB && readsInPlace(species, k, n, 1)) {
+            runDirect(TileChoice.direct(species), blocking.kc(), a, b, c, m, n, k, 0, n, bias, accumulate);
             return;
         }
         MemorySegment packed = k == 0 ? MemorySegment.NULL
@@ -80,6 +83,50 @@ public final class Matmul {
             Packing.packB(shape, blocking.kc(), b, k, n, transposeB, packed, 0, Packing.panels(n, shape));
         }
         run(shape, blocking, packed, a, c, n, k, 0, m, bias, accumulate);
+    }
+
+    /**
+     * Whether {@code parts} threads, each given a range of whole panels of a {@code k×n} B (not transposed),
+     * would read their part in place ({@link #multiplyColumnsInPlace}): B whole panels wide, at least one
+     * panel per part, and each part small enough to stay in L1, as a single-threaded call's whole B must be
+     * for {@link #multiply} to read it in place.
+     */
+    public static boolean readsInPlace(VectorSpecies<Float> species, int k, int n, int parts) {
+        int nr = TileChoice.direct(species).nr;
+        if (k <= 0 || parts < 1 || n % nr != 0 || n / nr < parts) {
+            return false;
+        }
+        long widestPart = (long) (n / nr + parts - 1) / parts * nr;
+        return (long) k * widestPart * Float.BYTES <= DIRECT_B_MAX_BYTES;
+    }
+
+    /** Columns of C per in-place panel: column ranges given to {@link #multiplyColumnsInPlace} are multiples. */
+    public static int columnGroup(VectorSpecies<Float> species) {
+        return TileChoice.direct(species).nr;
+    }
+
+    /**
+     * Columns {@code [colStart, colEnd)} of {@code C (=|+=) A·B (+ bias)}, A and B read where they lie, as
+     * {@link #multiply} reads a small B ({@link #readsInPlace} for the ranges' count): threads may run
+     * disjoint column ranges at once, none packing anything. The same bits as {@link #multiply}.
+     *
+     * @param colStart first column, a multiple of {@link #columnGroup}
+     * @param colEnd   end of the range, a multiple of {@link #columnGroup} (n is whole panels)
+     */
+    public static void multiplyColumnsInPlace(VectorSpecies<Float> species, MemorySegment a, MemorySegment b, MemorySegment c,
+                                              int m, int n, int k, int colStart, int colEnd, MemorySegment bias,
+                                              boolean accumulate) {
+        checkOperands(a, b, c, m, n, k, bias);
+        TileShape direct = TileChoice.direct(species);
+        Objects.checkFromToIndex(colStart, colEnd, n);
+        if (k <= 0 || n % direct.nr != 0 || colStart % direct.nr != 0 || colEnd % direct.nr != 0) {
+            throw new IllegalArgumentException("columns [" + colStart + ", " + colEnd + ") of " + m + "×" + k + "·" + k + "×" + n
+                    + ": in place needs k > 0 and n and the range's ends multiples of " + direct.nr);
+        }
+        if (m == 0 || colStart == colEnd) {
+            return;
+        }
+        runDirect(direct, GemmBlocking.forShape(TileChoice.of(species)).kc(), a, b, c, m, n, k, colStart, colEnd, bias, accumulate);
     }
 
     /**
@@ -185,11 +232,12 @@ public final class Matmul {
     }
 
     /**
-     * A small product read where it lies: no packing, every row of C against every panel of B in place
-     * ({@code n} a whole number of panels), K in blocks of {@code kc} as always.
+     * A small product read where it lies: no packing, every row of C against the panels of B in place
+     * between columns {@code colStart} and {@code colEnd} ({@code n} a whole number of panels), K in blocks
+     * of {@code kc} as always.
      */
     private static void runDirect(TileShape shape, int kc, MemorySegment a, MemorySegment b, MemorySegment c,
-                                  int m, int n, int k, MemorySegment bias, boolean accumulate) {
+                                  int m, int n, int k, int colStart, int colEnd, MemorySegment bias, boolean accumulate) {
         MemorySegment t = GemmScratch.current().tileSums(shape.scratchBytes());
         boolean unchecked = mayRunUnchecked(a, b, c, bias, t, t);
         int mr = shape.mr;
@@ -200,7 +248,7 @@ public final class Matmul {
             int kcb = Math.min(kc, k - pc);
             boolean loadC = accumulate || pc > 0;
             MemorySegment biasNow = pc == 0 ? bias : null;
-            for (int j0 = 0; j0 < n; j0 += nr) {
+            for (int j0 = colStart; j0 < colEnd; j0 += nr) {
                 long bOff = ((long) pc * n + j0) * Float.BYTES;
                 long cCol = (long) j0 * Float.BYTES;
                 for (int i0 = 0; i0 < m; ) {
@@ -227,7 +275,8 @@ public final class Matmul {
         int panels = Packing.panels(n, shape);
         long groupBytes = Packing.aGroupBytes(mr);
         GemmScratch scratch = GemmScratch.current();
-        MemorySegment aBlock = scratch.packedA((long) (mcMax + mr - 1) / mr * groupBytes);
+        // one spare group: a narrow panel's last masked tile may start mid-group (narrowPanel)
+        MemorySegment aBlock = scratch.packedA(((long) (mcMax + mr - 1) / mr + 1) * groupBytes);
         MemorySegment t = scratch.tileSums(shape.scratchBytes());
         boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock, t);
         long ldc = (long) n * Float.BYTES;
@@ -247,15 +296,11 @@ public final class Matmul {
                     int nv = Math.min(nr, n - j0);
                     long bOff = Packing.panelOffset(shape, n, pc, kcb, jp);
                     long cCol = (long) j0 * Float.BYTES;
-                    int g = 0;
-                    if (narrowTiles && shape == TileShape.W512_8X32 && nv <= MicroKernel512Narrow.WIDTH) {
-                        // A panel of one vector's real columns: two groups at a time on the narrow twin, which
-                        // skips the panel's padding (the same bits)
-                        for (; g + 1 < fullGroups; g += 2) {
-                            MicroKernel512Narrow.tile(aBlock, g * groupBytes, b, bOff, kcb, c, (ic + (long) g * mr) * ldc + cCol,
-                                    ldc, loadC, biasNow, cCol, t, nv, unchecked);
-                        }
+                    if (narrowTiles && shape.bits == 512 && nr == MicroKernel512Narrow.PANEL && nv <= MicroKernel512Narrow.WIDTH) {
+                        narrowPanel(shape, aBlock, mc, b, bOff, kcb, c, ic * ldc + cCol, ldc, loadC, biasNow, cCol, t, nv, unchecked);
+                        continue;
                     }
+                    int g = 0;
                     for (; g < fullGroups; g++) {
                         long cOff = (ic + (long) g * mr) * ldc + cCol;
                         if (nv == nr) {
@@ -282,6 +327,27 @@ public final class Matmul {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A panel of one vector's real columns over the block's {@code mc} rows: 16 rows at a time on the narrow
+     * twin, which skips the panel's padding, the rest on masked tiles of the block's shape from wherever the
+     * narrow tiles stopped (the rows of packed A lie {@link Packing#A_ROW_BYTES} apart across groups, and the
+     * block has a spare group for the rows a last masked tile reads past {@code mc}). Every row's chain of
+     * fmas is the shape's, so the bits are the same.
+     */
+    private static void narrowPanel(TileShape shape, MemorySegment aBlock, int mc, MemorySegment b, long bOff, int kcb,
+                                    MemorySegment c, long cOff, long ldc, boolean loadC, MemorySegment bias, long biasOff,
+                                    MemorySegment t, int nv, boolean unchecked) {
+        int r = 0;
+        for (; r + MicroKernel512Narrow.MR <= mc; r += MicroKernel512Narrow.MR) {
+            MicroKernel512Narrow.tile(aBlock, r * Packing.A_ROW_BYTES, b, bOff, kcb, c, cOff + r * ldc, ldc, loadC, bias, biasOff,
+                    t, nv, unchecked);
+        }
+        for (; r < mc; r += shape.mr) {
+            shape.tileMasked(aBlock, r * Packing.A_ROW_BYTES, b, bOff, kcb, c, cOff + r * ldc, ldc, loadC, bias, biasOff, t,
+                    Math.min(shape.mr, mc - r), nv, unchecked);
         }
     }
 
