@@ -73,8 +73,8 @@ public final class Matmul {
         if (m == 0 || n == 0) {
             return;
         }
-        if (!transposeB && readsInPlace(species, k, n, 1)) {
-            runDirect(TileChoice.direct(species), blocking.kc(), a, b, c, m, n, k, 0, n, bias, accumulate);
+        if (k > 0 && !transposeB && n % shape.nr == 0 && (long) k * n * Float.BYTES <= DIRECT_B_MAX_BYTES) {
+            runDirect(TileChoice.direct(species), blocking.kc(), a, b, c, m, n, k, bias, accumulate);
             return;
         }
         MemorySegment packed = k == 0 ? MemorySegment.NULL
@@ -83,50 +83,6 @@ public final class Matmul {
             Packing.packB(shape, blocking.kc(), b, k, n, transposeB, packed, 0, Packing.panels(n, shape));
         }
         run(shape, blocking, packed, a, c, n, k, 0, m, bias, accumulate);
-    }
-
-    /**
-     * Whether {@code parts} threads, each given a range of whole panels of a {@code k×n} B (not transposed),
-     * would read their part in place ({@link #multiplyColumnsInPlace}): B whole panels wide, at least one
-     * panel per part, and each part small enough to stay in L1, as a single-threaded call's whole B must be
-     * for {@link #multiply} to read it in place.
-     */
-    public static boolean readsInPlace(VectorSpecies<Float> species, int k, int n, int parts) {
-        int nr = TileChoice.direct(species).nr;
-        if (k <= 0 || parts < 1 || n % nr != 0 || n / nr < parts) {
-            return false;
-        }
-        long widestPart = (long) (n / nr + parts - 1) / parts * nr;
-        return (long) k * widestPart * Float.BYTES <= DIRECT_B_MAX_BYTES;
-    }
-
-    /** Columns of C per in-place panel: column ranges given to {@link #multiplyColumnsInPlace} are multiples. */
-    public static int columnGroup(VectorSpecies<Float> species) {
-        return TileChoice.direct(species).nr;
-    }
-
-    /**
-     * Columns {@code [colStart, colEnd)} of {@code C (=|+=) A·B (+ bias)}, A and B read where they lie, as
-     * {@link #multiply} reads a small B ({@link #readsInPlace} for the ranges' count): threads may run
-     * disjoint column ranges at once, none packing anything. The same bits as {@link #multiply}.
-     *
-     * @param colStart first column, a multiple of {@link #columnGroup}
-     * @param colEnd   end of the range, a multiple of {@link #columnGroup} (n is whole panels)
-     */
-    public static void multiplyColumnsInPlace(VectorSpecies<Float> species, MemorySegment a, MemorySegment b, MemorySegment c,
-                                              int m, int n, int k, int colStart, int colEnd, MemorySegment bias,
-                                              boolean accumulate) {
-        checkOperands(a, b, c, m, n, k, bias);
-        TileShape direct = TileChoice.direct(species);
-        Objects.checkFromToIndex(colStart, colEnd, n);
-        if (k <= 0 || n % direct.nr != 0 || colStart % direct.nr != 0 || colEnd % direct.nr != 0) {
-            throw new IllegalArgumentException("columns [" + colStart + ", " + colEnd + ") of " + m + "×" + k + "·" + k + "×" + n
-                    + ": in place needs k > 0 and n and the range's ends multiples of " + direct.nr);
-        }
-        if (m == 0 || colStart == colEnd) {
-            return;
-        }
-        runDirect(direct, GemmBlocking.forShape(TileChoice.of(species)).kc(), a, b, c, m, n, k, colStart, colEnd, bias, accumulate);
     }
 
     /**
@@ -232,12 +188,11 @@ public final class Matmul {
     }
 
     /**
-     * A small product read where it lies: no packing, every row of C against the panels of B in place
-     * between columns {@code colStart} and {@code colEnd} ({@code n} a whole number of panels), K in blocks
-     * of {@code kc} as always.
+     * A small product read where it lies: no packing, every row of C against every panel of B in place
+     * ({@code n} a whole number of panels), K in blocks of {@code kc} as always.
      */
     private static void runDirect(TileShape shape, int kc, MemorySegment a, MemorySegment b, MemorySegment c,
-                                  int m, int n, int k, int colStart, int colEnd, MemorySegment bias, boolean accumulate) {
+                                  int m, int n, int k, MemorySegment bias, boolean accumulate) {
         MemorySegment t = GemmScratch.current().tileSums(shape.scratchBytes());
         boolean unchecked = mayRunUnchecked(a, b, c, bias, t, t);
         int mr = shape.mr;
@@ -248,7 +203,7 @@ public final class Matmul {
             int kcb = Math.min(kc, k - pc);
             boolean loadC = accumulate || pc > 0;
             MemorySegment biasNow = pc == 0 ? bias : null;
-            for (int j0 = colStart; j0 < colEnd; j0 += nr) {
+            for (int j0 = 0; j0 < n; j0 += nr) {
                 long bOff = ((long) pc * n + j0) * Float.BYTES;
                 long cCol = (long) j0 * Float.BYTES;
                 for (int i0 = 0; i0 < m; ) {

@@ -34,9 +34,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  * The one exception: a call given plain weights that is one thread's work, or too little to pay for
  * packing B and shipping it to another core ({@code PLAIN_SPLIT_MACS}), runs the kernel at once on the
- * calling thread, which reads a small B in place rather than pack it; when such a call is worth more
- * than one tile and its B splits into column ranges that each stay in L1, the caller and workers each
- * take a range and read it in place, none packing. What the code keeps true:
+ * calling thread, which reads a small B in place rather than pack it. What the code keeps true:
  * <ul>
  * <li>Same bits on every path (docs/reproducibility.md): the tile count, packing and per-node copies
  * change no result, nor does the JIT tier the kernels run at.</li>
@@ -74,11 +72,6 @@ public final class ParallelOps {
      * packed copy out of the caller's cache, which costs more than a second thread gives up to here.
      */
     static final long PLAIN_SPLIT_MACS = 1L << 22;
-    /**
-     * Least work (multiply-adds) a small plain call must be to be split by columns with B read in place
-     * ({@link #inPlaceColumnParts}); not final only so that a probe can compare.
-     */
-    static long inPlaceSplitMacs = 2 * MIN_TILE_MACS;
     /** B at least this large (floats) is packed by all workers, smaller on the calling thread. */
     static final long PARALLEL_PACK_FLOATS = 1L << 20;
 
@@ -95,7 +88,6 @@ public final class ParallelOps {
     private final Kept<PreparedWeights> reusableWeights;
     private final Kept<GemmTiles> gemmTiles = new Kept<>(GemmTiles::new);
     private final Kept<PackTiles> packTiles = new Kept<>(PackTiles::new);
-    private final Kept<ColumnTiles> columnTiles = new Kept<>(ColumnTiles::new);
     private final Kept<SoftmaxTiles> softmaxTiles = new Kept<>(SoftmaxTiles::new);
     private final Kept<ArgmaxTiles> argmaxTiles = new Kept<>(ArgmaxTiles::new);
 
@@ -329,23 +321,6 @@ public final class ParallelOps {
         int n = transposeB ? b.rows() : b.cols();
         checkOutput(out, bias, m, n);
         KernelCompile.compile(k, n, true, softmax, KernelCompileStart::beside);
-        int columnParts = transposeB ? 1 : inPlaceColumnParts(m, n, k);
-        if (columnParts > 1) {
-            // a small B split by columns: every thread reads its panels in place, none packs
-            MemorySegment c = out.liveSegment();
-            ColumnTiles tiles = columnTiles.take();
-            try {
-                tiles.set(a.liveSegment(), b.liveSegment(), c, bias == null ? null : bias.liveSegment(), m, n, k, accumulate);
-                tiles.run(columnParts);
-            } finally {
-                tiles.clear();
-                columnTiles.put(tiles);
-            }
-            if (softmax) {
-                Softmax.rows(c, c, n, 0, m);
-            }
-            return;
-        }
         if (plainCallOnCaller(m, n, k)) {
             // on this thread alone the kernel reads a small B in place rather than pack it
             MemorySegment c = out.liveSegment();
@@ -396,21 +371,6 @@ public final class ParallelOps {
             gemmTiles.put(tiles);
             w.release();
         }
-    }
-
-    /**
-     * Threads a call given plain weights, from {@link #inPlaceSplitMacs} to {@link #PLAIN_SPLIT_MACS}, is
-     * split over by columns with B read in place ({@link Matmul#multiplyColumnsInPlace}): one per {@link
-     * #MIN_TILE_MACS} (two at least), at most one per worker, each part a range of whole panels that stays in L1; 1 when that does not hold (the caller
-     * then runs it alone, or the call is large enough to pack B and split rows).
-     */
-    int inPlaceColumnParts(int m, int n, int k) {
-        long macs = (long) m * n * Math.max(k, 1);
-        if (callerOnly || macs < inPlaceSplitMacs || macs >= PLAIN_SPLIT_MACS || n % Matmul.columnGroup(SPECIES) != 0) {
-            return 1;
-        }
-        int parts = (int) Math.min(Math.min(pool.size(), n / Matmul.columnGroup(SPECIES)), Math.max(2, macs / MIN_TILE_MACS));
-        return parts > 1 && Matmul.readsInPlace(SPECIES, k, n, parts) ? parts : 1;
     }
 
     /** Whether a call given plain weights runs on the calling thread alone, B read in place. */
@@ -582,48 +542,6 @@ public final class ParallelOps {
         @Override
         protected void runTile(int tile, int tiles) {
             Matmul.packB(SPECIES, b, k, n, transposed, packed, split(panels, tiles, tile), split(panels, tiles, tile + 1));
-        }
-    }
-
-    /** A small plain matmul, a range of whole panels of columns per tile, B read in place; set for one call. */
-    private final class ColumnTiles extends TileLoop {
-        private MemorySegment a;
-        private MemorySegment b;
-        private MemorySegment c;
-        private MemorySegment bias;
-        private int m;
-        private int n;
-        private int k;
-        private boolean accumulate;
-
-        ColumnTiles() {
-            super(pool);
-        }
-
-        void set(MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment bias, int m, int n, int k, boolean accumulate) {
-            this.a = a;
-            this.b = b;
-            this.c = c;
-            this.bias = bias;
-            this.m = m;
-            this.n = n;
-            this.k = k;
-            this.accumulate = accumulate;
-        }
-
-        void clear() {
-            a = null;
-            b = null;
-            c = null;
-            bias = null;
-        }
-
-        @Override
-        protected void runTile(int tile, int tiles) {
-            int group = Matmul.columnGroup(SPECIES);
-            int panels = n / group;
-            Matmul.multiplyColumnsInPlace(SPECIES, a, b, c, m, n, k, split(panels, tiles, tile) * group,
-                    split(panels, tiles, tile + 1) * group, bias, accumulate);
         }
     }
 

@@ -87,50 +87,6 @@ class ParallelOpsKernelsTest {
         assertFalse(ParallelOps.plainCallOnCaller(1000, 17, 255));
     }
 
-    /**
-     * A small plain call worth two tiles or more whose B splits into column ranges that stay in L1 runs one
-     * range per thread, B read in place: the float64 reference, and the bits of the same product on the
-     * calling thread alone (Matmul.multiply), with bias and accumulation, from outside and from a worker.
-     */
-    @Test
-    void smallPlainCallsSplitByColumnsWithBReadInPlace() {
-        int group = Matmul.columnGroup(FloatVector.SPECIES_PREFERRED);
-        boolean halvesFit = Matmul.readsInPlace(FloatVector.SPECIES_PREFERRED, 128, 128, 2);
-        assertEquals(halvesFit ? 2 : 1, ops.inPlaceColumnParts(128, 128, 128), "128³: 2 tiles' work, two halves of B");
-        assertEquals(1, ops.inPlaceColumnParts(64, 64, 64), "one tile's work");
-        assertEquals(1, ops.inPlaceColumnParts(160, 160, 160), "past PLAIN_SPLIT_MACS: B packed, rows split");
-        assertEquals(1, ops.inPlaceColumnParts(2000, group, 40), "one panel");
-        assertEquals(1, ops.inPlaceColumnParts(1000, 100, 40), "not whole panels");
-        assertEquals(1, ops.onCallingThread().inPlaceColumnParts(128, 128, 128), "a caller-only view splits nothing");
-        int[][] shapes = {{128, 128, 128}, {255, 4 * group, 66}, {1000, 3 * group, 33}, {1000, 2 * group, 17 * 3}};
-        for (int[] s : shapes) {
-            int m = s[0];
-            int n = s[1];
-            int k = s[2];
-            assertTrue(ops.inPlaceColumnParts(m, n, k) > 1 || !halvesFit, m + "×" + k + "·" + k + "×" + n + " is split");
-            Random rnd = new Random(m * 7L + n + k);
-            float[] av = random(rnd, m * k);
-            float[] bv = random(rnd, k * n);
-            float[] biasv = random(rnd, n);
-            float[] c0 = random(rnd, m * n);
-            try (Tensor a = Tensor.fromArray(allocator, m, k, av);
-                 Tensor b = Tensor.fromArray(allocator, k, n, bv);
-                 Tensor bias = Tensor.fromArray(allocator, 1, n, biasv);
-                 Tensor alone = Tensor.fromArray(allocator, m, n, c0);
-                 Tensor split = Tensor.fromArray(allocator, m, n, c0);
-                 Tensor fromWorker = Tensor.fromArray(allocator, m, n, c0)) {
-                Matmul.multiply(FloatVector.SPECIES_PREFERRED, a.liveSegment(), b.liveSegment(), alone.liveSegment(),
-                        m, n, k, false, bias.liveSegment(), true);
-                ops.gemmInto(a, b, false, bias, true, split);
-                pool.submit(() -> ops.gemmInto(a, b, false, bias, true, fromWorker)).join();
-                String what = m + "×" + k + "·" + k + "×" + n + " + bias + C";
-                assertClose(Reference.matmul(av, bv, biasv, c0, m, n, k, false), split, k, what);
-                assertEquals(-1, split.liveSegment().mismatch(alone.liveSegment()), what + ": split by columns, other bits");
-                assertEquals(-1, fromWorker.liveSegment().mismatch(alone.liveSegment()), what + ": from a worker, other bits");
-            }
-        }
-    }
-
     @Test
     void tilesAreWholeRowBlocksOnlyWhenEveryWorkerGetsEnoughOfThem() {
         int block = Matmul.rowBlock(FloatVector.SPECIES_PREFERRED);
