@@ -14,10 +14,11 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * the calling thread takes batch i from the source (views of the mapped input; the kernel reads
  * ahead, {@code madvise}) and computes it on the pool straight into the output's columns (reused
  * buffers of the sink's, written to their place in the file by the batch's finish), and
- * meanwhile the pool finishes batch i-1 ({@link MappedIpcSink#finish}: its columns written, its
- * metadata, the input's kept columns written from batch i-1's still mapped pages, its write-back
- * started) as one more task beside the batch's tiles; batch i-1 is closed (its pages unmapped) once
- * that finish has ended.
+ * meanwhile the pool finishes batch i-1 as two more tasks beside the batch's tiles
+ * ({@link MappedIpcSink#finish}: its columns written, its metadata, its write-back started; and
+ * {@link MappedIpcSink#finishInput}: the input's kept columns written from batch i-1's still mapped
+ * pages), so that a core whose tiles are done takes the rest of a finish instead of idling until
+ * the other one ends it; batch i-1 is closed (its pages unmapped) once both have ended.
  * On a machine with as many workers as cores, the job's work is then the pool's: no reader or writer
  * thread takes a core from a worker mid-batch, and the worker that finishes the previous batch
  * simply claims fewer of this batch's tiles.
@@ -39,6 +40,7 @@ final class InPlacePipeline {
     private long readNanos;
     private long computeNanos;
     private long finishNanos;
+    private long inputFinishNanos;
     private long waitNanos;
     private long firstBatchNanoTime;
     private long rows;
@@ -60,6 +62,7 @@ final class InPlacePipeline {
     /** Runs every batch through and finishes the last; returns once all are finished (the caller commits). */
     Timings run() throws IOException {
         WorkItem finishing = null;
+        WorkItem finishingInput = null;
         // the batch being finished stays open until its finish ends: the finish writes its kept columns from its mapped pages
         InputBatch previous = null;
         InputBatch batch = null;
@@ -80,7 +83,8 @@ final class InPlacePipeline {
                 }
                 VectorSchemaRoot columns = sink.columns(index);
                 if (index > 0) {
-                    finishing = pool.submit(finisher(index - 1));
+                    finishingInput = sink.hasInputToFinish(index - 1) ? pool.submit(inputFinisher(index - 1)) : null;
+                    finishing = pool.submit(finisher(index - 1, finishingInput == null));
                 }
                 t = System.nanoTime();
                 if (firstBatchNanoTime == 0) {
@@ -90,9 +94,23 @@ final class InPlacePipeline {
                 computeNanos += System.nanoTime() - t;
                 if (finishing != null) {
                     t = System.nanoTime();
-                    awaitFinish(finishing);
-                    waitNanos += System.nanoTime() - t;
+                    WorkItem computed = finishing;
                     finishing = null;
+                    try {
+                        awaitFinish(computed);
+                    } catch (RuntimeException | Error e) {
+                        if (finishingInput != null) {
+                            awaitQuietly(finishingInput); // the first failure is the one to report
+                            finishingInput = null;
+                        }
+                        throw e;
+                    }
+                    if (finishingInput != null) {
+                        WorkItem input = finishingInput;
+                        finishingInput = null;
+                        awaitFinish(input);
+                    }
+                    waitNanos += System.nanoTime() - t;
                     done(index - 1);
                 }
                 closeQuietly(previous); // its pages leave the process
@@ -104,17 +122,29 @@ final class InPlacePipeline {
                 throw new IllegalStateException("the input has " + index + " batches, its footer said " + sink.batches());
             }
             if (index > 0) {
-                finisher(index - 1).run();
+                // the last batch's finish shared with the pool: nothing else is left to run beside it
+                if (sink.hasInputToFinish(index - 1)) {
+                    finishingInput = pool.submit(inputFinisher(index - 1));
+                    finisher(index - 1, false).run();
+                    WorkItem input = finishingInput;
+                    finishingInput = null;
+                    awaitFinish(input);
+                } else {
+                    finisher(index - 1, true).run();
+                }
                 done(index - 1);
             }
         } finally {
             if (finishing != null) {
                 awaitQuietly(finishing); // it writes from the input's pages and into the sink the caller is about to close
             }
+            if (finishingInput != null) {
+                awaitQuietly(finishingInput);
+            }
             closeQuietly(batch);
             closeQuietly(previous);
         }
-        return new Timings(readNanos, computeNanos, finishNanos, waitNanos, firstBatchNanoTime, rows, batches);
+        return new Timings(readNanos, computeNanos, finishNanos + inputFinishNanos, waitNanos, firstBatchNanoTime, rows, batches);
     }
 
     private static void closeQuietly(InputBatch batch) {
@@ -123,11 +153,20 @@ final class InPlacePipeline {
         }
     }
 
-    private Runnable finisher(int index) {
+    private Runnable finisher(int index, boolean withInput) {
         return () -> {
             long t = System.nanoTime();
-            sink.finish(index);
+            sink.finish(index, withInput);
             finishNanos += System.nanoTime() - t; // read by the caller after it awaited this task
+        };
+    }
+
+    /** The batch's kept input columns, a task beside {@link #finisher}'s: two threads share each finish. */
+    private Runnable inputFinisher(int index) {
+        return () -> {
+            long t = System.nanoTime();
+            sink.finishInput(index);
+            inputFinishNanos += System.nanoTime() - t; // read by the caller after it awaited this task
         };
     }
 

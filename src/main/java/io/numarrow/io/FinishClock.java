@@ -5,8 +5,9 @@ import java.lang.management.ThreadMXBean;
 
 /**
  * Times the pieces of a batch's finish, wall and the finishing thread's CPU ({@link FinishTimes}).
- * One finish at a time: {@link MappedIpcSink#finish} runs on one thread at a time, each after the
- * previous one returned (its caller awaits it), which orders the sums.
+ * One finish at a time per clock: {@link MappedIpcSink#finish} runs on one thread at a time, each
+ * after the previous one returned (its caller awaits it), which orders the sums; {@link
+ * MappedIpcSink#finishInput}, which may run beside it, has a clock of its own.
  */
 final class FinishClock {
     static final int WRITE = 0;

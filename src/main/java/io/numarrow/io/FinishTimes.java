@@ -22,6 +22,13 @@ public record FinishTimes(long writeNanos, long writeCpuNanos, long copyNanos, l
         this(writeNanos, writeCpuNanos, copyNanos, copyCpuNanos, writeBackNanos, writeBackCpuNanos, 0, 0);
     }
 
+    /** These and {@code other}'s, piece by piece (two threads sharing the finishes); the copies ahead are these. */
+    FinishTimes plus(FinishTimes other) {
+        return new FinishTimes(writeNanos + other.writeNanos, writeCpuNanos + other.writeCpuNanos, copyNanos + other.copyNanos,
+                copyCpuNanos + other.copyCpuNanos, writeBackNanos + other.writeBackNanos,
+                writeBackCpuNanos + other.writeBackCpuNanos, aheadBatches, aheadNanos);
+    }
+
     public long nanos() {
         return writeNanos + copyNanos + writeBackNanos;
     }

@@ -90,6 +90,8 @@ public final class MappedIpcSink implements AutoCloseable {
     // written by finish, which runs on one thread at a time (its caller awaits each before the next)
     private boolean kernelCopy = Settings.outputKernelCopy();
     private final FinishClock clock = new FinishClock();
+    /** Times {@link #finishInput}, which may run beside a {@link #finish} on another thread. */
+    private final FinishClock inputClock = new FinishClock();
     /** Batches, from the first, whose kept input columns {@link #copyNextInputAhead} put in place before any finish. */
     private int copiedAhead;
     /** Of them, those that had input columns to copy, and the time their copies took. */
@@ -333,6 +335,16 @@ public final class MappedIpcSink implements AutoCloseable {
      * @throws io.numarrow.BadInputException naming the input when it shrank before its columns were written
      */
     public void finish(int index) {
+        finish(index, true);
+    }
+
+    /**
+     * As {@link #finish(int)}; without {@code withInput} the input's kept columns are left to
+     * {@link #finishInput} of the same batch, which may run at the same time on another thread (the
+     * two write different parts of the file), so that two threads share a batch's finish. The batch
+     * is finished once both have returned.
+     */
+    public void finish(int index, boolean withInput) {
         clock.start();
         IpcOutputPlan.Batch b = plan.batches().get(index);
         VectorSchemaRoot root = slots[index % SLOTS];
@@ -348,13 +360,44 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         writeMetadata(b, nullCounts);
         clock.lap(FinishClock.WRITE);
-        if (b.inputLength() > 0 && index >= copiedAhead) {
+        if (withInput && b.inputLength() > 0 && index >= copiedAhead) {
             copyInput(b);
         }
         clock.lap(FinishClock.COPY);
-        releaseAndWriteBack(b.blockOffset(), b.end());
+        if (withInput) {
+            releaseAndWriteBack(b.blockOffset(), b.end());
+        } else { // the input's range is finishInput's
+            releaseAndWriteBack(b.blockOffset(), b.bodyOffset());
+            releaseAndWriteBack(b.bodyOffset() + b.inputLength(), b.end());
+        }
         clock.lap(FinishClock.WRITE_BACK);
         finished++;
+    }
+
+    /**
+     * Batch {@code index}'s kept input columns written from the input's mapping and their write-back
+     * started: the part of its finish that {@link #finish(int, boolean) finish(index, false)} leaves,
+     * on another thread or the same, before or after it, while the input batch is still open. One
+     * call at a time; nothing to do when the input's columns are dropped or were copied ahead.
+     *
+     * @throws java.io.UncheckedIOException naming the target when the write fails
+     * @throws io.numarrow.BadInputException naming the input when it shrank before its columns were written
+     */
+    public void finishInput(int index) {
+        IpcOutputPlan.Batch b = plan.batches().get(index);
+        if (b.inputLength() == 0 || index < copiedAhead) {
+            return;
+        }
+        inputClock.start();
+        copyInput(b);
+        inputClock.lap(FinishClock.COPY);
+        releaseAndWriteBack(b.bodyOffset(), b.bodyOffset() + b.inputLength());
+        inputClock.lap(FinishClock.WRITE_BACK);
+    }
+
+    /** Whether batch {@code index} has kept input columns left for its finish to write. */
+    public boolean hasInputToFinish(int index) {
+        return plan.batches().get(index).inputLength() > 0 && index >= copiedAhead;
     }
 
     private void placeBuffers(IpcOutputPlan.Batch b, List<ArrowBuf> buffers) {
@@ -525,7 +568,7 @@ public final class MappedIpcSink implements AutoCloseable {
 
     /** Where the finished batches' time went, piece by piece, wall and thread CPU. */
     public FinishTimes finishTimes() {
-        return clock.totals(aheadCopies, aheadNanos);
+        return clock.totals(aheadCopies, aheadNanos).plus(inputClock.totals(0, 0));
     }
 
     public Path target() {

@@ -73,6 +73,22 @@ class MappedIpcSinkTest {
     }
 
     /**
+     * Each batch's finish in its two parts, the input's kept columns written before the computed
+     * columns or after them (as two threads share it): the same file as one call per batch makes.
+     */
+    @Test
+    void aFinishInTwoPartsMakesTheSameFile() throws Exception {
+        Path written = dir.resolve("written.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(dir.resolve("in.arrow"), allocator, 3, 33, 4, null);
+            assertFalse(writeOutput(dir.resolve("in.arrow"), written, allocator, Route.DEFAULT));
+        }
+        Path split = Files.createDirectory(dir.resolve("split")).resolve("out.arrow");
+        writeAndReadBack(split, Route.SPLIT);
+        assertEquals(-1, Files.mismatch(split, written));
+    }
+
+    /**
      * The input's kept columns copied ahead of the finishes (as while a fresh JVM's kernels compile),
      * for the first batch or for all three: before any batch is computed the temporary file holds
      * exactly those batches' input bodies, and the finished file is byte for byte the one the
@@ -222,7 +238,9 @@ class MappedIpcSinkTest {
         /** The first batch's copied ahead ({@link MappedIpcSink#copyNextInputAhead}), the others by their finishes. */
         AHEAD_ONE,
         /** Every batch's copied ahead. */
-        AHEAD_ALL
+        AHEAD_ALL,
+        /** Each batch's finish in two calls, the input's columns first or last ({@link MappedIpcSink#finishInput}). */
+        SPLIT
     }
 
     /** Returns whether the kernel copied the input's columns to the end. */
@@ -283,6 +301,13 @@ class MappedIpcSinkTest {
                         } finally {
                             assertTrue(Thread.interrupted(), "batch " + b + ": the interrupt is left to the caller");
                         }
+                    } else if (route == Route.SPLIT && b % 2 == 0) {
+                        assertTrue(sink.hasInputToFinish(b), "batch " + b);
+                        sink.finishInput(b);
+                        sink.finish(b, false);
+                    } else if (route == Route.SPLIT) {
+                        sink.finish(b, false);
+                        sink.finishInput(b);
                     } else {
                         sink.finish(b);
                     }
