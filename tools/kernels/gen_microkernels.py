@@ -7,8 +7,13 @@ files, then run from the repository root:
 
     python3 tools/kernels/gen_microkernels.py src/main/java/io/numarrow/kernels
 
-SHAPES lists the classes: vector width in bits, rows of C, vectors of C per row. The first shape of each
-width has the plain class name (MicroKernel512); TileChoice picks the default tile of a width.
+SHAPES lists the classes: vector width in bits, rows of C, vectors of C per row, and K steps per iteration
+of the packed tile's loop (the unroll). The first shape of each width has the plain class name
+(MicroKernel512); TileChoice picks the default tile of a width. An unrolled loop pays only where all its
+broadcasts, B vectors and accumulators fit the 32 vector registers at once (C2 hoists a group's loads
+without regard to register pressure and spills accumulators otherwise): 7×32 by two is the tallest
+32-wide tile that does (docs/performance.md). Unrolling keeps every accumulator's chain of fmas, hence
+the bits.
 
 A tile is two methods: `sums`, the K loop, which leaves the tile's sums in a small per-thread scratch,
 and `finish`, which adds the bias and C and stores to C. With nothing but the loop in it, the method the
@@ -17,18 +22,20 @@ on long methods full of vector operations, compiles even the tall tiles (docs/pe
 """
 import sys
 
-SHAPES = [(512, 6, 2), (512, 8, 2), (512, 12, 2), (256, 6, 2), (128, 6, 2)]
+SHAPES = [(512, 6, 2, 1), (512, 8, 2, 1), (512, 12, 2, 1), (512, 7, 2, 2), (256, 6, 2, 1), (128, 6, 2, 1)]
 SHORT_ROWS = 4
 
 
+def width_default(bits):
+    return next(s[:3] for s in SHAPES if s[0] == bits)
+
+
 def class_name(bits, mr, nv):
-    default = next(s for s in SHAPES if s[0] == bits)
-    return f"MicroKernel{bits}" if (bits, mr, nv) == default else f"MicroKernel{bits}x{mr}x{nv}"
+    return f"MicroKernel{bits}" if (bits, mr, nv) == width_default(bits) else f"MicroKernel{bits}x{mr}x{nv}"
 
 
 def enum_name(bits, mr, nv):
-    default = next(s for s in SHAPES if s[0] == bits)
-    return f"W{bits}" if (bits, mr, nv) == default else f"W{bits}_{mr}X{nv * bits // 32}"
+    return f"W{bits}" if (bits, mr, nv) == width_default(bits) else f"W{bits}_{mr}X{nv * bits // 32}"
 
 
 def acc(i, j):
@@ -39,8 +46,27 @@ def col_off(j):
     return "" if j == 0 else " + VB" if j == 1 else f" + {j} * VB"
 
 
-def k_loop(w, mr, nv, direct=False, rows_limited=False):
-    """The K loop: nv B vectors, mr broadcasts of A, mr·nv FMAs per step, then the sums to t.
+def k_step(w, mr, nv, direct, step=0, indent="            "):
+    """One K step's body: nv B vectors, then each row's broadcast of A and its nv FMAs; `step` K steps
+    past the loop's offsets (unrolled loops address every step from one base)."""
+    b_step = "" if step == 0 else f" + {step} * (NR * Float.BYTES)" if step > 1 else " + NR * Float.BYTES"
+    a_step = "" if step == 0 else f" + {step} * Float.BYTES" if step > 1 else " + Float.BYTES"
+    sfx = "" if step == 0 else f"_{step}"
+    for j in range(nv):
+        w(f"{indent}FloatVector b{j}{sfx} = FloatVector.fromMemorySegment(SPECIES, b, pb{b_step}{col_off(j)}, ORDER);")
+    for i in range(mr):
+        if direct:
+            off = f"a{i} + pa"
+        else:
+            off = "pa" + a_step + ("" if i == 0 else f" + {i} * Packing.A_ROW_BYTES")
+        w(f"{indent}FloatVector x{i}{sfx} = FloatVector.broadcast(SPECIES, a.get(F, {off}));")
+        for j in range(nv):
+            w(f"{indent}{acc(i, j)} = x{i}{sfx}.fma(b{j}{sfx}, {acc(i, j)});")
+
+
+def k_loop(w, mr, nv, direct=False, rows_limited=False, unroll=1):
+    """The K loop: nv B vectors, mr broadcasts of A, mr·nv FMAs per step, then the sums to t; `unroll`
+    steps per iteration (packed operands only), the rest of the block one step at a time.
 
     Every offset is the loop counter times a constant plus a loop-invariant base (A's rows lie
     Packing.A_ROW_BYTES apart, B's rows NR floats), so the JIT proves the accesses in bounds once before
@@ -60,21 +86,24 @@ def k_loop(w, mr, nv, direct=False, rows_limited=False):
         w("        long pa = 0;")
         w("        long pb = bOff;")
         w("        for (int p = 0; p < kc; p++, pa += Float.BYTES, pb += bStep) {")
+        k_step(w, mr, nv, True)
+        w("        }")
     else:
-        w("        for (int p = 0; p < kc; p++) {")
+        if unroll > 1:
+            w("        int p = 0;")
+            w(f"        for (int end = kc - {unroll - 1}; p < end; p += {unroll}) {{")
+            w("            long pa = aOff + (long) p * Float.BYTES;")
+            w("            long pb = bOff + (long) p * (NR * Float.BYTES);")
+            for step in range(unroll):
+                k_step(w, mr, nv, False, step)
+            w("        }")
+            w("        for (; p < kc; p++) {")
+        else:
+            w("        for (int p = 0; p < kc; p++) {")
         w("            long pa = aOff + (long) p * Float.BYTES;")
         w("            long pb = bOff + (long) p * (NR * Float.BYTES);")
-    for j in range(nv):
-        w(f"            FloatVector b{j} = FloatVector.fromMemorySegment(SPECIES, b, pb{col_off(j)}, ORDER);")
-    for i in range(mr):
-        if direct:
-            off = f"a{i} + pa"
-        else:
-            off = "pa" if i == 0 else f"pa + {i} * Packing.A_ROW_BYTES"
-        w(f"            FloatVector x{i} = FloatVector.broadcast(SPECIES, a.get(F, {off}));")
-        for j in range(nv):
-            w(f"            {acc(i, j)} = x{i}.fma(b{j}, {acc(i, j)});")
-    w("        }")
+        k_step(w, mr, nv, False)
+        w("        }")
     for i in range(mr):
         for j in range(nv):
             w(f"        {acc(i, j)}.intoMemorySegment(t, tOff + {i * nv + j} * VB, ORDER);")
@@ -84,7 +113,7 @@ def unchecked_doc(w, base):
     w(f"    /** {{@link #{base}}} over native segments whose bounds, liveness and thread the caller has checked. */")
 
 
-def sums(w, rows, nv, unchecked, direct=False):
+def sums(w, rows, nv, unchecked, direct=False, unroll=1):
     base = ("sums" if rows != SHORT_ROWS else f"sumsRows{rows}") + ("Direct" if direct else "")
     if unchecked:
         unchecked_doc(w, base)
@@ -118,7 +147,7 @@ def sums(w, rows, nv, unchecked, direct=False):
         w("        a = ALL;")
         w("        b = ALL;")
         w("        t = ALL;")
-    k_loop(w, rows, nv, direct, direct and rows == SHORT_ROWS)
+    k_loop(w, rows, nv, direct, direct and rows == SHORT_ROWS, unroll)
     w("    }")
 
 
@@ -176,7 +205,7 @@ def header(w, imports):
     w("")
 
 
-def gen(bits, mr, nv):
+def gen(bits, mr, nv, unroll):
     cls = class_name(bits, mr, nv)
     lanes = bits // 32
     L = []
@@ -222,7 +251,7 @@ def gen(bits, mr, nv):
     w("    }")
     for unchecked in (False, True):
         w("")
-        sums(w, mr, nv, unchecked)
+        sums(w, mr, nv, unchecked, unroll=unroll)
         w("")
         sums(w, SHORT_ROWS, nv, unchecked)
         w("")
@@ -245,7 +274,7 @@ TILE_PARAMS = ("MemorySegment a, long aOff, MemorySegment b, long bOff, int kc,\
 def dispatch(w, call, indent="        "):
     """A switch over every shape calling `call` (a format with {cls}) on its class."""
     w(f"{indent}switch (this) {{")
-    for bits, mr, nv in SHAPES:
+    for bits, mr, nv, _ in SHAPES:
         w(f"{indent}    case {enum_name(bits, mr, nv)} -> {call.format(cls=class_name(bits, mr, nv))};")
     w(f"{indent}}}")
 
@@ -270,10 +299,10 @@ def gen_tile_shape():
     w(" * them is free ({@link TileChoice}).")
     w(" */")
     w("enum TileShape {")
-    for k, (bits, mr, nv) in enumerate(SHAPES):
+    for k, (bits, mr, nv, unroll) in enumerate(SHAPES):
         end = ";" if k == len(SHAPES) - 1 else ","
         cls = class_name(bits, mr, nv)
-        w(f"    {enum_name(bits, mr, nv)}({bits}, {cls}.MR, {cls}.NR, {cls}.SHORT_MR){end}")
+        w(f"    {enum_name(bits, mr, nv)}({bits}, {cls}.MR, {cls}.NR, {cls}.SHORT_MR, {unroll}){end}")
     w("")
     w("    /** Vector width in bits. */")
     w("    final int bits;")
@@ -281,12 +310,15 @@ def gen_tile_shape():
     w("    final int nr;")
     w("    /** A bottom edge of full columns runs on tiles of at most this many rows. */")
     w("    final int shortMr;")
+    w("    /** K steps per iteration of the packed tile's loop: {@code mr·unroll} broadcasts of A per iteration. */")
+    w("    final int unroll;")
     w("")
-    w("    TileShape(int bits, int mr, int nr, int shortMr) {")
+    w("    TileShape(int bits, int mr, int nr, int shortMr, int unroll) {")
     w("        this.bits = bits;")
     w("        this.mr = mr;")
     w("        this.nr = nr;")
     w("        this.shortMr = shortMr;")
+    w("        this.unroll = unroll;")
     w("    }")
     w("")
     w("    /** Bytes of the per-thread scratch {@code t} the tiles take: room for one tile's sums. */")
@@ -348,8 +380,8 @@ def gen_tile_shape():
 
 if __name__ == "__main__":
     out = sys.argv[1]
-    for bits, mr, nv in SHAPES:
+    for bits, mr, nv, unroll in SHAPES:
         with open(f"{out}/{class_name(bits, mr, nv)}.java", "w") as f:
-            f.write(gen(bits, mr, nv))
+            f.write(gen(bits, mr, nv, unroll))
     with open(f"{out}/TileShape.java", "w") as f:
         f.write(gen_tile_shape())

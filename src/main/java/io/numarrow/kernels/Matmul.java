@@ -40,7 +40,10 @@ public final class Matmul {
      * exception rather than a stray read.
      */
     static boolean checkedAccess = Settings.kernelsChecked();
-    /** Whether a panel with one vector's real columns runs on {@link MicroKernel512Narrow}; false only to compare. */
+    /**
+     * Whether a panel with one vector's real columns runs on {@link MicroKernel512Narrow} (512-bit 32-wide
+     * tiles); false only to compare.
+     */
     static boolean narrowTiles = true;
 
     private Matmul() {
@@ -227,7 +230,8 @@ public final class Matmul {
         int panels = Packing.panels(n, shape);
         long groupBytes = Packing.aGroupBytes(mr);
         GemmScratch scratch = GemmScratch.current();
-        MemorySegment aBlock = scratch.packedA((long) (mcMax + mr - 1) / mr * groupBytes);
+        // one spare group: a narrow panel's last masked tile may start mid-group (narrowPanel)
+        MemorySegment aBlock = scratch.packedA(((long) (mcMax + mr - 1) / mr + 1) * groupBytes);
         MemorySegment t = scratch.tileSums(shape.scratchBytes());
         boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock, t);
         long ldc = (long) n * Float.BYTES;
@@ -247,15 +251,11 @@ public final class Matmul {
                     int nv = Math.min(nr, n - j0);
                     long bOff = Packing.panelOffset(shape, n, pc, kcb, jp);
                     long cCol = (long) j0 * Float.BYTES;
-                    int g = 0;
-                    if (narrowTiles && shape == TileShape.W512_8X32 && nv <= MicroKernel512Narrow.WIDTH) {
-                        // A panel of one vector's real columns: two groups at a time on the narrow twin, which
-                        // skips the panel's padding (the same bits)
-                        for (; g + 1 < fullGroups; g += 2) {
-                            MicroKernel512Narrow.tile(aBlock, g * groupBytes, b, bOff, kcb, c, (ic + (long) g * mr) * ldc + cCol,
-                                    ldc, loadC, biasNow, cCol, t, nv, unchecked);
-                        }
+                    if (narrowTiles && shape.bits == 512 && nr == MicroKernel512Narrow.PANEL && nv <= MicroKernel512Narrow.WIDTH) {
+                        narrowPanel(shape, aBlock, mc, b, bOff, kcb, c, ic * ldc + cCol, ldc, loadC, biasNow, cCol, t, nv, unchecked);
+                        continue;
                     }
+                    int g = 0;
                     for (; g < fullGroups; g++) {
                         long cOff = (ic + (long) g * mr) * ldc + cCol;
                         if (nv == nr) {
@@ -282,6 +282,27 @@ public final class Matmul {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A panel of one vector's real columns over the block's {@code mc} rows: 16 rows at a time on the narrow
+     * twin, which skips the panel's padding, the rest on masked tiles of the block's shape from wherever the
+     * narrow tiles stopped (the rows of packed A lie {@link Packing#A_ROW_BYTES} apart across groups, and the
+     * block has a spare group for the rows a last masked tile reads past {@code mc}). Every row's chain of
+     * fmas is the shape's, so the bits are the same.
+     */
+    private static void narrowPanel(TileShape shape, MemorySegment aBlock, int mc, MemorySegment b, long bOff, int kcb,
+                                    MemorySegment c, long cOff, long ldc, boolean loadC, MemorySegment bias, long biasOff,
+                                    MemorySegment t, int nv, boolean unchecked) {
+        int r = 0;
+        for (; r + MicroKernel512Narrow.MR <= mc; r += MicroKernel512Narrow.MR) {
+            MicroKernel512Narrow.tile(aBlock, r * Packing.A_ROW_BYTES, b, bOff, kcb, c, cOff + r * ldc, ldc, loadC, bias, biasOff,
+                    t, nv, unchecked);
+        }
+        for (; r < mc; r += shape.mr) {
+            shape.tileMasked(aBlock, r * Packing.A_ROW_BYTES, b, bOff, kcb, c, cOff + r * ldc, ldc, loadC, bias, biasOff, t,
+                    Math.min(shape.mr, mc - r), nv, unchecked);
         }
     }
 

@@ -8,11 +8,11 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The 8×32 tile's narrow twin, for a panel of packed B with at most one vector (16 columns) of real
- * columns: 16 rows of C (two packed groups of A, which lie one after the other) against the panel's first
- * vector only, where the masked 8×32 tile computes the panel's zero padding too. Every element's chain of
- * fmas is the 8×32 tile's (the same kc, the same order, the same finish), so the bits are the same
- * (docs/reproducibility.md); it is chosen by {@link Matmul} per panel, not by {@link TileChoice}.
+ * The 32-wide 512-bit tiles' narrow twin, for a panel of packed B with at most one vector (16 columns) of
+ * real columns: 16 rows of C (consecutive rows of packed A, whose groups lie one after the other) against
+ * the panel's first vector only, where the masked tile computes the panel's zero padding too. Every
+ * element's chain of fmas is the wide tiles' (the same kc, the same order, the same finish), so the bits
+ * are the same (docs/reproducibility.md); it is chosen by {@link Matmul} per panel, not by {@link TileChoice}.
  *
  * <p>Hand-written, unlike the generated tiles, and under their rules: a constant species, separate
  * accumulator locals, the broadcast of A (never a running sum) as each call's receiver, an unchecked twin
@@ -20,12 +20,14 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class MicroKernel512Narrow {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
-    /** Rows of C per narrow tile: two groups of the 8×32 tile's packed A. */
-    static final int MR = 2 * MicroKernel512x8x2.MR;
+    /** Rows of C per narrow tile: 16 consecutive rows of packed A (two groups of the 8×32 tile). */
+    static final int MR = 16;
     /** Columns this tile computes: one vector. */
     static final int WIDTH = 16;
-    /** The panel's stride per K step: the 8×32 tile's packing. */
-    private static final long B_STEP = (long) MicroKernel512x8x2.NR * Float.BYTES;
+    /** Columns of the panels it reads: those of every 32-wide 512-bit tile, whose bits it keeps. */
+    static final int PANEL = MicroKernel512x8x2.NR;
+    /** The panel's stride per K step. */
+    private static final long B_STEP = (long) PANEL * Float.BYTES;
     private static final long VB = SPECIES.vectorByteSize();
     private static final long AR = Packing.A_ROW_BYTES;
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;

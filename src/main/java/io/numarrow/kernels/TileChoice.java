@@ -63,8 +63,9 @@ final class TileChoice {
     }
 
     /**
-     * {@link #sameBits} that this JVM compiles reliably. Tiles of more than {@link #SAFE_ROWS} rows exceed
-     * what the JIT's first tier compiles on stack replacement; a JVM that first gave such a tile the
+     * {@link #sameBits} that this JVM compiles reliably. Tiles of more than {@link #SAFE_ROWS} rows (rows
+     * times K steps unrolled, {@link #firstTierCompiles}) exceed what the JIT's first tier compiles on stack
+     * replacement; a JVM that first gave such a tile the
      * first tier's counting code (which it does while the optimising compiler is busy) then never
      * compiled it further, even with the compile policy of {@code jvm.flags} (docs/performance.md).
      * {@code -XX:Tier3DelayOn} of at least {@link #TIER3_DELAY_ON} stops the JVM from choosing that code,
@@ -77,11 +78,19 @@ final class TileChoice {
 
     /** {@link #safeChoices} where the tall tiles compile ({@code tallOk}) or not. */
     static List<TileShape> safeChoices(TileShape shape, boolean tallOk) {
-        return sameBits(shape).stream().filter(t -> t.mr <= SAFE_ROWS || tallOk).toList();
+        return sameBits(shape).stream().filter(t -> firstTierCompiles(t) || tallOk).toList();
     }
 
-    /** The tallest tile whose K loop the first tier compiles on stack replacement (8×32 does, 12×32 not). */
+    /**
+     * The most broadcasts of A per K-loop iteration (rows × K steps unrolled) the first tier compiles on
+     * stack replacement: 8×32 does, 12×32 and 7×32 unrolled by two run out of its virtual registers.
+     */
     static final int SAFE_ROWS = 8;
+
+    /** Whether the first tier compiles {@code t}'s K loop on stack replacement ({@link #SAFE_ROWS}). */
+    static boolean firstTierCompiles(TileShape t) {
+        return t.mr * t.unroll <= SAFE_ROWS;
+    }
     static final long TIER3_DELAY_ON = 10_000;
 
     /**
@@ -116,12 +125,12 @@ final class TileChoice {
     /** Why the tall tiles are, or are not, offered in this JVM: one clause for {@code numarrow topology}. */
     static String tallTilesNote() {
         if (FirstTier.keptOff()) {
-            return "tiles over " + SAFE_ROWS + " rows offered: C1 is kept off the tiles (numarrow.kernels.skipC1, on by default)";
+            return "tiles over " + SAFE_ROWS + " rows (rows × K steps unrolled) offered: C1 is kept off the tiles (numarrow.kernels.skipC1, on by default)";
         }
         if (delayFlagSet()) {
-            return "tiles over " + SAFE_ROWS + " rows offered: -XX:Tier3DelayOn keeps the tiles out of C1's counting code";
+            return "tiles over " + SAFE_ROWS + " rows (rows × K steps unrolled) offered: -XX:Tier3DelayOn keeps the tiles out of C1's counting code";
         }
-        return "tiles over " + SAFE_ROWS + " rows not offered: C1 may compile the tiles and fails on them"
+        return "tiles over " + SAFE_ROWS + " rows (rows × K steps unrolled) not offered: C1 may compile the tiles and fails on them"
                 + " (offered once the kernels' warm-up keeps C1 off them: numarrow.kernels.skipC1, on by default, in a JVM that takes its compiler directive)";
     }
 
@@ -197,12 +206,12 @@ final class TileChoice {
      * ({@link #safeChoices}): the property wins, so the user hears which flag makes it safe.
      */
     static Optional<String> tallTileWarning(TileShape named, boolean tallOk) {
-        if (named.mr <= SAFE_ROWS || tallOk) {
+        if (firstTierCompiles(named) || tallOk) {
             return Optional.empty();
         }
         return Optional.of("-D" + Settings.GEMM_TILE.name() + "=" + spec(named) + " without -XX:Tier3DelayOn=" + TIER3_DELAY_ON
                 + " (or more): the JIT may leave this tile in slow first-tier code; add the flag (e.g. in NUMARROW_JAVA_OPTS)"
-                + " or use a tile of at most " + SAFE_ROWS + " rows");
+                + " or use a tile of at most " + SAFE_ROWS + " rows, not unrolled");
     }
 
     /**

@@ -10,11 +10,12 @@ import java.lang.foreign.MemorySegment;
  * them is free ({@link TileChoice}).
  */
 enum TileShape {
-    W512(512, MicroKernel512.MR, MicroKernel512.NR, MicroKernel512.SHORT_MR),
-    W512_8X32(512, MicroKernel512x8x2.MR, MicroKernel512x8x2.NR, MicroKernel512x8x2.SHORT_MR),
-    W512_12X32(512, MicroKernel512x12x2.MR, MicroKernel512x12x2.NR, MicroKernel512x12x2.SHORT_MR),
-    W256(256, MicroKernel256.MR, MicroKernel256.NR, MicroKernel256.SHORT_MR),
-    W128(128, MicroKernel128.MR, MicroKernel128.NR, MicroKernel128.SHORT_MR);
+    W512(512, MicroKernel512.MR, MicroKernel512.NR, MicroKernel512.SHORT_MR, 1),
+    W512_8X32(512, MicroKernel512x8x2.MR, MicroKernel512x8x2.NR, MicroKernel512x8x2.SHORT_MR, 1),
+    W512_12X32(512, MicroKernel512x12x2.MR, MicroKernel512x12x2.NR, MicroKernel512x12x2.SHORT_MR, 1),
+    W512_7X32(512, MicroKernel512x7x2.MR, MicroKernel512x7x2.NR, MicroKernel512x7x2.SHORT_MR, 2),
+    W256(256, MicroKernel256.MR, MicroKernel256.NR, MicroKernel256.SHORT_MR, 1),
+    W128(128, MicroKernel128.MR, MicroKernel128.NR, MicroKernel128.SHORT_MR, 1);
 
     /** Vector width in bits. */
     final int bits;
@@ -22,12 +23,15 @@ enum TileShape {
     final int nr;
     /** A bottom edge of full columns runs on tiles of at most this many rows. */
     final int shortMr;
+    /** K steps per iteration of the packed tile's loop: {@code mr·unroll} broadcasts of A per iteration. */
+    final int unroll;
 
-    TileShape(int bits, int mr, int nr, int shortMr) {
+    TileShape(int bits, int mr, int nr, int shortMr, int unroll) {
         this.bits = bits;
         this.mr = mr;
         this.nr = nr;
         this.shortMr = shortMr;
+        this.unroll = unroll;
     }
 
     /** Bytes of the per-thread scratch {@code t} the tiles take: room for one tile's sums. */
@@ -56,6 +60,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_8X32 -> MicroKernel512x8x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
+                case W512_7X32 -> MicroKernel512x7x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
             }
@@ -64,6 +69,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.sums(a, aOff, b, bOff, kc, t, 0);
                 case W512_8X32 -> MicroKernel512x8x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sums(a, aOff, b, bOff, kc, t, 0);
+                case W512_7X32 -> MicroKernel512x7x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sums(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sums(a, aOff, b, bOff, kc, t, 0);
             }
@@ -73,6 +79,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W512_8X32 -> MicroKernel512x8x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W512_12X32 -> MicroKernel512x12x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
+                case W512_7X32 -> MicroKernel512x7x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W256 -> MicroKernel256.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W128 -> MicroKernel128.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
             }
@@ -81,6 +88,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W512_8X32 -> MicroKernel512x8x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W512_12X32 -> MicroKernel512x12x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
+                case W512_7X32 -> MicroKernel512x7x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W256 -> MicroKernel256.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
                 case W128 -> MicroKernel128.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mr);
             }
@@ -96,6 +104,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_8X32 -> MicroKernel512x8x2.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
+                case W512_7X32 -> MicroKernel512x7x2.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsRows4Unchecked(a, aOff, b, bOff, kc, t, 0);
             }
@@ -104,6 +113,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.sumsRows4(a, aOff, b, bOff, kc, t, 0);
                 case W512_8X32 -> MicroKernel512x8x2.sumsRows4(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsRows4(a, aOff, b, bOff, kc, t, 0);
+                case W512_7X32 -> MicroKernel512x7x2.sumsRows4(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsRows4(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsRows4(a, aOff, b, bOff, kc, t, 0);
             }
@@ -113,6 +123,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_8X32 -> MicroKernel512x8x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_7X32 -> MicroKernel512x7x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
             }
@@ -121,6 +132,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_8X32 -> MicroKernel512x8x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_7X32 -> MicroKernel512x7x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
             }
@@ -141,6 +153,7 @@ enum TileShape {
                     case W512 -> MicroKernel512.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W512_8X32 -> MicroKernel512x8x2.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W512_12X32 -> MicroKernel512x12x2.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
+                    case W512_7X32 -> MicroKernel512x7x2.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W256 -> MicroKernel256.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W128 -> MicroKernel128.sumsDirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                 }
@@ -149,6 +162,7 @@ enum TileShape {
                     case W512 -> MicroKernel512.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W512_8X32 -> MicroKernel512x8x2.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W512_12X32 -> MicroKernel512x12x2.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
+                    case W512_7X32 -> MicroKernel512x7x2.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W256 -> MicroKernel256.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                     case W128 -> MicroKernel128.sumsDirect(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0);
                 }
@@ -159,6 +173,7 @@ enum TileShape {
                     case W512 -> MicroKernel512.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W512_8X32 -> MicroKernel512x8x2.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W512_12X32 -> MicroKernel512x12x2.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
+                    case W512_7X32 -> MicroKernel512x7x2.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W256 -> MicroKernel256.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W128 -> MicroKernel128.sumsRows4DirectUnchecked(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                 }
@@ -167,6 +182,7 @@ enum TileShape {
                     case W512 -> MicroKernel512.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W512_8X32 -> MicroKernel512x8x2.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W512_12X32 -> MicroKernel512x12x2.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
+                    case W512_7X32 -> MicroKernel512x7x2.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W256 -> MicroKernel256.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                     case W128 -> MicroKernel128.sumsRows4Direct(a, aOff, aRowStride, b, bOff, bStep, kc, t, 0, mv);
                 }
@@ -177,6 +193,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_8X32 -> MicroKernel512x8x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_7X32 -> MicroKernel512x7x2.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finishUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
             }
@@ -185,6 +202,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_8X32 -> MicroKernel512x8x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W512_12X32 -> MicroKernel512x12x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
+                case W512_7X32 -> MicroKernel512x7x2.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W256 -> MicroKernel256.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
                 case W128 -> MicroKernel128.finish(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv);
             }
@@ -203,6 +221,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_8X32 -> MicroKernel512x8x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
+                case W512_7X32 -> MicroKernel512x7x2.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sumsUnchecked(a, aOff, b, bOff, kc, t, 0);
             }
@@ -211,6 +230,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.sums(a, aOff, b, bOff, kc, t, 0);
                 case W512_8X32 -> MicroKernel512x8x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W512_12X32 -> MicroKernel512x12x2.sums(a, aOff, b, bOff, kc, t, 0);
+                case W512_7X32 -> MicroKernel512x7x2.sums(a, aOff, b, bOff, kc, t, 0);
                 case W256 -> MicroKernel256.sums(a, aOff, b, bOff, kc, t, 0);
                 case W128 -> MicroKernel128.sums(a, aOff, b, bOff, kc, t, 0);
             }
@@ -220,6 +240,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W512_8X32 -> MicroKernel512x8x2.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W512_12X32 -> MicroKernel512x12x2.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+                case W512_7X32 -> MicroKernel512x7x2.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W256 -> MicroKernel256.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W128 -> MicroKernel128.finishMaskedUnchecked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
             }
@@ -228,6 +249,7 @@ enum TileShape {
                 case W512 -> MicroKernel512.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W512_8X32 -> MicroKernel512x8x2.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W512_12X32 -> MicroKernel512x12x2.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
+                case W512_7X32 -> MicroKernel512x7x2.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W256 -> MicroKernel256.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
                 case W128 -> MicroKernel128.finishMasked(t, 0, c, cOff, cRowStride, loadC, bias, biasOff, mv, nv);
             }

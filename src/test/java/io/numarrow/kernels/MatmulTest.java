@@ -197,37 +197,46 @@ class MatmulTest {
 
     /**
      * Panels with at most one vector of real columns (n 1, 2, 3, 15, 16, 17, 33: the last panel narrow) run on
-     * the 8×32 tile's narrow twin where that tile is chosen: against the float64 reference, and bit for bit
-     * against the masked 8×32 tile it replaces (the same chains of fmas), on rows 1, 15, 17, 255 and 1000,
-     * one and two K blocks, with bias and accumulation, checked and unchecked, on every width (the others
-     * never take the narrow path: their results must not move either).
+     * the 32-wide 512-bit tiles' narrow twin: against the float64 reference, and bit for bit against the
+     * masked tile it replaces (the same chains of fmas), on rows 1, 15, 17, 255 and 1000, one and two K
+     * blocks, with bias and accumulation, checked and unchecked, for every 512-bit tile of 32 columns (the
+     * 7- and 12-row ones leave rows after the last 16-row tile that start mid-group) and on every width (the
+     * others never take the narrow path: their results must not move either).
      */
     @Test
     void narrowPanelsMatchTheReferenceAndTheMaskedTileBitForBit() {
         TileShape before = TileChoice.chosen;
         try {
             for (VectorSpecies<Float> s : SPECIES) {
-                if (s.equals(FloatVector.SPECIES_512)) {
-                    TileChoice.chosen = TileShape.W512_8X32;
-                }
-                for (int m : new int[]{1, 15, 17, 255, 1000}) {
-                    for (int n : new int[]{1, 2, 3, 15, 16, 17, 33}) {
-                        for (int k : new int[]{1, 40, ContractReference.kc() + 7}) {
-                            long seed = m * 1000L + n * 31L + k;
-                            if (m < 1000 || k < 40) { // two K blocks on 1000 rows cost seconds and cross no new edge
-                                narrowAgainstMasked(s, m, n, k, seed % 2 == 0, seed % 3 == 0, seed);
-                            }
-                            if (k <= 40) {
-                                withCheckedAccess(() -> narrowAgainstMasked(s, m, n, k, true, seed % 2 == 0, seed + 1));
-                            }
-                        }
-                    }
+                List<TileShape> tiles = s.equals(FloatVector.SPECIES_512) ? TileChoice.sameBits(TileShape.W512_8X32) : List.of(before);
+                for (TileShape tile : tiles) {
+                    TileChoice.chosen = tile;
+                    // every shape on the default tile; on the others the rows that end mid-group, fewer widths
+                    boolean all = tile == TileShape.W512_8X32 || tiles.size() == 1;
+                    narrowPanelsOf(s, all ? new int[]{1, 15, 17, 255, 1000} : new int[]{17, 255, 1000},
+                            all ? new int[]{1, 2, 3, 15, 16, 17, 33} : new int[]{3, 33}, all);
                 }
                 TileChoice.chosen = before;
             }
         } finally {
             TileChoice.chosen = before;
             Matmul.narrowTiles = true;
+        }
+    }
+
+    private static void narrowPanelsOf(VectorSpecies<Float> s, int[] rows, int[] cols, boolean twoBlocks) {
+        for (int m : rows) {
+            for (int n : cols) {
+                for (int k : twoBlocks ? new int[]{1, 40, ContractReference.kc() + 7} : new int[]{1, 40}) {
+                    long seed = m * 1000L + n * 31L + k;
+                    if (m < 1000 || k < 40) { // two K blocks on 1000 rows cost seconds and cross no new edge
+                        narrowAgainstMasked(s, m, n, k, seed % 2 == 0, seed % 3 == 0, seed);
+                    }
+                    if (k <= 40) {
+                        withCheckedAccess(() -> narrowAgainstMasked(s, m, n, k, true, seed % 2 == 0, seed + 1));
+                    }
+                }
+            }
         }
     }
 
@@ -253,7 +262,7 @@ class MatmulTest {
             Matmul.narrowTiles = true;
             assertClose(Reference.matmul(av, bv, bias, accumulate ? c0 : null, m, n, k, false), narrow, m, n, k, 1, 1);
             assertEquals(-1, narrow.mismatch(masked), species + " " + m + "×" + k + "·" + k + "×" + n
-                    + ": the narrow tile's bits differ from the masked 8×32 tile's");
+                    + ": the narrow tile's bits differ from the masked " + TileChoice.spec(TileChoice.chosen) + " tile's");
         }
     }
 

@@ -30,8 +30,8 @@ class TileChoiceTest {
 
     @Test
     void aTileThisWidthDoesNotHaveIsOneLineNamingTheProperty() {
-        BadInputException e = assertThrows(BadInputException.class, () -> TileChoice.preferredFrom("7x32"));
-        assertTrue(e.getMessage().startsWith("-Dnumarrow.gemm.tile=7x32: expected one of this JVM's "), e.getMessage());
+        BadInputException e = assertThrows(BadInputException.class, () -> TileChoice.preferredFrom("5x32"));
+        assertTrue(e.getMessage().startsWith("-Dnumarrow.gemm.tile=5x32: expected one of this JVM's "), e.getMessage());
         assertTrue(e.getMessage().contains(TileChoice.preferredFrom(null).mr + "x"), e.getMessage());
         assertEquals(1, e.getMessage().lines().count());
     }
@@ -41,14 +41,14 @@ class TileChoiceTest {
         TileShape width = TileChoice.preferredFrom(null);
         boolean tallOk = TileChoice.tallTilesCompile();
         for (TileShape t : TileChoice.sameBits(width)) {
-            assertEquals(t.mr <= TileChoice.SAFE_ROWS || tallOk, TileChoice.safeChoices(width).contains(t), t.name());
+            assertEquals(TileChoice.firstTierCompiles(t) || tallOk, TileChoice.safeChoices(width).contains(t), t.name());
         }
     }
 
     @Test
     void tallTilesAreOfferedAndTakenFromTheCacheOnceC1IsKeptOffTheTiles() {
         TileShape width = TileChoice.widthDefault();
-        List<TileShape> tall = TileChoice.sameBits(width).stream().filter(t -> t.mr > TileChoice.SAFE_ROWS).toList();
+        List<TileShape> tall = TileChoice.sameBits(width).stream().filter(t -> !TileChoice.firstTierCompiles(t)).toList();
         assertTrue(!tall.isEmpty() || width.bits != 512, "the 512-bit width has a tile over " + TileChoice.SAFE_ROWS + " rows");
         for (TileShape t : tall) {
             assertTrue(TileChoice.safeChoices(width, true).contains(t), t.name());
@@ -58,7 +58,7 @@ class TileChoiceTest {
             assertEquals(width, TileChoice.choose("", () -> Optional.of(tuned), false), "C1 may compile it: the default runs");
         }
         assertEquals(TileChoice.safeChoices(width, false), TileChoice.sameBits(width).stream()
-                .filter(t -> t.mr <= TileChoice.SAFE_ROWS).toList());
+                .filter(t -> TileChoice.firstTierCompiles(t)).toList());
     }
 
     @Test
@@ -76,7 +76,7 @@ class TileChoiceTest {
     @Test
     void aTallTileNamedWithoutTheDelayFlagGetsOneWarningNamingTheFlag() {
         for (TileShape t : TileChoice.sameBits(TileChoice.widthDefault())) {
-            boolean tall = t.mr > TileChoice.SAFE_ROWS;
+            boolean tall = !TileChoice.firstTierCompiles(t);
             assertEquals(tall, TileChoice.tallTileWarning(t, false).isPresent(), t.name());
             assertTrue(TileChoice.tallTileWarning(t, true).isEmpty(), t + ": the flag is there, nothing to warn of");
             TileChoice.tallTileWarning(t, false).ifPresent(w -> {
@@ -93,7 +93,7 @@ class TileChoiceTest {
     @Test
     void aTallTileNamedWhereC1IsKeptOffTheTilesIsTakenWithoutAWarning() throws Exception {
         for (TileShape t : TileChoice.sameBits(TileChoice.widthDefault())) {
-            if (t.mr <= TileChoice.SAFE_ROWS) {
+            if (TileChoice.firstTierCompiles(t)) {
                 continue;
             }
             List<String> command = new ArrayList<>(ChildJvm.command(TileOsrProbe.class, "skipFirstTier"));
@@ -124,8 +124,8 @@ class TileChoiceTest {
             boolean skipped = osr.stream().anyMatch(l -> l.contains("COMPILE SKIPPED"));
             // the probe names the tile without -XX:Tier3DelayOn: a tall one is warned of, once
             long warnings = output.stream().filter(l -> l.contains("without -XX:Tier3DelayOn")).count();
-            assertEquals(t.mr > TileChoice.SAFE_ROWS ? 1 : 0, warnings, t + ": " + String.join("\n", output));
-            assertEquals(t.mr > TileChoice.SAFE_ROWS, skipped, t + ": " + String.join("\n", osr));
+            assertEquals(!TileChoice.firstTierCompiles(t) ? 1 : 0, warnings, t + ": " + String.join("\n", output));
+            assertEquals(!TileChoice.firstTierCompiles(t), skipped, t + ": " + String.join("\n", osr));
         }
     }
 
