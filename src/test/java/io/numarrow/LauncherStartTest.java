@@ -31,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * What can go wrong at the launcher's start never fails a command nor puts a warning on stderr: a
  * missing, stale or refused AOT cache, and a JVM that refuses jvm.flags' compile policy. The launcher
  * runs from a copy of the repository's root (its script and jvm.flags) whose {@code target/numarrow.jar}
- * points at this build's classes, with a JDK whose {@code java} records its arguments and, for one test,
- * refuses {@code -XX:CompileCommand} lines as a JVM without those options would.
+ * points at this build's classes, with a JDK whose {@code java} records its arguments and, for two tests,
+ * refuses {@code -XX:CompileCommand} lines or the launcher's own flag for computing JVMs as a JVM without
+ * those options would.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class LauncherStartTest {
@@ -55,7 +56,7 @@ class LauncherStartTest {
         writeJar(target.resolve("numarrow.jar"), "io.numarrow.cli.Main", runtimeClassPath(repo));
         writeJar(target.resolve("numarrow-tests.jar"), null, null);
         calls = dir.resolve("java-calls.txt");
-        jdk = fakeJdk(false);
+        jdk = fakeJdk(false, false);
         x = dir.resolve("x.arrow");
         w = dir.resolve("w.arrow");
         try (BufferAllocator allocator = new RootAllocator()) {
@@ -108,7 +109,7 @@ class LauncherStartTest {
 
     @Test
     void aJvmRefusingTheCompilePolicyRunsWithoutIt() throws Exception {
-        jdk = fakeJdk(true);
+        jdk = fakeJdk(true, false);
         String stats = assertCleanCompute();
         assertFalse(lastCall().contains("-XX:CompileCommand="), "the policy lines are dropped: " + lastCall());
         assertTrue(stats.contains("kernels compiled") && stats.contains("no compile policy"), stats);
@@ -123,6 +124,29 @@ class LauncherStartTest {
         String stats = assertCleanCompute();
         assertTrue(lastCall().contains("-XX:CompileCommand=quiet"), lastCall());
         assertTrue(stats.contains("s of JVM uptime"), stats);
+    }
+
+    @Test
+    void computeJvmsGetTheLaunchersOwnFlagsOtherCommandsDoNot() throws Exception {
+        assertCleanCompute();
+        assertTrue(lastCall().contains("-XX:LoopUnrollLimit=0"), lastCall());
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("numarrow").toString(), "--version");
+        pb.environment().put("JAVA_HOME", jdk.toString());
+        pb.environment().remove("NUMARROW_JAVA_OPTS");
+        Process p = pb.redirectErrorStream(true).redirectOutput(dir.resolve("version.txt").toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, Files.readString(dir.resolve("version.txt")));
+        assertFalse(lastCall().contains("-XX:LoopUnrollLimit"), "only compute and demo: " + lastCall());
+    }
+
+    @Test
+    void aJvmRefusingTheLaunchersOwnFlagsRunsWithoutThem() throws Exception {
+        jdk = fakeJdk(false, true);
+        assertCleanCompute();
+        assertFalse(lastCall().contains("-XX:LoopUnrollLimit"), lastCall());
+        assertTrue(lastCall().contains("-XX:CompileCommand=quiet"), "jvm.flags' policy kept: " + lastCall());
+        int before = Files.readAllLines(calls).size();
+        assertCleanCompute();
+        assertEquals(before + 1, Files.readAllLines(calls).size(), "one java call: the command, no new check");
     }
 
     /** {@code compute --stats} through the launcher: exit 0, nothing on stderr, the output written. */
@@ -158,10 +182,11 @@ class LauncherStartTest {
     /**
      * A JDK 25 as the launcher finds one (a release file, bin/java, bin/javac) whose java logs each call's
      * arguments and runs this JVM's java; {@code refusePolicy}: exits 1 with HotSpot's message when given
-     * a {@code -XX:CompileCommand} option other than {@code quiet}, as a JVM without those options would.
+     * a {@code -XX:CompileCommand} option other than {@code quiet}, {@code refuseLoopUnrollLimit}: when given {@code -XX:LoopUnrollLimit},
+     * as a JVM without those options would.
      */
-    private Path fakeJdk(boolean refusePolicy) throws IOException {
-        Path home = Files.createDirectories(dir.resolve(refusePolicy ? "jdk-refusing" : "jdk"));
+    private Path fakeJdk(boolean refusePolicy, boolean refuseLoopUnrollLimit) throws IOException {
+        Path home = Files.createDirectories(dir.resolve(refusePolicy ? "jdk-refusing" : refuseLoopUnrollLimit ? "jdk-no-unroll-limit" : "jdk"));
         Path bin = Files.createDirectories(home.resolve("bin"));
         Files.writeString(home.resolve("release"), "JAVA_VERSION=\"25.0.3\"\n");
         String realJava = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -174,6 +199,15 @@ class LauncherStartTest {
                   esac
                 done
                 """ : "";
+        if (refuseLoopUnrollLimit) {
+            refuse += """
+                    for a in "$@"; do
+                      case "$a" in
+                        -XX:LoopUnrollLimit=*) echo "Unrecognized VM option 'LoopUnrollLimit=0'"; exit 1 ;;
+                      esac
+                    done
+                    """;
+        }
         script(bin.resolve("java"), "#!/bin/bash\necho \"$*\" >> '" + calls + "'\n" + refuse + "exec '" + realJava + "' \"$@\"\n");
         script(bin.resolve("javac"), "#!/bin/bash\nexit 0\n");
         return home;

@@ -1,6 +1,8 @@
 package io.numarrow.numa;
 
 import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,8 +73,8 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
 
     /** This machine, as this process sees it. */
     public static CpuTopology detect() {
-        List<Integer> affinity = null;
-        if (LinuxSched.isAvailable()) {
+        List<Integer> affinity = affinityFromProc(Path.of("/proc/thread-self/status"));
+        if (affinity == null && LinuxSched.isAvailable()) {
             try {
                 affinity = LinuxSched.currentThreadAffinity();
             } catch (RuntimeException e) {
@@ -87,13 +89,38 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
     }
 
     /**
+     * The calling thread's affinity mask as its {@code status} file gives it ({@code Cpus_allowed_list}, the
+     * mask {@code sched_getaffinity} returns), or null when the file or the line is missing: read as text, so
+     * that a pool's start links no native call (linking one spins classes of its own, tens of milliseconds at
+     * a JVM's start).
+     */
+    static List<Integer> affinityFromProc(Path status) {
+        Optional<String> text = readString(status);
+        if (text.isEmpty()) {
+            return null;
+        }
+        for (String line : text.get().split("\n")) {
+            if (line.startsWith("Cpus_allowed_list:")) {
+                try {
+                    List<Integer> cpus = parseCpuList(line.substring("Cpus_allowed_list:".length()).trim());
+                    return cpus.isEmpty() ? null : cpus;
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
      * The machine whose {@code /sys} and {@code /proc} files sit under {@code root} (a fixture
      * tree in tests, {@code /} for real), for a process whose affinity mask is {@code affinity}
      * ({@code null}: every online CPU).
      */
     public static CpuTopology detect(Path root, Collection<Integer> affinity) {
         Path cpuDir = root.resolve("sys/devices/system/cpu");
-        Map<Integer, Map<String, String>> cpuinfo = readCpuinfo(root.resolve("proc/cpuinfo"));
+        // read only where sysfs lacks a file (it rarely does): parsing it is most of a start's topology read
+        Cpuinfo cpuinfo = new Cpuinfo(root.resolve("proc/cpuinfo"));
         Set<Integer> online = onlineCpus(cpuDir, cpuinfo);
         Set<Integer> usable = new TreeSet<>(online);
         if (affinity != null) {
@@ -106,16 +133,19 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
         Set<Long> cores = new HashSet<>();
         TreeMap<Integer, List<Integer>> byNode = new TreeMap<>();
         for (int id : usable) {
-            Map<String, String> info = cpuinfo.getOrDefault(id, Map.of());
             Path topo = cpuDir.resolve("cpu" + id).resolve("topology");
-            int pkg = readInt(topo.resolve("physical_package_id"))
-                    .or(() -> parseInt(info.get("physical id"))).orElse(0);
+            int pkg = readIntOr(topo.resolve("physical_package_id"), cpuinfo, id, "physical id", 0);
             // without core information every CPU counts as its own core
-            int core = readInt(topo.resolve("core_id")).or(() -> parseInt(info.get("core id"))).orElse(id);
+            int core = readIntOr(topo.resolve("core_id"), cpuinfo, id, "core id", id);
             int node = nodeOfCpu.getOrDefault(id, firstNode);
             cpus.add(new Cpu(id, pkg, core, node));
             cores.add(((long) pkg << 32) | (core & 0xffffffffL));
-            byNode.computeIfAbsent(node, n -> new ArrayList<>()).add(id);
+            List<Integer> ofNode = byNode.get(node);
+            if (ofNode == null) {
+                ofNode = new ArrayList<>();
+                byNode.put(node, ofNode);
+            }
+            ofNode.add(id);
         }
         int cacheLine = cacheLineSize(cpuDir, usable, cpuinfo);
         return new CpuTopology(cores.size(), cpus.size(), byNode.size(), cacheLine,
@@ -204,7 +234,7 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
         return sb.toString();
     }
 
-    private static Set<Integer> onlineCpus(Path cpuDir, Map<Integer, Map<String, String>> cpuinfo) {
+    private static Set<Integer> onlineCpus(Path cpuDir, Cpuinfo cpuinfo) {
         Optional<String> online = readString(cpuDir.resolve("online"));
         if (online.isPresent()) {
             return new TreeSet<>(parseCpuList(online.get()));
@@ -221,7 +251,7 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
             }
         }
         if (found.isEmpty()) {
-            found.addAll(cpuinfo.keySet());
+            found.addAll(cpuinfo.all().keySet());
         }
         return found;
     }
@@ -231,34 +261,62 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
         if (!Files.isDirectory(nodeDir)) {
             return nodeOfCpu;
         }
-        try (Stream<Path> s = Files.list(nodeDir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().matches("node\\d+")).toList()) {
-                int node = Integer.parseInt(p.getFileName().toString().substring(4));
-                readString(p.resolve("cpulist")).ifPresent(list -> {
-                    for (int cpu : parseCpuList(list)) {
+        // loops rather than streams and lambdas: this runs at every pool's start, mostly interpreted
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(nodeDir)) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (!isNumbered(name, "node")) {
+                    continue;
+                }
+                int node = Integer.parseInt(name.substring(4));
+                Optional<String> list = readString(p.resolve("cpulist"));
+                if (list.isPresent()) {
+                    for (int cpu : parseCpuList(list.get())) {
                         nodeOfCpu.put(cpu, node);
                     }
-                });
+                }
             }
-        } catch (IOException e) {
+        } catch (IOException | DirectoryIteratorException e) {
             LOG.debug("cannot list {}: {}", nodeDir, e.toString());
         }
         return nodeOfCpu;
     }
 
-    private static int cacheLineSize(Path cpuDir, Set<Integer> usable, Map<Integer, Map<String, String>> cpuinfo) {
+    private static int cacheLineSize(Path cpuDir, Set<Integer> usable, Cpuinfo cpuinfo) {
         for (int cpu : usable) {
             Optional<Integer> sysfs = readInt(cpuDir.resolve("cpu" + cpu + "/cache/index0/coherency_line_size"));
             if (sysfs.isPresent() && sysfs.get() > 0) {
                 return sysfs.get();
             }
-            Map<String, String> info = cpuinfo.getOrDefault(cpu, Map.of());
+            Map<String, String> info = cpuinfo.of(cpu);
             Optional<Integer> fromInfo = parseInt(info.get("cache_alignment")).or(() -> parseInt(info.get("clflush size")));
             if (fromInfo.isPresent() && fromInfo.get() > 0) {
                 return fromInfo.get();
             }
         }
         return DEFAULT_CACHE_LINE;
+    }
+
+    /** {@code /proc/cpuinfo}, read the first time a field is asked for. */
+    private static final class Cpuinfo {
+        private final Path file;
+        private Map<Integer, Map<String, String>> blocks;
+
+        Cpuinfo(Path file) {
+            this.file = file;
+        }
+
+        Map<Integer, Map<String, String>> all() {
+            if (blocks == null) {
+                blocks = readCpuinfo(file);
+            }
+            return blocks;
+        }
+
+        /** The {@code key: value} lines of {@code cpu}'s block; empty when it has none. */
+        Map<String, String> of(int cpu) {
+            return all().getOrDefault(cpu, Map.of());
+        }
     }
 
     /** {@code processor} number → that block's {@code key: value} lines. */
@@ -287,6 +345,28 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    /** The number in {@code file}, else {@code key}'s in {@code cpu}'s block of {@code /proc/cpuinfo}, else {@code otherwise}. */
+    private static int readIntOr(Path file, Cpuinfo cpuinfo, int cpu, String key, int otherwise) {
+        Optional<Integer> v = readInt(file);
+        if (v.isPresent()) {
+            return v.get();
+        }
+        return parseInt(cpuinfo.of(cpu).get(key)).orElse(otherwise);
+    }
+
+    /** Whether {@code name} is {@code prefix} followed by one or more digits ({@code node0}). */
+    private static boolean isNumbered(String name, String prefix) {
+        if (name.length() <= prefix.length() || !name.startsWith(prefix)) {
+            return false;
+        }
+        for (int i = prefix.length(); i < name.length(); i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Optional<Integer> readInt(Path file) {

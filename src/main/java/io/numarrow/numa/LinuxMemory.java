@@ -78,41 +78,68 @@ public final class LinuxMemory {
             MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle MMAP = libc("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    private static final MethodHandle MUNMAP = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    private static final MethodHandle MADVISE = libc("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-    private static final MethodHandle OPEN = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT));
-    private static final MethodHandle FLOCK = libc("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle FALLOCATE = libc("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    /*
+     * Each call's handle in a holder of its own, linked when first used: linking one spins classes of its own
+     * (a few to tens of milliseconds at a JVM's start, on the thread that opens a job's files), and a job uses
+     * some only later (munmap, sync_file_range) or never (the NUMA calls on a one-node machine).
+     */
+    private static final class Mmap {
+        static final MethodHandle HANDLE = libc("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    }
+    private static final class Munmap {
+        static final MethodHandle HANDLE = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    }
+    private static final class Madvise {
+        static final MethodHandle HANDLE = libc("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    }
+    private static final class Open {
+        static final MethodHandle HANDLE = libc("open", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
+    private static final class Close {
+        static final MethodHandle HANDLE = libc("close", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT));
+    }
+    private static final class Flock {
+        static final MethodHandle HANDLE = libc("flock", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+    private static final class Fallocate {
+        static final MethodHandle HANDLE = libc("fallocate", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    }
     /** {@code ssize_t copy_file_range(int, off64_t *, int, off64_t *, size_t, unsigned)}. */
-    private static final MethodHandle COPY_FILE_RANGE = libc("copy_file_range", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-            ValueLayout.JAVA_INT));
-    private static final MethodHandle SYNC_FILE_RANGE = libc("sync_file_range", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final class CopyFileRange {
+        static final MethodHandle HANDLE = libc("copy_file_range", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                ValueLayout.JAVA_INT));
+    }
+    private static final class SyncFileRange {
+        static final MethodHandle HANDLE = libc("sync_file_range", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    }
     /** {@code sync_file_range}: start writing the range's dirty pages back, without waiting. */
     public static final int SYNC_FILE_RANGE_WRITE = 2;
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
     private static final int EWOULDBLOCK = 11;
     /** {@code long syscall(long number, ...)}: six long-sized variadic arguments. */
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), ERRNO_OPTION);
+    private static final class Syscall {
+        static final MethodHandle HANDLE = LINKER.downcallHandle(LIBC.find("syscall").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG),
+                Linker.Option.firstVariadicArg(1), ERRNO_OPTION);
+    }
     /** glibc's getcpu goes through the vDSO: no kernel entry, cheap enough per allocation. */
-    private static final Optional<MethodHandle> GETCPU = LIBC.find("getcpu").map(s -> LINKER.downcallHandle(s,
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
+    private static final class Getcpu {
+        static final Optional<MethodHandle> HANDLE = LIBC.find("getcpu").map(s -> LINKER.downcallHandle(s,
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS)));
+    }
 
     private static final Syscalls NR = Syscalls.forArch(System.getProperty("os.arch"));
 
@@ -204,7 +231,7 @@ public final class LinuxMemory {
 
     private static long mmap(long bytes, int prot, int flags, int fd, long offset) {
         try {
-            long addr = (long) MMAP.invokeExact(STATE.get(), 0L, bytes, prot, flags, fd, offset);
+            long addr = (long) Mmap.HANDLE.invokeExact(STATE.get(), 0L, bytes, prot, flags, fd, offset);
             if (addr == -1L) {
                 throw new NativeCallException("mmap(" + bytes + " bytes)", errno());
             }
@@ -218,7 +245,7 @@ public final class LinuxMemory {
 
     public static void unmap(long address, long bytes) {
         try {
-            int r = (int) MUNMAP.invokeExact(STATE.get(), address, bytes);
+            int r = (int) Munmap.HANDLE.invokeExact(STATE.get(), address, bytes);
             if (r != 0) {
                 throw new NativeCallException("munmap", errno());
             }
@@ -232,7 +259,7 @@ public final class LinuxMemory {
     /** {@code madvise}; returns false (and changes nothing) when the kernel declines the advice. */
     public static boolean advise(long address, long bytes, int advice) {
         try {
-            return (int) MADVISE.invokeExact(STATE.get(), address, bytes, advice) == 0;
+            return (int) Madvise.HANDLE.invokeExact(STATE.get(), address, bytes, advice) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("madvise call failed", t);
         }
@@ -249,7 +276,7 @@ public final class LinuxMemory {
      */
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) OPEN.invokeExact(STATE.get(), arena.allocateFrom(path), flags | O_CLOEXEC);
+            int fd = (int) Open.HANDLE.invokeExact(STATE.get(), arena.allocateFrom(path), flags | O_CLOEXEC);
             if (fd < 0) {
                 throw new NativeCallException("open(" + path + ")", errno());
             }
@@ -269,7 +296,7 @@ public final class LinuxMemory {
      */
     public static boolean tryLockExclusive(int fd) {
         try {
-            if ((int) FLOCK.invokeExact(STATE.get(), fd, LOCK_EX | LOCK_NB) == 0) {
+            if ((int) Flock.HANDLE.invokeExact(STATE.get(), fd, LOCK_EX | LOCK_NB) == 0) {
                 return true;
             }
             int errno = errno();
@@ -294,7 +321,7 @@ public final class LinuxMemory {
      */
     public static void allocateFile(int fd, long offset, long length) {
         try {
-            if ((int) FALLOCATE.invokeExact(STATE.get(), fd, 0, offset, length) != 0) {
+            if ((int) Fallocate.HANDLE.invokeExact(STATE.get(), fd, 0, offset, length) != 0) {
                 throw new NativeCallException("fallocate(" + length + " bytes)", errno());
             }
         } catch (NativeCallException e) {
@@ -318,7 +345,7 @@ public final class LinuxMemory {
         s.set(ValueLayout.JAVA_LONG, 0, inOffset);
         s.set(ValueLayout.JAVA_LONG, 8, outOffset);
         try {
-            long n = (long) COPY_FILE_RANGE.invokeExact(STATE.get(), in, s, out, s.asSlice(8), length, 0);
+            long n = (long) CopyFileRange.HANDLE.invokeExact(STATE.get(), in, s, out, s.asSlice(8), length, 0);
             if (n < 0) {
                 throw new NativeCallException("copy_file_range(" + length + " bytes)", errno());
             }
@@ -338,7 +365,7 @@ public final class LinuxMemory {
      */
     public static boolean syncFileRange(int fd, long offset, long length, int flags) {
         try {
-            return (int) SYNC_FILE_RANGE.invokeExact(STATE.get(), fd, offset, length, flags) == 0;
+            return (int) SyncFileRange.HANDLE.invokeExact(STATE.get(), fd, offset, length, flags) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("sync_file_range call failed", t);
         }
@@ -384,7 +411,7 @@ public final class LinuxMemory {
 
     public static void closeFd(int fd) {
         try {
-            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
+            int ignored = (int) Close.HANDLE.invokeExact(STATE.get(), fd);
         } catch (Throwable t) {
             throw new IllegalStateException("close call failed", t);
         }
@@ -446,8 +473,8 @@ public final class LinuxMemory {
     public static int currentNode() {
         MemorySegment s = SCRATCH.get();
         try {
-            if (GETCPU.isPresent()) {
-                int r = (int) GETCPU.get().invokeExact(s, s.asSlice(4));
+            if (Getcpu.HANDLE.isPresent()) {
+                int r = (int) Getcpu.HANDLE.get().invokeExact(s, s.asSlice(4));
                 if (r == 0) {
                     return s.get(ValueLayout.JAVA_INT, 4);
                 }
@@ -478,7 +505,7 @@ public final class LinuxMemory {
 
     private static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
         try {
-            return (long) SYSCALL.invokeExact(STATE.get(), nr, a, b, c, d, e, f);
+            return (long) Syscall.HANDLE.invokeExact(STATE.get(), nr, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw new IllegalStateException("syscall " + nr + " failed", t);
         }

@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -27,59 +26,74 @@ public final class LinuxSched {
     private static final int MAX_MASK_BYTES = 1 << 16;
     private static final int EINVAL = 22;
 
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-    private static final MethodHandle GET_AFFINITY;
-    private static final MethodHandle SET_AFFINITY;
-    private static final MethodHandle GET_CPU;
-    private static final MethodHandle GET_TID;
-    private static final MethodHandle SET_PRIORITY;
-
-    static {
-        Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        FunctionDescriptor affinity = FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
-        GET_AFFINITY = find(linker, libc, "sched_getaffinity", affinity, errno);
-        SET_AFFINITY = find(linker, libc, "sched_setaffinity", affinity, errno);
-        GET_CPU = find(linker, libc, "sched_getcpu", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        GET_TID = find(linker, libc, "gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        SET_PRIORITY = find(linker, libc, "setpriority", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    }
-
     private LinuxSched() {
     }
 
+    /**
+     * The handles, each linked when first used: linking a downcall spins classes of its own (tens of
+     * milliseconds at a JVM's start, the first one more), and a default pool on one machine uses none of
+     * them (its workers keep the mask they inherit, {@link CpuTopology} reads the mask as text).
+     */
+    private static final class Affinity {
+        static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        private static final FunctionDescriptor MASK_CALL = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
+        static final MethodHandle GET = find("sched_getaffinity", MASK_CALL, Linker.Option.captureCallState("errno"));
+        static final MethodHandle SET = find("sched_setaffinity", MASK_CALL, Linker.Option.captureCallState("errno"));
+    }
+
+    private static final class GetCpu {
+        static final MethodHandle HANDLE = find("sched_getcpu", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    }
+
+    private static final class Nice {
+        static final MethodHandle GET_TID = find("gettid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        static final MethodHandle SET_PRIORITY = find("setpriority", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    }
+
+    /** Which of the calls this system's C library has, looked up without linking any. */
+    private static final class Symbols {
+        static final boolean AFFINITY_AND_CPU = onLinux() && present("sched_getaffinity") && present("sched_setaffinity")
+                && present("sched_getcpu");
+
+        private static boolean present(String name) {
+            return Linker.nativeLinker().defaultLookup().find(name).isPresent();
+        }
+    }
+
+    private static boolean onLinux() {
+        return System.getProperty("os.name", "").toLowerCase().contains("linux");
+    }
+
     @SuppressWarnings("restricted") // native access is what this class is for; the launcher enables it
-    private static MethodHandle find(Linker linker, SymbolLookup libc, String name, FunctionDescriptor fd,
-                                     Linker.Option... options) {
-        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+    private static MethodHandle find(String name, FunctionDescriptor fd, Linker.Option... options) {
+        if (!onLinux()) {
             return null;
         }
-        Optional<MemorySegment> symbol = libc.find(name);
+        Linker linker = Linker.nativeLinker();
+        Optional<MemorySegment> symbol = linker.defaultLookup().find(name);
         return symbol.map(s -> linker.downcallHandle(s, fd, options)).orElse(null);
     }
 
     /** Whether the affinity and current-CPU calls exist on this system. */
     public static boolean isAvailable() {
-        return GET_AFFINITY != null && SET_AFFINITY != null && GET_CPU != null;
+        return Symbols.AFFINITY_AND_CPU;
     }
 
     /** The CPUs the calling thread may run on, ascending. */
     public static List<Integer> currentThreadAffinity() {
-        require(GET_AFFINITY, "sched_getaffinity");
+        MethodHandle getAffinity = require(Affinity.GET, "sched_getaffinity");
         for (int bytes = MIN_MASK_BYTES; bytes <= MAX_MASK_BYTES; bytes *= 2) {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(CALL_STATE);
+                MemorySegment state = arena.allocate(Affinity.CALL_STATE);
                 MemorySegment mask = arena.allocate(bytes, 8);
-                int rc = (int) GET_AFFINITY.invokeExact(state, 0, (long) bytes, mask);
+                int rc = (int) getAffinity.invokeExact(state, 0, (long) bytes, mask);
                 if (rc == 0) {
                     return maskToCpus(mask);
                 }
-                int err = (int) ERRNO.get(state, 0L);
+                int err = (int) Affinity.ERRNO.get(state, 0L);
                 if (err != EINVAL) {
                     throw new IllegalStateException("sched_getaffinity failed, errno " + err);
                 }
@@ -98,7 +112,7 @@ public final class LinuxSched {
      * kernel gave (EINVAL when none of the CPUs is allowed, EPERM when not permitted).
      */
     public static int setCurrentThreadAffinity(Collection<Integer> cpus) {
-        require(SET_AFFINITY, "sched_setaffinity");
+        MethodHandle setAffinity = require(Affinity.SET, "sched_setaffinity");
         if (cpus.isEmpty()) {
             throw new IllegalArgumentException("an affinity mask needs at least one CPU");
         }
@@ -108,14 +122,14 @@ public final class LinuxSched {
         }
         int bytes = Math.max(MIN_MASK_BYTES, ((maxCpu / 64) + 1) * 8);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(Affinity.CALL_STATE);
             MemorySegment mask = arena.allocate(bytes, 8);
             for (int cpu : cpus) {
                 long word = mask.getAtIndex(ValueLayout.JAVA_LONG, cpu / 64);
                 mask.setAtIndex(ValueLayout.JAVA_LONG, cpu / 64, word | (1L << (cpu % 64)));
             }
-            int rc = (int) SET_AFFINITY.invokeExact(state, 0, (long) bytes, mask);
-            return rc == 0 ? 0 : (int) ERRNO.get(state, 0L);
+            int rc = (int) setAffinity.invokeExact(state, 0, (long) bytes, mask);
+            return rc == 0 ? 0 : (int) Affinity.ERRNO.get(state, 0L);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -128,12 +142,12 @@ public final class LinuxSched {
      * so it runs on CPU time other threads leave. Returns whether it worked; never throws.
      */
     public static boolean niceCurrentThread(int nice) {
-        if (GET_TID == null || SET_PRIORITY == null) {
+        if (!onLinux() || Nice.GET_TID == null || Nice.SET_PRIORITY == null) {
             return false;
         }
         try {
-            int tid = (int) GET_TID.invokeExact();
-            return (int) SET_PRIORITY.invokeExact(0 /* PRIO_PROCESS: one thread when given a tid */, tid, nice) == 0;
+            int tid = (int) Nice.GET_TID.invokeExact();
+            return (int) Nice.SET_PRIORITY.invokeExact(0 /* PRIO_PROCESS: one thread when given a tid */, tid, nice) == 0;
         } catch (Throwable t) {
             return false;
         }
@@ -141,9 +155,9 @@ public final class LinuxSched {
 
     /** The CPU the calling thread is running on at this instant. */
     public static int currentCpu() {
-        require(GET_CPU, "sched_getcpu");
+        MethodHandle getCpu = require(GetCpu.HANDLE, "sched_getcpu");
         try {
-            return (int) GET_CPU.invokeExact();
+            return (int) getCpu.invokeExact();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -165,10 +179,11 @@ public final class LinuxSched {
         return cpus;
     }
 
-    private static void require(MethodHandle handle, String name) {
+    private static MethodHandle require(MethodHandle handle, String name) {
         if (handle == null) {
             throw new UnsupportedOperationException(name + " is not available on this system ("
                     + System.getProperty("os.name") + ")");
         }
+        return handle;
     }
 }

@@ -144,8 +144,9 @@ public final class ThreadPool implements AutoCloseable {
         return new ThreadPool(config, topology, Thread::start, defaultAffinitySetter());
     }
 
+    /** Asks the system only when a worker has a mask to set: a pool whose workers keep the inherited one links no native call. */
     private static AffinitySetter defaultAffinitySetter() {
-        return LinuxSched.isAvailable() ? LinuxSched::setCurrentThreadAffinity : cpus -> -1;
+        return cpus -> LinuxSched.isAvailable() ? LinuxSched.setCurrentThreadAffinity(cpus) : -1;
     }
 
     /**

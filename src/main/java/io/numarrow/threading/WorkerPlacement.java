@@ -49,10 +49,16 @@ public record WorkerPlacement(int worker, int node, int cpu, List<Integer> allow
             }
             return plan;
         }
+        if (!pin) { // the workers keep the mask they inherit
+            for (int w = 0; w < workers; w++) {
+                plan.add(new WorkerPlacement(w, -1, -1, List.of()));
+            }
+            return plan;
+        }
         List<Integer> order = coresFirst(topology, topology.usableCpus());
         for (int w = 0; w < workers; w++) {
             int cpu = order.get(w % order.size());
-            plan.add(pin ? new WorkerPlacement(w, -1, cpu, List.of(cpu)) : new WorkerPlacement(w, -1, -1, List.of()));
+            plan.add(new WorkerPlacement(w, -1, cpu, List.of(cpu)));
         }
         return plan;
     }

@@ -2,6 +2,7 @@ package io.numarrow.numa;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,6 +118,28 @@ class CpuTopologyTest {
             assertEquals(LinuxSched.currentThreadAffinity(), t.usableCpus());
         }
         assertTrue(t.defaultWorkerCount() >= 1 && t.defaultWorkerCount() <= t.numThreads());
+    }
+
+    @Test
+    void affinityIsReadFromTheThreadsStatusFile(@TempDir Path root) throws IOException {
+        Path status = root.resolve("status");
+        Files.writeString(status, "Name:\tjava\nCpus_allowed:\tf0f\nCpus_allowed_list:\t0-3,8-11\nMems_allowed_list:\t0\n");
+        assertEquals(List.of(0, 1, 2, 3, 8, 9, 10, 11), CpuTopology.affinityFromProc(status));
+        Files.writeString(status, "Name:\tjava\nCpus_allowed_list:\t5\n");
+        assertEquals(List.of(5), CpuTopology.affinityFromProc(status));
+        // no such line, a list that does not parse, no file: null, and detect() asks sched_getaffinity instead
+        Files.writeString(status, "Name:\tjava\nCpus_allowed:\t3\n");
+        assertNull(CpuTopology.affinityFromProc(status));
+        Files.writeString(status, "Cpus_allowed_list:\t0-x\n");
+        assertNull(CpuTopology.affinityFromProc(status));
+        assertNull(CpuTopology.affinityFromProc(root.resolve("missing")));
+    }
+
+    @Test
+    void theStatusFilesMaskIsSchedGetaffinitys() {
+        Assumptions.assumeTrue(LinuxSched.isAvailable() && Files.isRegularFile(Path.of("/proc/thread-self/status")),
+                "Linux with /proc/thread-self");
+        assertEquals(LinuxSched.currentThreadAffinity(), CpuTopology.affinityFromProc(Path.of("/proc/thread-self/status")));
     }
 
     @Test
