@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.numarrow.BadInputException;
 import io.numarrow.LeakCheckedAllocator;
 import io.numarrow.io.InputBatch;
+import io.numarrow.Reference;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -260,20 +261,7 @@ class OwnParquetReaderTest {
         try (ParquetBatchSource source = ParquetBatchSource.open(input, "features", allocator, own)) {
             assertEquals(own, source.own);
             for (InputBatch b = source.next(); b != null; b = source.next()) {
-                FixedSizeListVector list = (FixedSizeListVector) b.root().getVector("features");
-                Float4Vector values = (Float4Vector) list.getDataVector();
-                int d = list.getListSize();
-                for (int r = 0; r < b.root().getRowCount(); r++) {
-                    if (list.isNull(r)) {
-                        rows.add(null);
-                        continue;
-                    }
-                    double[] row = new double[d];
-                    for (int k = 0; k < d; k++) {
-                        row[k] = values.get(r * d + k);
-                    }
-                    rows.add(row);
-                }
+                Reference.addRows(b.root(), "features", input.toString(), rows);
             }
         }
         return rows;
