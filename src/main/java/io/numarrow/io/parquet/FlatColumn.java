@@ -56,7 +56,7 @@ final class FlatColumn {
                 k = 0;
             }
             int run = Math.min(n - done, p.count - i);
-            if (width > 0 && maxDef == 0 || width > 0 && allPresent(p, run)) {
+            if (width > 0 && (maxDef == 0 || allPresent(p, run))) {
                 copyRun(p, run, at + done, values);
                 i += run;
                 k += run;

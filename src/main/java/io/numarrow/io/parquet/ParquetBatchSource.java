@@ -161,10 +161,7 @@ public final class ParquetBatchSource implements BatchSource {
                                                 BufferAllocator allocator) {
         ParquetBatchSource source;
         try {
-            long bytes = 0;
-            for (Path file : plan.files()) {
-                bytes += Files.size(file);
-            }
+            long bytes = totalSize(plan.files());
             OwnParquetReader reader = new OwnParquetReader(plan, (int) batchRows(plan.d()), allocator);
             source = new ParquetBatchSource(description, plan.files(), column, new ListLength(plan.d(), plan.dFromFirstRow()),
                     null, null, null, reader, new Totals(plan.rows(), -1, bytes), allocator);
@@ -181,14 +178,20 @@ public final class ParquetBatchSource implements BatchSource {
 
     /** Rows from the files' footers and their sizes; the batches are DuckDB's to cut, so unknown. */
     private static Totals totals(DuckDBConnection connection, List<Path> files) throws SQLException, IOException {
-        long bytes = 0;
-        for (Path file : files) {
-            bytes += Files.size(file);
-        }
+        long bytes = totalSize(files);
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT sum(num_rows) FROM parquet_file_metadata(" + DuckDb.fileList(files) + ")")) {
             return new Totals(rs.next() ? rs.getLong(1) : -1, -1, bytes);
         }
+    }
+
+    /** The files' sizes summed. */
+    private static long totalSize(List<Path> files) throws IOException {
+        long bytes = 0;
+        for (Path file : files) {
+            bytes += Files.size(file);
+        }
+        return bytes;
     }
 
     /** A column as DuckDB names it and its type. */
@@ -373,8 +376,7 @@ public final class ParquetBatchSource implements BatchSource {
         } catch (SQLException | RuntimeException again) {
             e.addSuppressed(again);
         }
-        return new BadInputException(e.file + ": column '" + column + "' row " + e.row + " (from 0) has " + e.length
-                + " values, but d=" + d + " (every row of a features column needs the same length)", e);
+        return rowLength(e.file, column, e.row, e.length, "d=" + d, e);
     }
 
     /**
@@ -391,6 +393,12 @@ public final class ParquetBatchSource implements BatchSource {
             }
         }
         return new BadInputException(description + ": cannot read (" + message + ")", e);
+    }
+
+    /** Row {@code row} (from 0) of {@code file}'s features column has {@code length} values, not what {@code why} says. */
+    private static BadInputException rowLength(String file, String column, long row, int length, String why, Exception cause) {
+        return new BadInputException(file + ": column '" + column + "' row " + row + " (from 0) has " + length
+                + " values, but " + why + " (every row of a features column needs the same length)", cause);
     }
 
     /** The first row of the files whose length is not d (or not what most rows have), named; null if none. */
@@ -416,9 +424,7 @@ public final class ParquetBatchSource implements BatchSource {
                          + DuckDb.literal(file.toString()) + ", file_row_number = true) WHERE " + col
                          + " IS NOT NULL AND len(" + col + ") <> " + d + " ORDER BY file_row_number LIMIT 1")) {
                 if (rs.next()) {
-                    return new BadInputException(file + ": column '" + column + "' row " + rs.getLong(1)
-                            + " (from 0) has " + rs.getInt(2) + " values, but " + why
-                            + " (every row of a features column needs the same length)", e);
+                    return rowLength(file.toString(), column, rs.getLong(1), rs.getInt(2), why, e);
                 }
             } catch (SQLException again) {
                 e.addSuppressed(again);
