@@ -360,7 +360,7 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         writeMetadata(b, nullCounts);
         clock.lap(FinishClock.WRITE);
-        if (withInput && b.inputLength() > 0 && index >= copiedAhead) {
+        if (withInput && hasInputToFinish(index)) {
             copyInput(b);
         }
         clock.lap(FinishClock.COPY);
@@ -384,10 +384,10 @@ public final class MappedIpcSink implements AutoCloseable {
      * @throws io.numarrow.BadInputException naming the input when it shrank before its columns were written
      */
     public void finishInput(int index) {
-        IpcOutputPlan.Batch b = plan.batches().get(index);
-        if (b.inputLength() == 0 || index < copiedAhead) {
+        if (!hasInputToFinish(index)) {
             return;
         }
+        IpcOutputPlan.Batch b = plan.batches().get(index);
         inputClock.start();
         copyInput(b);
         inputClock.lap(FinishClock.COPY);

@@ -242,7 +242,7 @@ public record CpuTopology(int numCores, int numThreads, int numNumaNodes, int ca
         Set<Integer> found = new TreeSet<>();
         if (Files.isDirectory(cpuDir)) {
             try (Stream<Path> s = Files.list(cpuDir)) {
-                s.map(p -> p.getFileName().toString()).filter(n -> n.matches("cpu\\d+"))
+                s.map(p -> p.getFileName().toString()).filter(n -> isNumbered(n, "cpu"))
                         .map(n -> Integer.parseInt(n.substring(3)))
                         .filter(id -> !"0".equals(readString(cpuDir.resolve("cpu" + id).resolve("online")).orElse("1")))
                         .forEach(found::add);
