@@ -47,13 +47,18 @@ public final class VectorExp {
     private static final float C5 = 0.0083751263981533357f;
     private static final float C6 = 0.0013941108433972675f;
     /**
-     * The same polynomial at {@code -s}, {@code e^-s ≈ 1 + M1·s + C2·s² + M3·s³ + …}: the odd coefficients
-     * negated, for the softmax pass, which works on {@code d = max - x ≥ 0}. Negation is exact, so both
-     * forms give the bits of one polynomial.
+     * Softmax's pass has its own, cheaper polynomial: {@code e^-s ≈ 1 + M1·s + Q2·s² + M3·s³ + Q4·s⁴ + M5·s⁵}
+     * on [-ln2/2, ln2/2], degree 5 (a minimax fit of relative error, 8e-8, its float coefficients then
+     * searched for the least error after rounding), the odd coefficients stored negated since the pass
+     * works on {@code d = max - x ≥ 0} and reduces {@code s = d - n·ln2}. With its one-step reduction
+     * (below) the pass does 8 multiplies or FMAs per vector where {@link #exp} does 10: on a CPU that
+     * runs one 512-bit FMA a cycle those decide its speed (docs/performance.md).
      */
-    private static final float M1 = -C1;
-    private static final float M3 = -C3;
-    private static final float M5 = -C5;
+    private static final float M1 = -0.9999998211860657f;
+    private static final float Q2 = 0.49999138712882996f;
+    private static final float M3 = -0.16667479276657104f;
+    private static final float Q4 = 0.041899703443050385f;
+    private static final float M5 = -0.008296051062643528f;
 
     private static final VectorSpecies<Integer> I_SPECIES = SPECIES.withLanes(int.class);
     /**
@@ -137,10 +142,12 @@ public final class VectorExp {
      * {@code d = max - x ≥ 0} and clamps it at 88 with one integer min (for non-negative floats the bits
      * order like the values, {@code +inf} included, so no NaN-aware float min is needed); the power of two
      * is built with the exponent bias folded into the rounding constant and applied by a multiply, which
-     * makes {@code d ≥ 87.5} (and {@code -inf} entries) exactly 0 without a compare and a blend. The
-     * polynomial is the same, evaluated at {@code -r} with its odd coefficients negated. Within 2 ulp of
-     * {@code Math.exp(-d)} wherever that is a normal float; results below the normal range are the
-     * correctly rounded subnormal or 0.
+     * makes {@code d ≥ 87.5} (and {@code -inf} entries) exactly 0 without a compare and a blend. It
+     * reduces {@code d} in one FMA, {@code s = d - n·ln2} with ln2 as one float (its error, 1.9e-9, times
+     * {@code n}), and evaluates a degree-5 polynomial: 8 multiplies or FMAs a vector against 10. Within
+     * 2.5 ulp of {@code Math.exp(-d)} for {@code d ≤ 10} (every output at least e^-10 of the row's largest),
+     * within 5 ulp wherever that is a normal float (the reduction's error grows with {@code n}); results
+     * below the normal range are the correctly rounded subnormal or 0.
      */
     static float expMinusMaxAndSum(MemorySegment in, MemorySegment out, long base, int cols, float max,
                                    MemorySegment chains) {
@@ -192,16 +199,14 @@ public final class VectorExp {
         FloatVector vmax = FloatVector.broadcast(SPECIES, max);
         IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
         FloatVector m1 = FloatVector.broadcast(SPECIES, M1);
-        FloatVector c2 = FloatVector.broadcast(SPECIES, C2);
+        FloatVector q2 = FloatVector.broadcast(SPECIES, Q2);
         FloatVector m3 = FloatVector.broadcast(SPECIES, M3);
-        FloatVector c4 = FloatVector.broadcast(SPECIES, C4);
+        FloatVector q4 = FloatVector.broadcast(SPECIES, Q4);
+        FloatVector m5 = FloatVector.broadcast(SPECIES, M5);
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector ln2Hi = FloatVector.broadcast(SPECIES, LN2_HI);
-        FloatVector ln2Lo = FloatVector.broadcast(SPECIES, LN2_LO);
+        FloatVector ln2 = FloatVector.broadcast(SPECIES, LN2_HI);
         FloatVector negLog2e = FloatVector.broadcast(SPECIES, -LOG2E);
         FloatVector shifter = FloatVector.broadcast(SPECIES, BIASED_SHIFTER);
-        FloatVector c6 = FloatVector.broadcast(SPECIES, C6);
-        FloatVector m5 = FloatVector.broadcast(SPECIES, M5);
         FloatVector sum0 = FloatVector.zero(SPECIES);
         FloatVector sum1 = FloatVector.zero(SPECIES);
         int lanes = SPECIES.length();
@@ -221,10 +226,10 @@ public final class VectorExp {
             FloatVector t1 = d1.fma(negLog2e, shifter);
             FloatVector n0 = t0.sub(shifter);
             FloatVector n1 = t1.sub(shifter);
-            FloatVector s0 = n0.fma(ln2Lo, n0.fma(ln2Hi, d0));
-            FloatVector s1 = n1.fma(ln2Lo, n1.fma(ln2Hi, d1));
-            FloatVector p0 = s0.fma(c6, m5).fma(s0, c4).fma(s0, m3).fma(s0, c2).fma(s0, m1).fma(s0, one);
-            FloatVector p1 = s1.fma(c6, m5).fma(s1, c4).fma(s1, m3).fma(s1, c2).fma(s1, m1).fma(s1, one);
+            FloatVector s0 = n0.fma(ln2, d0);
+            FloatVector s1 = n1.fma(ln2, d1);
+            FloatVector p0 = s0.fma(m5, q4).fma(s0, m3).fma(s0, q2).fma(s0, m1).fma(s0, one);
+            FloatVector p1 = s1.fma(m5, q4).fma(s1, m3).fma(s1, q2).fma(s1, m1).fma(s1, one);
             FloatVector y0 = p0.mul(t0.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             FloatVector y1 = p1.mul(t1.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             y0.intoMemorySegment(out, off, ORDER);
@@ -254,16 +259,14 @@ public final class VectorExp {
                                  MemorySegment scratch) {
         IntVector dMaxBits = IntVector.broadcast(I_SPECIES, Float.floatToRawIntBits(D_CLAMP));
         FloatVector m1 = FloatVector.broadcast(SPECIES, M1);
-        FloatVector c2 = FloatVector.broadcast(SPECIES, C2);
+        FloatVector q2 = FloatVector.broadcast(SPECIES, Q2);
         FloatVector m3 = FloatVector.broadcast(SPECIES, M3);
-        FloatVector c4 = FloatVector.broadcast(SPECIES, C4);
+        FloatVector q4 = FloatVector.broadcast(SPECIES, Q4);
+        FloatVector m5 = FloatVector.broadcast(SPECIES, M5);
         FloatVector one = FloatVector.broadcast(SPECIES, 1f);
-        FloatVector ln2Hi = FloatVector.broadcast(SPECIES, LN2_HI);
-        FloatVector ln2Lo = FloatVector.broadcast(SPECIES, LN2_LO);
+        FloatVector ln2 = FloatVector.broadcast(SPECIES, LN2_HI);
         FloatVector negLog2e = FloatVector.broadcast(SPECIES, -LOG2E);
         FloatVector shifter = FloatVector.broadcast(SPECIES, BIASED_SHIFTER);
-        FloatVector c6 = FloatVector.broadcast(SPECIES, C6);
-        FloatVector m5 = FloatVector.broadcast(SPECIES, M5);
         int whole = cols - cols % LANES;
         long rowBytes = (long) cols * Float.BYTES;
         for (int i = 0; i < rows; i++) {
@@ -286,8 +289,8 @@ public final class VectorExp {
                 d = d.reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
                 FloatVector t = d.fma(negLog2e, shifter);
                 FloatVector n = t.sub(shifter);
-                FloatVector s = n.fma(ln2Lo, n.fma(ln2Hi, d));
-                FloatVector p = s.fma(c6, m5).fma(s, c4).fma(s, m3).fma(s, c2).fma(s, m1).fma(s, one);
+                FloatVector s = n.fma(ln2, d);
+                FloatVector p = s.fma(m5, q4).fma(s, m3).fma(s, q2).fma(s, m1).fma(s, one);
                 FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 y.intoMemorySegment(out, off, ORDER);
                 FloatVector added = y.add(chain); // y first, as in expPairs
@@ -334,11 +337,10 @@ public final class VectorExp {
         FloatVector d = vmax.sub(x).reinterpretAsInts().min(dMaxBits).reinterpretAsFloats();
         FloatVector t = d.fma(FloatVector.broadcast(SPECIES, -LOG2E), shifter);
         FloatVector n = t.sub(shifter);
-        FloatVector s = n.fma(FloatVector.broadcast(SPECIES, LN2_LO), n.fma(FloatVector.broadcast(SPECIES, LN2_HI), d));
-        FloatVector p = s.fma(FloatVector.broadcast(SPECIES, C6), FloatVector.broadcast(SPECIES, M5))
-                .fma(s, FloatVector.broadcast(SPECIES, C4)).fma(s, FloatVector.broadcast(SPECIES, M3))
-                .fma(s, FloatVector.broadcast(SPECIES, C2)).fma(s, FloatVector.broadcast(SPECIES, M1))
-                .fma(s, FloatVector.broadcast(SPECIES, 1f));
+        FloatVector s = n.fma(FloatVector.broadcast(SPECIES, LN2_HI), d);
+        FloatVector p = s.fma(FloatVector.broadcast(SPECIES, M5), FloatVector.broadcast(SPECIES, Q4))
+                .fma(s, FloatVector.broadcast(SPECIES, M3)).fma(s, FloatVector.broadcast(SPECIES, Q2))
+                .fma(s, FloatVector.broadcast(SPECIES, M1)).fma(s, FloatVector.broadcast(SPECIES, 1f));
         FloatVector y = p.mul(t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
         y.intoMemorySegment(out, off, ORDER);
     }
@@ -358,8 +360,8 @@ public final class VectorExp {
         }
         float t = Math.fma(d, -LOG2E, BIASED_SHIFTER);
         float n = t - BIASED_SHIFTER;
-        float s = Math.fma(n, LN2_LO, Math.fma(n, LN2_HI, d));
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(s, C6, M5), s, C4), s, M3), s, C2), s, M1), s, 1f);
+        float s = Math.fma(n, LN2_HI, d);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(s, M5, Q4), s, M3), s, Q2), s, M1), s, 1f);
         return p * Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
     }
 }

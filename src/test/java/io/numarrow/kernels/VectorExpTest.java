@@ -65,12 +65,13 @@ class VectorExpTest {
     }
 
     /**
-     * Softmax's pass: {@code e^(x - max)} against {@code Math.exp}, within 2 ulp wherever the result is a
-     * normal float, over 8M exponents from -87.3 to 0 and every float near 0 and near the clamp; -inf
-     * and anything below -88 give exactly 0; the returned sum matches a double sum of the outputs.
+     * Softmax's pass: {@code e^(x - max)} against {@code Math.exp}, within 2.5 ulp where {@code max - x ≤ 10}
+     * and 5 ulp wherever the result is a normal float (its documented bounds), over 8M exponents from
+     * -87.3 to 0 and every float near 0, near -10 and near the clamp; -inf and anything below -88 give
+     * exactly 0; the returned sum matches a double sum of the outputs.
      */
     @Test
-    void softmaxPassWithin2UlpAndExactZeros() {
+    void softmaxPassWithinItsUlpBoundsAndExactZeros() {
         int n = 1 << 23;
         float[] xs = new float[n];
         for (int i = 0; i < n; i++) {
@@ -79,6 +80,10 @@ class VectorExpTest {
         assertSoftmaxPassUlp(xs, 0f);
         assertSoftmaxPassUlp(neighbours(-0.0000001f, 50_000), 0f);
         assertSoftmaxPassUlp(neighbours(-87f, 50_000), 0f);
+        assertSoftmaxPassUlp(neighbours(-10f, 50_000), 0f);
+        for (int k = 1; k <= 14; k++) { // where the reduction's n changes, up to d = 10
+            assertSoftmaxPassUlp(neighbours((float) (-(k - 0.5) * Math.log(2)), 5_000), 0f);
+        }
         // the same exponents reached from a large maximum: d = max - x is what the pass works on
         float[] shifted = new float[4097];
         for (int i = 0; i < shifted.length; i++) {
@@ -103,10 +108,13 @@ class VectorExpTest {
         float sum = softmaxPass(xs, max, ys);
         double worst = 0;
         float worstX = 0;
+        double worstNear = 0;
+        float worstNearX = 0;
         double exact = 0;
         for (int i = 0; i < xs.length; i++) {
             exact += ys[i];
-            double ref = Math.exp(-(double) (max - xs[i]));
+            float d = max - xs[i];
+            double ref = Math.exp(-(double) d);
             if (ref < Float.MIN_NORMAL) {
                 continue;
             }
@@ -115,8 +123,13 @@ class VectorExpTest {
                 worst = err;
                 worstX = xs[i];
             }
+            if (d <= 10f && !(err <= worstNear)) {
+                worstNear = err;
+                worstNearX = xs[i];
+            }
         }
-        assertTrue(worst <= 2.0, "worst error " + worst + " ulp at x=" + worstX + " (max " + max + ")");
+        assertTrue(worstNear <= 2.5, "worst error where max - x <= 10: " + worstNear + " ulp at x=" + worstNearX + " (max " + max + ")");
+        assertTrue(worst <= 5.0, "worst error " + worst + " ulp at x=" + worstX + " (max " + max + ")");
         // a float sum of m terms can drift by about m·2^-24 relative; the pass keeps at least 16 sums
         assertEquals(exact, sum, exact * Math.max(1e-6, xs.length / 16.0 * 0x1p-24), "sum of the outputs");
     }
