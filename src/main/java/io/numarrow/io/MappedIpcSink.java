@@ -248,9 +248,22 @@ public final class MappedIpcSink implements AutoCloseable {
     }
 
     private void writeInPieces(MemorySegment bytes, long at) {
-        for (long done = 0; done < bytes.byteSize(); done += WRITE_CHUNK) {
-            LinuxMemory.writeFully(fd, bytes.address() + done, Math.min(WRITE_CHUNK, bytes.byteSize() - done), at + done);
+        long done = 0;
+        while (done < bytes.byteSize()) {
+            long n = pieceAt(at + done, bytes.byteSize() - done);
+            LinuxMemory.writeFully(fd, bytes.address() + done, n, at + done);
+            done += n;
         }
+    }
+
+    /**
+     * The length of the piece written at file offset {@code at} with {@code left} bytes to go: up to the
+     * next multiple of {@link #WRITE_CHUNK} in the file, so that only a run's two ends write part of a
+     * page: a piece ending mid-page leaves the kernel a partly written fresh page (the rest zeroed,
+     * smaller folios) that the next piece fills again (docs/performance.md, session 13).
+     */
+    static long pieceAt(long at, long left) {
+        return Math.min(WRITE_CHUNK - at % WRITE_CHUNK, left);
     }
 
     private RuntimeException writeFailure(LinuxMemory.NativeCallException e) {

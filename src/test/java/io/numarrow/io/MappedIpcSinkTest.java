@@ -73,6 +73,43 @@ class MappedIpcSinkTest {
     }
 
     /**
+     * Batches larger than a write piece (20,000 rows: each column's run spans several pieces, from
+     * offsets inside a page): read back right, and byte for byte the file the kernel's copy of the
+     * input's columns makes.
+     */
+    @Test
+    void batchesLargerThanAPieceReadBackAndMatchTheKernelsCopy() throws Exception {
+        Path input = dir.resolve("in.arrow");
+        Path written = dir.resolve("written.arrow");
+        Path copied = dir.resolve("copied.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 3, 20_000, 4, null);
+            assertFalse(writeOutput(input, written, allocator, Route.DEFAULT));
+            assertTrue(writeOutput(input, copied, allocator, Route.KERNEL));
+            readBack(input, written, allocator);
+        }
+        assertEquals(-1, Files.mismatch(copied, written));
+    }
+
+    /** Pieces from any offset cover the run exactly, and every piece but the last ends on a piece boundary of the file. */
+    @Test
+    void piecesEndOnTheFilesPieceBoundaries() {
+        long piece = MappedIpcSink.pieceAt(0, Long.MAX_VALUE);
+        for (long at : new long[] {0, 1, 64, 4095, 4096, piece - 1, piece, 3 * piece + 4160}) {
+            for (long length : new long[] {1, 63, piece - 1, piece, piece + 1, 4 * piece + 17}) {
+                long done = 0;
+                while (done < length) {
+                    long n = MappedIpcSink.pieceAt(at + done, length - done);
+                    assertTrue(n > 0 && n <= piece, "piece of " + n + " bytes");
+                    done += n;
+                    assertTrue(done == length || (at + done) % piece == 0, "a piece ends at " + (at + done));
+                }
+                assertEquals(length, done);
+            }
+        }
+    }
+
+    /**
      * Each batch's finish in its two parts, the input's kept columns written before the computed
      * columns or after them (as two threads share it): the same file as one call per batch makes.
      */
