@@ -79,16 +79,10 @@ class MappedIpcSinkTest {
      */
     @Test
     void batchesLargerThanAPieceReadBackAndMatchTheKernelsCopy() throws Exception {
-        Path input = dir.resolve("in.arrow");
-        Path written = dir.resolve("written.arrow");
-        Path copied = dir.resolve("copied.arrow");
+        Path written = writtenAsTheKernelsCopy(20_000, Route.DEFAULT, "batches larger than a piece");
         try (BufferAllocator allocator = new RootAllocator()) {
-            IpcTestFiles.write(input, allocator, 3, 20_000, 4, null);
-            assertFalse(writeOutput(input, written, allocator, Route.DEFAULT));
-            assertTrue(writeOutput(input, copied, allocator, Route.KERNEL));
-            readBack(input, written, allocator);
+            readBack(dir.resolve("in.arrow"), written, allocator);
         }
-        assertEquals(-1, Files.mismatch(copied, written));
     }
 
     /** Pieces from any offset cover the run exactly, and every piece but the last ends on a piece boundary of the file. */
@@ -217,15 +211,7 @@ class MappedIpcSinkTest {
      */
     @Test
     void anInterruptDuringTheInputCopyByWritesLosesNothing() throws Exception {
-        Path input = dir.resolve("in.arrow");
-        Path copied = dir.resolve("copied.arrow");
-        Path written = dir.resolve("written.arrow");
-        try (BufferAllocator allocator = new RootAllocator()) {
-            IpcTestFiles.write(input, allocator, 3, 33, 4, null);
-            assertTrue(writeOutput(input, copied, allocator, Route.KERNEL));
-            assertFalse(writeOutput(input, written, allocator, Route.WRITES_INTERRUPTED));
-        }
-        assertEquals(-1, Files.mismatch(copied, written), "the same file through an interrupt");
+        writtenAsTheKernelsCopy(33, Route.WRITES_INTERRUPTED, "the same file through an interrupt");
     }
 
     /**
@@ -392,6 +378,24 @@ class MappedIpcSinkTest {
             return i;
         }
         return -1;
+    }
+
+    /**
+     * A 3-batch input of {@code rows} rows a batch written out twice, its columns copied by the kernel and
+     * reaching the file by {@code route} (writes from its mapping): the two files must be the same byte
+     * for byte. Returns the one {@code route} wrote.
+     */
+    private Path writtenAsTheKernelsCopy(int rows, Route route, String what) throws Exception {
+        Path input = dir.resolve("in.arrow");
+        Path copied = dir.resolve("copied.arrow");
+        Path written = dir.resolve("written.arrow");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            IpcTestFiles.write(input, allocator, 3, rows, 4, null);
+            assertTrue(writeOutput(input, copied, allocator, Route.KERNEL));
+            assertFalse(writeOutput(input, written, allocator, route));
+        }
+        assertEquals(-1, Files.mismatch(copied, written), what);
+        return written;
     }
 
     private static void readBack(Path input, Path out, BufferAllocator allocator) throws Exception {
