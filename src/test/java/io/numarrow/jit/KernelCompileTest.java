@@ -112,6 +112,41 @@ class KernelCompileTest {
     }
 
     /**
+     * A JVM that asks for C2 on the kernels first (as the CLI's compute does) gets its kernels compiled as any other,
+     * and C2 compiles no other method from its first kernel compile until the warm-up returns: no C2 compile of
+     * another method asked for after the first kernel's (compile ids count the requests; one asked for before may
+     * still run). Afterwards C2 compiles other code again: a method of the probe's own, its caller waiting for each
+     * compile, reaches tier 4 (fails if the directive stays on: C2 then refuses it and it keeps C1's code).
+     */
+    @Test
+    void aJobsJvmHasC2OnTheKernelsAloneUntilTheyAreCompiled() throws Exception {
+        List<String> out = runProbe(true, List.of("-XX:+PrintCompilation",
+                "-XX:CompileCommand=BackgroundCompilation,io.numarrow.jit.KernelCompileProbe::mix,false"), "kernelsFirst");
+        int warmed = indexOf(out, KernelCompileProbe.WARMED);
+        int mixed = indexOf(out, KernelCompileProbe.MIXED);
+        checkCompiledBeforeTheBatch(out, false);
+        long firstKernel = Long.MAX_VALUE;
+        List<String> others = new ArrayList<>();
+        for (String line : out.subList(0, warmed)) {
+            Matcher m = COMPILE.matcher(line);
+            if (!m.matches() || !m.group(2).equals("4") || m.group(4).contains("made not entrant")) {
+                continue;
+            }
+            long id = Long.parseLong(line.strip().split("\\s+")[1]);
+            if (m.group(3).startsWith("io.numarrow.kernels.")) {
+                firstKernel = Math.min(firstKernel, id);
+            } else if (id > firstKernel) {
+                others.add(line.strip());
+            }
+        }
+        assertTrue(firstKernel < Long.MAX_VALUE, "no kernel compiled by C2 before the warm-up returned");
+        assertEquals(List.of(), others, "C2 compiles of other code asked for after the first kernel's, before the warm-up returned");
+        assertTrue(out.subList(warmed, mixed).stream().map(COMPILE::matcher).anyMatch(m -> m.matches() && m.group(2).equals("4")
+                        && m.group(3).equals("io.numarrow.jit.KernelCompileProbe::mix") && !m.group(4).contains("made not entrant")),
+                "C2 did not compile other code after the warm-up:\n" + String.join("\n", out.subList(warmed, mixed + 1)));
+    }
+
+    /**
      * A JVM started without jvm.flags' opening of the diagnostic command still gets its kernels compiled
      * before the batch (C1 then compiles them first), says why C1 was not skipped, and prints no warning.
      */
