@@ -41,6 +41,9 @@ public final class Settings {
     public static final Setting KERNELS_SKIP_C1 = new Setting("numarrow.kernels.skipC1", "true",
             "false: no compiler directive (jit.KernelDirective) keeping C1 off the kernels and C2 off the Vector"
                     + " API's own fallbacks before the first batch (which comes about 0.15 s later without it)", bool());
+    public static final Setting KERNELS_C2_FIRST = new Setting("numarrow.kernels.c2First", "true",
+            "false: the CLI's compute and demo JVMs let C2 compile other code beside the kernels before the kernels"
+                    + " are compiled (the 4k job's first batch about 0.05 s later on a 2-core AMD EPYC)", bool());
     public static final Setting WARMUP = new Setting("numarrow.warmup", "false",
             "no effect (it turned on a background warm-up and a scalar bridge): the kernels are now "
                     + "compiled before their first use (jit.KernelCompile); still parsed so that old command lines run",
@@ -74,7 +77,7 @@ public final class Settings {
             text -> text);
 
     private static final List<Setting> ALL = List.of(GEMM_KC, GEMM_MC, GEMM_TILE, CACHE_DIR, GEMM_PACK_A_PANELS, GEMM_A_LAYOUT,
-            KERNELS_CHECKED, KERNELS_SKIP_C1, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
+            KERNELS_CHECKED, KERNELS_SKIP_C1, KERNELS_C2_FIRST, WARMUP, TENSOR_UNSCOPED, NUMA_HUGE_PAGE_THRESHOLD, NUMA_CACHE_LIMIT,
             PARQUET_ROW_GROUP_ROWS, OUTPUT_IN_PLACE, OUTPUT_MAPPED_STORES, OUTPUT_KERNEL_COPY, STDERR_TERMINAL, HOME);
 
     private Settings() {
@@ -129,6 +132,10 @@ public final class Settings {
 
     public static boolean kernelsSkipC1() {
         return (boolean) KERNELS_SKIP_C1.value();
+    }
+
+    public static boolean kernelsC2First() {
+        return (boolean) KERNELS_C2_FIRST.value();
     }
 
     /** @deprecated read by nothing: the kernels are compiled before their first use ({@code jit.KernelCompile}). */

@@ -2,6 +2,7 @@ package io.numarrow.cli;
 
 import io.numarrow.BadInputException;
 import io.numarrow.Settings;
+import io.numarrow.jit.KernelCompile;
 import io.numarrow.threading.KernelCompileStart;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -39,6 +40,7 @@ public final class Main implements Runnable {
         // before any class makes a logger: slf4j-simple reads its settings once, when the first is made
         Logging.configure(verbose, Arrays.asList(args).contains("--quiet"));
         if (runsKernels(args)) {
+            KernelCompile.c2OnKernelsFirst(); // this JVM runs one job: C2 on the kernels alone until they are compiled
             KernelCompileStart.start(); // the kernels compile while the command line is parsed and the input opened
         }
         ComputeCommand compute = ComputeArgs.parse(args); // the job's own line, read without picocli

@@ -1,5 +1,6 @@
 package io.numarrow.jit;
 
+import io.numarrow.Settings;
 import io.numarrow.kernels.Matmul;
 import io.numarrow.kernels.Softmax;
 import java.lang.foreign.Arena;
@@ -41,6 +42,9 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link KernelDirective}; {@code -Dnumarrow.kernels.skipC1=false} turns it off): each kernel goes from the
  * interpreter to C2 once, the thread does not wait for first-tier compiles of code that C2 replaces a few
  * dozen calls later, and C2's one thread compiles the kernels rather than the code boxed vectors run.
+ *
+ * <p>A JVM started to run one job (the CLI's) asks for more first ({@link #c2OnKernelsFirst()}): until the kernels are
+ * compiled, C2 compiles nothing else.
  *
  * <p>Without the policy (a JVM started without {@code jvm.flags}' lines, {@code -Xint}, C1 only) this
  * does nothing: the kernels then compile while the job runs, as they would anyway.
@@ -85,6 +89,9 @@ public final class KernelCompile {
 
     /** Null when the tiles skip C1 ({@link KernelDirective}), else why not; set when a warm-up starts. */
     private static volatile String directiveNote = "no warm-up ran";
+
+    /** Whether {@link #c2OnKernelsFirst} was asked (guarded by the class's lock). */
+    private static boolean kernelsFirst;
 
     /** Whether {@link #prepare} ran (guarded by the class's lock). */
     private static boolean prepared;
@@ -170,12 +177,33 @@ public final class KernelCompile {
         FloatVector.SPECIES_PREFERRED.length();
     }
 
+    /**
+     * Asks that, in this JVM, C2 compile nothing but the kernels until they are compiled ({@link
+     * KernelDirective#addKernelsFirst()}): for a JVM started to run one job and exit, as the CLI's {@code compute} and
+     * {@code demo} are. Not for a long-lived JVM: the code that gets hot meanwhile keeps C1's code for good. Takes
+     * effect if asked before the first warm-up starts, under the policy, unless {@code -Dnumarrow.kernels.c2First=false}.
+     */
+    public static synchronized void c2OnKernelsFirst() {
+        kernelsFirst = true;
+    }
+
     private static Result run(int k, int n, boolean matmul, boolean softmax, Function<Runnable, Thread> beside) {
         long start = uptime();
         prepare();
         if (!CompilePolicy.active()) {
             return new Result(false, false, start, start, 0, CompilePolicy.whyNot());
         }
+        boolean alone = kernelsFirst && Settings.kernelsC2First() && KernelDirective.addKernelsFirst();
+        try {
+            return warm(start, k, n, matmul, softmax, beside);
+        } finally {
+            if (alone) {
+                KernelDirective.dropKernelsFirst();
+            }
+        }
+    }
+
+    private static Result warm(long start, int k, int n, boolean matmul, boolean softmax, Function<Runnable, Thread> beside) {
         if (directiveNote == null) {
             // the tall tiles compile without C1 now, so they may be chosen; here, not in prepare: TileChoice makes a logger
             Matmul.tilesSkipFirstTier();

@@ -39,6 +39,9 @@ import java.util.List;
  *       first tier, without profiling, once C2 is ruled out), fast enough for code that runs at start-up.</li>
  * </ul>
  *
+ * <p>A JVM started to run one job (the CLI's) also gets a second directive on top while the kernels compile: C2 on
+ * the kernels' package alone ({@link #addKernelsFirst()}), taken off once they are compiled.
+ *
  * <p>Softmax's classes skip C1 only since their loops need no type profile (no loop's running vector is a
  * Vector API call's receiver, KernelCompileTest): before, C2 compiled from the interpreter's shorter
  * profiles sometimes gave {@code VectorExp}'s exp boxed vectors (docs/performance.md, session 9).
@@ -65,6 +68,9 @@ final class KernelDirective {
     /** The JDK's class-file library, as directive patterns: C2 does not compile it. */
     static final List<String> CLASS_FILE = List.of("jdk/internal/classfile/*.*", "java/lang/classfile/*.*");
 
+    /** The kernels' package as a directive pattern (the tiles, packing, softmax and the matmul's own loops). */
+    static final String KERNELS_PACKAGE = "io/numarrow/kernels/*.*";
+
     /** The jvm.flags line that opens the diagnostic command's class to numarrow. */
     static final String OPENS = "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED";
 
@@ -89,10 +95,42 @@ final class KernelDirective {
         if (patterns.isEmpty()) {
             return "no policy classes";
         }
+        return added(json(patterns, c2Off()));
+    }
+
+    /**
+     * Puts {@link #kernelsFirst()} on top of the directives until {@link #dropKernelsFirst()}: C2 compiles the kernels'
+     * package and nothing else meanwhile. Returns whether the JVM took it. For a JVM started to run one job (the CLI's):
+     * on two cores, C2's compiles of the start-up code that gets hot beside the kernels' (the JDK's strings and maps,
+     * Arrow's reading, the pool) took CPU from the kernels' compiles and the main thread, both on the first batch's
+     * path, and sometimes held a kernel's compile up behind them. The cost, why not for every JVM: a method that
+     * reaches C2's threshold meanwhile is marked as not for C2 for good and keeps C1's code.
+     */
+    static boolean addKernelsFirst() {
+        return added(kernelsFirst()) == null;
+    }
+
+    /** Takes {@link #kernelsFirst()}'s two directives off the top again: C2 compiles any code from here on. */
+    static void dropKernelsFirst() {
+        try {
+            execute("Compiler.directives_remove");
+            execute("Compiler.directives_remove");
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // reached a moment ago; if not now, C2 keeps to the kernels, as a JVM without C2 for the rest would
+        }
+    }
+
+    /** The directive {@link #addKernelsFirst()} adds: C2 on for the kernels' package, off for every other method. */
+    static String kernelsFirst() {
+        return "[{ match: [\"" + KERNELS_PACKAGE + "\"], c2: { Exclude: false } }, { match: [\"*.*\"], c2: { Exclude: true } }]\n";
+    }
+
+    /** Adds directive text {@code json} through a file of its own; returns null when the JVM took it, else why not. */
+    private static String added(String json) {
         Path file = null;
         try {
             file = directiveFile();
-            Files.writeString(file, json(patterns, c2Off()), StandardCharsets.UTF_8);
+            Files.writeString(file, json, StandardCharsets.UTF_8);
             String reply = execute("Compiler.directives_add " + file);
             return reply != null && reply.contains("directives added") ? null : "the JVM answered: " + reply;
         } catch (ReflectiveOperationException | RuntimeException | IOException | LinkageError e) {

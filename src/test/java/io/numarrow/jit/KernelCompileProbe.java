@@ -19,7 +19,8 @@ import jdk.incubator.vector.FloatVector;
  * kernels on a 4000-row batch in memory reached as a job's tensors are, and the batch's argmax, another
  * marker with the bytes each kernel allocated and their total (boxed vectors allocate; compiled kernels do
  * not). The warm-up does not cover argmax, so the probe calls it on a few rows first until it is compiled
- * (jvm.flags' policy makes the caller wait for C2).
+ * (jvm.flags' policy makes the caller wait for C2). With the argument {@code kernelsFirst} it asks for C2 on the
+ * kernels alone first, as the CLI does, and after the batch calls a method of its own many times.
  */
 public final class KernelCompileProbe {
     static final String WARMED = "=== warm-up returned";
@@ -28,6 +29,8 @@ public final class KernelCompileProbe {
     static final String PREPARED = "=== prepared";
     /** With the argument {@code spin}: after {@link #PREPARED}, class files built until this line. */
     static final String SPUN = "=== spun";
+    /** With the argument {@code kernelsFirst}: after {@link #BATCH_DONE}, {@link #mix} called until this line. */
+    static final String MIXED = "=== mixed";
 
     private KernelCompileProbe() {
     }
@@ -45,7 +48,11 @@ public final class KernelCompileProbe {
             System.out.println(SPUN + " bytes=" + spin(Integer.parseInt(args[1])));
             return;
         }
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 256;
+        boolean kernelsFirst = args.length > 0 && args[0].equals("kernelsFirst");
+        if (kernelsFirst) {
+            KernelCompile.c2OnKernelsFirst();
+        }
+        int n = args.length > 0 && !kernelsFirst ? Integer.parseInt(args[0]) : 256;
         KernelCompile.Result r = KernelCompile.compile(256, n, true, true, KernelCompileStart::beside); // as the CLI does
         System.out.println(WARMED + " ran=" + r.ran() + " compiled=" + r.compiled() + " rounds=" + r.rounds() + " ms="
                 + r.millis() + " note=" + r.note() + " helpersLeft=" + Thread.getAllStackTraces().keySet().stream()
@@ -82,6 +89,24 @@ public final class KernelCompileProbe {
         }
         System.out.println(BATCH_DONE + " matmul=" + matmul + " softmax=" + softmax + " argmax=" + argmax
                 + " allocated=" + (matmul + softmax + argmax));
+        if (kernelsFirst) {
+            System.out.flush();
+            long x = 1;
+            for (int i = 0; i < 30_000; i++) {
+                x = mix(x + i);
+            }
+            System.out.println(MIXED + " " + x);
+        }
+    }
+
+    /** Code of no kernel, made hot after the warm-up (a loop, so that it is no trivial method left to C1). */
+    static long mix(long x) {
+        for (int i = 0; i < 8; i++) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+        }
+        return x;
     }
 
     /**

@@ -112,6 +112,51 @@ class KernelCompileTest {
     }
 
     /**
+     * A JVM that asks for C2 on the kernels first (as the CLI's compute does) gets its kernels compiled as any other,
+     * and C2 compiles no other method while they compile: no C2 compile of another method asked for between the first
+     * and the last kernel compile asked for before the warm-up returned (compile ids count the requests; one asked for
+     * before may still run, and the directive comes off a little before the warm-up returns). Afterwards C2 compiles
+     * other code again: a method of the probe's own, its caller waiting for each compile, reaches tier 4 (fails if
+     * the directive stays on: C2 then refuses it and it keeps C1's code).
+     */
+    @Test
+    void aJobsJvmHasC2OnTheKernelsAloneUntilTheyAreCompiled() throws Exception {
+        List<String> out = runProbe(true, List.of("-XX:+PrintCompilation",
+                "-XX:CompileCommand=BackgroundCompilation,io.numarrow.jit.KernelCompileProbe::mix,false"), "kernelsFirst");
+        int warmed = indexOf(out, KernelCompileProbe.WARMED);
+        int mixed = indexOf(out, KernelCompileProbe.MIXED);
+        checkCompiledBeforeTheBatch(out, false);
+        long firstKernel = Long.MAX_VALUE;
+        long lastKernel = Long.MIN_VALUE;
+        List<String> c2 = new ArrayList<>();
+        for (String line : out.subList(0, warmed)) {
+            Matcher m = COMPILE.matcher(line);
+            if (m.matches() && m.group(2).equals("4") && !m.group(4).contains("made not entrant")) {
+                c2.add(line.strip());
+                if (m.group(3).startsWith("io.numarrow.kernels.")) {
+                    long id = compileId(line);
+                    firstKernel = Math.min(firstKernel, id);
+                    lastKernel = Math.max(lastKernel, id);
+                }
+            }
+        }
+        assertTrue(firstKernel < Long.MAX_VALUE, "no kernel compiled by C2 before the warm-up returned");
+        long first = firstKernel;
+        long last = lastKernel;
+        List<String> others = c2.stream().filter(l -> !l.contains(" io.numarrow.kernels.")
+                && compileId(l) > first && compileId(l) < last).toList();
+        assertEquals(List.of(), others, "C2 compiles of other code asked for while the kernels compiled");
+        assertTrue(out.subList(warmed, mixed).stream().map(COMPILE::matcher).anyMatch(m -> m.matches() && m.group(2).equals("4")
+                        && m.group(3).equals("io.numarrow.jit.KernelCompileProbe::mix") && !m.group(4).contains("made not entrant")),
+                "C2 did not compile other code after the warm-up:\n" + String.join("\n", out.subList(warmed, mixed + 1)));
+    }
+
+    /** A {@code -XX:+PrintCompilation} line's compile id (its second field), which counts the compile requests. */
+    private static long compileId(String line) {
+        return Long.parseLong(line.strip().split("\\s+")[1]);
+    }
+
+    /**
      * A JVM started without jvm.flags' opening of the diagnostic command still gets its kernels compiled
      * before the batch (C1 then compiles them first), says why C1 was not skipped, and prints no warning.
      */
