@@ -30,8 +30,13 @@ public final class Softmax {
     private static final long VB = S.vectorByteSize();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    /** Rows at least this long are split at a vector boundary of the output (see {@link #alignedHead}). */
+    /** Rows shorter than this take the block path ({@link #shortRows}); longer ones go row by row. */
     static final int MIN_ALIGNED_COLS = 8 * LANES;
+    /**
+     * Rows narrower than this are not split for alignment: their split's scalar ends and second sum cost
+     * more than the straddled lines save (2-4× slower at 256 columns, docs/performance.md).
+     */
+    static final int MIN_SPLIT_COLS = 1024;
 
     private Softmax() {
     }
@@ -185,14 +190,15 @@ public final class Softmax {
 
     /**
      * How many leading floats of a row to take apart so that the rest of it starts on a vector boundary
-     * of {@code out}: 0 for aligned rows and for short rows, where the split would cost more than it saves.
+     * of {@code out}: 0 for aligned rows and for rows under {@link #MIN_SPLIT_COLS}, where the split costs
+     * more than it saves.
      * Buffers from Arrow's default allocator start 16 bytes past a cache line (malloc), and then every
      * vector load and store of a long row straddles two lines (the cost: docs/performance.md, "Memory").
      * The sum's order does not follow the split (see {@link RowSum}).
      */
     static int alignedHead(MemorySegment out, long base, int cols) {
         long address = out.address() + base;
-        if (cols < MIN_ALIGNED_COLS || address % Float.BYTES != 0) {
+        if (cols < MIN_SPLIT_COLS || address % Float.BYTES != 0) {
             return 0;
         }
         return (int) (Math.floorMod(-address, VB) / Float.BYTES);

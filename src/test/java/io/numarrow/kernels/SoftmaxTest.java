@@ -47,11 +47,11 @@ class SoftmaxTest {
 
     /**
      * Rows that start anywhere relative to a cache line (Arrow's default buffers start 16 bytes past
-     * one) are split at a vector boundary of the output: every split must give the same answer, input
-     * and output misaligned alike or differently.
+     * one), split at a vector boundary of the output (1024 columns and more) or not: every split must give
+     * the same answer, input and output misaligned alike or differently.
      */
     @ParameterizedTest(name = "cols={0}")
-    @ValueSource(ints = {127, 128, 129, 1000, 4096})
+    @ValueSource(ints = {127, 128, 129, 1000, 1023, 1024, 4096})
     void rowsAtAnyAlignmentMatchFloat64(int cols) {
         Random rnd = new Random(cols);
         int rows = 3;
