@@ -18,10 +18,13 @@ import java.util.Optional;
 /**
  * The Linux memory calls numarrow needs, through the JDK's FFM API (no JNI): {@code mmap},
  * {@code munmap}, {@code madvise}, {@code open}/{@code close} and {@code flock} (the files that
- * {@code io} maps and locks), {@code fallocate}, {@code copy_file_range} and {@code sync_file_range}
- * (the output file {@code io} writes in place) from libc, and {@code mbind},
- * {@code get_mempolicy}, {@code getcpu} as raw system calls (glibc has no wrapper for the first
- * two; libnuma is not assumed to be installed).
+ * {@code io} maps and locks), {@code fallocate}, {@code pwrite}, {@code copy_file_range} and
+ * {@code sync_file_range} (the output file {@code io} writes in place), {@code mbind},
+ * {@code get_mempolicy} and {@code getcpu} (glibc has no wrapper for the first two; libnuma is not
+ * assumed to be installed). On x86-64 and AArch64 every call but {@code getcpu} is a raw system call
+ * through the one {@code syscall} handle: each handle linked costs a JVM's start 10-15 ms of class
+ * spinning, and a job's first batch waited for eight (docs/performance.md, issue 29, session 14).
+ * Elsewhere the file calls go through libc's wrappers, each linked on its first use.
  *
  * <p>Every call returns a plain result; failures come back as {@link NativeCallException} with
  * the errno, so callers decide between falling back and failing.
@@ -79,9 +82,9 @@ public final class LinuxMemory {
     private static final Linker.Option ERRNO_OPTION = Linker.Option.captureCallState("errno");
 
     /*
-     * Each call's handle in a holder of its own, linked when first used: linking one spins classes of its own
-     * (a few to tens of milliseconds at a JVM's start, on the thread that opens a job's files), and a job uses
-     * some only later (munmap, sync_file_range) or never (the NUMA calls on a one-node machine).
+     * libc's wrappers, for an architecture whose system call numbers are not listed in Syscalls: each in a
+     * holder of its own, linked when first used, since linking one spins classes of its own (a few to tens
+     * of milliseconds at a JVM's start, on the thread that opens a job's files).
      */
     private static final class Mmap {
         static final MethodHandle HANDLE = libc("mmap", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
@@ -143,16 +146,21 @@ public final class LinuxMemory {
 
     private static final Syscalls NR = Syscalls.forArch(System.getProperty("os.arch"));
 
-    /** System call numbers differ between architectures. */
-    private record Syscalls(long mbind, long getMempolicy, long getcpu) {
+    /** System call numbers differ between architectures (AArch64's are the kernel's generic table). */
+    private record Syscalls(long mbind, long getMempolicy, long getcpu, long mmap, long munmap, long madvise,
+                            long openat, long close, long flock, long fallocate, long pwrite, long copyFileRange,
+                            long syncFileRange) {
         static Syscalls forArch(String arch) {
             return switch (arch) {
-                case "amd64", "x86_64" -> new Syscalls(237, 239, 309);
-                case "aarch64", "arm64" -> new Syscalls(235, 236, 168);
+                case "amd64", "x86_64" -> new Syscalls(237, 239, 309, 9, 11, 28, 257, 3, 73, 285, 18, 326, 277);
+                case "aarch64", "arm64" -> new Syscalls(235, 236, 168, 222, 215, 233, 56, 57, 32, 47, 68, 285, 84);
                 default -> null;
             };
         }
     }
+
+    /** {@code openat}'s directory argument for a path resolved as {@code open} resolves it. */
+    private static final long AT_FDCWD = -100;
 
     // per-thread native scratch, freed by the GC with its thread (automatic arenas)
     private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(
@@ -231,7 +239,8 @@ public final class LinuxMemory {
 
     private static long mmap(long bytes, int prot, int flags, int fd, long offset) {
         try {
-            long addr = (long) Mmap.HANDLE.invokeExact(STATE.get(), 0L, bytes, prot, flags, fd, offset);
+            long addr = NR != null ? syscall(NR.mmap, 0, bytes, prot, flags, fd, offset)
+                    : (long) Mmap.HANDLE.invokeExact(STATE.get(), 0L, bytes, prot, flags, fd, offset);
             if (addr == -1L) {
                 throw new NativeCallException("mmap(" + bytes + " bytes)", errno());
             }
@@ -245,7 +254,8 @@ public final class LinuxMemory {
 
     public static void unmap(long address, long bytes) {
         try {
-            int r = (int) Munmap.HANDLE.invokeExact(STATE.get(), address, bytes);
+            long r = NR != null ? syscall(NR.munmap, address, bytes, 0, 0, 0, 0)
+                    : (int) Munmap.HANDLE.invokeExact(STATE.get(), address, bytes);
             if (r != 0) {
                 throw new NativeCallException("munmap", errno());
             }
@@ -259,7 +269,8 @@ public final class LinuxMemory {
     /** {@code madvise}; returns false (and changes nothing) when the kernel declines the advice. */
     public static boolean advise(long address, long bytes, int advice) {
         try {
-            return (int) Madvise.HANDLE.invokeExact(STATE.get(), address, bytes, advice) == 0;
+            return (NR != null ? syscall(NR.madvise, address, bytes, advice, 0, 0, 0)
+                    : (int) Madvise.HANDLE.invokeExact(STATE.get(), address, bytes, advice)) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("madvise call failed", t);
         }
@@ -276,7 +287,9 @@ public final class LinuxMemory {
      */
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = (int) Open.HANDLE.invokeExact(STATE.get(), arena.allocateFrom(path), flags | O_CLOEXEC);
+            MemorySegment name = arena.allocateFrom(path);
+            int fd = NR != null ? (int) syscall(NR.openat, AT_FDCWD, name.address(), flags | O_CLOEXEC, 0, 0, 0)
+                    : (int) Open.HANDLE.invokeExact(STATE.get(), name, flags | O_CLOEXEC);
             if (fd < 0) {
                 throw new NativeCallException("open(" + path + ")", errno());
             }
@@ -296,7 +309,8 @@ public final class LinuxMemory {
      */
     public static boolean tryLockExclusive(int fd) {
         try {
-            if ((int) Flock.HANDLE.invokeExact(STATE.get(), fd, LOCK_EX | LOCK_NB) == 0) {
+            if ((NR != null ? syscall(NR.flock, fd, LOCK_EX | LOCK_NB, 0, 0, 0, 0)
+                    : (int) Flock.HANDLE.invokeExact(STATE.get(), fd, LOCK_EX | LOCK_NB)) == 0) {
                 return true;
             }
             int errno = errno();
@@ -321,7 +335,8 @@ public final class LinuxMemory {
      */
     public static void allocateFile(int fd, long offset, long length) {
         try {
-            if ((int) Fallocate.HANDLE.invokeExact(STATE.get(), fd, 0, offset, length) != 0) {
+            if ((NR != null ? syscall(NR.fallocate, fd, 0, offset, length, 0, 0)
+                    : (int) Fallocate.HANDLE.invokeExact(STATE.get(), fd, 0, offset, length)) != 0) {
                 throw new NativeCallException("fallocate(" + length + " bytes)", errno());
             }
         } catch (NativeCallException e) {
@@ -345,7 +360,8 @@ public final class LinuxMemory {
         s.set(ValueLayout.JAVA_LONG, 0, inOffset);
         s.set(ValueLayout.JAVA_LONG, 8, outOffset);
         try {
-            long n = (long) CopyFileRange.HANDLE.invokeExact(STATE.get(), in, s, out, s.asSlice(8), length, 0);
+            long n = NR != null ? syscall(NR.copyFileRange, in, s.address(), out, s.address() + 8, length, 0)
+                    : (long) CopyFileRange.HANDLE.invokeExact(STATE.get(), in, s, out, s.asSlice(8), length, 0);
             if (n < 0) {
                 throw new NativeCallException("copy_file_range(" + length + " bytes)", errno());
             }
@@ -365,13 +381,13 @@ public final class LinuxMemory {
      */
     public static boolean syncFileRange(int fd, long offset, long length, int flags) {
         try {
-            return (int) SyncFileRange.HANDLE.invokeExact(STATE.get(), fd, offset, length, flags) == 0;
+            return (NR != null ? syscall(NR.syncFileRange, fd, offset, length, flags, 0, 0)
+                    : (int) SyncFileRange.HANDLE.invokeExact(STATE.get(), fd, offset, length, flags)) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("sync_file_range call failed", t);
         }
     }
 
-    /** {@code pwrite}, linked on first use: only a job writing an output from its own buffers needs it. */
     private static final class Pwrite {
         static final MethodHandle PWRITE = libc("pwrite", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
@@ -387,7 +403,8 @@ public final class LinuxMemory {
     public static void writeFully(int fd, long address, long length, long offset) {
         try {
             while (length > 0) {
-                long n = (long) Pwrite.PWRITE.invokeExact(STATE.get(), fd, address, length, offset);
+                long n = NR != null ? syscall(NR.pwrite, fd, address, length, offset, 0, 0)
+                    : (long) Pwrite.PWRITE.invokeExact(STATE.get(), fd, address, length, offset);
                 if (n < 0) {
                     int errno = errno();
                     if (errno == EINTR) {
@@ -411,7 +428,8 @@ public final class LinuxMemory {
 
     public static void closeFd(int fd) {
         try {
-            int ignored = (int) Close.HANDLE.invokeExact(STATE.get(), fd);
+            long ignored = NR != null ? syscall(NR.close, fd, 0, 0, 0, 0, 0)
+                    : (int) Close.HANDLE.invokeExact(STATE.get(), fd);
         } catch (Throwable t) {
             throw new IllegalStateException("close call failed", t);
         }

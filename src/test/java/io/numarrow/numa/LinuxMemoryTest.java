@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.numarrow.ChildJvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,5 +104,28 @@ class LinuxMemoryTest {
         assertThrows(IllegalArgumentException.class,
                 () -> LinuxMemory.mbind(0, 0, LinuxMemory.MPOL_BIND, new int[] {LinuxMemory.MAX_NODES}, 0));
         assertThrows(LinuxMemory.NativeCallException.class, () -> LinuxMemory.openReadOnly("/no/such/file"));
+    }
+
+    /**
+     * A job's file calls, in a JVM of its own, do what they say and link one downcall handle between them
+     * (the raw {@code syscall}) where the system call numbers are known: each handle linked spins classes
+     * of its own at a JVM's start (docs/performance.md, issue 29, session 14).
+     */
+    @Test
+    void aJobsFileCallsLinkOneHandle(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(LinuxMemory.numaCallsAvailable(), "system call numbers known for " + System.getProperty("os.arch"));
+        List<String> command = new ArrayList<>(ChildJvm.command(FileCallsProbe.class, dir.toString()));
+        command.add(1, "-Xlog:class+load=info");
+        Path log = dir.resolve("probe.log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe did not finish");
+        List<String> out = Files.readAllLines(log, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), String.join("\n", out));
+        String done = out.stream().filter(l -> l.startsWith(FileCallsProbe.DONE)).findFirst().orElse("");
+        long page = LinuxMemory.PAGE_SIZE;
+        assertEquals(FileCallsProbe.DONE + " locked=true size=" + 3 * page + " copied=" + page + " mapped=42 pwritten=7 input=0",
+                done, String.join("\n", out));
+        List<String> stubs = out.stream().filter(l -> l.contains("DowncallStub")).toList();
+        assertEquals(1, stubs.size(), "downcall stubs spun: " + stubs);
     }
 }
