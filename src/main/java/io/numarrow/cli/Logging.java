@@ -11,6 +11,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Logging {
     private static final String PREFIX = "org.slf4j.simpleLogger.";
+    /** slf4j's own setting: the provider to load, instead of looking for one through every jar of the class path. */
+    static final String PROVIDER = "slf4j.provider";
+    static final String SIMPLE_PROVIDER = "org.slf4j.simple.SimpleServiceProvider";
+    /** The level of slf4j's own reports on stderr. */
+    static final String REPORTS = "slf4j.internal.verbosity";
 
     private Logging() {
     }
@@ -33,6 +38,14 @@ final class Logging {
         setIfAbsent("logFile", "System.err");
         // Arrow logs its allocator choice at INFO; users do not need it.
         setIfAbsent("log.org.apache.arrow", verbose ? "debug" : "warn");
+        if (System.getProperty(PROVIDER) == null) {
+            // named: slf4j's ServiceLoader would open every jar of the class path to look (7 ms of a job's start,
+            // docs/performance.md, issue 29, session 14); slf4j says at INFO that it loads a named one
+            System.setProperty(PROVIDER, SIMPLE_PROVIDER);
+            if (System.getProperty(REPORTS) == null) {
+                System.setProperty(REPORTS, "WARN");
+            }
+        }
         // started here, on one thread: the kernels' compile thread makes loggers too, and slf4j replays
         // (with a warning on stderr) whatever another thread logged while it was starting
         LoggerFactory.getILoggerFactory();

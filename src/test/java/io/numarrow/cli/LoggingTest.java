@@ -17,9 +17,13 @@ class LoggingTest {
 
     @BeforeEach
     void save() {
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(PREFIX))
+        System.getProperties().stringPropertyNames().stream().filter(LoggingTest::isSetting)
                 .forEach(k -> saved.put(k, System.getProperty(k)));
         clearSettings();
+    }
+
+    private static boolean isSetting(String key) {
+        return key.startsWith(PREFIX) || key.equals(Logging.PROVIDER) || key.equals(Logging.REPORTS);
     }
 
     @AfterEach
@@ -29,7 +33,7 @@ class LoggingTest {
     }
 
     private static void clearSettings() {
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(PREFIX))
+        System.getProperties().stringPropertyNames().stream().filter(LoggingTest::isSetting)
                 .forEach(System::clearProperty);
     }
 
@@ -74,5 +78,19 @@ class LoggingTest {
         System.setProperty(PREFIX + "defaultLogLevel", "trace");
         Logging.configure(false, false);
         assertEquals("trace", get("defaultLogLevel"));
+    }
+
+    /** slf4j-simple's provider is named (no search through the class path's jars) and exists; one given wins. */
+    @Test
+    void theProviderIsNamedUnlessGiven() throws Exception {
+        Logging.configure(false, false);
+        assertEquals(Logging.SIMPLE_PROVIDER, System.getProperty(Logging.PROVIDER));
+        assertEquals("WARN", System.getProperty(Logging.REPORTS), "slf4j's INFO line about a named provider kept off stderr");
+        Class.forName(Logging.SIMPLE_PROVIDER);
+        clearSettings();
+        System.setProperty(Logging.PROVIDER, "org.example.OwnProvider");
+        Logging.configure(false, false);
+        assertEquals("org.example.OwnProvider", System.getProperty(Logging.PROVIDER));
+        assertEquals(null, System.getProperty(Logging.REPORTS), "slf4j's reports as the user gets them");
     }
 }
