@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** A JVM of its own for a test's probe: same flags and class path as this one, less agents. */
 public final class ChildJvm {
@@ -68,5 +69,25 @@ public final class ChildJvm {
     /** Starts the probe with its output (stdout and stderr) going to {@code log}. */
     public static Process start(Path log, Class<?> probe, String... args) throws IOException {
         return new ProcessBuilder(command(probe, args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /**
+     * Runs the probe to its end under {@code -Xlog:class+load} (60 s at most), its output going to {@code log},
+     * and returns the output's lines, which show every class it loaded; a probe that fails or hangs fails the caller.
+     */
+    public static List<String> runLoggingClassLoads(Path log, Class<?> probe, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(command(probe, args));
+        command.add(1, "-Xlog:class+load=info");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(probe.getSimpleName() + " did not finish");
+        }
+        List<String> out = Files.readAllLines(log, StandardCharsets.UTF_8);
+        if (p.exitValue() != 0) {
+            throw new AssertionError(probe.getSimpleName() + " exited with " + p.exitValue() + ":\n" + String.join("\n", out));
+        }
+        return out;
     }
 }

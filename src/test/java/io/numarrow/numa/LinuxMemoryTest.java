@@ -9,10 +9,8 @@ import io.numarrow.ChildJvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -114,13 +112,7 @@ class LinuxMemoryTest {
     @Test
     void aJobsFileCallsLinkOneHandle(@TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(LinuxMemory.numaCallsAvailable(), "system call numbers known for " + System.getProperty("os.arch"));
-        List<String> command = new ArrayList<>(ChildJvm.command(FileCallsProbe.class, dir.toString()));
-        command.add(1, "-Xlog:class+load=info");
-        Path log = dir.resolve("probe.log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe did not finish");
-        List<String> out = Files.readAllLines(log, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), String.join("\n", out));
+        List<String> out = ChildJvm.runLoggingClassLoads(dir.resolve("probe.log"), FileCallsProbe.class, dir.toString());
         String done = out.stream().filter(l -> l.startsWith(FileCallsProbe.DONE)).findFirst().orElse("");
         long page = LinuxMemory.PAGE_SIZE;
         assertEquals(FileCallsProbe.DONE + " locked=true size=" + 3 * page + " copied=" + page + " mapped=42 pwritten=7 input=0",

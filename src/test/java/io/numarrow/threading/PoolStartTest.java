@@ -7,12 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.numarrow.ChildJvm;
 import io.numarrow.numa.CpuTopology;
 import io.numarrow.numa.LinuxSched;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,13 +49,6 @@ class PoolStartTest {
     }
 
     private List<String> runProbe(String... args) throws Exception {
-        List<String> command = new ArrayList<>(ChildJvm.command(PoolStartProbe.class, args));
-        command.add(1, "-Xlog:class+load=info");
-        Path log = dir.resolve("probe.log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe did not finish");
-        List<String> out = Files.readAllLines(log, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), String.join("\n", out));
-        return out;
+        return ChildJvm.runLoggingClassLoads(dir.resolve("probe.log"), PoolStartProbe.class, args);
     }
 }
