@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * binary form ({@code InternalRow}), and a DataFrame made from such rows. Going through
  * {@code Row} objects instead would box every float of every feature array; here an
  * {@code array<float>} value is one memory copy into Arrow and one back. A cached DataFrame's rows
- * are read from the cache's own buffers ({@link CachedColumnRows}).
+ * are read from the cache's own buffers ({@link CachedColumnRows}), local Parquet files by numarrow's
+ * own reader ({@link ParquetSplitRows}).
  */
 final class CatalystFrames {
     private static final Logger LOG = LoggerFactory.getLogger(CatalystFrames.class);
@@ -24,13 +25,21 @@ final class CatalystFrames {
     }
 
     /**
-     * @param fromCache read a cached DataFrame's rows from the cache's column buffers
-     *                  ({@link CachedColumnRows}) where its plan is a plain scan of the cache
+     * The rows the transform reads: a cached DataFrame's from the cache's column buffers
+     * ({@link CachedColumnRows}) where its plan is a plain scan of the cache and
+     * {@code settings.cachedColumns()}; a plain scan of local Parquet files through numarrow's own
+     * reader ({@link ParquetSplitRows}) where {@code settings.ownParquet()}; else Spark's.
      */
-    static RDD<InternalRow> internalRows(Dataset<?> dataset, boolean fromCache) {
+    static RDD<InternalRow> internalRows(Dataset<?> dataset, SparkSettings settings, PartitionSpec spec) {
         org.apache.spark.sql.execution.QueryExecution execution = classic(dataset).queryExecution();
-        RDD<InternalRow> cached = fromCache ? cachedRows(execution.executedPlan()) : null;
-        return cached != null ? cached : execution.toRdd();
+        SparkPlan plan = execution.executedPlan();
+        RDD<InternalRow> cached = settings.cachedColumns() ? cachedRows(plan) : null;
+        if (cached != null) {
+            return cached;
+        }
+        RDD<InternalRow> rows = execution.toRdd();
+        RDD<InternalRow> own = settings.ownParquet() ? ownParquet(dataset.sparkSession(), plan, rows, spec) : null;
+        return own != null ? own : rows;
     }
 
     /** The cache's own rows, or null where the plan is not a plain scan of a cache or this Spark's cache classes differ. */
@@ -39,6 +48,16 @@ final class CatalystFrames {
             return CachedColumnRows.of(plan);
         } catch (LinkageError e) { // a Spark whose cache internals differ from the one numarrow was built on: Spark's scan
             LOG.debug("reading the cache through Spark's scan: {}", e.toString());
+            return null;
+        }
+    }
+
+    /** The Parquet files' rows through numarrow's reader, or null where the plan or this Spark's scan classes differ. */
+    private static RDD<InternalRow> ownParquet(SparkSession session, SparkPlan plan, RDD<InternalRow> rows, PartitionSpec spec) {
+        try {
+            return ParquetSplitRows.of(session, plan, rows, spec.column().name(), spec.batchRows());
+        } catch (LinkageError e) { // a Spark whose scan classes differ from the one numarrow was built on: Spark's reader
+            LOG.debug("reading Parquet through Spark's scan: {}", e.toString());
             return null;
         }
     }

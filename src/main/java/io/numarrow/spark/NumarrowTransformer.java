@@ -365,7 +365,7 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType outSchema = transformSchema(dataset.schema(), true);
         PartitionSpec spec = partitionSpec(dataset, parsedOps());
-        RDD<InternalRow> in = CatalystFrames.internalRows(dataset, SparkSettings.of(dataset.sparkSession()).cachedColumns());
+        RDD<InternalRow> in = CatalystFrames.internalRows(dataset, SparkSettings.of(dataset.sparkSession()), spec);
         RDD<InternalRow> out = in.toJavaRDD().mapPartitionsWithIndex(new PartitionFunction(spec), true).rdd();
         return CatalystFrames.dataFrame(dataset.sparkSession(), out, outSchema);
     }
@@ -406,7 +406,7 @@ public final class NumarrowTransformer extends Transformer implements DefaultPar
                 folder);
         java.util.List<ArrowPart> parts;
         try {
-            parts = CatalystFrames.internalRows(dataset, SparkSettings.of(spark).cachedColumns()).toJavaRDD().mapPartitionsWithIndex(writer, false).collect();
+            parts = CatalystFrames.internalRows(dataset, SparkSettings.of(spark), spec).toJavaRDD().mapPartitionsWithIndex(writer, false).collect();
         } catch (Exception e) { // Spark's own (a failed job) are checked ones, thrown from Scala
             folder.abort(spark);
             throw e;

@@ -2,6 +2,7 @@ package io.numarrow.spark;
 
 import io.numarrow.BadInputException;
 import io.numarrow.compute.ComputeJob;
+import io.numarrow.io.parquet.ParquetRanges;
 import io.numarrow.tensor.FixedShapeTensorVector;
 import io.numarrow.tensor.Tensor;
 import io.numarrow.tensor.TensorColumns;
@@ -56,6 +57,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private String dSource;
 
     private final JoinedRow joined = new JoinedRow();
+    /** The current batch's time waiting for the input's rows, and whether it holds a non-null row. */
+    private long batchUpstream;
+    private boolean batchAnyValues;
     /**
      * The batch's input rows, copied end to end into reused native memory rather than one new array
      * each: native, so that a Vector's doubles are narrowed a vector at a time ({@link FloatWidth}).
@@ -234,37 +238,13 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         if (x != null) {
             TensorColumns.prepare(x, spec.batchRows()); // every row valid again: the last batch set its nulls
         }
-        int n = 0;
-        boolean anyValues = false;
-        long upstream = 0;
         arenaUsed = 0; // every row of the last batch has been handed out
         reportToRows();
         freeOutgrown();
-        while (n < spec.batchRows()) {
-            long pull = System.nanoTime();
-            InternalRow next = input.hasNext() ? input.next() : null;
-            upstream += System.nanoTime() - pull;
-            if (next == null) {
-                break;
-            }
-            // Upstream operators reuse their row objects; the batch outlives the next call.
-            InternalRow row = keep(next, n);
-            rows[n] = row;
-            boolean isNull = row.isNullAt(spec.column().index());
-            nullRows[n] = isNull;
-            if (!isNull) {
-                if (d < 0) {
-                    startShape(features.length(row));
-                }
-                if (x == null) {
-                    allocateColumns();
-                }
-                features.copy(row, position, d, rowAddress(n), dSource);
-                anyValues = true;
-            }
-            n++;
-            position++;
-        }
+        batchUpstream = 0;
+        int n = input instanceof SplitBatches split ? fillFromSplit(split) : fillFromRows();
+        long upstream = batchUpstream;
+        boolean anyValues = batchAnyValues;
         count = n;
         pos = 0;
         long filled = System.nanoTime();
@@ -281,6 +261,104 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         poolWaitNanos += waited;
         if (anyValues && spec.weights() != null) {
             flops += 2L * n * d * h;
+        }
+    }
+
+    /** The batch from {@link #input}'s rows, one by one; returns their number. */
+    private int fillFromRows() {
+        int n = 0;
+        batchAnyValues = false;
+        while (n < spec.batchRows()) {
+            long pull = System.nanoTime();
+            InternalRow next = input.hasNext() ? input.next() : null;
+            batchUpstream += System.nanoTime() - pull;
+            if (next == null) {
+                break;
+            }
+            // Upstream operators reuse their row objects; the batch outlives the next call.
+            InternalRow row = keep(next, n);
+            rows[n] = row;
+            boolean isNull = row.isNullAt(spec.column().index());
+            nullRows[n] = isNull;
+            if (!isNull) {
+                if (d < 0) {
+                    startShape(features.length(row));
+                }
+                if (x == null) {
+                    allocateColumns();
+                }
+                features.copy(row, position, d, rowAddress(n), dSource);
+                batchAnyValues = true;
+            }
+            n++;
+            position++;
+        }
+        return n;
+    }
+
+    /**
+     * The batch numarrow's Parquet reader decoded ({@link SplitBatches}): its features are one block
+     * copy into {@link #x}, and its rows stay views of the reader's batch, which is this one (both
+     * are {@code batchRows} long and start at the partition's first row). Returns its rows.
+     */
+    private int fillFromSplit(SplitBatches split) {
+        long pull = System.nanoTime();
+        boolean got;
+        try {
+            got = split.takeBatch();
+        } catch (ParquetRanges.WrongRowLength e) {
+            throw features.wrongLength(e.row(), e.length(), d > 0 ? d : split.d(),
+                    d > 0 ? dSource : "row " + position + ", the first non-null row of the partition, has");
+        }
+        batchUpstream = System.nanoTime() - pull;
+        batchAnyValues = false;
+        if (!got) {
+            return 0;
+        }
+        int n = split.batchSize();
+        TransformTimes.ownParquet(n);
+        FixedSizeListVector f = split.features();
+        int first = 0;
+        while (first < n && f.isNull(first)) {
+            first++;
+        }
+        if (first < n) {
+            if (d < 0) {
+                position += first; // startShape names the first non-null row
+                startShape(split.d());
+                position -= first;
+            } else if (split.d() != d) {
+                throw features.wrongLength(position + first, split.d(), d, dSource);
+            }
+            if (x == null) {
+                allocateColumns();
+            }
+            checkNoNullValues(f, n);
+            Platform.copyMemory(null, f.getDataVector().getDataBufferAddress(), null, rowAddress(0), (long) n * d * Float.BYTES);
+            batchAnyValues = true;
+        }
+        for (int r = 0; r < n; r++) {
+            nullRows[r] = f.isNull(r);
+            rows[r] = split.row(r);
+        }
+        position += n;
+        return n;
+    }
+
+    /** Fails on a null value inside a non-null row, as {@link RowFeatures} does for rows. */
+    private void checkNoNullValues(FixedSizeListVector f, int n) {
+        Float4Vector values = (Float4Vector) f.getDataVector();
+        if (values.getNullCount() == (long) f.getNullCount() * d) {
+            return; // only the null rows' values
+        }
+        for (int r = 0; r < n; r++) {
+            if (!f.isNull(r)) {
+                for (int i = 0; i < d; i++) {
+                    if (values.isNull(r * d + i)) {
+                        throw features.nullElement(position + r, i);
+                    }
+                }
+            }
         }
     }
 

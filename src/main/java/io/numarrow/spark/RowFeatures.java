@@ -79,9 +79,7 @@ final class RowFeatures {
     void copy(InternalRow row, long position, int d, long target, String expected) {
         int n = length(row);
         if (n != d) {
-            throw new BadInputException("NumarrowTransformer: column '" + column.name() + "', partition " + partition
-                    + ", row " + position + " (counted from 0 within the partition) has " + n
-                    + " values, but " + expected + " d=" + d);
+            throw wrongLength(position, n, d, expected);
         }
         if (column.kind() == FeatureColumn.Kind.FLOAT_ARRAY) {
             copyFloats(arrayOf(row, column.index(), values), position, d, target);
@@ -90,13 +88,25 @@ final class RowFeatures {
         }
     }
 
+    /** A row of {@code n} values where {@code d} were expected ({@code expected} says why). */
+    BadInputException wrongLength(long position, int n, int d, String expected) {
+        return new BadInputException("NumarrowTransformer: column '" + column.name() + "', partition " + partition
+                + ", row " + position + " (counted from 0 within the partition) has " + n
+                + " values, but " + expected + " d=" + d);
+    }
+
+    /** A non-null row holding a null value at element {@code i}. */
+    BadInputException nullElement(long position, int i) {
+        return new BadInputException("NumarrowTransformer: column '" + column.name() + "', partition "
+                + partition + ", row " + position + " has a null at element " + i
+                + "; a row may be null as a whole, but not hold null values");
+    }
+
     private void copyFloats(ArrayData values, long position, int d, long target) {
         if (column.elementsNullable() && hasNull(values, d)) {
             for (int i = 0; i < d; i++) {
                 if (values.isNullAt(i)) {
-                    throw new BadInputException("NumarrowTransformer: column '" + column.name() + "', partition "
-                            + partition + ", row " + position + " has a null at element " + i
-                            + "; a row may be null as a whole, but not hold null values");
+                    throw nullElement(position, i);
                 }
             }
         }

@@ -13,12 +13,15 @@ import org.apache.spark.sql.SparkSession;
  *                  0 = the executor's cores
  * @param cachedColumns whether a cached DataFrame's rows are read from the cache's column buffers
  *                  ({@link CachedColumnRows}) rather than through Spark's scan of the cache
+ * @param ownParquet whether a plain scan of local Parquet files is read by numarrow's own reader on the
+ *                  executors ({@link ParquetSplitRows}) rather than by Spark's
  */
-record SparkSettings(boolean metrics, int batchRows, int threads, boolean cachedColumns) {
+record SparkSettings(boolean metrics, int batchRows, int threads, boolean cachedColumns, boolean ownParquet) {
     static final String METRICS = "spark.numarrow.metrics.enabled";
     static final String BATCH_ROWS = "spark.numarrow.batchRows";
     static final String THREADS = "spark.numarrow.threads";
     static final String CACHED_COLUMNS = "spark.numarrow.cachedColumns";
+    static final String OWN_PARQUET = "spark.numarrow.ownParquet";
 
     static SparkSettings of(SparkSession session) {
         RuntimeConfig conf = session.conf();
@@ -26,7 +29,8 @@ record SparkSettings(boolean metrics, int batchRows, int threads, boolean cached
                 bool(conf, METRICS, true),
                 whole(conf, BATCH_ROWS, NumarrowTransformer.DEFAULT_BATCH_ROWS, 1),
                 whole(conf, THREADS, 0, 0),
-                bool(conf, CACHED_COLUMNS, true));
+                bool(conf, CACHED_COLUMNS, true),
+                bool(conf, OWN_PARQUET, true));
     }
 
     private static boolean bool(RuntimeConfig conf, String key, boolean fallback) {

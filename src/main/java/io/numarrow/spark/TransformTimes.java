@@ -17,6 +17,8 @@ public final class TransformTimes {
     private static final LongAdder KERNELS = new LongAdder();
     private static final LongAdder TO_ROWS = new LongAdder();
     private static final LongAdder POOL_WAIT = new LongAdder();
+    /** Rows whose Parquet numarrow's own reader decoded ({@link SplitBatches}) rather than Spark's scan. */
+    private static final LongAdder OWN_PARQUET_ROWS = new LongAdder();
 
     /** A copy of the totals. */
     public record Snapshot(long rows, long batches, long upstreamNanos, long toArrowNanos, long poolWaitNanos,
@@ -51,6 +53,15 @@ public final class TransformTimes {
         TO_ARROW.add(toArrowNanos);
         POOL_WAIT.add(poolWaitNanos);
         KERNELS.add(kernelNanos);
+    }
+
+    static void ownParquet(int rows) {
+        OWN_PARQUET_ROWS.add(rows);
+    }
+
+    /** Rows read by numarrow's own Parquet reader in this JVM, in all tasks so far. */
+    static long ownParquetRows() {
+        return OWN_PARQUET_ROWS.sum();
     }
 
     static void toRows(long nanos) {

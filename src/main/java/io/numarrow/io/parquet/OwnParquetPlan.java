@@ -40,6 +40,18 @@ record OwnParquetPlan(List<Path> files, List<MemorySegment> mapped, List<Parquet
 
     /** The plan, or null when a file needs DuckDB; the arena (the files' mappings) is then closed. */
     static OwnParquetPlan of(List<Path> files, String column, String description) {
+        return of(files, null, column, description);
+    }
+
+    /**
+     * The plan for byte ranges of files, as a Spark task is handed them: of file {@code i} only the row
+     * groups whose midpoint lies in {@code [starts[i], ends[i])} ({@link ParquetFooter#within}); null
+     * where another reader must read them.
+     *
+     * @param ranges {@code {starts, ends}}, one entry per file (a file may come twice, with other ranges);
+     *               null for whole files
+     */
+    static OwnParquetPlan of(List<Path> files, long[][] ranges, String column, String description) {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
             return null;
         }
@@ -49,12 +61,15 @@ record OwnParquetPlan(List<Path> files, List<MemorySegment> mapped, List<Parquet
             List<ParquetFooter> footers = new ArrayList<>();
             List<Column> columns = null;
             long rows = 0;
-            for (Path file : files) {
+            for (int i = 0; i < files.size(); i++) {
                 MemorySegment m;
-                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                try (FileChannel ch = FileChannel.open(files.get(i), StandardOpenOption.READ)) {
                     m = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
                 }
                 ParquetFooter footer = ParquetFooter.read(m);
+                if (ranges != null) {
+                    footer = footer.within(ranges[0][i], ranges[1][i]);
+                }
                 List<Column> these = columns(footer, column);
                 if (these == null || columns != null && !columns.equals(these)) {
                     arena.close();
@@ -64,6 +79,10 @@ record OwnParquetPlan(List<Path> files, List<MemorySegment> mapped, List<Parquet
                 mapped.add(m);
                 footers.add(footer);
                 rows += footer.rows();
+            }
+            if (columns == null) {
+                arena.close();
+                return null; // no files
             }
             int features = -1;
             for (int c = 0; c < columns.size(); c++) {

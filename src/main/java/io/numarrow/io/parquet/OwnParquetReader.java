@@ -29,6 +29,8 @@ final class OwnParquetReader extends ArrowReader {
     private int group;
     private long groupRowsLeft;
     private long fileRow;
+    /** Rows of the files before the current one, so a row of the current file is also counted from the plan's first. */
+    private long rowsBeforeFile;
     private long bytesRead;
 
     OwnParquetReader(OwnParquetPlan plan, int batchRows, BufferAllocator allocator) {
@@ -170,6 +172,7 @@ final class OwnParquetReader extends ArrowReader {
                 return false;
             }
             group = 0;
+            rowsBeforeFile += fileRow;
             fileRow = 0;
         }
     }
@@ -188,6 +191,11 @@ final class OwnParquetReader extends ArrowReader {
 
     private static MemorySegment address(ArrowBuf buf) {
         return MemorySegment.ofAddress(buf.memoryAddress()).reinterpret(buf.capacity());
+    }
+
+    /** Rows of the plan's files before the current one (a {@link RowLengthException}'s row is within the current file). */
+    long rowsBeforeFile() {
+        return rowsBeforeFile;
     }
 
     @Override

@@ -39,7 +39,32 @@ record ParquetFooter(List<SchemaNode> schema, long rows, List<RowGroup> rowGroup
         }
     }
 
-    record RowGroup(long rows, List<Chunk> chunks) {
+    /**
+     * A row group.
+     *
+     * @param compressedSize its {@code total_compressed_size}, or -1 where the writer left it out
+     */
+    record RowGroup(long rows, List<Chunk> chunks, long compressedSize) {
+        /**
+         * The byte offset that places this row group in one of the ranges a reader splits the file into:
+         * its first chunk's start plus half its compressed size. Spark's reader (parquet-mr's range
+         * filter) takes a row group into the range holding this point, so computed the same way, a
+         * range read here and its neighbour read by Spark never share or drop a row group.
+         */
+        long midpoint() {
+            Chunk first = chunks.get(0);
+            // a dictionary offset of 0 counts as set there too, unlike Chunk.start()
+            long start = first.dictionaryOffset() >= 0 && first.dictionaryOffset() < first.dataOffset()
+                    ? first.dictionaryOffset() : first.dataOffset();
+            long size = compressedSize;
+            if (size < 0) {
+                size = 0;
+                for (Chunk c : chunks) {
+                    size += c.compressedSize();
+                }
+            }
+            return start + size / 2;
+        }
     }
 
     /**
@@ -100,7 +125,7 @@ record ParquetFooter(List<SchemaNode> schema, long rows, List<RowGroup> rowGroup
         if (encrypted) {
             groups = groups.stream().map(g -> new RowGroup(g.rows(), g.chunks().stream()
                     .map(c -> new Chunk(c.path(), c.type(), c.codec(), c.encodings(), c.values(), c.dataOffset(),
-                            c.dictionaryOffset(), c.compressedSize(), true)).toList())).toList();
+                            c.dictionaryOffset(), c.compressedSize(), true)).toList(), g.compressedSize())).toList();
         }
         return new ParquetFooter(List.copyOf(schema), rows, List.copyOf(groups), metadata);
     }
@@ -162,6 +187,7 @@ record ParquetFooter(List<SchemaNode> schema, long rows, List<RowGroup> rowGroup
     private static RowGroup rowGroup(CompactThrift in) {
         List<Chunk> chunks = new ArrayList<>();
         long rows = -1;
+        long compressed = -1;
         in.beginStruct();
         for (int f = in.nextField(); f >= 0; f = in.nextField()) {
             switch (f) {
@@ -172,6 +198,7 @@ record ParquetFooter(List<SchemaNode> schema, long rows, List<RowGroup> rowGroup
                     }
                 }
                 case 3 -> rows = in.readI64();
+                case 6 -> compressed = in.readI64();
                 default -> in.skip();
             }
         }
@@ -179,7 +206,7 @@ record ParquetFooter(List<SchemaNode> schema, long rows, List<RowGroup> rowGroup
         if (rows < 0) {
             throw new CorruptParquetException("a row group without a row count");
         }
-        return new RowGroup(rows, List.copyOf(chunks));
+        return new RowGroup(rows, List.copyOf(chunks), compressed);
     }
 
     private static Chunk chunk(CompactThrift in) {
@@ -267,6 +294,23 @@ record ParquetFooter(List<SchemaNode> schema, long rows, List<RowGroup> rowGroup
         if (key != null) {
             metadata.put(key, value);
         }
+    }
+
+    /**
+     * This footer with only the row groups whose {@link RowGroup#midpoint} lies in {@code [start, end)}:
+     * the part of the file a reader of that byte range reads.
+     */
+    ParquetFooter within(long start, long end) {
+        List<RowGroup> kept = new ArrayList<>();
+        long keptRows = 0;
+        for (RowGroup g : rowGroups) {
+            long mid = g.chunks().isEmpty() ? -1 : g.midpoint();
+            if (mid >= start && mid < end) {
+                kept.add(g);
+                keptRows += g.rows();
+            }
+        }
+        return new ParquetFooter(schema, keptRows, List.copyOf(kept), metadata);
     }
 
     /** Reads the footer of a whole file mapped as {@code file}: the last 8 bytes give its length. */
