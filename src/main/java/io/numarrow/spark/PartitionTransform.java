@@ -93,6 +93,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private long kernelNanos;
     private long poolWaitNanos;
     private long flops;
+    /** Rows whose Parquet numarrow's own reader decoded ({@link SplitBatches}). */
+    private long ownParquetRows;
 
     PartitionTransform(PartitionSpec spec, int partition, Iterator<InternalRow> input) {
         this(spec, partition, input, false);
@@ -317,6 +319,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         int n = split.batchSize();
         TransformTimes.ownParquet(n);
+        ownParquetRows += n;
         FixedSizeListVector f = split.features();
         int first = 0;
         while (first < n && f.isNull(first)) {
@@ -525,10 +528,11 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         }
         if (LOG.isInfoEnabled()) {
             LOG.info(String.format("numarrow: partition %d: %,d rows in %d batches, kernels %.1f ms%s,"
-                            + " waiting for the pool %.1f ms; rows from upstream (the scan) %.1f ms, into Arrow %.1f ms,"
+                            + " waiting for the pool %.1f ms; rows from upstream (%s) %.1f ms, into Arrow %.1f ms,"
                             + " back to rows %.1f ms", partition, position, batches, kernelNanos / 1e6,
                     flops > 0 && kernelNanos > 0 ? String.format(" (%.1f GFLOP/s)", (double) flops / kernelNanos) : "",
-                    poolWaitNanos / 1e6, upstreamNanos / 1e6, toArrowNanos / 1e6, toRowsNanos / 1e6));
+                    poolWaitNanos / 1e6, ownParquetRows > 0 ? "numarrow's Parquet reader" : "the scan", upstreamNanos / 1e6,
+                    toArrowNanos / 1e6, toRowsNanos / 1e6));
         }
     }
 

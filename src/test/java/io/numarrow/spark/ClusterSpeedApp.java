@@ -14,7 +14,8 @@ import org.apache.spark.sql.SparkSession;
  * file {@code FORMAT-RUNS} that appears in {@code CONTROL} ({@code arrow-2}, {@code parquet-1},
  * {@code noop-2}), it runs {@link ScoreJob#run} that many times with that output format, prints each run's
  * rows/s per core and writes them to {@code CONTROL/FORMAT-RUNS.done}; {@code nested-1} and {@code nested-0}
- * turn Spark's vectorized Parquet reader of nested columns on and off for the runs after. The file
+ * turn Spark's vectorized Parquet reader of nested columns on and off for the runs after, {@code own-1} and
+ * {@code own-0} numarrow's own Parquet reader ({@code spark.numarrow.ownParquet}). The file
  * {@code stop} ends it.
  *
  * <p>{@code spark-submit ... --class io.numarrow.spark.ClusterSpeedApp numarrow-tests.jar INPUT.parquet
@@ -37,6 +38,7 @@ public final class ClusterSpeedApp {
                         Files.delete(request);
                         String result = switch (what[0]) {
                             case "nested" -> nested(spark, what[1].equals("1"));
+                            case "own" -> ownParquet(spark, what[1].equals("1"));
                             case "scanrows", "scanbatches" -> scans(spark, args[0], what[0], Integer.parseInt(what[1]));
                             default -> runs(spark, args, what[0], Integer.parseInt(what[1]), "warm");
                         };
@@ -49,6 +51,12 @@ public final class ClusterSpeedApp {
         } finally {
             spark.stop();
         }
+    }
+
+    /** numarrow's own Parquet reader on the executors ({@link ParquetSplitRows}) on or off, for the runs after. */
+    private static String ownParquet(SparkSession spark, boolean on) {
+        spark.conf().set(SparkSettings.OWN_PARQUET, Boolean.toString(on));
+        return "SPEED " + SparkSettings.OWN_PARQUET + "=" + on + System.lineSeparator();
     }
 
     /** Spark's vectorized Parquet reader for nested columns (the features' array) on or off, for the runs after. */

@@ -32,9 +32,23 @@ final class OwnParquetReader extends ArrowReader {
     /** Rows of the files before the current one, so a row of the current file is also counted from the plan's first. */
     private long rowsBeforeFile;
     private long bytesRead;
+    /**
+     * With buffers reused: the last batch's value and validity buffers by their place in it, one
+     * reference each, decoded into again by the next batch; null when each batch gets fresh ones.
+     */
+    private final List<ArrowBuf> kept;
 
     OwnParquetReader(OwnParquetPlan plan, int batchRows, BufferAllocator allocator) {
+        this(plan, batchRows, allocator, false);
+    }
+
+    /**
+     * @param reuseBuffers decode each batch into the last one's buffers (no allocation and no fresh pages
+     *                     per batch), for a caller done with a batch before it loads the next
+     */
+    OwnParquetReader(OwnParquetPlan plan, int batchRows, BufferAllocator allocator, boolean reuseBuffers) {
         super(allocator);
+        this.kept = reuseBuffers ? new ArrayList<>() : null;
         this.plan = plan;
         this.batchRows = batchRows;
         this.allocator = allocator;
@@ -184,7 +198,23 @@ final class OwnParquetReader extends ArrowReader {
     }
 
     private MemorySegment segment(List<ArrowBuf> buffers, long bytes) {
-        ArrowBuf buf = allocator.buffer(Math.max(bytes, 1));
+        long size = Math.max(bytes, 1);
+        int slot = buffers.size();
+        ArrowBuf buf;
+        if (kept != null && slot < kept.size() && kept.get(slot).capacity() >= size) {
+            buf = kept.get(slot);
+            buf.getReferenceManager().retain(); // the batch's own reference, closed as a fresh buffer's is
+        } else {
+            buf = allocator.buffer(size);
+            if (kept != null) {
+                buf.getReferenceManager().retain();
+                if (slot < kept.size()) {
+                    kept.set(slot, buf).close();
+                } else {
+                    kept.add(buf);
+                }
+            }
+        }
         buffers.add(buf);
         return address(buf).asSlice(0, bytes);
     }
@@ -205,6 +235,10 @@ final class OwnParquetReader extends ArrowReader {
 
     @Override
     protected void closeReadSource() {
+        if (kept != null) {
+            kept.forEach(ArrowBuf::close);
+            kept.clear();
+        }
         plan.arena().close();
     }
 }

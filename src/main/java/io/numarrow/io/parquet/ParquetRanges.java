@@ -52,7 +52,7 @@ public final class ParquetRanges implements AutoCloseable {
     public static ParquetRanges open(List<Path> files, long[] starts, long[] ends, String column, int batchRows,
                                      BufferAllocator allocator) {
         OwnParquetPlan plan = OwnParquetPlan.of(files, new long[][] {starts, ends}, column, "Parquet input");
-        return plan == null ? null : new ParquetRanges(new OwnParquetReader(plan, batchRows, allocator), plan.d());
+        return plan == null ? null : new ParquetRanges(new OwnParquetReader(plan, batchRows, allocator, true), plan.d());
     }
 
     /** The features' length: fixed by the files' Arrow schema, else that of the first non-null row. */
@@ -60,7 +60,7 @@ public final class ParquetRanges implements AutoCloseable {
         return d;
     }
 
-    /** The current batch; its vectors are refilled by each {@link #next()}. */
+    /** The current batch; its vectors and their buffers are refilled by each {@link #next()}. */
     public VectorSchemaRoot root() {
         try {
             return reader.getVectorSchemaRoot();
