@@ -59,6 +59,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
     private final JoinedRow joined = new JoinedRow();
     /** The current batch's time waiting for the input's rows, and whether it holds a non-null row. */
     private long batchUpstream;
+    /** The current batch's input decoded before the batch started (ahead, in {@link #hasNext()}). */
+    private long batchAhead;
     private boolean batchAnyValues;
     /**
      * The batch's input rows, copied end to end into reused native memory rather than one new array
@@ -244,6 +246,7 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
         reportToRows();
         freeOutgrown();
         batchUpstream = 0;
+        batchAhead = 0;
         int n = input instanceof SplitBatches split ? fillFromSplit(split) : fillFromRows();
         long upstream = batchUpstream;
         boolean anyValues = batchAnyValues;
@@ -255,8 +258,8 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             waited = compute(n); // a batch of null rows too, when its columns are written as they are
         }
         long kernels = System.nanoTime() - filled - waited;
-        TransformTimes.batch(n, upstream, filled - start - upstream, waited, kernels);
-        upstreamNanos += upstream;
+        TransformTimes.batch(n, upstream + batchAhead, filled - start - upstream, waited, kernels);
+        upstreamNanos += upstream + batchAhead;
         toArrowNanos += filled - start - upstream;
         batches++;
         kernelNanos += kernels;
@@ -312,7 +315,9 @@ final class PartitionTransform implements Iterator<InternalRow>, AutoCloseable {
             throw features.wrongLength(e.row(), e.length(), d > 0 ? d : split.d(),
                     d > 0 ? dSource : "row " + position + ", the first non-null row of the partition, has");
         }
+        long decoded = split.takeLoadNanos();
         batchUpstream = System.nanoTime() - pull;
+        batchAhead = Math.max(0, decoded - batchUpstream); // decoded in hasNext(), before this batch's start
         batchAnyValues = false;
         if (!got) {
             return 0;

@@ -29,6 +29,8 @@ final class SplitBatches implements Iterator<InternalRow>, AutoCloseable {
     private boolean ended;
     /** A row of the wrong length met while loading ahead (in {@link #hasNext()}), thrown where the batch is taken. */
     private ParquetRanges.WrongRowLength pending;
+    /** Time decoding batches since {@link #takeLoadNanos()} last asked: a batch may be loaded ahead, in {@link #hasNext()}. */
+    private long loadNanos;
 
     /**
      * @param scan     the scan's columns, in its order
@@ -72,8 +74,10 @@ final class SplitBatches implements Iterator<InternalRow>, AutoCloseable {
             task.killTaskIfInterrupted(); // Spark's own scan checks the same once per batch
         }
         boolean loaded;
+        long start = System.nanoTime();
         try {
             loaded = reader.next();
+            loadNanos += System.nanoTime() - start;
         } catch (ParquetRanges.WrongRowLength e) {
             pending = e;
             ended = true;
@@ -124,6 +128,13 @@ final class SplitBatches implements Iterator<InternalRow>, AutoCloseable {
         }
         pos = rows;
         return rows > 0;
+    }
+
+    /** The time spent decoding since the last call. */
+    long takeLoadNanos() {
+        long nanos = loadNanos;
+        loadNanos = 0;
+        return nanos;
     }
 
     /** The rows of the batch last taken. */
