@@ -195,15 +195,15 @@ class CachedColumnRowsTest {
         assertNotNull(CachedColumnRows.of(plan(df)));
         SparkException e = assertThrows(SparkException.class,
                 () -> transformer(Ops.MATMUL).transform(df).collectAsList());
-        assertTrue(messages(e).contains("column 'features', partition 0, row 5 (counted from 0 within the partition)"
-                + " has 16 values"), messages(e));
+        assertTrue(SparkTestData.messages(e).contains("column 'features', partition 0, row 5 (counted from 0 within the partition)"
+                + " has 16 values"), SparkTestData.messages(e));
 
         Dataset<Row> nullInside = cached(spark.createDataFrame(List.of(
                 RowFactory.create(1L, new Float[] {1f, 2f}),
                 RowFactory.create(2L, new Float[] {1f, null})), SparkTestData.SCHEMA).coalesce(1));
         SparkException e2 = assertThrows(SparkException.class, () -> new NumarrowTransformer().setInputCol("features")
                 .setOutputCol("scores").setOps("softmax").transform(nullInside).collectAsList());
-        assertTrue(messages(e2).contains("partition 0, row 1 has a null at element 1"), messages(e2));
+        assertTrue(SparkTestData.messages(e2).contains("partition 0, row 1 has a null at element 1"), SparkTestData.messages(e2));
     }
 
     @Test
@@ -251,13 +251,5 @@ class CachedColumnRowsTest {
             f[i] = (Float) list.get(i);
         }
         return f;
-    }
-
-    private static String messages(Throwable e) {
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append('\n');
-        }
-        return all.toString();
     }
 }

@@ -277,19 +277,19 @@ class LogisticModelTest {
                 Vectors.dense(0, 0, 0), 3, true);
         SparkException e = assertThrows(SparkException.class,
                 () -> NumarrowTransformer.fromModel(nan).transform(df).collectAsList());
-        assertTrue(messages(e).contains("the weights hold 1 value that is NaN or infinite (the first, NaN, at row 2, column 1)"),
-                messages(e));
+        assertTrue(SparkTestData.messages(e).contains("the weights hold 1 value that is NaN or infinite (the first, NaN, at row 2, column 1)"),
+                SparkTestData.messages(e));
 
         NumarrowTransformer shortBias = NumarrowTransformer.fromModel(new LogisticRegressionModel("b",
                 Matrices.dense(3, 4, new double[12]), Vectors.dense(0, 0, 0), 3, true)).setIntercepts(Vectors.dense(1, 2));
         e = assertThrows(SparkException.class, () -> shortBias.transform(df).collectAsList());
-        assertTrue(messages(e).contains("the intercepts (bias) have 2 values, but the coefficients are 3×4 (the bias needs h=3"),
-                messages(e));
+        assertTrue(SparkTestData.messages(e).contains("the intercepts (bias) have 2 values, but the coefficients are 3×4 (the bias needs h=3"),
+                SparkTestData.messages(e));
 
         SparkException wrongD = assertThrows(SparkException.class, () -> NumarrowTransformer.fromModel(
                 new LogisticRegressionModel("d", Matrices.dense(3, 5, new double[15]), Vectors.dense(0, 0, 0), 3, true))
                 .transform(df).collectAsList());
-        assertTrue(messages(wrongD).contains("has 4 values, but the model's coefficients are 3×5, so d=5"), messages(wrongD));
+        assertTrue(SparkTestData.messages(wrongD).contains("has 4 values, but the model's coefficients are 3×5, so d=5"), SparkTestData.messages(wrongD));
     }
 
     @Test
@@ -304,13 +304,5 @@ class LogisticModelTest {
         multinomial.setThresholds(new double[] {0.2, 0.3, 0.5});
         e = assertThrows(IllegalArgumentException.class, () -> NumarrowTransformer.fromModel(multinomial));
         assertTrue(e.getMessage().contains("thresholds [0.2, 0.3, 0.5]"), e.getMessage());
-    }
-
-    private static String messages(Throwable e) {
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append('\n');
-        }
-        return all.toString();
     }
 }

@@ -175,7 +175,7 @@ class NumarrowTransformerTest {
 
         SparkException e = assertThrows(SparkException.class,
                 () -> transformer(Ops.MATMUL).transform(df).collectAsList());
-        String message = messages(e);
+        String message = SparkTestData.messages(e);
         assertTrue(message.contains("column 'features', partition 0, row 5 (counted from 0 within the partition)"
                 + " has 16 values"), message);
         assertTrue(message.contains("are 17×15, so d=17"), message);
@@ -185,7 +185,7 @@ class NumarrowTransformerTest {
         ragged.set(8, new FeatureRow(ragged.get(8).id(), new float[D + 3]));
         SparkException e2 = assertThrows(SparkException.class,
                 () -> transformer(Ops.SOFTMAX).transform(SparkTestData.frame(spark, ragged, 1)).collectAsList());
-        String message2 = messages(e2);
+        String message2 = SparkTestData.messages(e2);
         assertTrue(message2.contains("partition 0, row 8 (counted from 0 within the partition) has 20 values,"
                 + " but row 0, the first non-null row of the partition, has d=17"), message2);
     }
@@ -198,14 +198,14 @@ class NumarrowTransformerTest {
                 RowFactory.create(2L, new Float[] {1f, null})), SparkTestData.SCHEMA).coalesce(1);
         SparkException e = assertThrows(SparkException.class,
                 () -> transformer(Ops.SOFTMAX).transform(df).collectAsList());
-        assertTrue(messages(e).contains("partition 0, row 1 has a null at element 1"), messages(e));
+        assertTrue(SparkTestData.messages(e).contains("partition 0, row 1 has a null at element 1"), SparkTestData.messages(e));
 
         Dataset<Row> empty = spark.createDataFrame(List.of(RowFactory.create(1L, new Float[0])),
                 SparkTestData.SCHEMA).coalesce(1);
         SparkException e2 = assertThrows(SparkException.class,
                 () -> transformer(Ops.SOFTMAX).transform(empty).collectAsList());
-        assertTrue(messages(e2).contains("partition 0, row 0 has 0 values; softmax needs at least one"),
-                messages(e2));
+        assertTrue(SparkTestData.messages(e2).contains("partition 0, row 0 has 0 values; softmax needs at least one"),
+                SparkTestData.messages(e2));
     }
 
     @Test
@@ -385,15 +385,7 @@ class NumarrowTransformerTest {
                 .transform(SparkTestData.frame(spark, rows.subList(0, 20), 2));
         Files.delete(vanishing);
         SparkException e = assertThrows(SparkException.class, planned::collectAsList);
-        assertTrue(messages(e).matches("(?s).*NumarrowTransformer: partition [01], row 0: cannot load the weights on"
-                + " this executor: [^\\n]*vanishing\\.arrow[^\\n]*no such file.*"), messages(e));
-    }
-
-    private static String messages(Throwable e) {
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append('\n');
-        }
-        return all.toString();
+        assertTrue(SparkTestData.messages(e).matches("(?s).*NumarrowTransformer: partition [01], row 0: cannot load the weights on"
+                + " this executor: [^\\n]*vanishing\\.arrow[^\\n]*no such file.*"), SparkTestData.messages(e));
     }
 }

@@ -196,16 +196,16 @@ class ParquetSplitRowsTest {
         assertNotNull(ownRows(df));
         SparkException e = assertThrows(SparkException.class,
                 () -> transformer(Ops.MATMUL).setBatchRows(10).transform(df).collectAsList());
-        assertTrue(messages(e).contains("column 'features', partition 0, row 25 (counted from 0 within the partition)"
-                + " has 16 values, but"), messages(e));
+        assertTrue(SparkTestData.messages(e).contains("column 'features', partition 0, row 25 (counted from 0 within the partition)"
+                + " has 16 values, but"), SparkTestData.messages(e));
 
         Path shortFile = dir.resolve("short.parquet");
         List<FeatureRow> allShort = List.of(new FeatureRow(1, null), new FeatureRow(2, new float[D + 1]));
         write(allShort, 1, "snappy", shortFile, SaveMode.ErrorIfExists);
         SparkException e2 = assertThrows(SparkException.class, () -> transformer(Ops.MATMUL)
                 .transform(spark.read().parquet(shortFile.toString())).collectAsList());
-        assertTrue(messages(e2).contains("partition 0, row 1 (counted from 0 within the partition) has 18 values, but the"
-                + " weights"), messages(e2));
+        assertTrue(SparkTestData.messages(e2).contains("partition 0, row 1 (counted from 0 within the partition) has 18 values, but the"
+                + " weights"), SparkTestData.messages(e2));
 
         Path nullInside = dir.resolve("null-inside.parquet");
         spark.createDataFrame(List.of(RowFactory.create(1L, new Float[] {1f, 2f}), RowFactory.create(2L, new Float[] {1f, null})),
@@ -214,7 +214,7 @@ class ParquetSplitRowsTest {
         assertNotNull(ownRows(withNull));
         SparkException e3 = assertThrows(SparkException.class, () -> new NumarrowTransformer().setInputCol("features")
                 .setOutputCol("scores").setOps("softmax").transform(withNull).collectAsList());
-        assertTrue(messages(e3).contains("partition 0, row 1 has a null at element 1"), messages(e3));
+        assertTrue(SparkTestData.messages(e3).contains("partition 0, row 1 has a null at element 1"), SparkTestData.messages(e3));
     }
 
     @Test
@@ -231,13 +231,5 @@ class ParquetSplitRowsTest {
     private static RDD<InternalRow> ownRows(Dataset<Row> df) {
         QueryExecution execution = ((org.apache.spark.sql.classic.Dataset<Row>) df).queryExecution();
         return ParquetSplitRows.of(spark, execution.executedPlan(), execution.toRdd(), "features", 64);
-    }
-
-    private static String messages(Throwable e) {
-        StringBuilder all = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            all.append(t.getMessage()).append('\n');
-        }
-        return all.toString();
     }
 }

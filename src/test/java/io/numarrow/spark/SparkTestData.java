@@ -208,4 +208,13 @@ final class SparkTestData {
             return out;
         }
     }
+
+    /** The messages of {@code e} and its causes, one a line: a task's own message reaches the driver as a cause. */
+    static String messages(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t.getMessage()).append('\n');
+        }
+        return all.toString();
+    }
 }
