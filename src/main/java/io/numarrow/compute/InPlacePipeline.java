@@ -18,7 +18,10 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  * ({@link MappedIpcSink#finish}: its columns written, its metadata, its write-back started; and
  * {@link MappedIpcSink#finishInput}: the input's kept columns written from batch i-1's still mapped
  * pages), so that a core whose tiles are done takes the rest of a finish instead of idling until
- * the other one ends it; batch i-1 is closed (its pages unmapped) once both have ended.
+ * the other one ends it; batch i-1 is closed (its pages unmapped) by whichever of the two tasks
+ * uses its pages last. A third task brings batch i+1's pages in ({@link BatchSource#readAhead}):
+ * the read-ahead, and the unmapping, then run beside the tiles instead of between two batches on
+ * the caller's path, where both cores would wait for them (docs/performance.md, session 14).
  * On a machine with as many workers as cores, the job's work is then the pool's: no reader or writer
  * thread takes a core from a worker mid-batch, and the worker that finishes the previous batch
  * simply claims fewer of this batch's tiles.
@@ -42,6 +45,7 @@ final class InPlacePipeline {
     private long finishNanos;
     private long inputFinishNanos;
     private long waitNanos;
+    private long readAheadNanos;
     private long firstBatchNanoTime;
     private long rows;
     private int batches;
@@ -54,7 +58,7 @@ final class InPlacePipeline {
         this.progress = Objects.requireNonNull(progress);
     }
 
-    /** Busy times: reading, computing, finishing (on the pool), and the caller's wait for a finish after its compute. */
+    /** Busy times: reading (the caller's, and the read-ahead's on the pool), computing, finishing (on the pool), and the caller's wait for a finish or the read-ahead after its compute. */
     record Timings(long readNanos, long computeNanos, long finishNanos, long waitNanos, long firstBatchNanoTime,
                    long rows, int batches) {
     }
@@ -63,6 +67,8 @@ final class InPlacePipeline {
     Timings run() throws IOException {
         WorkItem finishing = null;
         WorkItem finishingInput = null;
+        WorkItem readingAhead = null;
+        boolean readAheadHere = source.leaveReadAheadToCaller();
         // the batch being finished stays open until its finish ends: the finish writes its kept columns from its mapped pages
         InputBatch previous = null;
         InputBatch batch = null;
@@ -83,8 +89,11 @@ final class InPlacePipeline {
                 }
                 VectorSchemaRoot columns = sink.columns(index);
                 if (index > 0) {
-                    finishingInput = sink.hasInputToFinish(index - 1) ? pool.submit(inputFinisher(index - 1)) : null;
-                    finishing = pool.submit(finisher(index - 1, finishingInput == null));
+                    finishingInput = sink.hasInputToFinish(index - 1) ? pool.submit(inputFinisher(index - 1, previous)) : null;
+                    finishing = pool.submit(finisher(index - 1, finishingInput == null, finishingInput == null ? previous : null));
+                }
+                if (readAheadHere && index + 1 < sink.batches()) {
+                    readingAhead = pool.submit(readAhead(index + 1));
                 }
                 t = System.nanoTime();
                 if (firstBatchNanoTime == 0) {
@@ -113,7 +122,14 @@ final class InPlacePipeline {
                     waitNanos += System.nanoTime() - t;
                     done(index - 1);
                 }
-                closeQuietly(previous); // its pages leave the process
+                if (readingAhead != null) {
+                    t = System.nanoTime();
+                    WorkItem ahead = readingAhead;
+                    readingAhead = null;
+                    awaitFinish(ahead);
+                    waitNanos += System.nanoTime() - t;
+                }
+                closeQuietly(previous); // closed already by its finish, unless that failed
                 previous = batch;
                 batch = null;
                 index++;
@@ -124,13 +140,13 @@ final class InPlacePipeline {
             if (index > 0) {
                 // the last batch's finish shared with the pool: nothing else is left to run beside it
                 if (sink.hasInputToFinish(index - 1)) {
-                    finishingInput = pool.submit(inputFinisher(index - 1));
-                    finisher(index - 1, false).run();
+                    finishingInput = pool.submit(inputFinisher(index - 1, previous));
+                    finisher(index - 1, false, null).run();
                     WorkItem input = finishingInput;
                     finishingInput = null;
                     awaitFinish(input);
                 } else {
-                    finisher(index - 1, true).run();
+                    finisher(index - 1, true, previous).run();
                 }
                 done(index - 1);
             }
@@ -141,10 +157,13 @@ final class InPlacePipeline {
             if (finishingInput != null) {
                 awaitQuietly(finishingInput);
             }
+            if (readingAhead != null) {
+                awaitQuietly(readingAhead); // it maps the input's pages: the caller closes the source next
+            }
             closeQuietly(batch);
             closeQuietly(previous);
         }
-        return new Timings(readNanos, computeNanos, finishNanos + inputFinishNanos, waitNanos, firstBatchNanoTime, rows, batches);
+        return new Timings(readNanos + readAheadNanos, computeNanos, finishNanos + inputFinishNanos, waitNanos, firstBatchNanoTime, rows, batches);
     }
 
     private static void closeQuietly(InputBatch batch) {
@@ -153,20 +172,41 @@ final class InPlacePipeline {
         }
     }
 
-    private Runnable finisher(int index, boolean withInput) {
+    /** Batch {@code index}'s finish; then {@code input}, the input batch, is closed unless null (another task uses it). */
+    private Runnable finisher(int index, boolean withInput, InputBatch input) {
         return () -> {
             long t = System.nanoTime();
-            sink.finish(index, withInput);
+            try {
+                sink.finish(index, withInput);
+            } finally {
+                closeQuietly(input); // the caller awaits this task before it closes the batch again (a no-op)
+            }
             finishNanos += System.nanoTime() - t; // read by the caller after it awaited this task
         };
     }
 
-    /** The batch's kept input columns, a task beside {@link #finisher}'s: two threads share each finish. */
-    private Runnable inputFinisher(int index) {
+    /**
+     * The batch's kept input columns, a task beside {@link #finisher}'s: two threads share each
+     * finish. The input batch is closed after it: nothing else uses its pages.
+     */
+    private Runnable inputFinisher(int index, InputBatch input) {
         return () -> {
             long t = System.nanoTime();
-            sink.finishInput(index);
+            try {
+                sink.finishInput(index);
+            } finally {
+                closeQuietly(input);
+            }
             inputFinishNanos += System.nanoTime() - t; // read by the caller after it awaited this task
+        };
+    }
+
+    /** Batch {@code index}'s pages brought in, beside the tiles of the batch before it. */
+    private Runnable readAhead(int index) {
+        return () -> {
+            long t = System.nanoTime();
+            source.readAhead(index);
+            readAheadNanos += System.nanoTime() - t; // read by the caller after it awaited this task
         };
     }
 

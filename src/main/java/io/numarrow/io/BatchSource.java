@@ -61,6 +61,25 @@ public interface BatchSource extends AutoCloseable {
         throw fault;
     }
 
+    /**
+     * Asks the source to leave the read-ahead of each next batch to the caller: once it returns true,
+     * {@link #next()} no longer brings the following batch in, and the caller runs
+     * {@link #readAhead(int)} where it costs the computing least (a pool task beside the tiles,
+     * rather than its own path between two batches). False, and nothing changed, for a source that
+     * does not read ahead this way; the default.
+     */
+    default boolean leaveReadAheadToCaller() {
+        return false;
+    }
+
+    /**
+     * Brings batch {@code index}'s pages in now, if it exists (a hint: nothing when it does not, or
+     * after {@link #close()}); may run on another thread beside {@link #next()}, but must have
+     * returned before {@link #close()} is called. Does nothing by default.
+     */
+    default void readAhead(int index) {
+    }
+
     /** How many batches a caller may hold open at once; at least 1. */
     default int maxInFlight() {
         return 1;

@@ -20,8 +20,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * can hold {@link #maxInFlight()} of them at once. Nothing is copied: each batch's root takes
  * references to the reader's buffers, which for a mapped file are views of the mapping
  * ({@link MappedArrowFileReader}); the next batch of a mapped file is pre-faulted as the current
- * one is handed out ({@link MappedArrowFileReader#prefetch}), on the thread that calls {@link #next()},
- * and a closed batch's pages are unmapped ({@link MappedArrowFileReader#releasePages}). Nothing may
+ * one is handed out ({@link MappedArrowFileReader#prefetch}), on the thread that calls {@link #next()}
+ * or, once the caller took it ({@link #leaveReadAheadToCaller()}), wherever the caller runs
+ * {@link #readAhead(int)}; a closed batch's pages are unmapped ({@link MappedArrowFileReader#releasePages}). Nothing may
  * write into a batch's buffers or keep them past its {@link InputBatch#close()}.
  */
 public final class IpcBatchSource implements BatchSource {
@@ -34,6 +35,8 @@ public final class IpcBatchSource implements BatchSource {
     private final Schema schema;
     private final ArrowFiles.Opened opened;
     private int index;
+    /** Whether {@link #next()} pre-faults the following batch; false once the caller does it. */
+    private boolean readAheadOnNext = true;
 
     private IpcBatchSource(Path file, BufferAllocator allocator, ArrowFiles.Opened opened, Schema schema) {
         this.file = file;
@@ -114,8 +117,24 @@ public final class IpcBatchSource implements BatchSource {
             throw e;
         }
         int i = index++;
-        prefetch(index);
+        if (readAheadOnNext) {
+            prefetch(index);
+        }
         return batch(own, i, reader instanceof MappedArrowFileReader mapped ? mapped : null);
+    }
+
+    @Override
+    public boolean leaveReadAheadToCaller() {
+        if (!(reader instanceof MappedArrowFileReader)) {
+            return false;
+        }
+        readAheadOnNext = false;
+        return true;
+    }
+
+    @Override
+    public void readAhead(int index) {
+        prefetch(index);
     }
 
     private void prefetch(int batch) {
