@@ -88,12 +88,13 @@ final class InPlacePipeline {
                     throw new IllegalStateException("the input has more batches than its footer said");
                 }
                 VectorSchemaRoot columns = sink.columns(index);
+                if (readAheadHere && index + 1 < sink.batches()) {
+                    // first: the shortest task, taken at once, so that no one waits for it after the tiles
+                    readingAhead = pool.submit(readAhead(index + 1));
+                }
                 if (index > 0) {
                     finishingInput = sink.hasInputToFinish(index - 1) ? pool.submit(inputFinisher(index - 1, previous)) : null;
                     finishing = pool.submit(finisher(index - 1, finishingInput == null, finishingInput == null ? previous : null));
-                }
-                if (readAheadHere && index + 1 < sink.batches()) {
-                    readingAhead = pool.submit(readAhead(index + 1));
                 }
                 t = System.nanoTime();
                 if (firstBatchNanoTime == 0) {
