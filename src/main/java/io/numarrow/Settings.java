@@ -69,6 +69,10 @@ public final class Settings {
             "true: an output computed in place gets the input's kept columns copied file to file inside the kernel"
                     + " (copy_file_range); false: written from the input's mapping (pwrite), which takes less CPU on"
                     + " ext4, where the kernel's copy goes through a pipe", bool());
+    public static final Setting OUTPUT_DIRECT_INPUT = new Setting("numarrow.output.directInput", "false",
+            "true: an output computed in place gets the whole pages of the input's kept columns written with O_DIRECT"
+                    + " by a thread of the output's that sleeps in the writes (no page-cache copy on the pool's cores);"
+                    + " false: written through the page cache by each batch's finish", bool());
     public static final Setting STDERR_TERMINAL = new Setting("numarrow.stderr.terminal", "",
             "whether stderr is a terminal (progress bar) or not (log lines); set by the launcher, "
                     + "empty: the JVM's console decides", optionalBool());
@@ -174,6 +178,11 @@ public final class Settings {
     /** Whether an output computed in place copies the input's kept columns inside the kernel ({@code copy_file_range}), not by writes from the input's mapping (read at each job's start). */
     public static boolean outputKernelCopy() {
         return (boolean) OUTPUT_KERNEL_COPY.value();
+    }
+
+    /** Whether an output computed in place writes the input's kept columns with {@code O_DIRECT} from a thread of its own (read at each job's start). */
+    public static boolean outputDirectInput() {
+        return (boolean) OUTPUT_DIRECT_INPUT.value();
     }
 
     /** What the launcher said about stderr, empty when it said nothing. */

@@ -42,6 +42,7 @@ class PackageRulesTest {
             "io/numarrow/io/parquet/ParquetBatchSink.java",
             "io/numarrow/io/parquet/ReadAhead.java",
             "io/numarrow/io/AtomicOutput.java",
+            "io/numarrow/io/DirectPageWriter.java",
             "io/numarrow/io/ReplacedFile.java",
             "io/numarrow/spark/ExecutorResources.java",
             "io/numarrow/jupyter/launcher/RapaioKernelLauncher.java");

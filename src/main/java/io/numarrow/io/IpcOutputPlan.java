@@ -31,12 +31,17 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * the same offsets (so its field nodes and buffers are the input's, and the kernel can copy it file
  * to file), then the appended columns' buffers, each starting on a 64-byte boundary of the file so
  * that the kernels' vector stores never straddle a cache line. The metadata of each batch is padded
- * (inside its length, as the format allows) so that its body starts on such a boundary too.
+ * (inside its length, as the format allows) so that its body starts on such a boundary too, and,
+ * when the input's body is kept and lies on such a boundary, at the input body's place within a
+ * 4 KiB page: the kept body's whole pages then line up with the input's mapped pages, which
+ * {@code O_DIRECT} can write from (at most 4 KiB more metadata a batch).
  *
  * <p>The file is still a valid Arrow IPC stream after its magic: messages follow each other with
  * no gap, the padding belonging to each message's metadata or body.
  */
 final class IpcOutputPlan {
+    /** The page, for the kept input body's place within one. */
+    private static final long PAGE = 4096;
     /** The appended buffers' alignment in the file: a cache line. */
     static final long ALIGNMENT = 64;
     private static final byte[] MAGIC = "ARROW1".getBytes(StandardCharsets.US_ASCII);
@@ -158,6 +163,10 @@ final class IpcOutputPlan {
         int fb = recordBatchMessage(rows, inputNodes, appendedNodes, new long[appendedNodes.length], inputBuffers,
                 appendedBuffers, bodyLength).remaining();
         long bodyOffset = align(blockOffset + PREFIX + fb, ALIGNMENT);
+        if (inputLength > 0 && in.bodyOffset() % ALIGNMENT == 0) {
+            // the kept body at its input's place within a page: its whole pages can go to the device from the input's mapping (O_DIRECT)
+            bodyOffset += Math.floorMod(in.bodyOffset() - bodyOffset, PAGE);
+        }
         return new Batch(rows, blockOffset, Math.toIntExact(bodyOffset - blockOffset), fb, bodyLength,
                 in.bodyOffset(), inputLength, inputNodes, inputBuffers, appendedNodes, appendedBuffers,
                 validity.stream().mapToLong(Long::longValue).toArray());

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code copy_file_range}, with {@link Settings#outputKernelCopy()}: on ext4 that copy goes through
  * a pipe and takes more CPU, docs/performance.md, session 10) and starts the batch's write-back, so
  * that the one sync of {@link #commit()} finds little left to write. With
+ * {@link Settings#outputDirectInput()} the kept columns' whole pages go to the device with
+ * {@code O_DIRECT} from the input's mapping instead, written by a thread of the sink's
+ * ({@link DirectPageWriter}) that the commit waits for before its sync. With
  * {@link Settings#outputMappedStores()} the file is mapped shared instead and the vectors lie over
  * its own pages: no copy, but each fresh page costs the storing thread a fault, and in a virtual
  * machine that returns freed memory to its host, the host's fault too (docs/performance.md,
@@ -67,6 +70,8 @@ public final class MappedIpcSink implements AutoCloseable {
     private final IpcOutputPlan plan;
     private final FileMapping input;
     private final int fd;
+    /** Writes the kept input columns' whole pages with O_DIRECT ({@link Settings#outputDirectInput()}); null: through the page cache. */
+    private final DirectPageWriter direct;
     /** The output mapped shared, when the kernels store into its pages ({@link Settings#outputMappedStores()}); else 0. */
     private final long address;
     private final MemorySegment file;
@@ -102,11 +107,12 @@ public final class MappedIpcSink implements AutoCloseable {
     private boolean closed;
 
     private MappedIpcSink(AtomicOutput output, IpcOutputPlan plan, FileMapping input, int fd, long address,
-                          Schema appended, BufferAllocator allocator) {
+                          Schema appended, BufferAllocator allocator, DirectPageWriter direct) {
         this.output = output;
         this.plan = plan;
         this.input = input;
         this.fd = fd;
+        this.direct = direct;
         this.address = address;
         this.file = address == 0 ? null : MemorySegment.ofAddress(address).reinterpret(plan.size());
         this.allocator = allocator;
@@ -185,7 +191,9 @@ public final class MappedIpcSink implements AutoCloseable {
         mapping.retain();
         List<Field> fields = schema.getFields();
         Schema appendedSchema = new Schema(fields.subList(fields.size() - appended, fields.size()));
-        MappedIpcSink sink = new MappedIpcSink(output, plan, mapping, fd, address, appendedSchema, allocator);
+        DirectPageWriter direct = keepInput && address == 0 && Settings.outputDirectInput()
+                ? DirectPageWriter.open(output.temp().toString(), fd) : null;
+        MappedIpcSink sink = new MappedIpcSink(output, plan, mapping, fd, address, appendedSchema, allocator, direct);
         try {
             sink.writeHeaderAndFooter();
         } catch (RuntimeException | Error e) {
@@ -373,7 +381,7 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         writeMetadata(b, nullCounts);
         clock.lap(FinishClock.WRITE);
-        if (withInput && hasInputToFinish(index)) {
+        if (withInput && hasInputToFinish(index) && !writeInputDirect(b)) {
             copyInput(b);
         }
         clock.lap(FinishClock.COPY);
@@ -402,10 +410,56 @@ public final class MappedIpcSink implements AutoCloseable {
         }
         IpcOutputPlan.Batch b = plan.batches().get(index);
         inputClock.start();
+        if (writeInputDirect(b)) {
+            inputClock.lap(FinishClock.COPY);
+            return;
+        }
         copyInput(b);
         inputClock.lap(FinishClock.COPY);
         releaseAndWriteBack(b.bodyOffset(), b.bodyOffset() + b.inputLength());
         inputClock.lap(FinishClock.WRITE_BACK);
+    }
+
+    /**
+     * The batch's kept input body handed to {@link #direct}, when there is one and the body's whole
+     * pages line up with the input's ({@link IpcOutputPlan}): its two partial pages are written here
+     * through the page cache (their write-back started), the pages between by the writer's thread,
+     * which then lets the input's pages go again. False, writing nothing, otherwise.
+     */
+    private boolean writeInputDirect(IpcOutputPlan.Batch b) {
+        long in = b.inputOffset();
+        long out = b.bodyOffset();
+        long end = out + b.inputLength();
+        long first = LinuxMemory.alignUp(out, PAGE);
+        long last = end & -PAGE;
+        if (direct == null || Math.floorMod(in - out, PAGE) != 0 || last <= first) {
+            return false;
+        }
+        if (first > out) {
+            writeInput(in, first - out, out);
+        }
+        if (end > last) {
+            writeInput(in + (last - out), end - last, last);
+        }
+        long pages = input.segment().address() + in + (first - out); // page-aligned: in and out agree within a page
+        try {
+            // after the write, only these pages leave the process: the next batch's, read ahead, stay
+            direct.submit(pages, last - first, first, () -> LinuxMemory.advise(pages, last - first, LinuxMemory.MADV_DONTNEED));
+        } catch (LinuxMemory.NativeCallException e) {
+            throw directFailure(e);
+        }
+        if (first > out) {
+            LinuxMemory.syncFileRange(fd, out, first - out, LinuxMemory.SYNC_FILE_RANGE_WRITE);
+        }
+        if (end > last) { // a length of 0 would mean the whole file's rest
+            LinuxMemory.syncFileRange(fd, last, end - last, LinuxMemory.SYNC_FILE_RANGE_WRITE);
+        }
+        return true;
+    }
+
+    /** A direct write's failure: a page the input no longer has is the input's change, anything else the output's. */
+    private RuntimeException directFailure(LinuxMemory.NativeCallException e) {
+        return e.errno() == LinuxMemory.EFAULT ? input.snapshot().changedError(e) : writeFailure(e);
     }
 
     /** Whether batch {@code index} has kept input columns left for its finish to write. */
@@ -564,6 +618,16 @@ public final class MappedIpcSink implements AutoCloseable {
         LinuxMemory.syncFileRange(fd, from, to - from, LinuxMemory.SYNC_FILE_RANGE_WRITE);
     }
 
+    /** Whether the input's kept columns' whole pages go to the file with {@code O_DIRECT} ({@link Settings#outputDirectInput()}). */
+    boolean writesInputDirect() {
+        return direct != null;
+    }
+
+    /** Bytes of the input's kept columns written with {@code O_DIRECT} so far. */
+    long inputBytesWrittenDirect() {
+        return direct == null ? 0 : direct.directBytes();
+    }
+
     /** Whether the input's columns are still copied inside the kernel ({@code copy_file_range}), not by writes from the mapping. */
     boolean copiesInKernel() {
         return kernelCopy;
@@ -596,6 +660,13 @@ public final class MappedIpcSink implements AutoCloseable {
         if (finished != plan.batches().size()) {
             throw new IllegalStateException(finished + " of " + plan.batches().size() + " batches finished");
         }
+        if (direct != null) {
+            try {
+                direct.drain(); // before the one sync: it must find every page written
+            } catch (LinuxMemory.NativeCallException e) {
+                throw directFailure(e);
+            }
+        }
         unmapAndClose();
         output.commit();
     }
@@ -603,6 +674,9 @@ public final class MappedIpcSink implements AutoCloseable {
     private void unmapAndClose() {
         if (!unmapped) {
             unmapped = true;
+            if (direct != null) {
+                direct.close(); // its write in flight reads from the input's mapping, released below
+            }
             for (VectorSchemaRoot root : slots) {
                 root.close();
             }

@@ -45,7 +45,10 @@ public final class LinuxMemory {
     /** Linux 5.14+: fault the range's pages in now, writable, so that later writes take no page faults. */
     public static final int MADV_POPULATE_WRITE = 23;
     public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
+    /** Writes go to the device from the caller's memory, bypassing the page cache; its value differs by architecture. */
+    public static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
     public static final int O_CLOEXEC = 0x80000;
 
     public static final int MPOL_DEFAULT = 0;

@@ -85,6 +85,19 @@ class MappedIpcSinkTest {
         }
     }
 
+    /**
+     * The input's kept columns' whole pages written with {@code O_DIRECT} by the sink's own thread
+     * (20,000-row batches: each body spans many pages), their partial pages through the page cache,
+     * finishes split in both orders: read back right, and byte for byte the file the kernel's copy makes.
+     */
+    @Test
+    void directWritesOfTheInputsPagesMakeTheSameFile() throws Exception {
+        Path written = writtenAsTheKernelsCopy(20_000, Route.DIRECT, "direct writes");
+        try (BufferAllocator allocator = new RootAllocator()) {
+            readBack(dir.resolve("in.arrow"), written, allocator);
+        }
+    }
+
     /** Pieces from any offset cover the run exactly, and every piece but the last ends on a piece boundary of the file. */
     @Test
     void piecesEndOnTheFilesPieceBoundaries() {
@@ -263,7 +276,9 @@ class MappedIpcSinkTest {
         /** Every batch's copied ahead. */
         AHEAD_ALL,
         /** Each batch's finish in two calls, the input's columns first or last ({@link MappedIpcSink#finishInput}). */
-        SPLIT
+        SPLIT,
+        /** The input's columns' whole pages written with O_DIRECT ({@code numarrow.output.directInput=true}), finishes split as in SPLIT. */
+        DIRECT
     }
 
     /** Returns whether the kernel copied the input's columns to the end. */
@@ -290,8 +305,20 @@ class MappedIpcSinkTest {
             fields.add(FixedShapeTensorType.float32(H).field("output"));
             fields.add(new Field("prediction", FieldType.nullable(new ArrowType.Int(32, true)), null));
             Schema schema = new Schema(fields);
-            try (MappedIpcSink sink = MappedIpcSink.open(out, source, schema, 2, true, allocator)) {
+            if (route == Route.DIRECT) {
+                System.setProperty("numarrow.output.directInput", "true");
+            }
+            MappedIpcSink opened;
+            try {
+                opened = MappedIpcSink.open(out, source, schema, 2, true, allocator);
+            } finally {
+                System.clearProperty("numarrow.output.directInput");
+            }
+            try (MappedIpcSink sink = opened) {
                 assertNotNull(sink, "an Arrow IPC input read from its mapping is written in place");
+                if (route == Route.DIRECT) {
+                    assumeTrue(sink.writesInputDirect(), "the test's file system takes O_DIRECT");
+                }
                 if (interruptedByWrites) {
                     sink.copyInputByWrites();
                 } else if (route == Route.KERNEL) {
@@ -324,11 +351,11 @@ class MappedIpcSinkTest {
                         } finally {
                             assertTrue(Thread.interrupted(), "batch " + b + ": the interrupt is left to the caller");
                         }
-                    } else if (route == Route.SPLIT && b % 2 == 0) {
+                    } else if ((route == Route.SPLIT || route == Route.DIRECT) && b % 2 == 0) {
                         assertTrue(sink.hasInputToFinish(b), "batch " + b);
                         sink.finishInput(b);
                         sink.finish(b, false);
-                    } else if (route == Route.SPLIT) {
+                    } else if (route == Route.SPLIT || route == Route.DIRECT) {
                         sink.finish(b, false);
                         sink.finishInput(b);
                     } else {
@@ -337,6 +364,9 @@ class MappedIpcSinkTest {
                 }
                 inKernel = sink.copiesInKernel();
                 sink.commit();
+                if (route == Route.DIRECT) {
+                    assertTrue(sink.inputBytesWrittenDirect() > 0, "whole pages of the input's columns went with O_DIRECT");
+                }
             }
         }
         return inKernel;
