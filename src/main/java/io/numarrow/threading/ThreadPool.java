@@ -340,6 +340,26 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     /**
+     * Before {@code taker} runs a task it found: wakes a parked worker if work is still queued. Tasks
+     * submitted while a worker spun were left to that one spinner; a long or blocking task of theirs
+     * would otherwise keep the others waiting in parked workers' inboxes.
+     */
+    void wakeForQueuedWork(Worker taker) {
+        if (parked.get() > 0 && anyWorkQueued()) {
+            signalIdle(taker);
+        }
+    }
+
+    private boolean anyWorkQueued() {
+        for (Worker w : workers) {
+            if (!w.deque.isEmpty() || !w.inbox.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * After a task was queued for {@code target}: make sure someone will run it. A parked
      * target is woken; otherwise, with stealing on and nobody spinning, a parked peer is.
      */

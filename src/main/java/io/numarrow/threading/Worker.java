@@ -115,6 +115,7 @@ public final class Worker {
                         return; // the pool is closing and this worker's queues are empty
                     }
                 }
+                pool.wakeForQueuedWork(this);
                 runItem(item);
             }
         } finally {

@@ -62,6 +62,36 @@ class ThreadPoolTest {
     }
 
     @Test
+    void tasksSubmittedWhileOneWorkerSpinsAllStartThoughTheFirstBlocks() throws Exception {
+        // a long spin time keeps one worker spinning while the other two park: submits then leave their
+        // tasks to that spinner, which must not strand the rest behind the first, a task that blocks
+        ThreadPool p = ThreadPool.init(ThreadPoolConfig.builder().numThreads(3).spinTime(Duration.ofSeconds(30)).build());
+        try (p) {
+            for (int round = 0; round < 200; round++) {
+                waitUntil(() -> p.parked.get() >= 2, () -> "two workers parked, " + p.parked.get() + " are");
+                CountDownLatch allStarted = new CountDownLatch(3);
+                List<WorkItem> items = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    items.add(p.submit(() -> {
+                        allStarted.countDown();
+                        try {
+                            allStarted.await(10, TimeUnit.SECONDS); // returns either way: the test fails below
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
+                }
+                assertTrue(allStarted.await(10, TimeUnit.SECONDS), "round " + round + ": "
+                        + allStarted.getCount() + " of 3 tasks never started");
+                for (WorkItem item : items) {
+                    item.await();
+                }
+            }
+        }
+        assertNoLiveThreads(p);
+    }
+
+    @Test
     void defaultSizeIsTheUsableCpusWithinQuota() {
         try (ThreadPool p = ThreadPool.init(ThreadPoolConfig.defaults())) {
             assertEquals(CpuTopology.detect().defaultWorkerCount(), p.size());
