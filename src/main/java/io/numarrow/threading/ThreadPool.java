@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * With work stealing on, idle workers take tasks from others' queues (same NUMA node first);
  * with it off, a task runs on the worker whose queue it was put in.</li>
  * <li>Idle workers spin for {@link ThreadPoolConfig#spinTime()} looking for work, then park;
- * a submit wakes a parked worker when no spinning one will pick the task up. At most half the
+ * a submit wakes a parked worker when no spinning one will pick the task up, and a worker that
+ * takes a task while more are queued wakes another (the spinner may be taking a long one). At most half the
  * workers spin at once (and one fewer than the pool, leaving a CPU to submitting threads), and
  * a spinner that finds it was descheduled parks at once: on an oversubscribed machine a woken
  * thread gets a CPU sooner than a spinning one waiting for its turn.</li>
