@@ -234,8 +234,6 @@ public final class Matmul {
         MemorySegment aBlock = scratch.packedA(((long) (mcMax + mr - 1) / mr + 1) * groupBytes);
         MemorySegment t = scratch.tileSums(shape.scratchBytes());
         boolean unchecked = mayRunUnchecked(a, b, c, bias, aBlock, t);
-        long aAddress = unchecked ? a.address() : 0;
-        long aBlockAddress = unchecked ? aBlock.address() : 0;
         long ldc = (long) n * Float.BYTES;
         for (int ic = rowStart; ic < rowEnd; ic += mcMax) {
             int mc = Math.min(mcMax, rowEnd - ic);
@@ -246,12 +244,7 @@ public final class Matmul {
                 boolean loadC = accumulate || pc > 0;
                 MemorySegment biasNow = pc == 0 ? bias : null;
                 for (int g = 0; g * mr < mc; g++) {
-                    if (unchecked) {
-                        Packing.packARowsUnchecked(aAddress, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr,
-                                aBlockAddress + g * groupBytes);
-                    } else {
-                        Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
-                    }
+                    Packing.packARows(a, k, ic + g * mr, Math.min(mr, mc - g * mr), pc, kcb, mr, aBlock, g * groupBytes);
                 }
                 for (int jp = 0; jp < panels; jp++) {
                     int j0 = jp * nr;

@@ -27,8 +27,6 @@ final class Packing {
      * into different L1 sets.
      */
     static final long A_ROW_BYTES = (GemmBlocking.KC_MAX + 16) * Float.BYTES;
-    /** The whole address space, as the tiles' unchecked twins read it: a constant segment C2 checks nothing of. */
-    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     private Packing() {
     }
@@ -112,22 +110,6 @@ final class Packing {
         }
         for (int i = mv; i < mr; i++) {
             zeroFloats(dst, d + i * A_ROW_BYTES, kcb);
-        }
-    }
-
-    /**
-     * {@link #packARows} at raw addresses through {@link #ALL}, for native segments whose sizes the caller has
-     * checked ({@code Matmul.mayRunUnchecked}), their addresses taken outside any loop. C2 then compiles no
-     * check of A's class, bounds or scope here, so a job's A (a read-only file mapping) cannot fail a check
-     * that C2 hoisted out of the loop from the warm-up's native A: that trapped, and packARows was compiled
-     * twice more before the first batch (docs/performance.md).
-     */
-    static void packARowsUnchecked(long aAddress, int k, int i0, int mv, int pc, int kcb, int mr, long dstAddress) {
-        for (int i = 0; i < mv; i++) {
-            copyFloats(ALL, aAddress + ((long) (i0 + i) * k + pc) * Float.BYTES, ALL, dstAddress + i * A_ROW_BYTES, kcb);
-        }
-        for (int i = mv; i < mr; i++) {
-            zeroFloats(ALL, dstAddress + i * A_ROW_BYTES, kcb);
         }
     }
 
